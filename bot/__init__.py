@@ -1,0 +1,1 @@
+"""salesbot: a Telegram assistant for a sales department."""

@@ -1,0 +1,112 @@
+"""The composition root: settings → engine → unit of work → Bot, Dispatcher. Tests use it too."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Collection
+from zoneinfo import ZoneInfo
+
+from aiogram import Bot, Dispatcher
+from aiogram.client.default import DefaultBotProperties
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.telegram import TelegramAPIServer
+from aiogram.fsm.storage.base import BaseStorage
+from aiogram.fsm.storage.memory import MemoryStorage
+from aiogram.types import BotCommand, BotCommandScopeAllPrivateChats
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.config import Settings
+from bot.i18n import LANGUAGES, translator
+from bot.services.clock import Clock, utc_now
+from bot.services.ports import UnitOfWorkFactory
+from bot.services.team import prepare_installation
+from handlers import get_routers
+from handlers.middlewares import ContextMiddleware
+from storage.db import make_engine, make_sessions, migrate
+from storage.uow import SqlUnitOfWorkFactory
+
+log = logging.getLogger("salesbot")
+COMMANDS = ("new", "deals", "find", "invite", "team", "help", "cancel")
+
+
+def build_dispatcher(
+    uow_factory: UnitOfWorkFactory,
+    *,
+    admins: Collection[int] = (),
+    language: str = "ru",
+    timezone: str = "Europe/Moscow",
+    clock: Clock = utc_now,
+    storage: BaseStorage | None = None,
+) -> Dispatcher:
+    """Every router and middleware, wired to the given storage and clock."""
+    dp = Dispatcher(storage=storage or MemoryStorage(), tz=ZoneInfo(timezone))
+    dp.update.outer_middleware(ContextMiddleware(uow_factory, clock, admins, language))
+    dp.include_routers(*get_routers())
+    return dp
+
+
+def build_bot(settings: Settings) -> Bot:
+    """A Bot that talks to Telegram, or to the self-hosted Bot API server the settings name."""
+    assert settings.bot_token is not None
+    session = AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram_api_url))
+    return Bot(
+        settings.bot_token.get_secret_value(),
+        session=session,
+        default=DefaultBotProperties(parse_mode="HTML", link_preview_is_disabled=True),
+    )
+
+
+def build_storage(settings: Settings) -> BaseStorage:
+    """Conversation state in Redis when several processes share the work, else in memory."""
+    if settings.redis_url:
+        from aiogram.fsm.storage.redis import RedisStorage
+
+        return RedisStorage.from_url(settings.redis_url)
+    return MemoryStorage()
+
+
+async def set_commands(bot: Bot, default_language: str) -> None:
+    """The command menu in each language, and the team's language for everyone else."""
+    scope = BotCommandScopeAllPrivateChats()
+    for lang in (*LANGUAGES, None):
+        t = translator(lang or default_language)
+        commands = [BotCommand(command=c, description=t(f"cmd.{c}")) for c in COMMANDS]
+        await bot.set_my_commands(commands, scope=scope, language_code=lang)
+
+
+async def prepare_database(settings: Settings) -> tuple[AsyncEngine, SqlUnitOfWorkFactory]:
+    """Create and migrate the database, seed the pipelines, print a claim code if needed."""
+    engine = make_engine(settings.database_url)
+    await migrate(engine)
+    uow_factory = SqlUnitOfWorkFactory(make_sessions(engine))
+    async with uow_factory() as uow:
+        code = await prepare_installation(uow, settings.bot_admins, settings.language)
+    if code is not None:
+        log.warning(
+            "No admin yet. Send this to the bot from the admin's Telegram account: /start %s", code
+        )
+    return engine, uow_factory
+
+
+async def run(settings: Settings) -> None:
+    """Long polling until interrupted."""
+    engine, uow_factory = await prepare_database(settings)
+    storage = build_storage(settings)
+    bot = build_bot(settings)
+    dp = build_dispatcher(
+        uow_factory,
+        admins=settings.bot_admins,
+        language=settings.language,
+        timezone=settings.timezone,
+        storage=storage,
+    )
+    try:
+        me = await bot.me()
+        log.info("Started as @%s, database %s", me.username, engine.url.render_as_string())
+        await set_commands(bot, settings.language)
+        await bot.delete_webhook(drop_pending_updates=False)
+        await dp.start_polling(bot, handle_signals=True)
+    finally:
+        await bot.session.close()
+        await storage.close()
+        await engine.dispose()

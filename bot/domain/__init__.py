@@ -1,0 +1,1 @@
+"""Pure sales rules: dataclasses and functions, no I/O, no clock."""

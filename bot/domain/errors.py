@@ -1,0 +1,71 @@
+"""Errors a user can cause; each has a `key` the Telegram layer turns into polite text."""
+
+from __future__ import annotations
+
+
+class DomainError(Exception):
+    """Base of every error that is the user's to fix, never a crash."""
+
+    key = "error.generic"
+
+    def __init__(self, **params: object) -> None:
+        super().__init__(self.key, params)
+        self.params = params
+
+
+class AccessDeniedError(DomainError):
+    key = "error.access_denied"
+
+
+class NotRegisteredError(DomainError):
+    key = "error.not_registered"
+
+
+class DealNotFoundError(DomainError):
+    key = "error.deal_not_found"
+
+
+class DealClosedError(DomainError):
+    key = "error.deal_closed"
+
+
+class DealNotClosedError(DomainError):
+    key = "error.deal_not_closed"
+
+
+class StaleActionError(DomainError):
+    """The button was pressed on an old card: the deal has changed since."""
+
+    key = "error.stale_action"
+
+
+class StageNotFoundError(DomainError):
+    key = "error.stage_not_found"
+
+
+class PipelineNotFoundError(DomainError):
+    key = "error.pipeline_not_found"
+
+
+class LostReasonNotFoundError(DomainError):
+    key = "error.lost_reason_not_found"
+
+
+class InviteInvalidError(DomainError):
+    key = "error.invite_invalid"
+
+
+class ClaimCodeInvalidError(DomainError):
+    key = "error.claim_invalid"
+
+
+class TextTooLongError(DomainError):
+    key = "error.text_too_long"
+
+
+class EmptyTextError(DomainError):
+    key = "error.text_empty"
+
+
+class AlreadyMemberError(DomainError):
+    key = "error.already_member"

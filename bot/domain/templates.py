@@ -1,0 +1,87 @@
+"""Ready pipelines, one per business process (DOMAIN.md), in Russian and English."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class StageTemplate:
+    name: dict[str, str]
+    probability: int
+    stall_days: int
+
+
+@dataclass(frozen=True, slots=True)
+class PipelineTemplate:
+    kind: str
+    name: dict[str, str]
+    stages: tuple[StageTemplate, ...]
+    lost_reasons: tuple[dict[str, str], ...]
+
+
+def _s(ru: str, en: str, probability: int, stall_days: int) -> StageTemplate:
+    return StageTemplate({"ru": ru, "en": en}, probability, stall_days)
+
+
+def _r(ru: str, en: str) -> dict[str, str]:
+    return {"ru": ru, "en": en}
+
+
+_COMMON_REASONS = (
+    _r("Дорого", "Too expensive"),
+    _r("Выбрали конкурента", "Chose a competitor"),
+    _r("Нет бюджета", "No budget"),
+    _r("Нет потребности", "No need"),
+    _r("Не дозвонились", "Could not reach"),
+    _r("Сроки не подошли", "Timing did not fit"),
+)
+
+NEW_CLIENTS = PipelineTemplate(
+    kind="new",
+    name=_r("Новые клиенты", "New clients"),
+    stages=(
+        _s("Первый контакт", "First contact", 10, 2),
+        _s("Квалификация", "Qualification", 20, 3),
+        _s("Встреча / презентация", "Meeting / presentation", 35, 5),
+        _s("Коммерческое предложение", "Proposal", 50, 5),
+        _s("Переговоры", "Negotiation", 65, 7),
+        _s("Договор", "Contract", 80, 5),
+        _s("Оплата", "Payment", 90, 5),
+    ),
+    lost_reasons=(*_COMMON_REASONS, _r("Не ЛПР", "Not a decision maker")),
+)
+
+CURRENT_CLIENTS = PipelineTemplate(
+    kind="current",
+    name=_r("Действующие клиенты", "Current clients"),
+    stages=(
+        _s("Выявление потребности", "Needs review", 20, 3),
+        _s("Предложение (допродажа)", "Up-sell / cross-sell offer", 45, 5),
+        _s("Согласование", "Approval", 70, 5),
+        _s("Счёт выставлен", "Invoice sent", 85, 5),
+        _s("Оплата", "Payment", 95, 5),
+    ),
+    lost_reasons=(*_COMMON_REASONS, _r("Уже купили", "Already bought")),
+)
+
+WIN_BACK = PipelineTemplate(
+    kind="winback",
+    name=_r("Возврат клиентов", "Win-back"),
+    stages=(
+        _s("Контакт с ушедшим", "Reach the lost client", 10, 3),
+        _s("Выяснение причин ухода", "Reasons for leaving", 20, 5),
+        _s("Специальное предложение", "Win-back offer", 40, 7),
+        _s("Договор", "Contract", 75, 7),
+        _s("Оплата", "Payment", 90, 5),
+    ),
+    lost_reasons=(
+        _r("Остались у конкурента", "Stayed with a competitor"),
+        _r("Не устроило качество", "Unhappy with quality"),
+        _r("Дорого", "Too expensive"),
+        _r("Закрылись", "Went out of business"),
+        _r("Не вышли на связь", "Could not reach"),
+    ),
+)
+
+DEFAULT_PIPELINES = (NEW_CLIENTS, CURRENT_CLIENTS, WIN_BACK)

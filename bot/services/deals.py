@@ -1,0 +1,330 @@
+"""Deals: create, look at, move through the pipeline, close, note, list, find."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from bot.domain.access import can_touch_deal, is_manager, is_staff
+from bot.domain.deals import days_in_stage, is_stalled, stall_cutoffs
+from bot.domain.errors import (
+    AccessDeniedError,
+    DealClosedError,
+    DealNotClosedError,
+    DealNotFoundError,
+    LostReasonNotFoundError,
+    PipelineNotFoundError,
+    StageNotFoundError,
+    StaleActionError,
+)
+from bot.domain.ids import ClientId, DealId, LostReasonId, PipelineId, StageId, UserId
+from bot.domain.models import (
+    Client,
+    Deal,
+    DealEvent,
+    DealStatus,
+    EventKind,
+    NewDealInput,
+    Pipeline,
+    Stage,
+    User,
+)
+from bot.domain.text import (
+    CLIENT_NAME_MAX,
+    NOTE_MAX,
+    PRODUCT_MAX,
+    REASON_MAX,
+    SEARCH_MAX,
+    clean_text,
+)
+from bot.services.ports import DealChange, DealQuery, UnitOfWork
+
+PAGE_SIZE = 8
+
+
+@dataclass(frozen=True, slots=True)
+class DealView:
+    """A deal with what its card shows beside it."""
+
+    deal: Deal
+    pipeline: Pipeline
+    stage: Stage
+    owner_name: str
+    days_in_stage: int
+    stalled: bool
+
+    @property
+    def next_stage(self) -> Stage | None:
+        return self.pipeline.next_stage(self.deal.stage_id) if self.deal.is_open else None
+
+
+@dataclass(frozen=True, slots=True)
+class DealPage:
+    items: list[DealView]
+    total: int
+    page: int
+    pages: int
+
+
+def _require_staff(actor: User) -> None:
+    if not is_staff(actor):
+        raise AccessDeniedError()
+
+
+async def _view(
+    uow: UnitOfWork, deal: Deal, now: datetime, pipeline: Pipeline | None = None
+) -> DealView:
+    pipeline = pipeline or await uow.pipelines.get(deal.pipeline_id)
+    if pipeline is None:
+        raise PipelineNotFoundError()
+    stage = pipeline.stage(deal.stage_id)
+    if stage is None:
+        raise StageNotFoundError()
+    names = await uow.users.names([deal.owner_id])
+    return DealView(
+        deal=deal,
+        pipeline=pipeline,
+        stage=stage,
+        owner_name=names.get(deal.owner_id, "—"),
+        days_in_stage=days_in_stage(deal, now),
+        stalled=is_stalled(deal, stage, now),
+    )
+
+
+async def _own_deal(uow: UnitOfWork, actor: User, deal_id: DealId) -> Deal:
+    deal = await uow.deals.get(deal_id)
+    if deal is None:
+        raise DealNotFoundError()
+    if not can_touch_deal(actor, deal):
+        raise AccessDeniedError()
+    return deal
+
+
+async def pipelines_for(uow: UnitOfWork, actor: User) -> tuple[list[Pipeline], PipelineId | None]:
+    """The pipelines a deal can go to, and the seller's usual one to preselect."""
+    _require_staff(actor)
+    pipelines = await uow.pipelines.list_active()
+    ids = {p.id for p in pipelines}
+    preferred = actor.default_pipeline_id if actor.default_pipeline_id in ids else None
+    return pipelines, preferred or (pipelines[0].id if pipelines else None)
+
+
+async def suggest_clients(uow: UnitOfWork, actor: User, text: str) -> list[Client]:
+    """Existing clients whose name matches what the seller typed, so they are not doubled."""
+    _require_staff(actor)
+    return await uow.clients.find(clean_text(text, CLIENT_NAME_MAX), limit=5)
+
+
+async def create_deal(uow: UnitOfWork, actor: User, data: NewDealInput, now: datetime) -> DealView:
+    """A new deal in the pipeline's first stage, owned by its creator, with a history row."""
+    _require_staff(actor)
+    pipeline = await uow.pipelines.get(data.pipeline_id)
+    if pipeline is None or not pipeline.stages:
+        raise PipelineNotFoundError()
+    client = await _resolve_client(uow, actor, data, now)
+    deal = await uow.deals.add(
+        title=client.company,
+        client_id=client.id,
+        amount=data.amount,
+        pipeline_id=pipeline.id,
+        stage_id=pipeline.first_stage.id,
+        owner_id=actor.id,
+        channel=data.channel.value if data.channel else None,
+        product=clean_text(data.product, PRODUCT_MAX) if data.product else None,
+        is_new_client=data.client_id is None,
+        now=now,
+    )
+    await uow.events.add(
+        DealEvent(deal.id, EventKind.CREATED, actor.id, now, to_stage_id=deal.stage_id)
+    )
+    if actor.default_pipeline_id != pipeline.id:
+        await uow.users.set_default_pipeline(actor.id, pipeline.id)
+    await uow.commit()
+    return await _view(uow, deal, now, pipeline)
+
+
+async def _resolve_client(
+    uow: UnitOfWork, actor: User, data: NewDealInput, now: datetime
+) -> Client:
+    if data.client_id is not None:
+        client = await uow.clients.get(ClientId(data.client_id))
+        if client is not None:
+            return client
+    return await uow.clients.add(clean_text(data.client_name, CLIENT_NAME_MAX), actor.id, now)
+
+
+async def open_deal(uow: UnitOfWork, actor: User, deal_id: DealId, now: datetime) -> DealView:
+    """The deal card, for its owner, a head or an admin."""
+    return await _view(uow, await _own_deal(uow, actor, deal_id), now)
+
+
+async def _change(
+    uow: UnitOfWork, deal: Deal, change: DealChange, event: DealEvent, now: datetime
+) -> DealView:
+    if not await uow.deals.apply(change):
+        await uow.rollback()
+        raise StaleActionError()
+    await uow.events.add(event)
+    await uow.commit()
+    fresh = await uow.deals.get(deal.id)
+    assert fresh is not None
+    return await _view(uow, fresh, now)
+
+
+async def move_deal(
+    uow: UnitOfWork, actor: User, deal_id: DealId, stage_id: StageId, now: datetime
+) -> tuple[DealView, bool]:
+    """Move an open deal to a stage of its pipeline; False when it was already there."""
+    deal = await _own_deal(uow, actor, deal_id)
+    if not deal.is_open:
+        raise DealClosedError(status=deal.status.value)
+    pipeline = await uow.pipelines.get(deal.pipeline_id)
+    if pipeline is None or pipeline.stage(stage_id) is None:
+        raise StageNotFoundError()
+    if deal.stage_id == stage_id:
+        return await _view(uow, deal, now, pipeline), False
+    change = DealChange(deal.id, deal.version, stage_id, DealStatus.OPEN, now)
+    event = DealEvent(deal.id, EventKind.STAGE, actor.id, now, deal.stage_id, stage_id)
+    return await _change(uow, deal, change, event, now), True
+
+
+async def win_deal(uow: UnitOfWork, actor: User, deal_id: DealId, now: datetime) -> DealView:
+    """Close the deal as won at its current stage."""
+    deal = await _own_deal(uow, actor, deal_id)
+    if not deal.is_open:
+        raise DealClosedError(status=deal.status.value)
+    change = DealChange(
+        deal.id, deal.version, deal.stage_id, DealStatus.WON, deal.stage_entered_at, closed_at=now
+    )
+    event = DealEvent(deal.id, EventKind.WON, actor.id, now, from_stage_id=deal.stage_id)
+    return await _change(uow, deal, change, event, now)
+
+
+async def lose_deal(
+    uow: UnitOfWork,
+    actor: User,
+    deal_id: DealId,
+    now: datetime,
+    *,
+    reason_id: LostReasonId | None = None,
+    reason_text: str | None = None,
+) -> DealView:
+    """Close the deal as lost, with a listed reason or one the seller typed."""
+    deal = await _own_deal(uow, actor, deal_id)
+    if not deal.is_open:
+        raise DealClosedError(status=deal.status.value)
+    reason_name, text = None, None
+    if reason_id is not None:
+        pipeline = await uow.pipelines.get(deal.pipeline_id)
+        reason = (
+            next((r for r in pipeline.lost_reasons if r.id == reason_id), None)
+            if pipeline
+            else None
+        )
+        if reason is None:
+            raise LostReasonNotFoundError()
+        reason_name = reason.name
+    else:
+        text = clean_text(reason_text, REASON_MAX)
+    change = DealChange(
+        deal.id,
+        deal.version,
+        deal.stage_id,
+        DealStatus.LOST,
+        deal.stage_entered_at,
+        closed_at=now,
+        lost_reason_id=reason_id,
+        lost_reason_text=text,
+    )
+    event = DealEvent(
+        deal.id,
+        EventKind.LOST,
+        actor.id,
+        now,
+        from_stage_id=deal.stage_id,
+        text=reason_name or text,
+    )
+    return await _change(uow, deal, change, event, now)
+
+
+async def reopen_deal(uow: UnitOfWork, actor: User, deal_id: DealId, now: datetime) -> DealView:
+    """Undo a close made by mistake: the deal goes back to the stage it was closed at."""
+    deal = await _own_deal(uow, actor, deal_id)
+    if deal.is_open:
+        raise DealNotClosedError()
+    change = DealChange(deal.id, deal.version, deal.stage_id, DealStatus.OPEN, now)
+    event = DealEvent(deal.id, EventKind.REOPENED, actor.id, now, to_stage_id=deal.stage_id)
+    return await _change(uow, deal, change, event, now)
+
+
+async def add_note(
+    uow: UnitOfWork, actor: User, deal_id: DealId, text: str, now: datetime
+) -> DealView:
+    """A free-text note in the deal's history."""
+    deal = await _own_deal(uow, actor, deal_id)
+    note = clean_text(text, NOTE_MAX)
+    await uow.events.add(DealEvent(deal.id, EventKind.NOTE, actor.id, now, text=note))
+    await uow.commit()
+    return await _view(uow, deal, now)
+
+
+async def deal_history(
+    uow: UnitOfWork, actor: User, deal_id: DealId, now: datetime
+) -> tuple[DealView, list[DealEvent], dict[UserId, str]]:
+    """The deal with every change it went through and the names of who made them."""
+    view = await _view(uow, await _own_deal(uow, actor, deal_id), now)
+    events = await uow.events.for_deal(deal_id)
+    names = await uow.users.names([e.actor_id for e in events if e.actor_id is not None])
+    return view, events, names
+
+
+async def list_deals(
+    uow: UnitOfWork,
+    actor: User,
+    now: datetime,
+    *,
+    pipeline_id: PipelineId | None = None,
+    stalled: bool = False,
+    text: str | None = None,
+    page: int = 0,
+) -> DealPage:
+    """Deals a page at a time: a seller's own, everyone's for a head or an admin.
+
+    Open deals only, unless a search text is given: a search finds closed deals too.
+    """
+    _require_staff(actor)
+    pipelines = {p.id: p for p in await uow.pipelines.list_active()}
+    cutoffs = None
+    if stalled:
+        stages = [s for p in pipelines.values() for s in p.stages]
+        cutoffs = stall_cutoffs(stages, now)
+    needle = clean_text(text, SEARCH_MAX) if text is not None else None
+    query = DealQuery(
+        owner_id=None if is_manager(actor) else actor.id,
+        status=DealStatus.OPEN if needle is None else None,
+        pipeline_id=pipeline_id,
+        stalled_before=cutoffs,
+        text=needle,
+        offset=max(page, 0) * PAGE_SIZE,
+        limit=PAGE_SIZE,
+    )
+    deals, total = await uow.deals.page(query)
+    names = await uow.users.names([d.owner_id for d in deals])
+    items = []
+    for deal in deals:
+        pipeline = pipelines.get(deal.pipeline_id)
+        stage = pipeline.stage(deal.stage_id) if pipeline else None
+        if pipeline is None or stage is None:
+            continue
+        items.append(
+            DealView(
+                deal,
+                pipeline,
+                stage,
+                names.get(deal.owner_id, "—"),
+                days_in_stage(deal, now),
+                is_stalled(deal, stage, now),
+            )
+        )
+    pages = max(1, -(-total // PAGE_SIZE))
+    return DealPage(items, total, min(max(page, 0), pages - 1), pages)

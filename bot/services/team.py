@@ -1,0 +1,131 @@
+"""Who is on the team: first admin, invites, roles."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Collection
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from bot.domain.access import can_invite, is_manager
+from bot.domain.errors import (
+    AccessDeniedError,
+    AlreadyMemberError,
+    ClaimCodeInvalidError,
+    InviteInvalidError,
+)
+from bot.domain.ids import TelegramId
+from bot.domain.models import Invite, Role, User
+from bot.domain.templates import DEFAULT_PIPELINES
+from bot.services.ports import UnitOfWork
+
+CLAIM_KEY = "admin_claim_code"
+INVITE_TTL = timedelta(days=7)
+
+
+@dataclass(frozen=True, slots=True)
+class Person:
+    """The Telegram account behind an update, as the services need it."""
+
+    tg_id: TelegramId
+    name: str
+    username: str | None
+    language: str
+
+
+async def prepare_installation(
+    uow: UnitOfWork, admins: Collection[int], language: str
+) -> str | None:
+    """Seed the default pipelines once; with no admin anywhere, return a one-time claim code."""
+    if await uow.pipelines.count() == 0:
+        for position, template in enumerate(DEFAULT_PIPELINES):
+            await uow.pipelines.add_from_template(template, language, position)
+    code: str | None = None
+    has_admin = any(u.role is Role.ADMIN and u.is_active for u in await uow.users.list_staff())
+    if not admins and not has_admin:
+        code = await uow.settings.get(CLAIM_KEY)
+        if code is None:
+            code = secrets.token_urlsafe(9)
+            await uow.settings.put(CLAIM_KEY, code)
+    await uow.commit()
+    return code
+
+
+async def identify(
+    uow: UnitOfWork, person: Person, admins: Collection[int], now: datetime
+) -> User | None:
+    """The team member behind an update; an admin listed in BOT_ADMINS joins on first contact."""
+    user = await uow.users.by_tg(person.tg_id)
+    if person.tg_id in admins:
+        if user is None:
+            user = await uow.users.add(
+                person.tg_id, person.name, person.username, Role.ADMIN, person.language, now
+            )
+            await uow.commit()
+        elif user.role is not Role.ADMIN:
+            await uow.users.set_role(user.id, Role.ADMIN)
+            await uow.commit()
+            user = await uow.users.get(user.id)
+    return user
+
+
+async def claim_admin(uow: UnitOfWork, person: Person, code: str, now: datetime) -> User:
+    """`/start <code>` with the code printed on first start makes its sender the admin."""
+    stored = await uow.settings.get(CLAIM_KEY)
+    if stored is None or not secrets.compare_digest(stored, code):
+        raise ClaimCodeInvalidError()
+    user = await uow.users.by_tg(person.tg_id)
+    if user is None:
+        user = await uow.users.add(
+            person.tg_id, person.name, person.username, Role.ADMIN, person.language, now
+        )
+    else:
+        await uow.users.set_role(user.id, Role.ADMIN)
+    await uow.settings.delete(CLAIM_KEY)
+    await uow.commit()
+    return await uow.users.get(user.id) or user
+
+
+async def create_invite(uow: UnitOfWork, actor: User, role: Role, now: datetime) -> Invite:
+    """A single-use join link for a seller or a head, valid for seven days."""
+    if not can_invite(actor, role):
+        raise AccessDeniedError()
+    invite = await uow.invites.add(secrets.token_urlsafe(24), role, actor.id, now, now + INVITE_TTL)
+    await uow.commit()
+    return invite
+
+
+async def accept_invite(uow: UnitOfWork, person: Person, token: str, now: datetime) -> User:
+    """Opening an invite link joins the team with the invite's role, exactly once."""
+    invite = await uow.invites.get(token)
+    if invite is None or invite.used_by is not None or invite.expires_at <= now:
+        raise InviteInvalidError()
+    existing = await uow.users.by_tg(person.tg_id)
+    if existing is not None and existing.is_active and existing.role is not Role.CLIENT:
+        raise AlreadyMemberError()
+    user = existing or await uow.users.add(
+        person.tg_id, person.name, person.username, invite.role, person.language, now
+    )
+    if existing is not None:
+        await uow.users.set_role(user.id, invite.role)
+    if not await uow.invites.use(token, user.id, now):
+        await uow.rollback()
+        raise InviteInvalidError()
+    await uow.commit()
+    return await uow.users.get(user.id) or user
+
+
+async def start_with_code(uow: UnitOfWork, person: Person, code: str, now: datetime) -> User:
+    """A deep-link `/start <code>`: an invite token, or the one-time admin claim code."""
+    if await uow.invites.get(code) is not None:
+        return await accept_invite(uow, person, code, now)
+    if await uow.settings.get(CLAIM_KEY) is not None:
+        return await claim_admin(uow, person, code, now)
+    raise InviteInvalidError()
+
+
+async def list_team(uow: UnitOfWork, actor: User) -> list[User]:
+    """Members and roles; heads and admins see everyone, a seller is refused."""
+    if not is_manager(actor):
+        raise AccessDeniedError()
+    return await uow.users.list_staff()

@@ -1,0 +1,22 @@
+"""The Telegram-facing layer: aiogram routers, thin over the services."""
+
+from __future__ import annotations
+
+from aiogram import Router
+
+
+def get_routers() -> list[Router]:
+    """Fresh routers, in the order updates should try them."""
+    from handlers import common, errors, start, team
+    from handlers.deals import card, listing, new
+
+    return [
+        errors.build_router(),
+        start.build_router(),
+        common.build_cancel_router(),
+        team.build_router(),
+        new.build_router(),
+        card.build_router(),
+        listing.build_router(),
+        common.build_router(),
+    ]

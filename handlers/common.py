@@ -1,0 +1,72 @@
+"""`/cancel`, `/help`, and the polite answer to everything no other router took."""
+
+from __future__ import annotations
+
+from aiogram import Router
+from aiogram.filters import Command
+from aiogram.fsm.context import FSMContext
+from aiogram.types import CallbackQuery, Message
+
+from bot.domain.access import is_staff
+from bot.domain.models import User
+from bot.i18n import Translator
+from handlers.keyboards import main_menu
+
+MANAGER_COMMANDS = frozenset({"invite", "team"})  # a seller asking gets "heads only", not "unknown"
+
+
+async def cmd_cancel(message: Message, user: User | None, t: Translator, state: FSMContext) -> None:
+    had_step = await state.get_state() is not None
+    await state.clear()
+    if user is None or not is_staff(user):
+        await message.answer(t("start.stranger" if user is None else "start.inactive"))
+        return
+    await message.answer(
+        t("cancel.done" if had_step else "cancel.nothing"), reply_markup=main_menu(t)
+    )
+
+
+async def cmd_help(message: Message, user: User | None, t: Translator) -> None:
+    if user is None or not is_staff(user):
+        await message.answer(t("start.stranger" if user is None else "start.inactive"))
+        return
+    key = "help.manager" if user.role.value in ("admin", "head") else "help.seller"
+    await message.answer(t(key), reply_markup=main_menu(t))
+
+
+async def on_anything_else(
+    message: Message, user: User | None, t: Translator, state: FSMContext
+) -> None:
+    if user is None or not is_staff(user):
+        await message.answer(t("start.stranger" if user is None else "start.inactive"))
+        return
+    if message.text and message.text.startswith("/"):
+        command = message.text[1:].split(maxsplit=1)[0].split("@")[0].lower()
+        known = command in MANAGER_COMMANDS
+        await message.answer(t("error.managers_only" if known else "fallback.unknown_command"))
+    elif await state.get_state() is not None:
+        await message.answer(t("fallback.use_buttons"))
+    else:
+        await message.answer(t("fallback.not_understood"), reply_markup=main_menu(t))
+
+
+async def on_stray_button(query: CallbackQuery, user: User | None, t: Translator) -> None:
+    # Garbage or outdated callback data, or a press by someone who may not use the button.
+    key = "error.stale_button" if user is not None and is_staff(user) else "start.stranger"
+    await query.answer(t(key), show_alert=True)
+
+
+def build_cancel_router() -> Router:
+    """A fresh router: each dispatcher (tests build many) gets its own."""
+    cancel_router = Router(name="cancel")
+    cancel_router.message(Command("cancel"))(cmd_cancel)
+    return cancel_router
+
+
+def build_router() -> Router:
+    """A fresh router: each dispatcher (tests build many) gets its own."""
+    router = Router(name="fallback")
+    router.message(Command("help"))(cmd_help)
+    router.message()(on_anything_else)
+    router.callback_query()(on_stray_button)
+    return router

@@ -1,0 +1,45 @@
+"""Callback data of the deal screens: ids only, well under Telegram's 64 bytes."""
+
+from __future__ import annotations
+
+import enum
+
+from aiogram.filters.callback_data import CallbackData
+
+
+class CardAction(enum.StrEnum):
+    OPEN = "o"
+    MOVE = "m"  # arg: the stage id to move to
+    STAGES = "s"
+    WON = "w"
+    LOST = "l"
+    REASON = "r"  # arg: the lost reason id
+    REASON_TEXT = "rt"
+    NOTE = "n"
+    REOPEN = "ro"
+    HISTORY = "h"
+
+
+class DealCb(CallbackData, prefix="d"):
+    action: CardAction
+    deal_id: int
+    arg: int = 0
+
+
+class DealsPageCb(CallbackData, prefix="dl"):
+    pipeline_id: int = 0
+    stalled: bool = False
+    page: int = 0
+
+
+class NewDealStep(enum.StrEnum):
+    PIPELINE = "p"  # value: pipeline id
+    CLIENT = "c"  # value: existing client id, 0 for a new client with the typed name
+    CHANNEL = "ch"  # value: index in Channel, -1 to skip
+    SKIP_AMOUNT = "sa"
+    SKIP_PRODUCT = "sp"
+
+
+class NewDealCb(CallbackData, prefix="nd"):
+    step: NewDealStep
+    value: int = 0

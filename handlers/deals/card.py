@@ -1,0 +1,269 @@
+"""The deal card: every button edits it in place and answers the press at once."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from aiogram import F, Router
+from aiogram.fsm.context import FSMContext
+from aiogram.types import CallbackQuery, Message
+
+from bot.domain.errors import EmptyTextError, StaleActionError, TextTooLongError
+from bot.domain.ids import DealId, LostReasonId, StageId
+from bot.domain.models import User
+from bot.i18n import Translator
+from bot.services import deals
+from bot.services.ports import UnitOfWork
+from handlers.deals.callbacks import CardAction, DealCb
+from handlers.deals.states import DealInput
+from handlers.deals.views import (
+    back_to_card,
+    card_keyboard,
+    card_text,
+    history_text,
+    reasons_keyboard,
+    stages_keyboard,
+)
+from handlers.filters import IsStaff
+
+
+@asynccontextmanager
+async def input_step(state: FSMContext) -> AsyncIterator[None]:
+    """Leave the typing step when it is done or cannot go on; stay in it to retype bad text."""
+    try:
+        yield
+    except (TextTooLongError, EmptyTextError):
+        raise
+    except BaseException:
+        await state.clear()
+        raise
+    await state.clear()
+
+
+async def _show(query: CallbackQuery, t: Translator, view: deals.DealView, toast: str = "") -> None:
+    await query.answer(toast)
+    if isinstance(query.message, Message):
+        await query.message.edit_text(card_text(t, view), reply_markup=card_keyboard(t, view))
+
+
+async def _refresh_after_stale(
+    query: CallbackQuery, uow: UnitOfWork, user: User, t: Translator, deal_id: DealId, now: datetime
+) -> None:
+    view = await deals.open_deal(uow, user, deal_id, now)
+    await query.answer(t("error.stale_action"), show_alert=True)
+    if isinstance(query.message, Message):
+        await query.message.edit_text(card_text(t, view), reply_markup=card_keyboard(t, view))
+
+
+async def on_open(
+    query: CallbackQuery,
+    callback_data: DealCb,
+    uow: UnitOfWork,
+    user: User,
+    t: Translator,
+    now: datetime,
+    state: FSMContext,
+) -> None:
+    await state.clear()
+    await _show(query, t, await deals.open_deal(uow, user, DealId(callback_data.deal_id), now))
+
+
+async def on_stage_chosen(
+    query: CallbackQuery,
+    callback_data: DealCb,
+    uow: UnitOfWork,
+    user: User,
+    t: Translator,
+    now: datetime,
+) -> None:
+    deal_id = DealId(callback_data.deal_id)
+    try:
+        view, moved = await deals.move_deal(uow, user, deal_id, StageId(callback_data.arg), now)
+    except StaleActionError:
+        await _refresh_after_stale(query, uow, user, t, deal_id, now)
+        return
+    toast = t("card.moved" if moved else "card.already_there", stage=view.stage.name)
+    await _show(query, t, view, toast)
+
+
+async def on_choose_stage(
+    query: CallbackQuery,
+    callback_data: DealCb,
+    uow: UnitOfWork,
+    user: User,
+    t: Translator,
+    now: datetime,
+) -> None:
+    view = await deals.open_deal(uow, user, DealId(callback_data.deal_id), now)
+    await query.answer()
+    if isinstance(query.message, Message):
+        await query.message.edit_text(
+            card_text(t, view) + "\n\n" + t("card.choose_stage"),
+            reply_markup=stages_keyboard(t, view),
+        )
+
+
+async def on_won(
+    query: CallbackQuery,
+    callback_data: DealCb,
+    uow: UnitOfWork,
+    user: User,
+    t: Translator,
+    now: datetime,
+) -> None:
+    deal_id = DealId(callback_data.deal_id)
+    try:
+        view = await deals.win_deal(uow, user, deal_id, now)
+    except StaleActionError:
+        await _refresh_after_stale(query, uow, user, t, deal_id, now)
+        return
+    await _show(query, t, view, t("card.won_toast"))
+
+
+async def on_lost(
+    query: CallbackQuery,
+    callback_data: DealCb,
+    uow: UnitOfWork,
+    user: User,
+    t: Translator,
+    now: datetime,
+) -> None:
+    view = await deals.open_deal(uow, user, DealId(callback_data.deal_id), now)
+    if not view.deal.is_open:
+        await _show(query, t, view, t("error.deal_closed"))
+        return
+    await query.answer()
+    if isinstance(query.message, Message):
+        await query.message.edit_text(
+            card_text(t, view) + "\n\n" + t("lost.choose"), reply_markup=reasons_keyboard(t, view)
+        )
+
+
+async def on_lost_reason(
+    query: CallbackQuery,
+    callback_data: DealCb,
+    uow: UnitOfWork,
+    user: User,
+    t: Translator,
+    now: datetime,
+) -> None:
+    deal_id = DealId(callback_data.deal_id)
+    try:
+        view = await deals.lose_deal(
+            uow, user, deal_id, now, reason_id=LostReasonId(callback_data.arg)
+        )
+    except StaleActionError:
+        await _refresh_after_stale(query, uow, user, t, deal_id, now)
+        return
+    await _show(query, t, view, t("card.lost_toast"))
+
+
+async def on_text_wanted(
+    query: CallbackQuery,
+    callback_data: DealCb,
+    uow: UnitOfWork,
+    user: User,
+    t: Translator,
+    now: datetime,
+    state: FSMContext,
+) -> None:
+    view = await deals.open_deal(uow, user, DealId(callback_data.deal_id), now)
+    is_note = callback_data.action is CardAction.NOTE
+    if not is_note and not view.deal.is_open:
+        await _show(query, t, view, t("error.deal_closed"))
+        return
+    await state.set_state(DealInput.note if is_note else DealInput.lost_reason)
+    await state.update_data(deal_id=view.deal.id)
+    await query.answer()
+    if isinstance(query.message, Message):
+        await query.message.answer(
+            t("note.ask" if is_note else "lost.ask_text"),
+            reply_markup=back_to_card(t, view.deal.id),
+        )
+
+
+async def on_note_typed(
+    message: Message,
+    uow: UnitOfWork,
+    user: User,
+    t: Translator,
+    now: datetime,
+    state: FSMContext,
+) -> None:
+    deal_id = DealId((await state.get_data())["deal_id"])
+    async with input_step(state):
+        view = await deals.add_note(uow, user, deal_id, message.text or "", now)
+    await message.answer(t("note.saved"))
+    await message.answer(card_text(t, view), reply_markup=card_keyboard(t, view))
+
+
+async def on_lost_reason_typed(
+    message: Message,
+    uow: UnitOfWork,
+    user: User,
+    t: Translator,
+    now: datetime,
+    state: FSMContext,
+) -> None:
+    deal_id = DealId((await state.get_data())["deal_id"])
+    async with input_step(state):
+        view = await deals.lose_deal(uow, user, deal_id, now, reason_text=message.text or "")
+    await message.answer(card_text(t, view), reply_markup=card_keyboard(t, view))
+
+
+async def on_reopen(
+    query: CallbackQuery,
+    callback_data: DealCb,
+    uow: UnitOfWork,
+    user: User,
+    t: Translator,
+    now: datetime,
+) -> None:
+    deal_id = DealId(callback_data.deal_id)
+    try:
+        view = await deals.reopen_deal(uow, user, deal_id, now)
+    except StaleActionError:
+        await _refresh_after_stale(query, uow, user, t, deal_id, now)
+        return
+    await _show(query, t, view, t("card.reopened"))
+
+
+async def on_history(
+    query: CallbackQuery,
+    callback_data: DealCb,
+    uow: UnitOfWork,
+    user: User,
+    t: Translator,
+    now: datetime,
+    tz: ZoneInfo,
+) -> None:
+    view, events, names = await deals.deal_history(uow, user, DealId(callback_data.deal_id), now)
+    await query.answer()
+    if isinstance(query.message, Message):
+        await query.message.edit_text(
+            history_text(t, view, events, names, tz), reply_markup=back_to_card(t, view.deal.id)
+        )
+
+
+def build_router() -> Router:
+    """A fresh router: each dispatcher (tests build many) gets its own."""
+    router = Router(name="deal_card")
+    router.message.filter(IsStaff())
+    router.callback_query.filter(IsStaff())
+    router.callback_query(DealCb.filter(F.action == CardAction.OPEN))(on_open)
+    router.callback_query(DealCb.filter(F.action == CardAction.MOVE))(on_stage_chosen)
+    router.callback_query(DealCb.filter(F.action == CardAction.STAGES))(on_choose_stage)
+    router.callback_query(DealCb.filter(F.action == CardAction.WON))(on_won)
+    router.callback_query(DealCb.filter(F.action == CardAction.LOST))(on_lost)
+    router.callback_query(DealCb.filter(F.action == CardAction.REASON))(on_lost_reason)
+    router.callback_query(DealCb.filter(F.action.in_({CardAction.REASON_TEXT, CardAction.NOTE})))(
+        on_text_wanted
+    )
+    router.message(DealInput.note, F.text)(on_note_typed)
+    router.message(DealInput.lost_reason, F.text)(on_lost_reason_typed)
+    router.callback_query(DealCb.filter(F.action == CardAction.REOPEN))(on_reopen)
+    router.callback_query(DealCb.filter(F.action == CardAction.HISTORY))(on_history)
+    return router

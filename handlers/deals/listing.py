@@ -1,0 +1,124 @@
+"""`/deals` and `/find`: open deals grouped by stage, a page at a time, each opening its card."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from aiogram import F, Router
+from aiogram.filters import Command, CommandObject
+from aiogram.fsm.context import FSMContext
+from aiogram.types import CallbackQuery, Message
+
+from bot.domain.access import is_manager
+from bot.domain.ids import PipelineId
+from bot.domain.models import User
+from bot.i18n import Translator, all_variants
+from bot.services import deals
+from bot.services.ports import UnitOfWork
+from handlers.deals.callbacks import DealsPageCb
+from handlers.deals.states import FindDeals
+from handlers.deals.views import found_keyboard, list_keyboard, list_text
+from handlers.filters import IsStaff
+
+
+async def _render(
+    uow: UnitOfWork, user: User, t: Translator, now: datetime, cb: DealsPageCb
+) -> tuple[str, object]:
+    pipelines, _ = await deals.pipelines_for(uow, user)
+    known = {p.id for p in pipelines}
+    pipeline_id = cb.pipeline_id if cb.pipeline_id in known else 0
+    page = await deals.list_deals(
+        uow,
+        user,
+        now,
+        pipeline_id=PipelineId(pipeline_id) if pipeline_id else None,
+        stalled=cb.stalled,
+        page=cb.page,
+    )
+    title = "deals.title_all" if is_manager(user) else "deals.title"
+    text = list_text(t, page, stalled=cb.stalled, title_key=title, show_owner=is_manager(user))
+    kb = list_keyboard(t, page, pipelines, pipeline_id=pipeline_id, stalled=cb.stalled)
+    return text, kb
+
+
+async def cmd_deals(
+    message: Message, uow: UnitOfWork, user: User, t: Translator, now: datetime, state: FSMContext
+) -> None:
+    await state.clear()
+    text, kb = await _render(uow, user, t, now, DealsPageCb())
+    await message.answer(text, reply_markup=kb)  # type: ignore[arg-type]
+
+
+async def on_deals_page(
+    query: CallbackQuery,
+    callback_data: DealsPageCb,
+    uow: UnitOfWork,
+    user: User,
+    t: Translator,
+    now: datetime,
+    state: FSMContext,
+) -> None:
+    await state.clear()
+    text, kb = await _render(uow, user, t, now, callback_data)
+    await query.answer()
+    if isinstance(query.message, Message):
+        await query.message.edit_text(text, reply_markup=kb)  # type: ignore[arg-type]
+
+
+async def cmd_find(
+    message: Message,
+    command: CommandObject,
+    uow: UnitOfWork,
+    user: User,
+    t: Translator,
+    now: datetime,
+    state: FSMContext,
+) -> None:
+    if not command.args:
+        await state.set_state(FindDeals.text)
+        await message.answer(t("find.ask"))
+        return
+    await _find(message, uow, user, t, now, state, command.args)
+
+
+async def on_find_button(message: Message, t: Translator, state: FSMContext) -> None:
+    await state.set_state(FindDeals.text)
+    await message.answer(t("find.ask"))
+
+
+async def on_find_typed(
+    message: Message, uow: UnitOfWork, user: User, t: Translator, now: datetime, state: FSMContext
+) -> None:
+    await _find(message, uow, user, t, now, state, message.text or "")
+
+
+async def _find(
+    message: Message,
+    uow: UnitOfWork,
+    user: User,
+    t: Translator,
+    now: datetime,
+    state: FSMContext,
+    text: str,
+) -> None:
+    page = await deals.list_deals(uow, user, now, text=text)
+    await state.clear()
+    if not page.items:
+        await message.answer(t("find.nothing"))
+        return
+    body = list_text(t, page, stalled=False, title_key="find.title", show_owner=is_manager(user))
+    await message.answer(body, reply_markup=found_keyboard(t, page))
+
+
+def build_router() -> Router:
+    """A fresh router: each dispatcher (tests build many) gets its own."""
+    router = Router(name="deal_list")
+    router.message.filter(IsStaff())
+    router.callback_query.filter(IsStaff())
+    router.message(F.text.in_(all_variants("menu.deals")))(cmd_deals)
+    router.message(Command("deals"))(cmd_deals)
+    router.callback_query(DealsPageCb.filter())(on_deals_page)
+    router.message(Command("find"))(cmd_find)
+    router.message(F.text.in_(all_variants("menu.find")))(on_find_button)
+    router.message(FindDeals.text, F.text)(on_find_typed)
+    return router

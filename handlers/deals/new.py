@@ -1,0 +1,235 @@
+"""`/new`: pipeline (usual one preselected) → client → amount → channel → product → the card."""
+
+from __future__ import annotations
+
+import html
+from datetime import datetime
+from typing import Any
+
+from aiogram import F, Router
+from aiogram.filters import Command, StateFilter
+from aiogram.fsm.context import FSMContext
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+
+from bot.domain.ids import ClientId, PipelineId
+from bot.domain.models import Channel, NewDealInput, User
+from bot.domain.money import AmountError, parse_amount
+from bot.domain.text import CLIENT_NAME_MAX, PRODUCT_MAX, clean_text
+from bot.i18n import Translator, all_variants
+from bot.services.deals import create_deal, pipelines_for, suggest_clients
+from bot.services.ports import UnitOfWork
+from handlers.deals.callbacks import NewDealCb, NewDealStep
+from handlers.deals.states import NewDeal
+from handlers.deals.views import card_keyboard, card_text, clients_keyboard, short
+from handlers.filters import IsStaff
+from handlers.keyboards import main_menu
+
+CHANNELS = list(Channel)
+
+
+def _kb(*rows: list[tuple[str, NewDealCb]]) -> InlineKeyboardMarkup:
+    kb = InlineKeyboardBuilder()
+    for row in rows:
+        kb.row(*(kb_button(text, cb) for text, cb in row))
+    return kb.as_markup()
+
+
+def kb_button(text: str, cb: NewDealCb) -> Any:
+    from aiogram.types import InlineKeyboardButton
+
+    return InlineKeyboardButton(text=text, callback_data=cb.pack())
+
+
+async def cmd_new(
+    message: Message, uow: UnitOfWork, user: User, t: Translator, state: FSMContext
+) -> None:
+    pipelines, preferred = await pipelines_for(uow, user)
+    if preferred is None:
+        await message.answer(t("new.no_pipelines"))
+        return
+    await state.clear()
+    await state.set_state(NewDeal.client)
+    await state.update_data(pipeline_id=preferred)
+    chosen = next(p for p in pipelines if p.id == preferred)
+    others = [
+        [(short("🔀 " + p.name), NewDealCb(step=NewDealStep.PIPELINE, value=p.id))]
+        for p in pipelines
+        if p.id != preferred
+    ]
+    await message.answer(
+        t("new.ask_client", pipeline=html.escape(chosen.name)), reply_markup=_kb(*others)
+    )
+
+
+async def on_pipeline_chosen(
+    query: CallbackQuery,
+    callback_data: NewDealCb,
+    uow: UnitOfWork,
+    user: User,
+    t: Translator,
+    state: FSMContext,
+) -> None:
+    pipelines, _ = await pipelines_for(uow, user)
+    chosen = next((p for p in pipelines if p.id == callback_data.value), None)
+    if chosen is None:
+        await query.answer(t("error.pipeline_not_found"), show_alert=True)
+        return
+    await state.update_data(pipeline_id=chosen.id)
+    others = [
+        [(short("🔀 " + p.name), NewDealCb(step=NewDealStep.PIPELINE, value=p.id))]
+        for p in pipelines
+        if p.id != chosen.id
+    ]
+    await query.answer()
+    if isinstance(query.message, Message):
+        await query.message.edit_text(
+            t("new.ask_client", pipeline=html.escape(chosen.name)), reply_markup=_kb(*others)
+        )
+
+
+async def on_client_typed(
+    message: Message, uow: UnitOfWork, user: User, t: Translator, state: FSMContext
+) -> None:
+    name = clean_text(message.text, CLIENT_NAME_MAX)
+    matches = await suggest_clients(uow, user, name)
+    await state.update_data(client_name=name, client_id=None)
+    if not matches:
+        await _ask_amount(message, t, state)
+        return
+    await state.set_state(NewDeal.client_choice)
+    await message.answer(t("new.client_matches"), reply_markup=clients_keyboard(t, matches, name))
+
+
+async def on_client_chosen(
+    query: CallbackQuery, callback_data: NewDealCb, t: Translator, state: FSMContext
+) -> None:
+    await state.update_data(client_id=callback_data.value or None)
+    await query.answer()
+    if isinstance(query.message, Message):
+        await query.message.edit_reply_markup(reply_markup=None)
+        await _ask_amount(query.message, t, state)
+
+
+async def _ask_amount(message: Message, t: Translator, state: FSMContext) -> None:
+    await state.set_state(NewDeal.amount)
+    skip = _kb([(t("btn.skip"), NewDealCb(step=NewDealStep.SKIP_AMOUNT))])
+    await message.answer(t("new.ask_amount"), reply_markup=skip)
+
+
+async def on_amount_typed(message: Message, t: Translator, state: FSMContext) -> None:
+    try:
+        amount = parse_amount(message.text or "")
+    except AmountError as error:
+        await message.answer(t(f"amount.{error.reason}"))
+        return
+    await state.update_data(amount=amount)
+    await _ask_channel(message, t, state)
+
+
+async def on_amount_skipped(query: CallbackQuery, t: Translator, state: FSMContext) -> None:
+    await query.answer()
+    if isinstance(query.message, Message):
+        await query.message.edit_reply_markup(reply_markup=None)
+        await _ask_channel(query.message, t, state)
+
+
+async def _ask_channel(message: Message, t: Translator, state: FSMContext) -> None:
+    await state.set_state(NewDeal.channel)
+    kb = InlineKeyboardBuilder()
+    for index, channel in enumerate(CHANNELS):
+        kb.button(
+            text=t(f"channel.{channel.value}"),
+            callback_data=NewDealCb(step=NewDealStep.CHANNEL, value=index),
+        )
+    kb.adjust(2)
+    kb.row(kb_button(t("btn.skip"), NewDealCb(step=NewDealStep.CHANNEL, value=-1)))
+    await message.answer(t("new.ask_channel"), reply_markup=kb.as_markup())
+
+
+async def on_channel_chosen(
+    query: CallbackQuery, callback_data: NewDealCb, t: Translator, state: FSMContext
+) -> None:
+    if not -1 <= callback_data.value < len(CHANNELS):
+        await query.answer(t("error.stale_button"), show_alert=True)
+        return
+    channel = CHANNELS[callback_data.value].value if callback_data.value >= 0 else None
+    await state.update_data(channel=channel)
+    await state.set_state(NewDeal.product)
+    await query.answer()
+    if isinstance(query.message, Message):
+        await query.message.edit_reply_markup(reply_markup=None)
+        skip = _kb([(t("btn.skip"), NewDealCb(step=NewDealStep.SKIP_PRODUCT))])
+        await query.message.answer(t("new.ask_product"), reply_markup=skip)
+
+
+async def on_product_typed(
+    message: Message, uow: UnitOfWork, user: User, t: Translator, state: FSMContext, now: datetime
+) -> None:
+    await state.update_data(product=clean_text(message.text, PRODUCT_MAX))
+    await _finish(message, uow, user, t, state, now)
+
+
+async def on_product_skipped(
+    query: CallbackQuery,
+    uow: UnitOfWork,
+    user: User,
+    t: Translator,
+    state: FSMContext,
+    now: datetime,
+) -> None:
+    await query.answer()
+    if isinstance(query.message, Message):
+        await query.message.edit_reply_markup(reply_markup=None)
+        await _finish(query.message, uow, user, t, state, now)
+
+
+async def _finish(
+    message: Message, uow: UnitOfWork, user: User, t: Translator, state: FSMContext, now: datetime
+) -> None:
+    data = await state.get_data()
+    await state.clear()  # before the write: a double press cannot create the deal twice
+    channel = data.get("channel")
+    view = await create_deal(
+        uow,
+        user,
+        NewDealInput(
+            pipeline_id=PipelineId(data["pipeline_id"]),
+            client_name=data["client_name"],
+            client_id=ClientId(data["client_id"]) if data.get("client_id") else None,
+            amount=data.get("amount"),
+            channel=Channel(channel) if channel else None,
+            product=data.get("product"),
+        ),
+        now,
+    )
+    await message.answer(t("new.created"), reply_markup=main_menu(t))
+    await message.answer(card_text(t, view), reply_markup=card_keyboard(t, view))
+
+
+def build_router() -> Router:
+    """A fresh router: each dispatcher (tests build many) gets its own."""
+    router = Router(name="new_deal")
+    router.message.filter(IsStaff())
+    router.callback_query.filter(IsStaff())
+    router.message(F.text.in_(all_variants("menu.new_deal")))(cmd_new)
+    router.message(Command("new"))(cmd_new)
+    router.callback_query(NewDeal.client, NewDealCb.filter(F.step == NewDealStep.PIPELINE))(
+        on_pipeline_chosen
+    )
+    router.message(StateFilter(NewDeal.client, NewDeal.client_choice), F.text)(on_client_typed)
+    router.callback_query(NewDeal.client_choice, NewDealCb.filter(F.step == NewDealStep.CLIENT))(
+        on_client_chosen
+    )
+    router.message(NewDeal.amount, F.text)(on_amount_typed)
+    router.callback_query(NewDeal.amount, NewDealCb.filter(F.step == NewDealStep.SKIP_AMOUNT))(
+        on_amount_skipped
+    )
+    router.callback_query(NewDeal.channel, NewDealCb.filter(F.step == NewDealStep.CHANNEL))(
+        on_channel_chosen
+    )
+    router.message(NewDeal.product, F.text)(on_product_typed)
+    router.callback_query(NewDeal.product, NewDealCb.filter(F.step == NewDealStep.SKIP_PRODUCT))(
+        on_product_skipped
+    )
+    return router

@@ -1,0 +1,20 @@
+"""Conversation states of the deal screens."""
+
+from aiogram.fsm.state import State, StatesGroup
+
+
+class NewDeal(StatesGroup):
+    client = State()
+    client_choice = State()
+    amount = State()
+    channel = State()
+    product = State()
+
+
+class DealInput(StatesGroup):
+    note = State()
+    lost_reason = State()
+
+
+class FindDeals(StatesGroup):
+    text = State()

@@ -1,0 +1,243 @@
+"""Texts and keyboards of the deal screens, built from service results."""
+
+from __future__ import annotations
+
+import html
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+
+from bot.domain.ids import UserId
+from bot.domain.models import Client, DealEvent, DealStatus, EventKind, Pipeline
+from bot.domain.money import format_amount
+from bot.i18n import Translator
+from bot.services.deals import PAGE_SIZE, DealPage, DealView
+from handlers.deals.callbacks import CardAction, DealCb, DealsPageCb, NewDealCb, NewDealStep
+
+BUTTON_MAX = 48  # longer labels are cut on a phone anyway
+
+
+def short(text: str, limit: int = BUTTON_MAX) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def amount_text(t: Translator, amount: int | None, currency: str = "RUB") -> str:
+    return format_amount(amount, currency, t.lang) if amount is not None else t("deal.no_amount")
+
+
+def card_text(t: Translator, view: DealView) -> str:
+    deal, e = view.deal, html.escape
+    stage_no = [s.id for s in view.pipeline.stages].index(view.stage.id) + 1
+    lines = [
+        f"💼 <b>{e(deal.title)}</b>",
+        t("card.amount", amount=amount_text(t, deal.amount, deal.currency)),
+        t("card.pipeline", pipeline=e(view.pipeline.name)),
+        t(
+            "card.stage",
+            stage=e(view.stage.name),
+            no=stage_no,
+            total=len(view.pipeline.stages),
+            days=t.n("days", view.days_in_stage),
+        ),
+        t("card.owner", owner=e(view.owner_name)),
+    ]
+    if view.stalled:
+        lines.append(t("card.stalled", limit=t.n("days", view.stage.stall_days)))
+    if deal.client and deal.client.contact_name:
+        lines.append(t("card.contact", contact=e(deal.client.contact_name)))
+    if deal.channel:
+        lines.append(t("card.channel", channel=t(f"channel.{deal.channel.value}")))
+    if deal.product:
+        lines.append(t("card.product", product=e(deal.product)))
+    if deal.status is DealStatus.WON:
+        lines.append(t("card.won"))
+    elif deal.status is DealStatus.LOST:
+        lines.append(t("card.lost", reason=e(deal.lost_reason or "—")))
+    return "\n".join(lines)
+
+
+def card_keyboard(t: Translator, view: DealView) -> InlineKeyboardMarkup:
+    deal_id = view.deal.id
+    kb = InlineKeyboardBuilder()
+    if view.deal.is_open:
+        nxt = view.next_stage
+        if nxt is not None:
+            label = short(t("card.btn.next", stage=nxt.name))
+            kb.row(_btn(label, CardAction.MOVE, deal_id, nxt.id))
+        kb.row(
+            _btn(t("card.btn.stages"), CardAction.STAGES, deal_id),
+            _btn(t("card.btn.note"), CardAction.NOTE, deal_id),
+        )
+        kb.row(
+            _btn(t("card.btn.won"), CardAction.WON, deal_id),
+            _btn(t("card.btn.lost"), CardAction.LOST, deal_id),
+        )
+    else:
+        kb.row(
+            _btn(t("card.btn.reopen"), CardAction.REOPEN, deal_id),
+            _btn(t("card.btn.note"), CardAction.NOTE, deal_id),
+        )
+    kb.row(
+        _btn(t("card.btn.history"), CardAction.HISTORY, deal_id),
+        InlineKeyboardButton(text=t("btn.back"), callback_data=DealsPageCb().pack()),
+    )
+    return kb.as_markup()
+
+
+def _btn(text: str, action: CardAction, deal_id: int, arg: int = 0) -> InlineKeyboardButton:
+    return InlineKeyboardButton(
+        text=text, callback_data=DealCb(action=action, deal_id=deal_id, arg=arg).pack()
+    )
+
+
+def stages_keyboard(t: Translator, view: DealView) -> InlineKeyboardMarkup:
+    kb = InlineKeyboardBuilder()
+    for stage in view.pipeline.stages:
+        mark = "• " if stage.id == view.stage.id else ""
+        label = short(f"{mark}{stage.name} · {stage.probability}%")
+        kb.row(_btn(label, CardAction.MOVE, view.deal.id, stage.id))
+    kb.row(_btn(t("btn.back"), CardAction.OPEN, view.deal.id))
+    return kb.as_markup()
+
+
+def reasons_keyboard(t: Translator, view: DealView) -> InlineKeyboardMarkup:
+    kb = InlineKeyboardBuilder()
+    for reason in view.pipeline.lost_reasons:
+        kb.row(_btn(short(reason.name), CardAction.REASON, view.deal.id, reason.id))
+    kb.row(_btn(t("lost.btn.other"), CardAction.REASON_TEXT, view.deal.id))
+    kb.row(_btn(t("btn.back"), CardAction.OPEN, view.deal.id))
+    return kb.as_markup()
+
+
+def back_to_card(t: Translator, deal_id: int) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(inline_keyboard=[[_btn(t("btn.back"), CardAction.OPEN, deal_id)]])
+
+
+def history_text(
+    t: Translator, view: DealView, events: list[DealEvent], names: dict[UserId, str], tz: ZoneInfo
+) -> str:
+    lines = [t("history.title", title=html.escape(view.deal.title))]
+    for ev in events[-30:]:  # the newest thirty fit in one message with room to spare
+        lines.append(
+            t(
+                "history.row",
+                at=_when(ev.at, tz),
+                who=html.escape(names.get(ev.actor_id, "—") if ev.actor_id else "—"),
+                what=_what(t, ev, view.pipeline),
+            )
+        )
+    return "\n".join(lines)
+
+
+def _when(at: datetime, tz: ZoneInfo) -> str:
+    return at.astimezone(tz).strftime("%d.%m %H:%M")
+
+
+def _what(t: Translator, ev: DealEvent, pipeline: Pipeline) -> str:
+    def stage_name(stage_id: int | None) -> str:
+        stage = pipeline.stage(stage_id) if stage_id is not None else None  # type: ignore[arg-type]
+        return html.escape(stage.name) if stage else "—"
+
+    if ev.kind is EventKind.STAGE:
+        return t("history.stage", src=stage_name(ev.from_stage_id), dst=stage_name(ev.to_stage_id))
+    if ev.kind in (EventKind.NOTE, EventKind.LOST):
+        return t(
+            f"history.{ev.kind.value}",
+            text=html.escape(ev.text or ""),
+            stage=stage_name(ev.from_stage_id),
+        )
+    return t(f"history.{ev.kind.value}", stage=stage_name(ev.to_stage_id or ev.from_stage_id))
+
+
+def list_text(
+    t: Translator, page: DealPage, *, stalled: bool, title_key: str, show_owner: bool
+) -> str:
+    if not page.items:
+        return t("deals.empty_stalled" if stalled else "deals.empty")
+    lines = [t(title_key, count=page.total, page=page.page + 1, pages=page.pages)]
+    group = None
+    for i, item in enumerate(page.items, start=1 + page.page * PAGE_SIZE):
+        key = (item.pipeline.id, item.stage.id)
+        if key != group:
+            group = key
+            lines.append(
+                f"\n<b>{html.escape(item.pipeline.name)} · {html.escape(item.stage.name)}</b>"
+            )
+        flag = {DealStatus.WON: " ✅", DealStatus.LOST: " ❌"}.get(item.deal.status, "")
+        flag += " ⚠️" if item.stalled else ""
+        lines.append(
+            t(
+                "deals.row",
+                n=i,
+                title=html.escape(item.deal.title),
+                amount=amount_text(t, item.deal.amount, item.deal.currency),
+                days=t.n("days", item.days_in_stage),
+                flag=flag,
+                owner=f" · {html.escape(item.owner_name)}" if show_owner else "",
+            )
+        )
+    return "\n".join(lines)
+
+
+def list_keyboard(
+    t: Translator, page: DealPage, pipelines: list[Pipeline], *, pipeline_id: int, stalled: bool
+) -> InlineKeyboardMarkup:
+    kb = InlineKeyboardBuilder()
+    for item in page.items:
+        kb.row(
+            _btn(
+                short(f"{item.deal.title} · {amount_text(t, item.deal.amount)}"),
+                CardAction.OPEN,
+                item.deal.id,
+            )
+        )
+    filters = [_page_btn(("✓ " if pipeline_id == 0 else "") + t("deals.all"), 0, stalled, 0)]
+    filters += [
+        _page_btn(("✓ " if p.id == pipeline_id else "") + short(p.name, 20), p.id, stalled, 0)
+        for p in pipelines
+    ]
+    kb.row(*filters, width=2)
+    kb.row(_page_btn(("✓ " if stalled else "") + t("deals.stalled"), pipeline_id, not stalled, 0))
+    nav = []
+    if page.page > 0:
+        nav.append(_page_btn("◀️", pipeline_id, stalled, page.page - 1))
+    if page.page + 1 < page.pages:
+        nav.append(_page_btn("▶️", pipeline_id, stalled, page.page + 1))
+    if nav:
+        kb.row(*nav)
+    return kb.as_markup()
+
+
+def _page_btn(text: str, pipeline_id: int, stalled: bool, page: int) -> InlineKeyboardButton:
+    cb = DealsPageCb(pipeline_id=pipeline_id, stalled=stalled, page=page)
+    return InlineKeyboardButton(text=text, callback_data=cb.pack())
+
+
+def clients_keyboard(t: Translator, clients: list[Client], typed: str) -> InlineKeyboardMarkup:
+    kb = InlineKeyboardBuilder()
+    for client in clients:
+        kb.button(
+            text=short("👤 " + client.company),
+            callback_data=NewDealCb(step=NewDealStep.CLIENT, value=client.id),
+        )
+    kb.button(
+        text=short(t("new.btn.new_client", name=typed)),
+        callback_data=NewDealCb(step=NewDealStep.CLIENT, value=0),
+    )
+    kb.adjust(1)
+    return kb.as_markup()
+
+
+def found_keyboard(t: Translator, page: DealPage) -> InlineKeyboardMarkup:
+    kb = InlineKeyboardBuilder()
+    for item in page.items:
+        kb.row(
+            _btn(
+                short(f"{item.deal.title} · {amount_text(t, item.deal.amount)}"),
+                CardAction.OPEN,
+                item.deal.id,
+            )
+        )
+    return kb.as_markup()

@@ -1,0 +1,49 @@
+"""A user's mistake becomes a polite answer in their language, never a logged crash."""
+
+from __future__ import annotations
+
+import logging
+
+from aiogram import Router
+from aiogram.exceptions import TelegramBadRequest
+from aiogram.filters import ExceptionTypeFilter
+from aiogram.types import ErrorEvent
+
+from bot.domain.errors import DomainError
+from bot.i18n import Translator, translator
+
+log = logging.getLogger(__name__)
+
+
+async def say(event: ErrorEvent, text: str) -> None:
+    """Answer where the update came from: an alert for a button, a message for a message."""
+    update = event.update
+    if update.callback_query is not None:
+        await update.callback_query.answer(text, show_alert=True)
+    elif update.message is not None:
+        await update.message.answer(text)
+
+
+async def on_domain_error(event: ErrorEvent, t: Translator | None = None) -> None:
+    error = event.exception
+    assert isinstance(error, DomainError)
+    t = t or translator("ru")
+    await say(event, t(error.key, **error.params))
+
+
+async def on_bad_request(event: ErrorEvent, t: Translator | None = None) -> None:
+    # Two presses that render the same card make Telegram refuse the second edit; that is fine.
+    if "message is not modified" in str(event.exception):
+        if event.update.callback_query is not None:
+            await event.update.callback_query.answer()
+        return
+    log.warning("Telegram refused a request: %s", event.exception)
+    await say(event, (t or translator("ru"))("error.telegram"))
+
+
+def build_router() -> Router:
+    """A fresh router: each dispatcher (tests build many) gets its own."""
+    router = Router(name="errors")
+    router.errors(ExceptionTypeFilter(DomainError))(on_domain_error)
+    router.errors(ExceptionTypeFilter(TelegramBadRequest))(on_bad_request)
+    return router

@@ -1,0 +1,1 @@
+"""Persistence: ORM models, repositories, the unit of work and migrations."""

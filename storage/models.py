@@ -1,0 +1,203 @@
+"""ORM tables. Times are UTC, money is integer minor units, history points to ids."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    DateTime,
+    Dialect,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    TypeDecorator,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+# BIGINT on PostgreSQL, INTEGER on SQLite (where only INTEGER PRIMARY KEY autoincrements).
+BigId = BigInteger().with_variant(Integer(), "sqlite")
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """Aware UTC datetimes in and out, on SQLite (which keeps no zone) as on PostgreSQL."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> Any:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the database; pass an aware UTC time")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        assert isinstance(value, datetime)
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class UserRow(Base):
+    __tablename__ = "user"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    tg_id: Mapped[int] = mapped_column(BigInteger, unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    username: Mapped[str | None] = mapped_column(String(64))
+    role: Mapped[str] = mapped_column(String(16))
+    language: Mapped[str] = mapped_column(String(8))
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    default_pipeline_id: Mapped[int | None] = mapped_column(ForeignKey("pipeline.id"))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class InviteRow(Base):
+    __tablename__ = "invite"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    token: Mapped[str] = mapped_column(String(64), unique=True)
+    role: Mapped[str] = mapped_column(String(16))
+    created_by: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    used_by: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    used_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+
+
+class SettingRow(Base):
+    """Small key-value facts of the installation (the admin claim code, later company settings)."""
+
+    __tablename__ = "setting"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+
+
+class PipelineRow(Base):
+    __tablename__ = "pipeline"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+    kind: Mapped[str] = mapped_column(String(32))
+    position: Mapped[int] = mapped_column(Integer)
+    is_archived: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class StageRow(Base):
+    __tablename__ = "stage"
+    __table_args__ = (Index("ix_stage_pipeline_position", "pipeline_id", "position"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    pipeline_id: Mapped[int] = mapped_column(ForeignKey("pipeline.id"))
+    name: Mapped[str] = mapped_column(String(100))
+    position: Mapped[int] = mapped_column(Integer)
+    probability: Mapped[int] = mapped_column(Integer)
+    stall_days: Mapped[int] = mapped_column(Integer)
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    is_archived: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class LostReasonRow(Base):
+    __tablename__ = "lost_reason"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    pipeline_id: Mapped[int] = mapped_column(ForeignKey("pipeline.id"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    position: Mapped[int] = mapped_column(Integer)
+    is_archived: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class ClientRow(Base):
+    __tablename__ = "client"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    company: Mapped[str] = mapped_column(String(200))
+    # Lower-cased copy for case-insensitive search: SQLite's lower() knows only ASCII.
+    company_search: Mapped[str] = mapped_column(String(200), index=True)
+    contact_name: Mapped[str | None] = mapped_column(String(200))
+    phone: Mapped[str | None] = mapped_column(String(32))
+    telegram: Mapped[str | None] = mapped_column(String(64))
+    tg_id: Mapped[int | None] = mapped_column(BigInteger)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class DealRow(Base):
+    __tablename__ = "deal"
+    __table_args__ = (
+        Index("ix_deal_owner_status_stage", "owner_id", "status", "stage_id"),
+        Index("ix_deal_pipeline_status", "pipeline_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    title: Mapped[str] = mapped_column(String(200))
+    title_search: Mapped[str] = mapped_column(String(200))
+    client_id: Mapped[int | None] = mapped_column(ForeignKey("client.id"), index=True)
+    amount: Mapped[int | None] = mapped_column(BigInteger)
+    currency: Mapped[str] = mapped_column(String(3), default="RUB")
+    pipeline_id: Mapped[int] = mapped_column(ForeignKey("pipeline.id"))
+    stage_id: Mapped[int] = mapped_column(ForeignKey("stage.id"))
+    owner_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    status: Mapped[str] = mapped_column(String(8))
+    channel: Mapped[str | None] = mapped_column(String(16))
+    product: Mapped[str | None] = mapped_column(String(100))
+    region: Mapped[str | None] = mapped_column(String(100))
+    is_new_client: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    stage_entered_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    expected_close_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    closed_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    lost_reason_id: Mapped[int | None] = mapped_column(ForeignKey("lost_reason.id"))
+    lost_reason_text: Mapped[str | None] = mapped_column(String(200))
+    # Bumped by every change; a change names the version it saw, so a second press is noticed.
+    version: Mapped[int] = mapped_column(Integer)
+
+
+class DealEventRow(Base):
+    """Every change of a deal, with its time and actor: the ground truth of the statistics."""
+
+    __tablename__ = "deal_event"
+    __table_args__ = (Index("ix_deal_event_deal_at", "deal_id", "at"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    deal_id: Mapped[int] = mapped_column(ForeignKey("deal.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(16))
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    at: Mapped[datetime] = mapped_column(UtcDateTime())
+    from_stage_id: Mapped[int | None] = mapped_column(ForeignKey("stage.id"))
+    to_stage_id: Mapped[int | None] = mapped_column(ForeignKey("stage.id"))
+    text: Mapped[str | None] = mapped_column(Text)
+
+
+__all__ = [
+    "Base",
+    "ClientRow",
+    "DealEventRow",
+    "DealRow",
+    "InviteRow",
+    "LostReasonRow",
+    "PipelineRow",
+    "SettingRow",
+    "StageRow",
+    "UserRow",
+]

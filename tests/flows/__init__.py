@@ -1,0 +1,1 @@
+"""Whole conversations through build_dispatcher() with a mocked bot."""

@@ -1,0 +1,108 @@
+"""People who talk to the bot in tests: send text, press buttons, read what came back."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiogram import Dispatcher
+from aiogram.methods import AnswerCallbackQuery, EditMessageText, SendMessage, TelegramMethod
+from aiogram.types import InlineKeyboardMarkup, Message, ReplyKeyboardMarkup
+
+from tests.mocked_bot import MockedBot, feed, make_callback, make_message
+
+
+@dataclass
+class Person:
+    """One Telegram account in a private chat with the bot."""
+
+    dp: Dispatcher
+    bot: MockedBot
+    tg_id: int
+    name: str = "Ivan"
+    lang: str = "ru"
+    username: str | None = None
+    replies: list[TelegramMethod[Any]] = field(default_factory=list)
+
+    async def _feed(self, update: Any) -> list[TelegramMethod[Any]]:
+        before = len(self.bot.requests)
+        await feed(self.dp, self.bot, update)
+        self.replies = self.bot.requests[before:]
+        return self.replies
+
+    async def send(self, text: str) -> list[TelegramMethod[Any]]:
+        return await self._feed(
+            make_message(
+                self.tg_id,
+                text,
+                first_name=self.name,
+                username=self.username,
+                language_code=self.lang,
+            )
+        )
+
+    async def press(self, label: str) -> list[TelegramMethod[Any]]:
+        """Press the newest inline button whose text contains `label`."""
+        message, data = self.find_button(label)
+        return await self.press_data(data, message.message_id)
+
+    async def press_data(self, data: str, message_id: int = 1) -> list[TelegramMethod[Any]]:
+        return await self._feed(
+            make_callback(
+                self.tg_id,
+                data,
+                message_id=message_id,
+                first_name=self.name,
+                language_code=self.lang,
+            )
+        )
+
+    def messages(self) -> list[Message]:
+        return self.bot.session.messages(self.tg_id)  # type: ignore[attr-defined, no-any-return]
+
+    def find_button(self, label: str) -> tuple[Message, str]:
+        for message in reversed(self.messages()):
+            markup = message.reply_markup
+            if not isinstance(markup, InlineKeyboardMarkup):
+                continue
+            for row in markup.inline_keyboard:
+                for button in row:
+                    if label in button.text and button.callback_data:
+                        return message, button.callback_data
+        labels = [
+            b.text
+            for m in self.messages()
+            if isinstance(m.reply_markup, InlineKeyboardMarkup)
+            for r in m.reply_markup.inline_keyboard
+            for b in r
+        ]
+        raise AssertionError(f"no button with {label!r}; buttons: {labels}")
+
+    def buttons(self) -> list[str]:
+        """Labels of the newest message's inline keyboard."""
+        for message in reversed(self.messages()):
+            if isinstance(message.reply_markup, InlineKeyboardMarkup):
+                return [b.text for r in message.reply_markup.inline_keyboard for b in r]
+        return []
+
+    @property
+    def texts(self) -> list[str]:
+        """The texts the bot sent or edited in answer to the last update."""
+        return [r.text for r in self.replies if isinstance(r, SendMessage | EditMessageText)]
+
+    @property
+    def text(self) -> str:
+        assert self.texts, f"the bot answered no text: {self.replies}"
+        return self.texts[-1]
+
+    @property
+    def alert(self) -> str | None:
+        answers = [r for r in self.replies if isinstance(r, AnswerCallbackQuery)]
+        assert answers, "the button press was not answered"
+        return answers[-1].text
+
+    def reply_keyboard(self) -> list[str]:
+        for r in reversed(self.replies):
+            if isinstance(r, SendMessage) and isinstance(r.reply_markup, ReplyKeyboardMarkup):
+                return [b.text for row in r.reply_markup.keyboard for b in row]
+        return []

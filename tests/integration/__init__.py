@@ -1,0 +1,1 @@
+"""Repositories and migrations on SQLite and PostgreSQL."""
