@@ -5,10 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from aiogram.filters import Filter
-from aiogram.types import TelegramObject
+from aiogram.types import Message, TelegramObject
 
 from bot.domain.access import is_manager, is_staff
 from bot.domain.models import User
+from bot.i18n import all_variants
 
 
 class IsStaff(Filter):
@@ -23,3 +24,16 @@ class IsManager(Filter):
 
     async def __call__(self, event: TelegramObject, user: User | None = None, **_: Any) -> bool:
         return user is not None and is_manager(user)
+
+
+class TypedText(Filter):
+    """Text typed as an answer: not a command and not a main-menu button, which win over steps."""
+
+    async def __call__(self, message: Message) -> bool:
+        text = message.text
+        if not text or text.startswith("/"):
+            return False
+        return text not in MENU_LABELS
+
+
+MENU_LABELS = all_variants("menu.new_deal") | all_variants("menu.deals") | all_variants("menu.find")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 import shutil
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -72,7 +72,7 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def postgres_url() -> Iterator[str]:
+def postgres_url() -> str:
     problem = _postgres_available()
     if problem is not None:
         if REQUIRE_SERVICES:
@@ -88,7 +88,7 @@ def postgres_url() -> Iterator[str]:
         await engine.dispose()
 
     asyncio.run(reset_schema())
-    yield POSTGRES_URL
+    return POSTGRES_URL
 
 
 async def _truncate(engine: AsyncEngine) -> None:
@@ -119,3 +119,28 @@ async def engine(db_url: str) -> AsyncIterator[AsyncEngine]:
 @pytest.fixture
 def uow_factory(engine: AsyncEngine) -> SqlUnitOfWorkFactory:
     return SqlUnitOfWorkFactory(make_sessions(engine))
+
+
+REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> str:
+    async def probe() -> str | None:
+        from redis.asyncio import Redis
+
+        client = Redis.from_url(REDIS_URL)
+        try:
+            await client.ping()
+        except Exception as exc:
+            return f"{type(exc).__name__}: {exc}"
+        finally:
+            await client.aclose()
+        return None
+
+    problem = asyncio.run(probe())
+    if problem is not None:
+        if REQUIRE_SERVICES:
+            pytest.fail(f"Redis is required (SALESBOT_REQUIRE_SERVICES) but: {problem}")
+        pytest.skip(f"Redis not available: {problem}")
+    return REDIS_URL

@@ -27,7 +27,7 @@ from handlers.deals.views import (
     reasons_keyboard,
     stages_keyboard,
 )
-from handlers.filters import IsStaff
+from handlers.filters import IsStaff, TypedText
 
 
 @asynccontextmanager
@@ -262,8 +262,8 @@ def build_router() -> Router:
     router.callback_query(DealCb.filter(F.action.in_({CardAction.REASON_TEXT, CardAction.NOTE})))(
         on_text_wanted
     )
-    router.message(DealInput.note, F.text)(on_note_typed)
-    router.message(DealInput.lost_reason, F.text)(on_lost_reason_typed)
+    router.message(DealInput.note, TypedText())(on_note_typed)
+    router.message(DealInput.lost_reason, TypedText())(on_lost_reason_typed)
     router.callback_query(DealCb.filter(F.action == CardAction.REOPEN))(on_reopen)
     router.callback_query(DealCb.filter(F.action == CardAction.HISTORY))(on_history)
     return router

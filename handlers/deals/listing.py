@@ -18,7 +18,7 @@ from bot.services.ports import UnitOfWork
 from handlers.deals.callbacks import DealsPageCb
 from handlers.deals.states import FindDeals
 from handlers.deals.views import found_keyboard, list_keyboard, list_text
-from handlers.filters import IsStaff
+from handlers.filters import IsStaff, TypedText
 
 
 async def _render(
@@ -120,5 +120,5 @@ def build_router() -> Router:
     router.callback_query(DealsPageCb.filter())(on_deals_page)
     router.message(Command("find"))(cmd_find)
     router.message(F.text.in_(all_variants("menu.find")))(on_find_button)
-    router.message(FindDeals.text, F.text)(on_find_typed)
+    router.message(FindDeals.text, TypedText())(on_find_typed)
     return router

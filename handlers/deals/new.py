@@ -22,7 +22,7 @@ from bot.services.ports import UnitOfWork
 from handlers.deals.callbacks import NewDealCb, NewDealStep
 from handlers.deals.states import NewDeal
 from handlers.deals.views import card_keyboard, card_text, clients_keyboard, short
-from handlers.filters import IsStaff
+from handlers.filters import IsStaff, TypedText
 from handlers.keyboards import main_menu
 
 CHANNELS = list(Channel)
@@ -217,18 +217,18 @@ def build_router() -> Router:
     router.callback_query(NewDeal.client, NewDealCb.filter(F.step == NewDealStep.PIPELINE))(
         on_pipeline_chosen
     )
-    router.message(StateFilter(NewDeal.client, NewDeal.client_choice), F.text)(on_client_typed)
+    router.message(StateFilter(NewDeal.client, NewDeal.client_choice), TypedText())(on_client_typed)
     router.callback_query(NewDeal.client_choice, NewDealCb.filter(F.step == NewDealStep.CLIENT))(
         on_client_chosen
     )
-    router.message(NewDeal.amount, F.text)(on_amount_typed)
+    router.message(NewDeal.amount, TypedText())(on_amount_typed)
     router.callback_query(NewDeal.amount, NewDealCb.filter(F.step == NewDealStep.SKIP_AMOUNT))(
         on_amount_skipped
     )
     router.callback_query(NewDeal.channel, NewDealCb.filter(F.step == NewDealStep.CHANNEL))(
         on_channel_chosen
     )
-    router.message(NewDeal.product, F.text)(on_product_typed)
+    router.message(NewDeal.product, TypedText())(on_product_typed)
     router.callback_query(NewDeal.product, NewDealCb.filter(F.step == NewDealStep.SKIP_PRODUCT))(
         on_product_skipped
     )

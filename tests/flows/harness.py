@@ -58,7 +58,7 @@ class Person:
         )
 
     def messages(self) -> list[Message]:
-        return self.bot.session.messages(self.tg_id)  # type: ignore[attr-defined, no-any-return]
+        return self.bot.session.messages(self.tg_id)
 
     def find_button(self, label: str) -> tuple[Message, str]:
         for message in reversed(self.messages()):
@@ -88,7 +88,8 @@ class Person:
     @property
     def texts(self) -> list[str]:
         """The texts the bot sent or edited in answer to the last update."""
-        return [r.text for r in self.replies if isinstance(r, SendMessage | EditMessageText)]
+        sent = [r for r in self.replies if isinstance(r, SendMessage | EditMessageText)]
+        return [r.text for r in sent if r.text is not None]
 
     @property
     def text(self) -> str:
