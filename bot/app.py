@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import sys
 from collections.abc import Collection
 from zoneinfo import ZoneInfo
 
@@ -26,6 +27,13 @@ from storage.db import make_engine, make_sessions, migrate
 from storage.uow import SqlUnitOfWorkFactory
 
 log = logging.getLogger("salesbot")
+CLAIM_HINT = """
+No admin yet. To become the admin, send this to the bot from your Telegram account:
+
+    /start {code}
+
+(or set BOT_ADMINS to your Telegram user id and restart)
+"""
 COMMANDS = ("new", "deals", "find", "invite", "team", "help", "cancel")
 
 
@@ -82,9 +90,8 @@ async def prepare_database(settings: Settings) -> tuple[AsyncEngine, SqlUnitOfWo
     async with uow_factory() as uow:
         code = await prepare_installation(uow, settings.bot_admins, settings.language)
     if code is not None:
-        log.warning(
-            "No admin yet. Send this to the bot from the admin's Telegram account: /start %s", code
-        )
+        # Printed, not only logged: whatever LOG_LEVEL says, the owner must see it once.
+        print(CLAIM_HINT.format(code=code), file=sys.stderr, flush=True)
     return engine, uow_factory
 
 

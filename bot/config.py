@@ -27,6 +27,19 @@ class Settings(BaseSettings):
     language: Literal["ru", "en"] = "ru"
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
 
+    @field_validator("language", mode="before")
+    @classmethod
+    def _locale_language(cls, value: object) -> object:
+        # LANGUAGE is also GNU gettext's variable ("en_US:en" on many desktops): read a locale
+        # list as the first of our languages in it, so the bot starts on such a machine.
+        if isinstance(value, str) and (":" in value or "_" in value or "." in value):
+            for item in value.split(":"):
+                code = item.split("_")[0].split(".")[0].strip().lower()
+                if code in ("ru", "en"):
+                    return code
+            return "ru"
+        return value.strip().lower() if isinstance(value, str) else value
+
     @field_validator("bot_token", mode="before")
     @classmethod
     def _blank_token_is_none(cls, value: object) -> object:

@@ -52,7 +52,7 @@ async def on_invite_role(
                 "invite.link",
                 role=t(f"role.{invite.role.value}"),
                 link=html.escape(link),
-                days=INVITE_TTL.days,
+                days=t.n("days", INVITE_TTL.days),
             )
         )
 

@@ -8,7 +8,7 @@ TEXTS: dict[str, str | tuple[str, ...]] = {
     "days": ("{n} day", "{n} days"),
     "deals_count": ("{n} deal", "{n} deals"),
     # start and team
-    "start.welcome": "Hello, {name}! You are a {role}.\n\n"
+    "start.welcome": "Hello, {name}! Your role: {role}.\n\n"
     "➕ <b>Deal</b> starts a new deal, 📋 <b>Deals</b> shows your pipeline, "
     "🔎 <b>Find</b> finds a deal or a client. All commands: /help",
     "start.joined": "Welcome to the team, {name}! Your role: {role}.\n"
@@ -19,7 +19,7 @@ TEXTS: dict[str, str | tuple[str, ...]] = {
     "If this is a mistake, please contact your admin.",
     "invite.choose_role": "Whom do you want to invite?",
     "invite.link": "Invite for the role “{role}”:\n{link}\n\n"
-    "The link works once and for {days} days. Forward it to your colleague.",
+    "The link works once and for {days}. Forward it to your colleague.",
     "team.title": "<b>Team</b> ({count}):",
     "team.row": "• {name}{handle} — {role}{status}",
     "team.inactive": " (deactivated)",
@@ -59,7 +59,7 @@ TEXTS: dict[str, str | tuple[str, ...]] = {
     "card.pipeline": "🧭 Pipeline: {pipeline}",
     "card.stage": "📍 Stage: {stage} ({no}/{total}) · {days} in stage",
     "card.owner": "👤 Owner: {owner}",
-    "card.stalled": "⚠️ Stalled: longer than {limit} in this stage",
+    "card.stalled": "⚠️ Stalled: the stage limit is {limit}",
     "card.contact": "☎️ Contact: {contact}",
     "card.channel": "📡 Channel: {channel}",
     "card.product": "📦 Product: {product}",

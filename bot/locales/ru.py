@@ -18,7 +18,7 @@ TEXTS: dict[str, str | tuple[str, ...]] = {
     "start.inactive": "Ваш доступ к боту отключён. Если это ошибка, обратитесь к администратору.",
     "invite.choose_role": "Кого пригласить?",
     "invite.link": "Приглашение для роли «{role}»:\n{link}\n\n"
-    "Ссылка одноразовая и действует {days} дней. Перешлите её сотруднику.",
+    "Ссылка одноразовая и действует {days}. Перешлите её сотруднику.",
     "team.title": "<b>Команда</b> ({count}):",
     "team.row": "• {name}{handle} — {role}{status}",
     "team.inactive": " (отключён)",
@@ -58,7 +58,7 @@ TEXTS: dict[str, str | tuple[str, ...]] = {
     "card.pipeline": "🧭 Воронка: {pipeline}",
     "card.stage": "📍 Этап: {stage} ({no}/{total}) · {days} на этапе",
     "card.owner": "👤 Ответственный: {owner}",
-    "card.stalled": "⚠️ Застой: на этапе дольше {limit}",
+    "card.stalled": "⚠️ Застой: лимит этапа — {limit}",
     "card.contact": "☎️ Контакт: {contact}",
     "card.channel": "📡 Канал: {channel}",
     "card.product": "📦 Продукт: {product}",

@@ -1,0 +1,160 @@
+"""Who may see and change what: the access rules of bot.domain.access."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from bot.domain.access import can_invite, can_touch_deal, is_manager, is_staff
+from bot.domain.ids import DealId, PipelineId, StageId, TelegramId, UserId
+from bot.domain.models import Deal, DealStatus, Role, User
+
+MOMENT = datetime(2026, 11, 23, 7, 0, tzinfo=UTC)
+ALL_ROLES = list(Role)
+MANAGERS = [Role.ADMIN, Role.HEAD]
+STAFF = [Role.ADMIN, Role.HEAD, Role.SELLER]
+
+
+def make_user(role: Role = Role.SELLER, *, user_id: int = 1, is_active: bool = True) -> User:
+    return User(
+        id=UserId(user_id),
+        tg_id=TelegramId(1000 + user_id),
+        name=f"User {user_id}",
+        role=role,
+        language="ru",
+        is_active=is_active,
+    )
+
+
+def make_deal(owner_id: int = 1, *, status: DealStatus = DealStatus.OPEN) -> Deal:
+    return Deal(
+        id=DealId(10),
+        title="Roof repair",
+        client=None,
+        amount=15_000_000,
+        currency="RUB",
+        pipeline_id=PipelineId(1),
+        stage_id=StageId(1),
+        owner_id=UserId(owner_id),
+        status=status,
+        created_at=MOMENT,
+        stage_entered_at=MOMENT,
+        version=1,
+    )
+
+
+# can_touch_deal
+
+
+def test_seller_can_touch_their_own_deal():
+    assert can_touch_deal(make_user(Role.SELLER, user_id=1), make_deal(owner_id=1))
+
+
+def test_seller_cannot_move_a_colleagues_deal():
+    assert not can_touch_deal(make_user(Role.SELLER, user_id=1), make_deal(owner_id=2))
+
+
+@pytest.mark.parametrize("role", MANAGERS)
+def test_head_and_admin_can_touch_any_deal(role):
+    user = make_user(role, user_id=1)
+    assert can_touch_deal(user, make_deal(owner_id=1))
+    assert can_touch_deal(user, make_deal(owner_id=2))
+
+
+@pytest.mark.parametrize("status", list(DealStatus))
+def test_a_managers_reach_does_not_depend_on_the_deals_status(status):
+    assert can_touch_deal(make_user(Role.HEAD, user_id=1), make_deal(2, status=status))
+
+
+@pytest.mark.parametrize("role", ALL_ROLES)
+def test_a_deactivated_member_can_touch_nothing_not_even_their_own_deal(role):
+    user = make_user(role, user_id=1, is_active=False)
+    assert not can_touch_deal(user, make_deal(owner_id=1))
+    assert not can_touch_deal(user, make_deal(owner_id=2))
+
+
+def test_a_client_can_touch_no_deal_even_one_recorded_under_their_id():
+    client = make_user(Role.CLIENT, user_id=1)
+    assert not can_touch_deal(client, make_deal(owner_id=1))
+    assert not can_touch_deal(client, make_deal(owner_id=2))
+
+
+@given(
+    role=st.sampled_from(ALL_ROLES),
+    is_active=st.booleans(),
+    user_id=st.integers(min_value=1, max_value=50),
+    owner_id=st.integers(min_value=1, max_value=50),
+)
+def test_touching_a_deal_needs_an_active_staff_member_who_manages_or_owns_it(
+    role, is_active, user_id, owner_id
+):
+    user = make_user(role, user_id=user_id, is_active=is_active)
+    allowed = can_touch_deal(user, make_deal(owner_id=owner_id))
+    expected = is_active and (role in MANAGERS or (role is Role.SELLER and user_id == owner_id))
+    assert allowed is expected
+
+
+# is_staff / is_manager
+
+
+@pytest.mark.parametrize("role", STAFF)
+def test_admins_heads_and_sellers_are_staff(role):
+    assert is_staff(make_user(role))
+
+
+def test_a_client_is_not_staff():
+    assert not is_staff(make_user(Role.CLIENT))
+
+
+@pytest.mark.parametrize("role", MANAGERS)
+def test_heads_and_admins_are_managers(role):
+    assert is_manager(make_user(role))
+
+
+@pytest.mark.parametrize("role", [Role.SELLER, Role.CLIENT])
+def test_sellers_and_clients_are_not_managers(role):
+    assert not is_manager(make_user(role))
+
+
+@pytest.mark.parametrize("role", ALL_ROLES)
+def test_a_deactivated_member_is_neither_staff_nor_manager(role):
+    user = make_user(role, is_active=False)
+    assert not is_staff(user)
+    assert not is_manager(user)
+
+
+@given(role=st.sampled_from(ALL_ROLES), is_active=st.booleans())
+def test_every_manager_is_also_staff(role, is_active):
+    user = make_user(role, is_active=is_active)
+    if is_manager(user):
+        assert is_staff(user)
+
+
+# can_invite
+
+
+@pytest.mark.parametrize("inviter", MANAGERS)
+@pytest.mark.parametrize("invitee", [Role.SELLER, Role.HEAD])
+def test_heads_and_admins_invite_sellers_and_heads(inviter, invitee):
+    assert can_invite(make_user(inviter), invitee)
+
+
+@pytest.mark.parametrize("inviter", [Role.SELLER, Role.CLIENT])
+@pytest.mark.parametrize("invitee", ALL_ROLES)
+def test_sellers_and_clients_invite_nobody(inviter, invitee):
+    assert not can_invite(make_user(inviter), invitee)
+
+
+@pytest.mark.parametrize("inviter", ALL_ROLES)
+@pytest.mark.parametrize("invitee", [Role.ADMIN, Role.CLIENT])
+def test_nobody_invites_an_admin_or_a_client(inviter, invitee):
+    assert not can_invite(make_user(inviter), invitee)
+
+
+@pytest.mark.parametrize("inviter", MANAGERS)
+@pytest.mark.parametrize("invitee", ALL_ROLES)
+def test_a_deactivated_manager_invites_nobody(inviter, invitee):
+    assert not can_invite(make_user(inviter, is_active=False), invitee)
