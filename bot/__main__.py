@@ -41,10 +41,20 @@ def main() -> int:
     if settings.bot_token is None:
         print(NO_TOKEN, file=sys.stderr)
         return 2
+    logging.getLogger("alembic").setLevel(max(logging.WARNING, logging.getLogger().level))
+    from aiogram.exceptions import TelegramNetworkError, TelegramUnauthorizedError
+
     from bot.app import run
 
-    with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(run(settings))
+    try:
+        with contextlib.suppress(KeyboardInterrupt):
+            asyncio.run(run(settings))
+    except TelegramUnauthorizedError:
+        print("Telegram refused BOT_TOKEN: check the token @BotFather gave you.", file=sys.stderr)
+        return 2
+    except TelegramNetworkError as error:
+        print(f"Cannot reach the Bot API at TELEGRAM_API_URL: {error}", file=sys.stderr)
+        return 2
     return 0
 
 

@@ -2,27 +2,39 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import os
+import secrets
+import socket
 import sys
 from collections.abc import Collection
+from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 from aiogram import Bot, Dispatcher
 from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
+from aiogram.exceptions import TelegramNetworkError
 from aiogram.fsm.storage.base import BaseStorage
 from aiogram.fsm.storage.memory import MemoryStorage
-from aiogram.types import BotCommand, BotCommandScopeAllPrivateChats
+from aiogram.types import BotCommand, BotCommandScopeAllPrivateChats, User
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.config import Settings
+from bot.domain.notices import DeliveryPolicy, QuietHours
 from bot.i18n import LANGUAGES, translator
+from bot.jobs.context import JobContext
+from bot.jobs.scheduler import build_scheduler
+from bot.jobs.sender import Sender
 from bot.services.clock import Clock, utc_now
 from bot.services.ports import UnitOfWorkFactory
 from bot.services.team import prepare_installation
 from handlers import get_routers
+from handlers.alerts import unreachable_text
 from handlers.middlewares import ContextMiddleware
+from handlers.notices import TelegramNotifier
 from storage.db import make_engine, make_sessions, migrate
 from storage.uow import SqlUnitOfWorkFactory
 
@@ -34,7 +46,7 @@ No admin yet. To become the admin, send this to the bot from your Telegram accou
 
 (or set BOT_ADMINS to your Telegram user id and restart)
 """
-COMMANDS = ("new", "deals", "find", "invite", "team", "help", "cancel")
+COMMANDS = ("new", "deals", "task", "tasks", "find", "invite", "team", "help", "cancel")
 
 
 def build_dispatcher(
@@ -45,9 +57,12 @@ def build_dispatcher(
     timezone: str = "Europe/Moscow",
     clock: Clock = utc_now,
     storage: BaseStorage | None = None,
+    quiet: QuietHours | None = None,
 ) -> Dispatcher:
     """Every router and middleware, wired to the given storage and clock."""
-    dp = Dispatcher(storage=storage or MemoryStorage(), tz=ZoneInfo(timezone))
+    tz = ZoneInfo(timezone)
+    notifier = TelegramNotifier(tz, quiet or QuietHours())
+    dp = Dispatcher(storage=storage or MemoryStorage(), tz=tz, notifier=notifier)
     dp.update.outer_middleware(ContextMiddleware(uow_factory, clock, admins, language))
     dp.include_routers(*get_routers())
     return dp
@@ -95,8 +110,48 @@ async def prepare_database(settings: Settings) -> tuple[AsyncEngine, SqlUnitOfWo
     return engine, uow_factory
 
 
+def job_context(settings: Settings, uow_factory: UnitOfWorkFactory, clock: Clock) -> JobContext:
+    return JobContext(
+        uow_factory=uow_factory,
+        clock=clock,
+        tz=settings.tz,
+        quiet=settings.quiet,
+        schedule=settings.schedule,
+        grace=timedelta(hours=settings.reminder_grace_hours),
+    )
+
+
+def build_sender(bot: Bot, ctx: JobContext) -> Sender:
+    """The one sender of this process; its name marks the outbox rows it has claimed."""
+    owner = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
+    return Sender(
+        bot,
+        ctx.uow_factory,
+        ctx.clock,
+        DeliveryPolicy(),
+        owner,
+        ctx.tz,
+        ctx.quiet,
+        unreachable_text,
+    )
+
+
+async def wait_for_api(bot: Bot, attempts: int = 8) -> User:
+    """getMe, retried while a self-hosted Bot API server is still coming up."""
+    for attempt in range(attempts):
+        try:
+            return await bot.me()
+        except TelegramNetworkError as error:
+            if attempt == attempts - 1:
+                raise
+            delay = min(2**attempt, 15)
+            log.warning("Bot API not reachable (%s); retrying in %ss", error, delay)
+            await asyncio.sleep(delay)
+    raise AssertionError("unreachable")
+
+
 async def run(settings: Settings) -> None:
-    """Long polling until interrupted."""
+    """Long polling, the scheduler and the sender, until interrupted."""
     engine, uow_factory = await prepare_database(settings)
     storage = build_storage(settings)
     bot = build_bot(settings)
@@ -106,14 +161,24 @@ async def run(settings: Settings) -> None:
         language=settings.language,
         timezone=settings.timezone,
         storage=storage,
+        quiet=settings.quiet,
     )
+    ctx = job_context(settings, uow_factory, utc_now)
+    scheduler, stop = build_scheduler(ctx), asyncio.Event()
     try:
-        me = await bot.me()
+        me = await wait_for_api(bot)
         log.info("Started as @%s, database %s", me.username, engine.url.render_as_string())
         await set_commands(bot, settings.language)
         await bot.delete_webhook(drop_pending_updates=False)
+        scheduler.start()
+        sending = asyncio.create_task(build_sender(bot, ctx).run(stop))
         await dp.start_polling(bot, handle_signals=True)
+        stop.set()
+        await sending
     finally:
+        stop.set()
+        if scheduler.running:
+            scheduler.shutdown(wait=False)
         await bot.session.close()
         await storage.close()
         await engine.dispose()

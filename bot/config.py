@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import time
 from pathlib import Path
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -9,8 +10,36 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from bot.domain.notices import QuietHours
+from bot.domain.tasks import WorkSchedule
+
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///data/salesbot.db"
 TELEGRAM_API_URL = "https://api.telegram.org"
+
+
+def parse_quiet_hours(value: str) -> QuietHours:
+    """`21:00-08:00` (may cross midnight); `off` or an empty value for none."""
+    if value.strip().lower() in ("", "off", "none"):
+        return QuietHours(time(0), time(0))
+    try:
+        start, end = (time.fromisoformat(part.strip()) for part in value.split("-"))
+    except ValueError as exc:
+        raise ValueError("expected HH:MM-HH:MM, e.g. 21:00-08:00") from exc
+    return QuietHours(start, end)
+
+
+def parse_working_days(value: str) -> frozenset[int]:
+    """ISO weekdays: `1-5`, `1,2,3,4,5,6` (Monday = 1)."""
+    days: set[int] = set()
+    try:
+        for part in value.split(","):
+            low, _, high = part.strip().partition("-")
+            days.update(range(int(low), int(high or low) + 1))
+    except ValueError as exc:
+        raise ValueError("expected weekday numbers, e.g. 1-5 or 1,2,3,4,5,6") from exc
+    if not days or not days <= set(range(1, 8)):
+        raise ValueError("weekdays are 1 (Monday) to 7 (Sunday)")
+    return frozenset(days)
 
 
 class Settings(BaseSettings):
@@ -26,6 +55,30 @@ class Settings(BaseSettings):
     timezone: str = "Europe/Moscow"
     language: Literal["ru", "en"] = "ru"
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
+    quiet_hours: str = "21:00-08:00"
+    working_days: str = "1-5"
+    agenda_time: time = time(8, 30)
+    reminder_grace_hours: int = Field(default=6, ge=0, le=72)
+
+    @field_validator("quiet_hours")
+    @classmethod
+    def _quiet_span(cls, value: str) -> str:
+        parse_quiet_hours(value)
+        return value
+
+    @field_validator("working_days")
+    @classmethod
+    def _days(cls, value: str) -> str:
+        parse_working_days(value)
+        return value
+
+    @property
+    def quiet(self) -> QuietHours:
+        return parse_quiet_hours(self.quiet_hours)
+
+    @property
+    def schedule(self) -> WorkSchedule:
+        return WorkSchedule(parse_working_days(self.working_days), self.agenda_time)
 
     @field_validator("language", mode="before")
     @classmethod

@@ -8,7 +8,8 @@ from aiogram import Router
 def get_routers() -> list[Router]:
     """Fresh routers, in the order updates should try them."""
     from handlers import common, errors, start, team
-    from handlers.deals import card, listing, new
+    from handlers.deals import card, handoff, listing, new
+    from handlers.tasks import router as tasks
 
     return [
         errors.build_router(),
@@ -17,6 +18,8 @@ def get_routers() -> list[Router]:
         team.build_router(),
         new.build_router(),
         card.build_router(),
+        handoff.build_router(),
         listing.build_router(),
+        tasks.build_router(),
         common.build_router(),
     ]

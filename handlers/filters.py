@@ -36,4 +36,6 @@ class TypedText(Filter):
         return text not in MENU_LABELS
 
 
-MENU_LABELS = all_variants("menu.new_deal") | all_variants("menu.deals") | all_variants("menu.find")
+MENU_LABELS = frozenset().union(
+    *(all_variants(f"menu.{key}") for key in ("new_deal", "deals", "tasks", "find"))
+)

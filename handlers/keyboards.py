@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from aiogram.types import KeyboardButton, ReplyKeyboardMarkup
+import html
+
+from aiogram.types import CallbackQuery, KeyboardButton, Message, ReplyKeyboardMarkup
 
 from bot.i18n import Translator
 
@@ -11,9 +13,33 @@ def main_menu(t: Translator) -> ReplyKeyboardMarkup:
     return ReplyKeyboardMarkup(
         keyboard=[
             [KeyboardButton(text=t("menu.new_deal")), KeyboardButton(text=t("menu.deals"))],
-            [KeyboardButton(text=t("menu.find"))],
+            [KeyboardButton(text=t("menu.tasks")), KeyboardButton(text=t("menu.find"))],
         ],
         resize_keyboard=True,
         is_persistent=True,
         input_field_placeholder=t("menu.placeholder"),
     )
+
+
+def pressed_label(query: CallbackQuery) -> str | None:
+    """The text of the inline button that was pressed, read from the message itself."""
+    message = query.message
+    if not isinstance(message, Message) or message.reply_markup is None:
+        return None
+    for row in message.reply_markup.inline_keyboard:
+        for button in row:
+            if button.callback_data == query.data:
+                return button.text
+    return None
+
+
+async def settle(query: CallbackQuery) -> None:
+    """Close a question: drop its buttons and keep the chosen answer under it in the chat."""
+    message = query.message
+    if not isinstance(message, Message):
+        return
+    label = pressed_label(query)
+    if label is None or message.text is None:
+        await message.edit_reply_markup(reply_markup=None)
+        return
+    await message.edit_text(f"{message.html_text}\n➜ <b>{html.escape(label)}</b>")

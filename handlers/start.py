@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from datetime import datetime
 
 from aiogram import Router
@@ -32,7 +33,7 @@ async def cmd_start_code(
     await state.clear()
     t = translator(user.language)
     await message.answer(
-        t("start.joined", name=user.name, role=t(f"role.{user.role.value}")),
+        t("start.joined", name=html.escape(user.name), role=t(f"role.{user.role.value}")),
         reply_markup=main_menu(t),
     )
 
@@ -43,7 +44,7 @@ async def cmd_start(message: Message, user: User | None, t: Translator, state: F
         await message.answer(t("start.stranger" if user is None else "start.inactive"))
         return
     await message.answer(
-        t("start.welcome", name=user.name, role=t(f"role.{user.role.value}")),
+        t("start.welcome", name=html.escape(user.name), role=t(f"role.{user.role.value}")),
         reply_markup=main_menu(t),
     )
 

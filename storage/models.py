@@ -13,10 +13,12 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Text,
     TypeDecorator,
+    true,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -67,6 +69,8 @@ class UserRow(Base):
     role: Mapped[str] = mapped_column(String(16))
     language: Mapped[str] = mapped_column(String(8))
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # False after Telegram answered 403 (the user blocked the bot); a message from them resets it.
+    is_reachable: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     default_pipeline_id: Mapped[int | None] = mapped_column(ForeignKey("pipeline.id"))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
@@ -169,6 +173,8 @@ class DealRow(Base):
     closed_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     lost_reason_id: Mapped[int | None] = mapped_column(ForeignKey("lost_reason.id"))
     lost_reason_text: Mapped[str | None] = mapped_column(String(200))
+    # A handoff to a stage's owner waiting for Accept / Decline ("specialised conveyor").
+    handoff_to_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     # Bumped by every change; a change names the version it saw, so a second press is noticed.
     version: Mapped[int] = mapped_column(Integer)
 
@@ -196,8 +202,69 @@ __all__ = [
     "DealRow",
     "InviteRow",
     "LostReasonRow",
+    "OutboxRow",
     "PipelineRow",
     "SettingRow",
     "StageRow",
+    "TaskRow",
     "UserRow",
 ]
+
+
+class TaskRow(Base):
+    """A seller's next step, usually on a deal; `remind_at` is set while a reminder is owed."""
+
+    __tablename__ = "task"
+    __table_args__ = (
+        Index("ix_task_assignee_status_due", "assignee_id", "status", "due_at"),
+        Index("ix_task_deal_status", "deal_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    deal_id: Mapped[int | None] = mapped_column(ForeignKey("deal.id", ondelete="CASCADE"))
+    assignee_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    created_by: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    text: Mapped[str] = mapped_column(String(500))
+    due_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    status: Mapped[str] = mapped_column(String(8))
+    remind_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), index=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    done_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    version: Mapped[int] = mapped_column(Integer)
+
+
+class OutboxRow(Base):
+    """Every notification the bot sends on its own, persisted before it is sent.
+
+    `dedup_key` makes enqueueing idempotent: a job that runs twice, or in two processes,
+    inserts each notification once. A sender claims rows with a lease (`lease_until`).
+    """
+
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_status_not_before", "status", "not_before"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    chat_id: Mapped[int] = mapped_column(BigInteger)
+    kind: Mapped[str] = mapped_column(String(32))
+    dedup_key: Mapped[str | None] = mapped_column(String(200), unique=True)
+    payload: Mapped[str] = mapped_column(Text)  # JSON: text, parse_mode, reply_markup
+    attachment: Mapped[bytes | None] = mapped_column(LargeBinary)  # a photo or a document
+    status: Mapped[str] = mapped_column(String(8))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    not_before: Mapped[datetime] = mapped_column(UtcDateTime())
+    lease_until: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    lease_owner: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    error: Mapped[str | None] = mapped_column(String(500))
+
+
+class JobRunRow(Base):
+    """A periodic job's claim on one period ("agenda", "2026-11-23"): the first process wins."""
+
+    __tablename__ = "job_run"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    period: Mapped[str] = mapped_column(String(64), primary_key=True)
+    claimed_at: Mapped[datetime] = mapped_column(UtcDateTime())

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import Select, and_, delete, func, or_, select, update
+from sqlalchemy import Select, and_, delete, exists, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.ids import (
@@ -42,6 +42,7 @@ from storage.models import (
     PipelineRow,
     SettingRow,
     StageRow,
+    TaskRow,
     UserRow,
 )
 
@@ -63,6 +64,7 @@ def _user(row: UserRow) -> User:
         default_pipeline_id=PipelineId(row.default_pipeline_id)
         if row.default_pipeline_id
         else None,
+        is_reachable=row.is_reachable,
     )
 
 
@@ -94,6 +96,7 @@ class SqlUserRepo:
             role=role.value,
             language=language,
             is_active=True,
+            is_reachable=True,
             created_at=now,
         )
         self._s.add(row)
@@ -121,6 +124,30 @@ class SqlUserRepo:
             select(UserRow.id, UserRow.name).where(UserRow.id.in_(set(ids)))
         )
         return {UserId(i): n for i, n in rows}
+
+    async def set_reachable(self, user_id: UserId, reachable: bool) -> bool:
+        result = await self._s.execute(
+            update(UserRow)
+            .where(UserRow.id == user_id, UserRow.is_reachable.is_not(reachable))
+            .values(is_reachable=reachable)
+        )
+        return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    async def many(self, ids: Sequence[UserId]) -> dict[UserId, User]:
+        if not ids:
+            return {}
+        rows = await self._s.scalars(select(UserRow).where(UserRow.id.in_(set(ids))))
+        return {UserId(r.id): _user(r) for r in rows}
+
+    async def managers(self) -> list[User]:
+        rows = await self._s.scalars(
+            select(UserRow)
+            .where(
+                UserRow.role.in_([Role.ADMIN.value, Role.HEAD.value]), UserRow.is_active.is_(True)
+            )
+            .order_by(UserRow.id)
+        )
+        return [_user(r) for r in rows]
 
 
 def _invite(row: InviteRow) -> Invite:
@@ -328,6 +355,7 @@ def _deal(row: DealRow, client: ClientRow | None, reason: str | None) -> Deal:
         expected_close_at=row.expected_close_at,
         closed_at=row.closed_at,
         lost_reason=row.lost_reason_text or reason,
+        handoff_to_id=UserId(row.handoff_to_id) if row.handoff_to_id else None,
     )
 
 
@@ -394,6 +422,8 @@ class SqlDealRepo:
                 closed_at=change.closed_at,
                 lost_reason_id=change.lost_reason_id,
                 lost_reason_text=change.lost_reason_text,
+                owner_id=change.owner_id,
+                handoff_to_id=change.handoff_to_id,
                 version=DealRow.version + 1,
             )
             .execution_options(synchronize_session=False)
@@ -417,6 +447,10 @@ class SqlDealRepo:
                         for sid, cutoff in query.stalled_before
                     ),
                 )
+            )
+        if query.without_task:
+            conditions.append(
+                ~exists().where(TaskRow.deal_id == DealRow.id, TaskRow.status == "open")
             )
         if query.text:
             needle = fold(query.text)

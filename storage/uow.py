@@ -7,6 +7,7 @@ from typing import Self
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from storage.outbox import SqlOutboxRepo
 from storage.repositories import (
     SqlClientRepo,
     SqlDealRepo,
@@ -16,6 +17,7 @@ from storage.repositories import (
     SqlSettingRepo,
     SqlUserRepo,
 )
+from storage.tasks import SqlJobRunRepo, SqlTaskRepo
 
 
 class SqlUnitOfWork:
@@ -32,6 +34,9 @@ class SqlUnitOfWork:
         self.clients = SqlClientRepo(s)
         self.deals = SqlDealRepo(s)
         self.events = SqlEventRepo(s)
+        self.outbox = SqlOutboxRepo(s)
+        self.tasks = SqlTaskRepo(s)
+        self.job_runs = SqlJobRunRepo(s)
         return self
 
     async def __aexit__(

@@ -69,3 +69,15 @@ class EmptyTextError(DomainError):
 
 class AlreadyMemberError(DomainError):
     key = "error.already_member"
+
+
+class TaskNotFoundError(DomainError):
+    key = "error.task_not_found"
+
+
+class TaskDoneError(DomainError):
+    key = "error.task_done"
+
+
+class HandoffNotPendingError(DomainError):
+    key = "error.handoff_not_pending"

@@ -37,6 +37,7 @@ class EventKind(enum.StrEnum):
     LOST = "lost"
     REOPENED = "reopened"
     NOTE = "note"
+    HANDOFF = "handoff"  # text: "offered" / "accepted" / "declined"
 
 
 class Channel(enum.StrEnum):
@@ -64,6 +65,7 @@ class User:
     is_active: bool = True
     username: str | None = None
     default_pipeline_id: PipelineId | None = None
+    is_reachable: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,6 +141,7 @@ class Deal:
     expected_close_at: datetime | None = None
     closed_at: datetime | None = None
     lost_reason: str | None = None
+    handoff_to_id: UserId | None = None
 
     @property
     def is_open(self) -> bool:

@@ -10,6 +10,7 @@ PRODUCT_MAX = 64
 NOTE_MAX = 1000
 REASON_MAX = 200
 SEARCH_MAX = 64
+TASK_MAX = 300
 # A deal card is one Telegram message: 4096 characters in all, notes are shown trimmed.
 
 

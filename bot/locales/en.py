@@ -106,11 +106,13 @@ TEXTS: dict[str, str | tuple[str, ...]] = {
     "cancel.done": "Cancelled.",
     "cancel.nothing": "Nothing to cancel.",
     "help.seller": "<b>What I can do</b>\n"
-    "/new — a new deal\n/deals — my deals by stage\n/find — find a deal or a client\n"
+    "/new — a new deal\n/deals — my deals by stage\n/task — a new task\n"
+    "/tasks — my tasks\n/find — find a deal or a client\n"
     "/cancel — leave the current step\n\n"
-    "On a deal card: the next stage in one tap, any stage, won or lost, notes.",
+    "On a deal card: the next stage in one tap, a task, any stage, won or lost, notes.",
     "help.manager": "<b>What I can do</b>\n"
-    "/new — a new deal\n/deals — all open deals\n/find — find a deal or a client\n"
+    "/new — a new deal\n/deals — all open deals\n/task — a new task\n"
+    "/tasks — my tasks\n/find — find a deal or a client\n"
     "/invite — invite a colleague\n/team — the team\n/cancel — leave the current step",
     "fallback.unknown_command": "There is no such command. The list: /help",
     "fallback.use_buttons": "Please answer with text or the buttons above, or leave with /cancel.",
@@ -136,6 +138,79 @@ TEXTS: dict[str, str | tuple[str, ...]] = {
     "error.text_too_long": "Too long: {length} characters, at most {limit}. "
     "Please shorten it and send again.",
     "error.text_empty": "The text is empty. Please type it in words.",
+    # tasks
+    "menu.tasks": "✅ Tasks",
+    "card.btn.task": "➕ Task",
+    "card.next_task": "⏭ Next step: {text} — {due}",
+    "card.no_task": "⚠️ No next step: set a task",
+    "task.ask_text": "What needs to be done? Type the task in one message.",
+    "task.ask_text_for_deal": "A task for “{deal}”. What needs to be done?",
+    "task.ask_due": "When? Pick a button or type: “tomorrow 3pm”, “in 2 hours”, "
+    "“fri 11:00”, “25.12 14:30”.",
+    "task.ask_new_due": "Move it to when? Pick a button or type, e.g. “tomorrow 3pm”.",
+    "task.created": "✅ Task set: {text} — {due}",
+    "task.created_toast": "Task set",
+    "task.next_step_text": "Next step in “{stage}”",
+    "task.next_step_ask": "⏭ Next step for “{deal}” — when?",
+    "task.card": "📌 <b>{text}</b>\n⏰ Due: {due}",
+    "task.deal": "💼 Deal: {deal}",
+    "task.done_mark": "✅ Done",
+    "task.overdue_mark": "🔴 Overdue",
+    "task.reminder": "⏰ <b>Reminder</b>\n{body}",
+    "task.btn.done": "✅ Done",
+    "task.btn.hour": "+1 hour",
+    "task.btn.tomorrow": "Tomorrow 10:00",
+    "task.btn.reschedule": "🗓 Reschedule",
+    "task.btn.deal": "💼 Deal",
+    "task.btn.own": "✍️ My own task",
+    "task.done_toast": "Done ✅",
+    "task.moved_toast": "Moved to {due}",
+    "tasks.empty": "No open tasks 👍",
+    "tasks.title": "✅ <b>My tasks</b>: {count}",
+    "tasks.overdue": "🔴 Overdue: {count}",
+    "tasks.today": "📅 Today: {count}",
+    "tasks.later": "🗓 Later: {count}",
+    "when.today_at": "today {time}",
+    "when.tomorrow_at": "tomorrow {time}",
+    "when.today_18": "Today 18:00",
+    "when.tomorrow_10": "Tomorrow 10:00",
+    "when.in_3_days": "In 3 days",
+    "when.next_monday_10": "Mon 10:00",
+    "when.empty": "Type when, e.g. “tomorrow 3pm”.",
+    "when.format": "I could not read that time. Examples: “tomorrow 3pm”, “in 2 hours”, "
+    "“fri 11:00”, “25.12 14:30”.",
+    "when.past": "That time has already passed. Please pick a time in the future.",
+    "when.ambiguous": "That time could mean two things. Please be precise, e.g. “tomorrow 3pm”.",
+    "when.too_far": "Too far ahead: at most a year.",
+    "error.task_not_found": "Task not found: it may have been deleted.",
+    "error.task_done": "The task is already done.",
+    "error.handoff_not_pending": "This handoff has already been decided.",
+    "cmd.task": "New task",
+    "cmd.tasks": "My tasks",
+    "handoff.offered": "🤝 {by} hands the deal “{deal}” over to you at the “{stage}” stage. "
+    "Will you take it?",
+    "handoff.btn.accept": "✅ Accept",
+    "handoff.btn.decline": "↩️ Decline",
+    "handoff.accepted": "🤝 {who} accepted the deal “{deal}”.",
+    "handoff.declined": "↩️ {who} declined the deal “{deal}”: it stays with its owner.",
+    "handoff.accepted_toast": "The deal is yours",
+    "handoff.declined_toast": "Declined",
+    "handoff.you_declined": "You declined the deal “{deal}”.",
+    "reminder.missed": "⏰ While the bot was unavailable, tasks came due: {count}",
+    "agenda.title": "☀️ Good morning, {name}! Today:",
+    "agenda.overdue": "🔴 Overdue: {count}",
+    "agenda.today": "📅 Due today: {count}",
+    "agenda.without_task": "⚠️ Deals without a next step: {count}",
+    "agenda.stalled": "🐢 Stalled deals: {count}",
+    "stall.owner": "🐢 The deal “{deal}” is stalled in “{stage}” (the limit is {limit}). "
+    "Move it on, set a task or close it.",
+    "stall.head": "🐢 The deal “{deal}” ({owner}) has been in “{stage}” for more than twice "
+    "its limit (the limit is {limit}).",
+    "unreachable.head": "⛔ {name} blocked the bot: reminders and notices no longer reach "
+    "them. Ask them to open the bot again and press /start.",
+    "history.handoff": "🤝 {outcome}",
+    "history.handoff_accepted": "took the deal over from its previous owner",
+    "history.handoff_declined": "declined to take the deal over",
     # command menu
     "cmd.new": "New deal",
     "cmd.deals": "My deals",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -29,6 +30,8 @@ from bot.domain.models import (
     Stage,
     User,
 )
+from bot.domain.notices import Notice
+from bot.domain.tasks import Task
 from bot.domain.text import (
     CLIENT_NAME_MAX,
     NOTE_MAX,
@@ -37,7 +40,8 @@ from bot.domain.text import (
     SEARCH_MAX,
     clean_text,
 )
-from bot.services.ports import DealChange, DealQuery, UnitOfWork
+from bot.services.notify import enqueue
+from bot.services.ports import DealChange, DealQuery, Notifier, UnitOfWork
 
 PAGE_SIZE = 8
 
@@ -52,6 +56,13 @@ class DealView:
     owner_name: str
     days_in_stage: int
     stalled: bool
+    next_task: Task | None = None
+    has_task: bool = True
+
+    @property
+    def needs_task(self) -> bool:
+        """An open deal without a next step: a red flag of CRM hygiene."""
+        return self.deal.is_open and not self.has_task
 
     @property
     def next_stage(self) -> Stage | None:
@@ -81,6 +92,7 @@ async def _view(
     if stage is None:
         raise StageNotFoundError()
     names = await uow.users.names([deal.owner_id])
+    tasks = await uow.tasks.open_for_deal(deal.id)
     return DealView(
         deal=deal,
         pipeline=pipeline,
@@ -88,6 +100,8 @@ async def _view(
         owner_name=names.get(deal.owner_id, "—"),
         days_in_stage=days_in_stage(deal, now),
         stalled=is_stalled(deal, stage, now),
+        next_task=tasks[0] if tasks else None,
+        has_task=bool(tasks),
     )
 
 
@@ -159,12 +173,20 @@ async def open_deal(uow: UnitOfWork, actor: User, deal_id: DealId, now: datetime
 
 
 async def _change(
-    uow: UnitOfWork, deal: Deal, change: DealChange, event: DealEvent, now: datetime
+    uow: UnitOfWork,
+    deal: Deal,
+    change: DealChange,
+    event: DealEvent,
+    now: datetime,
+    notices: Sequence[Notice] = (),
+    notifier: Notifier | None = None,
 ) -> DealView:
     if not await uow.deals.apply(change):
         await uow.rollback()
         raise StaleActionError()
     await uow.events.add(event)
+    if notices and notifier is not None:
+        await enqueue(uow, notices, now, notifier.tz, notifier.quiet)
     await uow.commit()
     fresh = await uow.deals.get(deal.id)
     assert fresh is not None
@@ -172,20 +194,44 @@ async def _change(
 
 
 async def move_deal(
-    uow: UnitOfWork, actor: User, deal_id: DealId, stage_id: StageId, now: datetime
+    uow: UnitOfWork,
+    actor: User,
+    deal_id: DealId,
+    stage_id: StageId,
+    now: datetime,
+    notifier: Notifier | None = None,
 ) -> tuple[DealView, bool]:
-    """Move an open deal to a stage of its pipeline; False when it was already there."""
+    """Move an open deal to a stage of its pipeline; False when it was already there.
+
+    A stage with its own owner ("specialised conveyor") offers the deal to that person.
+    """
     deal = await _own_deal(uow, actor, deal_id)
     if not deal.is_open:
         raise DealClosedError(status=deal.status.value)
     pipeline = await uow.pipelines.get(deal.pipeline_id)
-    if pipeline is None or pipeline.stage(stage_id) is None:
+    stage = pipeline.stage(stage_id) if pipeline else None
+    if pipeline is None or stage is None:
         raise StageNotFoundError()
     if deal.stage_id == stage_id:
         return await _view(uow, deal, now, pipeline), False
-    change = DealChange(deal.id, deal.version, stage_id, DealStatus.OPEN, now)
+    taker = await _stage_owner(uow, stage, deal)
+    change = DealChange.of(
+        deal, stage_id=stage_id, stage_entered_at=now, handoff_to_id=taker.id if taker else None
+    )
     event = DealEvent(deal.id, EventKind.STAGE, actor.id, now, deal.stage_id, stage_id)
-    return await _change(uow, deal, change, event, now), True
+    notices = []
+    if taker is not None and notifier is not None:
+        notices.append(notifier.handoff_offered(deal, stage, taker, actor))
+    view = await _change(uow, deal, change, event, now, notices, notifier)
+    return view, True
+
+
+async def _stage_owner(uow: UnitOfWork, stage: Stage, deal: Deal) -> User | None:
+    """The active person a stage hands its deals to, unless they already own this one."""
+    if stage.owner_id is None or stage.owner_id == deal.owner_id:
+        return None
+    owner = await uow.users.get(stage.owner_id)
+    return owner if owner is not None and is_staff(owner) else None
 
 
 async def win_deal(uow: UnitOfWork, actor: User, deal_id: DealId, now: datetime) -> DealView:
@@ -193,9 +239,7 @@ async def win_deal(uow: UnitOfWork, actor: User, deal_id: DealId, now: datetime)
     deal = await _own_deal(uow, actor, deal_id)
     if not deal.is_open:
         raise DealClosedError(status=deal.status.value)
-    change = DealChange(
-        deal.id, deal.version, deal.stage_id, DealStatus.WON, deal.stage_entered_at, closed_at=now
-    )
+    change = DealChange.of(deal, status=DealStatus.WON, closed_at=now)
     event = DealEvent(deal.id, EventKind.WON, actor.id, now, from_stage_id=deal.stage_id)
     return await _change(uow, deal, change, event, now)
 
@@ -226,12 +270,9 @@ async def lose_deal(
         reason_name = reason.name
     else:
         text = clean_text(reason_text, REASON_MAX)
-    change = DealChange(
-        deal.id,
-        deal.version,
-        deal.stage_id,
-        DealStatus.LOST,
-        deal.stage_entered_at,
+    change = DealChange.of(
+        deal,
+        status=DealStatus.LOST,
         closed_at=now,
         lost_reason_id=reason_id,
         lost_reason_text=text,
@@ -252,7 +293,7 @@ async def reopen_deal(uow: UnitOfWork, actor: User, deal_id: DealId, now: dateti
     deal = await _own_deal(uow, actor, deal_id)
     if deal.is_open:
         raise DealNotClosedError()
-    change = DealChange(deal.id, deal.version, deal.stage_id, DealStatus.OPEN, now)
+    change = DealChange.of(deal, status=DealStatus.OPEN, stage_entered_at=now)
     event = DealEvent(deal.id, EventKind.REOPENED, actor.id, now, to_stage_id=deal.stage_id)
     return await _change(uow, deal, change, event, now)
 
@@ -310,6 +351,7 @@ async def list_deals(
     )
     deals, total = await uow.deals.page(query)
     names = await uow.users.names([d.owner_id for d in deals])
+    with_tasks = await uow.tasks.deals_with_open_tasks([d.id for d in deals])
     items = []
     for deal in deals:
         pipeline = pipelines.get(deal.pipeline_id)
@@ -324,6 +366,7 @@ async def list_deals(
                 names.get(deal.owner_id, "—"),
                 days_in_stage(deal, now),
                 is_stalled(deal, stage, now),
+                has_task=deal.id in with_tasks,
             )
         )
     pages = max(1, -(-total // PAGE_SIZE))

@@ -6,9 +6,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from types import TracebackType
-from typing import Protocol, Self
+from typing import Any, Protocol, Self
+from zoneinfo import ZoneInfo
 
-from bot.domain.ids import ClientId, DealId, PipelineId, StageId, TelegramId, UserId
+from bot.domain.ids import ClientId, DealId, PipelineId, StageId, TaskId, TelegramId, UserId
 from bot.domain.models import (
     Client,
     Deal,
@@ -17,8 +18,11 @@ from bot.domain.models import (
     Invite,
     Pipeline,
     Role,
+    Stage,
     User,
 )
+from bot.domain.notices import Notice, OutboxItem, QuietHours
+from bot.domain.tasks import Task, TaskStatus
 from bot.domain.templates import PipelineTemplate
 
 
@@ -31,22 +35,45 @@ class DealQuery:
     pipeline_id: PipelineId | None = None
     stalled_before: Sequence[tuple[StageId, datetime]] | None = None
     text: str | None = None
+    without_task: bool = False
     offset: int = 0
     limit: int = 10
 
 
 @dataclass(frozen=True, slots=True)
 class DealChange:
-    """The new state of a deal after a change; applied only if `expected_version` still holds."""
+    """The new state of a deal after a change; applied only if `expected_version` still holds.
+
+    Build it with `DealChange.of(deal, ...)`, which keeps what the change does not touch.
+    """
 
     deal_id: DealId
     expected_version: int
     stage_id: StageId
     status: DealStatus
     stage_entered_at: datetime
-    closed_at: datetime | None = None
-    lost_reason_id: int | None = None
-    lost_reason_text: str | None = None
+    owner_id: UserId
+    handoff_to_id: UserId | None
+    closed_at: datetime | None
+    lost_reason_id: int | None
+    lost_reason_text: str | None
+
+    @classmethod
+    def of(cls, deal: Deal, **changes: Any) -> DealChange:
+        """The deal as it is, open, with `changes` applied (closing fields default to empty)."""
+        fields: dict[str, Any] = {
+            "deal_id": deal.id,
+            "expected_version": deal.version,
+            "stage_id": deal.stage_id,
+            "status": deal.status,
+            "stage_entered_at": deal.stage_entered_at,
+            "owner_id": deal.owner_id,
+            "handoff_to_id": deal.handoff_to_id,
+            "closed_at": None,
+            "lost_reason_id": None,
+            "lost_reason_text": None,
+        }
+        return cls(**(fields | changes))
 
 
 class UserRepo(Protocol):
@@ -65,6 +92,12 @@ class UserRepo(Protocol):
     async def set_default_pipeline(self, user_id: UserId, pipeline_id: PipelineId) -> None: ...
     async def list_staff(self) -> list[User]: ...
     async def names(self, ids: Sequence[UserId]) -> dict[UserId, str]: ...
+    async def set_reachable(self, user_id: UserId, reachable: bool) -> bool:
+        """Record whether Telegram delivers to the user; True when that changed."""
+        ...
+
+    async def managers(self) -> list[User]: ...
+    async def many(self, ids: Sequence[UserId]) -> dict[UserId, User]: ...
 
 
 class InviteRepo(Protocol):
@@ -98,6 +131,16 @@ class ClientRepo(Protocol):
     async def add(self, company: str, created_by: UserId, now: datetime) -> Client: ...
 
 
+@dataclass(frozen=True, slots=True)
+class TaskChange:
+    task_id: TaskId
+    expected_version: int
+    status: TaskStatus
+    due_at: datetime
+    remind_at: datetime | None
+    done_at: datetime | None = None
+
+
 class DealRepo(Protocol):
     async def add(
         self,
@@ -126,6 +169,57 @@ class EventRepo(Protocol):
     async def for_deal(self, deal_id: DealId) -> list[DealEvent]: ...
 
 
+class OutboxRepo(Protocol):
+    async def add(self, notices: Sequence[Notice], now: datetime) -> int:
+        """Queue the notices; one whose `dedup_key` is already queued is skipped. Returns added."""
+        ...
+
+    async def claim(
+        self, owner: str, now: datetime, lease_until: datetime, limit: int
+    ) -> list[OutboxItem]:
+        """Take due pending items (and items whose lease ran out) for this worker alone."""
+        ...
+
+    async def mark_sent(self, item_id: int, owner: str, now: datetime) -> None: ...
+    async def retry(
+        self, item_id: int, owner: str, not_before: datetime, error: str, attempts: int
+    ) -> None: ...
+    async def mark_failed(self, item_id: int, owner: str, error: str) -> None: ...
+
+
+class TaskRepo(Protocol):
+    async def add(
+        self,
+        *,
+        deal_id: DealId | None,
+        assignee_id: UserId,
+        created_by: UserId,
+        text: str,
+        due_at: datetime,
+        now: datetime,
+    ) -> Task: ...
+    async def get(self, task_id: TaskId) -> Task | None: ...
+    async def apply(self, change: TaskChange) -> bool:
+        """Write the change if the task is still at `expected_version`; False otherwise."""
+        ...
+
+    async def open_for(self, assignee_id: UserId, limit: int) -> list[Task]: ...
+    async def open_for_deal(self, deal_id: DealId) -> list[Task]: ...
+    async def deals_with_open_tasks(self, deal_ids: Sequence[DealId]) -> set[DealId]: ...
+    async def due_reminders(self, now: datetime, limit: int) -> list[Task]: ...
+    async def clear_reminder(self, task_id: TaskId, remind_at: datetime) -> bool:
+        """Forget a reminder once it is queued; False when another process got there first."""
+        ...
+
+    async def reassign_open(self, deal_id: DealId, assignee_id: UserId) -> int: ...
+
+
+class JobRunRepo(Protocol):
+    async def claim(self, name: str, period: str, now: datetime) -> bool:
+        """True for the first claim of (name, period) anywhere; False ever after."""
+        ...
+
+
 class UnitOfWork(Protocol):
     """One transaction; `commit()` is called by the service, everything else rolls back."""
 
@@ -143,6 +237,12 @@ class UnitOfWork(Protocol):
     def deals(self) -> DealRepo: ...
     @property
     def events(self) -> EventRepo: ...
+    @property
+    def outbox(self) -> OutboxRepo: ...
+    @property
+    def tasks(self) -> TaskRepo: ...
+    @property
+    def job_runs(self) -> JobRunRepo: ...
 
     async def __aenter__(self) -> Self: ...
     async def __aexit__(
@@ -153,6 +253,20 @@ class UnitOfWork(Protocol):
     ) -> None: ...
     async def commit(self) -> None: ...
     async def rollback(self) -> None: ...
+
+
+class Notifier(Protocol):
+    """Renders the notices that services queue in their own transaction, in each reader's
+    language; the Telegram layer implements it (texts and keyboards live there)."""
+
+    @property
+    def tz(self) -> ZoneInfo: ...
+    @property
+    def quiet(self) -> QuietHours: ...
+    def handoff_offered(self, deal: Deal, stage: Stage, to: User, by: User) -> Notice: ...
+    def handoff_decided(
+        self, deal: Deal, reader: User, new_owner: User, accepted: bool
+    ) -> Notice: ...
 
 
 class UnitOfWorkFactory(Protocol):

@@ -18,6 +18,7 @@ class CardAction(enum.StrEnum):
     NOTE = "n"
     REOPEN = "ro"
     HISTORY = "h"
+    TASK = "t"  # a new task for the deal
 
 
 class DealCb(CallbackData, prefix="d"):
@@ -43,3 +44,10 @@ class NewDealStep(enum.StrEnum):
 class NewDealCb(CallbackData, prefix="nd"):
     step: NewDealStep
     value: int = 0
+
+
+class HandoffCb(CallbackData, prefix="ho"):
+    """Accept or decline a deal offered by a stage change."""
+
+    deal_id: int
+    accept: bool

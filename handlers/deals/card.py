@@ -16,7 +16,7 @@ from bot.domain.ids import DealId, LostReasonId, StageId
 from bot.domain.models import User
 from bot.i18n import Translator
 from bot.services import deals
-from bot.services.ports import UnitOfWork
+from bot.services.ports import Notifier, UnitOfWork
 from handlers.deals.callbacks import CardAction, DealCb
 from handlers.deals.states import DealInput
 from handlers.deals.views import (
@@ -28,6 +28,7 @@ from handlers.deals.views import (
     stages_keyboard,
 )
 from handlers.filters import IsStaff, TypedText
+from handlers.tasks.views import next_step_prompt
 
 
 @asynccontextmanager
@@ -43,19 +44,27 @@ async def input_step(state: FSMContext) -> AsyncIterator[None]:
     await state.clear()
 
 
-async def _show(query: CallbackQuery, t: Translator, view: deals.DealView, toast: str = "") -> None:
+async def _show(
+    query: CallbackQuery, t: Translator, tz: ZoneInfo, view: deals.DealView, toast: str = ""
+) -> None:
     await query.answer(toast)
     if isinstance(query.message, Message):
-        await query.message.edit_text(card_text(t, view), reply_markup=card_keyboard(t, view))
+        await query.message.edit_text(card_text(t, view, tz), reply_markup=card_keyboard(t, view))
 
 
 async def _refresh_after_stale(
-    query: CallbackQuery, uow: UnitOfWork, user: User, t: Translator, deal_id: DealId, now: datetime
+    query: CallbackQuery,
+    uow: UnitOfWork,
+    user: User,
+    t: Translator,
+    tz: ZoneInfo,
+    deal_id: DealId,
+    now: datetime,
 ) -> None:
     view = await deals.open_deal(uow, user, deal_id, now)
     await query.answer(t("error.stale_action"), show_alert=True)
     if isinstance(query.message, Message):
-        await query.message.edit_text(card_text(t, view), reply_markup=card_keyboard(t, view))
+        await query.message.edit_text(card_text(t, view, tz), reply_markup=card_keyboard(t, view))
 
 
 async def on_open(
@@ -64,11 +73,12 @@ async def on_open(
     uow: UnitOfWork,
     user: User,
     t: Translator,
+    tz: ZoneInfo,
     now: datetime,
     state: FSMContext,
 ) -> None:
     await state.clear()
-    await _show(query, t, await deals.open_deal(uow, user, DealId(callback_data.deal_id), now))
+    await _show(query, t, tz, await deals.open_deal(uow, user, DealId(callback_data.deal_id), now))
 
 
 async def on_stage_chosen(
@@ -77,16 +87,23 @@ async def on_stage_chosen(
     uow: UnitOfWork,
     user: User,
     t: Translator,
+    tz: ZoneInfo,
     now: datetime,
+    notifier: Notifier,
 ) -> None:
     deal_id = DealId(callback_data.deal_id)
     try:
-        view, moved = await deals.move_deal(uow, user, deal_id, StageId(callback_data.arg), now)
+        view, moved = await deals.move_deal(
+            uow, user, deal_id, StageId(callback_data.arg), now, notifier
+        )
     except StaleActionError:
-        await _refresh_after_stale(query, uow, user, t, deal_id, now)
+        await _refresh_after_stale(query, uow, user, t, tz, deal_id, now)
         return
     toast = t("card.moved" if moved else "card.already_there", stage=view.stage.name)
-    await _show(query, t, view, toast)
+    await _show(query, t, tz, view, toast)
+    if moved and isinstance(query.message, Message):
+        text, markup = next_step_prompt(t, view.deal.id, view.deal.title, now, tz)
+        await query.message.answer(text, reply_markup=markup)
 
 
 async def on_choose_stage(
@@ -95,13 +112,14 @@ async def on_choose_stage(
     uow: UnitOfWork,
     user: User,
     t: Translator,
+    tz: ZoneInfo,
     now: datetime,
 ) -> None:
     view = await deals.open_deal(uow, user, DealId(callback_data.deal_id), now)
     await query.answer()
     if isinstance(query.message, Message):
         await query.message.edit_text(
-            card_text(t, view) + "\n\n" + t("card.choose_stage"),
+            card_text(t, view, tz) + "\n\n" + t("card.choose_stage"),
             reply_markup=stages_keyboard(t, view),
         )
 
@@ -112,15 +130,16 @@ async def on_won(
     uow: UnitOfWork,
     user: User,
     t: Translator,
+    tz: ZoneInfo,
     now: datetime,
 ) -> None:
     deal_id = DealId(callback_data.deal_id)
     try:
         view = await deals.win_deal(uow, user, deal_id, now)
     except StaleActionError:
-        await _refresh_after_stale(query, uow, user, t, deal_id, now)
+        await _refresh_after_stale(query, uow, user, t, tz, deal_id, now)
         return
-    await _show(query, t, view, t("card.won_toast"))
+    await _show(query, t, tz, view, t("card.won_toast"))
 
 
 async def on_lost(
@@ -129,16 +148,18 @@ async def on_lost(
     uow: UnitOfWork,
     user: User,
     t: Translator,
+    tz: ZoneInfo,
     now: datetime,
 ) -> None:
     view = await deals.open_deal(uow, user, DealId(callback_data.deal_id), now)
     if not view.deal.is_open:
-        await _show(query, t, view, t("error.deal_closed"))
+        await _show(query, t, tz, view, t("error.deal_closed"))
         return
     await query.answer()
     if isinstance(query.message, Message):
         await query.message.edit_text(
-            card_text(t, view) + "\n\n" + t("lost.choose"), reply_markup=reasons_keyboard(t, view)
+            card_text(t, view, tz) + "\n\n" + t("lost.choose"),
+            reply_markup=reasons_keyboard(t, view),
         )
 
 
@@ -148,6 +169,7 @@ async def on_lost_reason(
     uow: UnitOfWork,
     user: User,
     t: Translator,
+    tz: ZoneInfo,
     now: datetime,
 ) -> None:
     deal_id = DealId(callback_data.deal_id)
@@ -156,9 +178,9 @@ async def on_lost_reason(
             uow, user, deal_id, now, reason_id=LostReasonId(callback_data.arg)
         )
     except StaleActionError:
-        await _refresh_after_stale(query, uow, user, t, deal_id, now)
+        await _refresh_after_stale(query, uow, user, t, tz, deal_id, now)
         return
-    await _show(query, t, view, t("card.lost_toast"))
+    await _show(query, t, tz, view, t("card.lost_toast"))
 
 
 async def on_text_wanted(
@@ -167,13 +189,14 @@ async def on_text_wanted(
     uow: UnitOfWork,
     user: User,
     t: Translator,
+    tz: ZoneInfo,
     now: datetime,
     state: FSMContext,
 ) -> None:
     view = await deals.open_deal(uow, user, DealId(callback_data.deal_id), now)
     is_note = callback_data.action is CardAction.NOTE
     if not is_note and not view.deal.is_open:
-        await _show(query, t, view, t("error.deal_closed"))
+        await _show(query, t, tz, view, t("error.deal_closed"))
         return
     await state.set_state(DealInput.note if is_note else DealInput.lost_reason)
     await state.update_data(deal_id=view.deal.id)
@@ -190,6 +213,7 @@ async def on_note_typed(
     uow: UnitOfWork,
     user: User,
     t: Translator,
+    tz: ZoneInfo,
     now: datetime,
     state: FSMContext,
 ) -> None:
@@ -197,7 +221,7 @@ async def on_note_typed(
     async with input_step(state):
         view = await deals.add_note(uow, user, deal_id, message.text or "", now)
     await message.answer(t("note.saved"))
-    await message.answer(card_text(t, view), reply_markup=card_keyboard(t, view))
+    await message.answer(card_text(t, view, tz), reply_markup=card_keyboard(t, view))
 
 
 async def on_lost_reason_typed(
@@ -205,13 +229,14 @@ async def on_lost_reason_typed(
     uow: UnitOfWork,
     user: User,
     t: Translator,
+    tz: ZoneInfo,
     now: datetime,
     state: FSMContext,
 ) -> None:
     deal_id = DealId((await state.get_data())["deal_id"])
     async with input_step(state):
         view = await deals.lose_deal(uow, user, deal_id, now, reason_text=message.text or "")
-    await message.answer(card_text(t, view), reply_markup=card_keyboard(t, view))
+    await message.answer(card_text(t, view, tz), reply_markup=card_keyboard(t, view))
 
 
 async def on_reopen(
@@ -220,15 +245,16 @@ async def on_reopen(
     uow: UnitOfWork,
     user: User,
     t: Translator,
+    tz: ZoneInfo,
     now: datetime,
 ) -> None:
     deal_id = DealId(callback_data.deal_id)
     try:
         view = await deals.reopen_deal(uow, user, deal_id, now)
     except StaleActionError:
-        await _refresh_after_stale(query, uow, user, t, deal_id, now)
+        await _refresh_after_stale(query, uow, user, t, tz, deal_id, now)
         return
-    await _show(query, t, view, t("card.reopened"))
+    await _show(query, t, tz, view, t("card.reopened"))
 
 
 async def on_history(
@@ -237,8 +263,8 @@ async def on_history(
     uow: UnitOfWork,
     user: User,
     t: Translator,
-    now: datetime,
     tz: ZoneInfo,
+    now: datetime,
 ) -> None:
     view, events, names = await deals.deal_history(uow, user, DealId(callback_data.deal_id), now)
     await query.answer()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from aiogram import F, Router
 from aiogram.filters import Command, StateFilter
@@ -23,7 +24,8 @@ from handlers.deals.callbacks import NewDealCb, NewDealStep
 from handlers.deals.states import NewDeal
 from handlers.deals.views import card_keyboard, card_text, clients_keyboard, short
 from handlers.filters import IsStaff, TypedText
-from handlers.keyboards import main_menu
+from handlers.keyboards import main_menu, settle
+from handlers.tasks.views import next_step_prompt
 
 CHANNELS = list(Channel)
 
@@ -107,7 +109,7 @@ async def on_client_chosen(
     await state.update_data(client_id=callback_data.value or None)
     await query.answer()
     if isinstance(query.message, Message):
-        await query.message.edit_reply_markup(reply_markup=None)
+        await settle(query)
         await _ask_amount(query.message, t, state)
 
 
@@ -130,7 +132,7 @@ async def on_amount_typed(message: Message, t: Translator, state: FSMContext) ->
 async def on_amount_skipped(query: CallbackQuery, t: Translator, state: FSMContext) -> None:
     await query.answer()
     if isinstance(query.message, Message):
-        await query.message.edit_reply_markup(reply_markup=None)
+        await settle(query)
         await _ask_channel(query.message, t, state)
 
 
@@ -158,16 +160,22 @@ async def on_channel_chosen(
     await state.set_state(NewDeal.product)
     await query.answer()
     if isinstance(query.message, Message):
-        await query.message.edit_reply_markup(reply_markup=None)
+        await settle(query)
         skip = _kb([(t("btn.skip"), NewDealCb(step=NewDealStep.SKIP_PRODUCT))])
         await query.message.answer(t("new.ask_product"), reply_markup=skip)
 
 
 async def on_product_typed(
-    message: Message, uow: UnitOfWork, user: User, t: Translator, state: FSMContext, now: datetime
+    message: Message,
+    uow: UnitOfWork,
+    user: User,
+    t: Translator,
+    tz: ZoneInfo,
+    state: FSMContext,
+    now: datetime,
 ) -> None:
     await state.update_data(product=clean_text(message.text, PRODUCT_MAX))
-    await _finish(message, uow, user, t, state, now)
+    await _finish(message, uow, user, t, tz, state, now)
 
 
 async def on_product_skipped(
@@ -175,17 +183,24 @@ async def on_product_skipped(
     uow: UnitOfWork,
     user: User,
     t: Translator,
+    tz: ZoneInfo,
     state: FSMContext,
     now: datetime,
 ) -> None:
     await query.answer()
     if isinstance(query.message, Message):
-        await query.message.edit_reply_markup(reply_markup=None)
-        await _finish(query.message, uow, user, t, state, now)
+        await settle(query)
+        await _finish(query.message, uow, user, t, tz, state, now)
 
 
 async def _finish(
-    message: Message, uow: UnitOfWork, user: User, t: Translator, state: FSMContext, now: datetime
+    message: Message,
+    uow: UnitOfWork,
+    user: User,
+    t: Translator,
+    tz: ZoneInfo,
+    state: FSMContext,
+    now: datetime,
 ) -> None:
     data = await state.get_data()
     await state.clear()  # before the write: a double press cannot create the deal twice
@@ -204,7 +219,9 @@ async def _finish(
         now,
     )
     await message.answer(t("new.created"), reply_markup=main_menu(t))
-    await message.answer(card_text(t, view), reply_markup=card_keyboard(t, view))
+    await message.answer(card_text(t, view, tz), reply_markup=card_keyboard(t, view))
+    text, markup = next_step_prompt(t, view.deal.id, view.deal.title, now, tz)
+    await message.answer(text, reply_markup=markup)
 
 
 def build_router() -> Router:

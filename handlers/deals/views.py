@@ -27,7 +27,7 @@ def amount_text(t: Translator, amount: int | None, currency: str = "RUB") -> str
     return format_amount(amount, currency, t.lang) if amount is not None else t("deal.no_amount")
 
 
-def card_text(t: Translator, view: DealView) -> str:
+def card_text(t: Translator, view: DealView, tz: ZoneInfo) -> str:
     deal, e = view.deal, html.escape
     stage_no = [s.id for s in view.pipeline.stages].index(view.stage.id) + 1
     lines = [
@@ -45,6 +45,11 @@ def card_text(t: Translator, view: DealView) -> str:
     ]
     if view.stalled:
         lines.append(t("card.stalled", limit=t.n("days", view.stage.stall_days)))
+    if view.next_task is not None:
+        due = view.next_task.due_at.astimezone(tz).strftime("%d.%m %H:%M")
+        lines.append(t("card.next_task", text=e(view.next_task.text), due=due))
+    elif view.needs_task:
+        lines.append(t("card.no_task"))
     if deal.client and deal.client.contact_name:
         lines.append(t("card.contact", contact=e(deal.client.contact_name)))
     if deal.channel:
@@ -67,6 +72,7 @@ def card_keyboard(t: Translator, view: DealView) -> InlineKeyboardMarkup:
             label = short(t("card.btn.next", stage=nxt.name))
             kb.row(_btn(label, CardAction.MOVE, deal_id, nxt.id))
         kb.row(
+            _btn(t("card.btn.task"), CardAction.TASK, deal_id),
             _btn(t("card.btn.stages"), CardAction.STAGES, deal_id),
             _btn(t("card.btn.note"), CardAction.NOTE, deal_id),
         )
@@ -140,6 +146,8 @@ def _what(t: Translator, ev: DealEvent, pipeline: Pipeline) -> str:
         stage = pipeline.stage(stage_id) if stage_id is not None else None  # type: ignore[arg-type]
         return html.escape(stage.name) if stage else "—"
 
+    if ev.kind is EventKind.HANDOFF:
+        return t("history.handoff", outcome=t(f"history.handoff_{ev.text}"))
     if ev.kind is EventKind.STAGE:
         return t("history.stage", src=stage_name(ev.from_stage_id), dst=stage_name(ev.to_stage_id))
     if ev.kind in (EventKind.NOTE, EventKind.LOST):

@@ -2,19 +2,35 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+import logging
+from collections.abc import AsyncIterator, Callable, Iterator
+from zoneinfo import ZoneInfo
 
 import pytest
 from aiogram import Dispatcher
 
 from bot.app import build_dispatcher
+from bot.domain.notices import DeliveryPolicy
+from bot.jobs.context import JobContext
+from bot.jobs.scheduler import JOBS
+from bot.jobs.sender import Sender
 from bot.services.team import prepare_installation
+from handlers.alerts import unreachable_text
 from storage.uow import SqlUnitOfWorkFactory
 from tests.conftest import FakeClock
 from tests.flows.harness import Person
 from tests.mocked_bot import MockedBot
 
 ADMIN_ID = 1000
+
+
+@pytest.fixture(autouse=True)
+def no_errors_in_the_log(caplog: pytest.LogCaptureFixture) -> Iterator[None]:
+    """Bad input is the user's to fix: it must never reach the log as an error."""
+    caplog.set_level(logging.WARNING)
+    yield
+    errors = [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert not errors, [r.getMessage() for r in errors]
 
 
 @pytest.fixture(params=["ru"])
@@ -68,3 +84,45 @@ async def seller(admin: Person, person: Callable[..., Person]) -> Person:
     newcomer = person(2000, "Sergey", "ru")
     await join(admin, newcomer, "менеджер")
     return newcomer
+
+
+class Jobs:
+    """The scheduled side of the bot, run by hand: jobs queue notices, the sender delivers."""
+
+    def __init__(self, ctx: JobContext, sender: Sender) -> None:
+        self.ctx, self.sender = ctx, sender
+
+    async def tick(self) -> int:
+        """One run of every job, then deliver whatever is due now."""
+        for job, _ in JOBS:
+            await job(self.ctx)
+        return await self.deliver()
+
+    async def deliver(self) -> int:
+        sent = 0
+        for _ in range(50):  # bounded: a test never hangs on a stuck outbox
+            done = await self.sender.run_once()
+            if not done:
+                return sent
+            sent += done
+        return sent
+
+
+@pytest.fixture
+def jobs(bot: MockedBot, uow_factory: SqlUnitOfWorkFactory, clock: FakeClock) -> Jobs:
+    async def sleep(seconds: float) -> None:
+        clock.advance(seconds=seconds)
+
+    ctx = JobContext(uow_factory=uow_factory, clock=clock, tz=ZoneInfo("Europe/Moscow"))
+    sender = Sender(
+        bot,
+        uow_factory,
+        clock,
+        DeliveryPolicy(),
+        "test",
+        ctx.tz,
+        ctx.quiet,
+        unreachable_text,
+        sleep,
+    )
+    return Jobs(ctx, sender)

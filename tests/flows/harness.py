@@ -78,10 +78,16 @@ class Person:
         ]
         raise AssertionError(f"no button with {label!r}; buttons: {labels}")
 
-    def buttons(self) -> list[str]:
-        """Labels of the newest message's inline keyboard."""
+    def card_buttons(self) -> list[str]:
+        """Labels of the newest deal card's keyboard."""
+        return self.buttons(of="💼")
+
+    def buttons(self, of: str = "") -> list[str]:
+        """Labels of the newest inline keyboard (on a message starting with `of`)."""
         for message in reversed(self.messages()):
-            if isinstance(message.reply_markup, InlineKeyboardMarkup):
+            if (message.text or "").startswith(of) and isinstance(
+                message.reply_markup, InlineKeyboardMarkup
+            ):
                 return [b.text for r in message.reply_markup.inline_keyboard for b in r]
         return []
 
@@ -95,6 +101,13 @@ class Person:
     def text(self) -> str:
         assert self.texts, f"the bot answered no text: {self.replies}"
         return self.texts[-1]
+
+    @property
+    def card(self) -> str:
+        """The deal card among the answers (a new step prompt may come after it)."""
+        cards = [text for text in self.texts if text.startswith("💼")]
+        assert cards, f"no deal card in the answer: {self.texts}"
+        return cards[-1]
 
     @property
     def alert(self) -> str | None:

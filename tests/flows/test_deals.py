@@ -45,13 +45,13 @@ async def test_seller_creates_a_deal_step_by_step(seller: Person, engine: AsyncE
     await seller.press("Рекомендация")
     assert "Какой продукт" in seller.text
     await seller.send("CRM внедрение")
-    card = seller.text
+    card = seller.card
     assert "💼 <b>ООО Ромашка</b>" in card
     assert "1\u00a0500\u00a0000\u00a0₽" in card
     assert "Этап: Первый контакт (1/7)" in card
     assert "Ответственный: Sergey" in card
     assert "Канал: 🤝 Рекомендация" in card
-    assert seller.buttons()[0] == "➡️ Квалификация"
+    assert seller.card_buttons()[0] == "➡️ Квалификация"
 
     [(title, amount, channel, product, status)] = await rows(
         engine,
@@ -75,7 +75,7 @@ async def test_usual_pipeline_is_preselected_and_can_be_switched(seller: Person)
     await seller.press("Пропустить")
     await seller.press("Пропустить")
     await seller.press("Пропустить")
-    assert "Воронка: Возврат клиентов" in seller.text
+    assert "Воронка: Возврат клиентов" in seller.card
     await seller.send("/new")
     assert "Новая сделка в воронке «Возврат клиентов»" in seller.text
 
@@ -157,8 +157,9 @@ async def test_next_stage_edits_the_card_in_place_and_records_history(
     assert "Этап: Квалификация (2/7)" in str(edit.text)
     assert seller.alert == "Этап: Квалификация"
     assert isinstance(seller.replies[0], AnswerCallbackQuery)  # the press is answered first
-    assert not [r for r in seller.replies if isinstance(r, SendMessage)]
-    assert seller.buttons()[0] == "➡️ Встреча / презентация"
+    sent = [r.text for r in seller.replies if isinstance(r, SendMessage)]
+    assert sent == ["⏭ Следующий шаг по «Ромашка» — когда?"]  # the card itself is not resent
+    assert seller.card_buttons()[0] == "➡️ Встреча / презентация"
     events = await rows(
         engine,
         select(DealEventRow.kind, DealEventRow.from_stage_id, DealEventRow.to_stage_id).order_by(
@@ -176,7 +177,7 @@ async def test_choose_any_stage_and_the_same_stage_is_a_no_op(
     await seller.press("🔀 Этап")
     assert "Выберите этап" in seller.text
     await seller.press("Договор")
-    assert "Этап: Договор (6/7)" in seller.text
+    assert "Этап: Договор (6/7)" in seller.card
     await seller.press("🔀 Этап")
     await seller.press("• Договор")
     assert seller.alert == "Сделка уже на этапе «Договор»"
@@ -191,8 +192,8 @@ async def test_won_closes_the_deal_and_a_second_press_changes_nothing(
     message, data = seller.find_button("✅ Успешно")
     await seller.press_data(data, message.message_id)
     assert seller.alert == "🎉 Сделка выиграна!"
-    assert "✅ <b>Успешно</b>" in seller.text
-    assert "↩️ Вернуть в работу" in seller.buttons()
+    assert "✅ <b>Успешно</b>" in seller.card
+    assert "↩️ Вернуть в работу" in seller.card_buttons()
     await seller.press_data(data, message.message_id)
     assert seller.alert == "Сделка уже закрыта. Чтобы изменить её, верните в работу."
     [(status, closed_at)] = await rows(engine, select(DealRow.status, DealRow.closed_at))
@@ -207,9 +208,9 @@ async def test_lost_with_a_listed_reason_and_reopen(seller: Person, engine: Asyn
     await seller.press("❌ Проиграно")
     assert "Почему сделка проиграна?" in seller.text
     await seller.press("Дорого")
-    assert "❌ <b>Проиграно</b>: Дорого" in seller.text
+    assert "❌ <b>Проиграно</b>: Дорого" in seller.card
     await seller.press("↩️ Вернуть в работу")
-    assert "Этап: Квалификация" in seller.text
+    assert "Этап: Квалификация" in seller.card
     lost = await rows(
         engine,
         select(DealEventRow.text, DealEventRow.from_stage_id).where(DealEventRow.kind == "lost"),
@@ -224,7 +225,7 @@ async def test_lost_with_a_typed_reason(seller: Person, engine: AsyncEngine) -> 
     await seller.press("✍️ Другая причина")
     assert seller.text == "Напишите причину проигрыша одним сообщением."
     await seller.send("Ушли к <конкуренту> & партнёру")
-    assert "❌ <b>Проиграно</b>: Ушли к &lt;конкуренту&gt; &amp; партнёру" in seller.text
+    assert "❌ <b>Проиграно</b>: Ушли к &lt;конкуренту&gt; &amp; партнёру" in seller.card
     [(reason,)] = await rows(engine, select(DealRow.lost_reason_text))
     assert reason == "Ушли к <конкуренту> & партнёру"
 
@@ -260,7 +261,7 @@ async def test_a_head_acts_on_any_deal(
     head = person(3000, "Helen")
     await join(admin, head, "руководитель")
     await head.press_data(data, 5)
-    assert "Этап: Квалификация" in head.text
+    assert "Этап: Квалификация" in head.card
     await head.send("/deals")
     assert "Открытые сделки команды" in head.text
     assert "Sergey" in head.text

@@ -28,7 +28,7 @@ async def en_seller(admin: Person, person: Callable[..., Person]) -> Person:
 
 async def test_an_english_seller_creates_moves_and_wins_a_deal(en_seller: Person) -> None:
     seller = en_seller
-    assert seller.reply_keyboard() == ["➕ Deal", "📋 Deals", "🔎 Find"]
+    assert seller.reply_keyboard() == ["➕ Deal", "📋 Deals", "✅ Tasks", "🔎 Find"]
     await seller.send("➕ Deal")
     assert "New deal in the “New clients” pipeline." in seller.text
     await seller.send("Acme Ltd")
@@ -36,7 +36,7 @@ async def test_an_english_seller_creates_moves_and_wins_a_deal(en_seller: Person
     await seller.send("1.5m")
     await seller.press("Website")
     await seller.press("Skip")
-    card = seller.text
+    card = seller.card
     assert "💼 <b>Acme Ltd</b>" in card
     assert "Amount: ₽1,500,000" in card
     assert "Stage: First contact (1/7) · 0 days in stage" in card
@@ -45,7 +45,7 @@ async def test_an_english_seller_creates_moves_and_wins_a_deal(en_seller: Person
     assert seller.alert == "Stage: Qualification"
     await seller.press("✅ Won")
     assert seller.alert == "🎉 Deal won!"
-    assert "✅ <b>Won</b>" in seller.text
+    assert "✅ <b>Won</b>" in seller.card
 
 
 async def test_an_english_seller_loses_a_deal_with_a_reason(en_seller: Person) -> None:
@@ -55,11 +55,11 @@ async def test_an_english_seller_loses_a_deal_with_a_reason(en_seller: Person) -
     await seller.press("Skip")
     await seller.press("Skip")
     await seller.press("Skip")
-    assert "Amount: not set" in seller.text
+    assert "Amount: not set" in seller.card
     await seller.press("❌ Lost")
     assert "Why was the deal lost?" in seller.text
     await seller.press("Chose a competitor")
-    assert "❌ <b>Lost</b>: Chose a competitor" in seller.text
+    assert "❌ <b>Lost</b>: Chose a competitor" in seller.card
     await seller.send("/deals")
     assert seller.text == "No open deals. Create one with ➕ Deal."
 
@@ -97,4 +97,14 @@ async def test_the_command_menu_is_set_in_both_languages(
     assert by_lang["ru"]["new"] == "Новая сделка"
     assert by_lang["en"]["new"] == "New deal"
     assert by_lang[None] == by_lang["en"]
-    assert list(by_lang["ru"]) == ["new", "deals", "find", "invite", "team", "help", "cancel"]
+    assert list(by_lang["ru"]) == [
+        "new",
+        "deals",
+        "task",
+        "tasks",
+        "find",
+        "invite",
+        "team",
+        "help",
+        "cancel",
+    ]

@@ -66,7 +66,7 @@ async def test_deals_are_grouped_by_stage_and_paginated(
     assert "10. Клиент 00" in page2
     assert "◀️" in seller.buttons()
     await seller.press("Клиент 00")
-    assert "💼 <b>Клиент 00</b>" in seller.text
+    assert "💼 <b>Клиент 00</b>" in seller.card
     await seller.press("◀️ Назад")
     assert "Мои открытые сделки" in seller.text
 

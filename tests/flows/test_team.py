@@ -18,7 +18,7 @@ async def test_admin_from_config_is_greeted_with_the_main_menu(admin: Person) ->
     await admin.send("/start")
     assert "Anna" in admin.text
     assert "администратор" in admin.text
-    assert admin.reply_keyboard() == ["➕ Сделка", "📋 Сделки", "🔎 Поиск"]
+    assert admin.reply_keyboard() == ["➕ Сделка", "📋 Сделки", "✅ Задачи", "🔎 Поиск"]
 
 
 async def test_a_stranger_is_asked_to_get_an_invite_and_nothing_else(

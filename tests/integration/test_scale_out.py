@@ -10,7 +10,7 @@ from bot.config import Settings
 
 
 async def test_two_processes_share_a_sellers_step_through_redis(redis_url: str) -> None:
-    settings = Settings(_env_file=None, redis_url=redis_url)  # type: ignore[call-arg]
+    settings = Settings(_env_file=None, redis_url=redis_url)
     first, second = build_storage(settings), build_storage(settings)
     assert isinstance(first, RedisStorage)
     key = StorageKey(bot_id=42, chat_id=2000, user_id=2000)

@@ -1,0 +1,186 @@
+"""Notifications the bot sends on its own, and when it may send them."""
+
+from __future__ import annotations
+
+import bisect
+import heapq
+import math
+from collections import defaultdict, deque
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from bot.domain.ids import TelegramId, UserId
+
+
+@dataclass(frozen=True, slots=True)
+class Notice:
+    """One message to one chat: text (a photo's caption when `photo` is set) and buttons.
+
+    `dedup_key` names the notification once and for all ("task:7:due:1764000000"): enqueueing
+    the same key again is a no-op, which makes every job safe to run twice.
+    """
+
+    chat_id: TelegramId
+    kind: str
+    text: str
+    user_id: UserId | None = None
+    dedup_key: str | None = None
+    reply_markup: dict[str, Any] | None = None  # Telegram's JSON for an inline keyboard
+    photo: bytes | None = None
+    not_before: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxItem:
+    """A claimed notice with its delivery bookkeeping."""
+
+    id: int
+    notice: Notice
+    attempts: int
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class QuietHours:
+    """Nothing is sent from `start` to `end` team time (the span may cross midnight)."""
+
+    start: time = time(21, 0)
+    end: time = time(8, 0)
+
+    def contains(self, local: time) -> bool:
+        if self.start == self.end:
+            return False
+        if self.start < self.end:
+            return self.start <= local < self.end
+        return local >= self.start or local < self.end
+
+
+def next_allowed(now: datetime, tz: ZoneInfo, quiet: QuietHours) -> datetime:
+    """`now` itself, or the end of the quiet hours it falls in (as an aware UTC time)."""
+    local = now.astimezone(tz)
+    if not quiet.contains(local.time()):
+        return now
+    end = local.replace(hour=quiet.end.hour, minute=quiet.end.minute, second=0, microsecond=0)
+    if end <= local:
+        end += timedelta(days=1)
+    # Through the wall clock, then back to an instant: a DST change in between is respected.
+    return datetime.combine(end.date(), quiet.end, tzinfo=tz).astimezone(now.tzinfo)
+
+
+@dataclass
+class DeliveryPolicy:
+    """How the sender keeps Telegram's limits and retries."""
+
+    global_per_second: float = 30.0
+    per_chat_interval: float = 1.0
+    max_attempts: int = 6
+    base_backoff: float = 2.0
+    max_backoff: float = 600.0
+    lease_seconds: float = 60.0
+    # One claim holds about this much of the global budget; the rest of a busy chat's items
+    # go back to the queue, so one chat never holds the sender up.
+    batch_seconds: float = 1.0
+    # Shorter than the lease, so a hung request ends before another worker may take the item.
+    send_timeout: float = 20.0
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def backoff(self, attempts: int) -> float:
+        """Seconds to wait after the `attempts`-th failure: exponential, capped."""
+        return float(min(self.max_backoff, self.base_backoff * 2 ** max(0, attempts - 1)))
+
+    @property
+    def claim_limit(self) -> int:
+        """How many items one claim takes: one batch's share of the global budget."""
+        return max(1, math.ceil(self.global_per_second * self.batch_seconds))
+
+
+@dataclass(frozen=True, slots=True)
+class Slot:
+    """When an item may go (seconds on the limiter's clock); `booked` False: not this batch."""
+
+    at: float
+    booked: bool
+
+
+class RateLimiter:
+    """Telegram's limits as bookings: sends at least `1/per_second` apart in all, and
+    `per_chat_interval` apart within a chat. Times are plain seconds on any steady clock.
+
+    Strict spacing (no burst) keeps every one-second window at or under `per_second`. A send
+    held back by its chat leaves a gap that later bookings may fill, so no budget is lost.
+    """
+
+    def __init__(self, per_second: float, per_chat_interval: float) -> None:
+        self.spacing = 1.0 / per_second
+        self.per_chat_interval = per_chat_interval
+        self._booked: list[float] = []  # sorted send times not yet long past
+        self._next_in_chat: dict[int, float] = {}
+        self._paused: dict[int, float] = {}
+        self._paused_all = -math.inf
+
+    def plan(self, chats: Sequence[int], now: float, horizon: float) -> list[Slot]:
+        """Book a batch, earliest-ready chat first; a chat's own items keep their order.
+
+        Items that could only go after `now + horizon` are not booked: their `at` says when
+        to offer them again, and other chats are not held up by them.
+        """
+        self._forget(now)
+        queues: dict[int, deque[int]] = defaultdict(deque)
+        for index, chat in enumerate(chats):
+            queues[chat].append(index)
+        ready = [(max(now, self._next_in_chat.get(c, now)), q[0], c) for c, q in queues.items()]
+        heapq.heapify(ready)
+        slots: list[Slot] = [Slot(now, False)] * len(chats)
+        while ready:
+            when, index, chat = heapq.heappop(ready)
+            at = self._free_slot(when)
+            slots[index] = Slot(at, at <= now + horizon)
+            if slots[index].booked:
+                bisect.insort(self._booked, at)
+                self._next_in_chat[chat] = at + self.per_chat_interval
+            queues[chat].popleft()
+            if queues[chat]:
+                heapq.heappush(ready, (at + self.per_chat_interval, queues[chat][0], chat))
+        return slots
+
+    def pause(self, until: float, chat: int | None = None) -> None:
+        """Telegram asked to wait (429): nothing more to the chat (or at all) before `until`."""
+        if chat is None:
+            self._paused_all = max(self._paused_all, until)
+            return
+        self._next_in_chat[chat] = max(self._next_in_chat.get(chat, until), until)
+        self._paused[chat] = max(self._paused.get(chat, until), until)
+
+    def paused_until(self, chat: int) -> float:
+        """The end of a pause Telegram asked for, for items booked before it came."""
+        return max(self._paused.get(chat, -math.inf), self._paused_all)
+
+    def room(self, now: float, horizon: float) -> int:
+        """How many more sends fit between `now` and `now + horizon`: the next claim's size."""
+        taken = bisect.bisect_right(self._booked, now + horizon) - bisect.bisect_left(
+            self._booked, now
+        )
+        return max(0, math.floor(horizon / self.spacing + 1e-9) - taken)
+
+    def next_free(self, now: float) -> float:
+        """The first moment from `now` on when another send could go."""
+        return self._free_slot(now)
+
+    def _free_slot(self, ready: float) -> float:
+        """The earliest time from `ready` on that is `spacing` away from every booked send."""
+        at = max(ready, self._paused_all)
+        index = bisect.bisect_right(self._booked, at - self.spacing)
+        while index < len(self._booked) and self._booked[index] - at < self.spacing:
+            at = max(at, self._booked[index] + self.spacing)
+            index += 1
+        return at
+
+    def _forget(self, now: float) -> None:
+        # Bookings and chat intervals in the past constrain nothing; keep the lists short.
+        del self._booked[: bisect.bisect_left(self._booked, now - self.spacing)]
+        for times in (self._next_in_chat, self._paused):
+            for chat in [c for c, t in times.items() if t <= now]:
+                del times[chat]

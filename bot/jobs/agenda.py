@@ -1,0 +1,34 @@
+"""The morning agenda of each seller, once per working day, late rather than never."""
+
+from __future__ import annotations
+
+from bot.domain.access import is_staff
+from bot.domain.models import Role
+from bot.domain.tasks import agenda_due
+from bot.jobs.context import JobContext
+from bot.services.agenda import agenda_for
+from bot.services.notify import enqueue
+from handlers.alerts import agenda_notice
+
+AGENDA_ROLES = (Role.SELLER, Role.HEAD)
+
+
+async def send_morning_agenda(ctx: JobContext) -> int:
+    """On a working day past the agenda time, the first run anywhere queues every agenda."""
+    now = ctx.clock()
+    day = agenda_due(now, ctx.tz, ctx.schedule)
+    if day is None:
+        return 0
+    async with ctx.uow_factory() as uow:
+        if not await uow.job_runs.claim("agenda", day.isoformat(), now):
+            return 0
+        notices = []
+        for user in await uow.users.list_staff():
+            if not is_staff(user) or user.role not in AGENDA_ROLES:
+                continue
+            agenda = await agenda_for(uow, user, now, ctx.tz)
+            if not agenda.is_empty:
+                notices.append(agenda_notice(agenda, day, now, ctx.tz))
+        queued = await enqueue(uow, notices, now, ctx.tz, ctx.quiet)
+        await uow.commit()
+    return queued

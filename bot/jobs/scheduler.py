@@ -1,0 +1,57 @@
+"""APScheduler drives the jobs; each finds due work in the database, so a restart or a
+second process loses and doubles nothing."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+from bot.jobs.agenda import send_morning_agenda
+from bot.jobs.context import JobContext
+from bot.jobs.reminders import send_due_reminders
+from bot.jobs.stalled import send_stall_alerts
+
+log = logging.getLogger(__name__)
+Job = Callable[[JobContext], Awaitable[int]]
+
+# (job, seconds between runs): short enough that a reminder is at most this late.
+JOBS: tuple[tuple[Job, int], ...] = (
+    (send_due_reminders, 20),
+    (send_morning_agenda, 60),
+    (send_stall_alerts, 600),
+)
+
+
+def build_scheduler(ctx: JobContext) -> AsyncIOScheduler:
+    """Every job runs once at start (catch-up), then on its interval, one instance at a time."""
+    scheduler = AsyncIOScheduler(timezone=ctx.tz)
+    for job, seconds in JOBS:
+        scheduler.add_job(
+            _logged(job),
+            "interval",
+            seconds=seconds,
+            args=[ctx],
+            id=job.__name__,
+            max_instances=1,
+            coalesce=True,
+            next_run_time=datetime.now(ctx.tz),
+        )
+    return scheduler
+
+
+def _logged(job: Job) -> Job:
+    async def run(ctx: JobContext) -> int:
+        try:
+            queued = await job(ctx)
+        except Exception:
+            log.exception("job %s failed; it runs again on its next tick", job.__name__)
+            return 0
+        if queued:
+            log.info("%s queued %d notices", job.__name__, queued)
+        return queued
+
+    run.__name__ = job.__name__
+    return run

@@ -1,0 +1,66 @@
+"""Queueing notifications in the outbox, and telling the heads when a user blocks the bot."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import replace
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from bot.domain.ids import UserId
+from bot.domain.models import User
+from bot.domain.notices import Notice, QuietHours, next_allowed
+from bot.services.ports import UnitOfWork
+
+# (manager, blocked user) → the text for that manager, in the manager's language.
+UnreachableText = Callable[[User, User], str]
+UNREACHABLE_KIND = "unreachable"
+
+
+async def enqueue(
+    uow: UnitOfWork,
+    notices: Sequence[Notice],
+    now: datetime,
+    tz: ZoneInfo,
+    quiet: QuietHours | None,
+) -> int:
+    """Queue notices, held back past the quiet hours (none: `quiet=None`); the caller commits."""
+    if quiet is not None:
+        notices = [_after_quiet(n, now, tz, quiet) for n in notices]
+    return await uow.outbox.add(notices, now)
+
+
+def _after_quiet(notice: Notice, now: datetime, tz: ZoneInfo, quiet: QuietHours) -> Notice:
+    # The notice's own time is what falls in the quiet hours or not, not the enqueueing time.
+    planned = max(notice.not_before or now, now)
+    return replace(notice, not_before=next_allowed(planned, tz, quiet))
+
+
+async def report_unreachable(
+    uow: UnitOfWork,
+    user_id: UserId,
+    now: datetime,
+    tz: ZoneInfo,
+    quiet: QuietHours | None,
+    render: UnreachableText,
+) -> int:
+    """Mark the user unreachable; on that change, queue one notice to each head; caller commits."""
+    if not await uow.users.set_reachable(user_id, False):
+        return 0  # already known: the heads were told when it happened
+    user = await uow.users.get(user_id)
+    if user is None:
+        return 0
+    # The key names this episode: a user who comes back and blocks again is news again.
+    episode = now.strftime("%Y%m%dT%H%M%S")
+    notices = [
+        Notice(
+            chat_id=head.tg_id,
+            kind=UNREACHABLE_KIND,
+            text=render(head, user),
+            user_id=head.id,
+            dedup_key=f"unreachable:{user.id}:{head.id}:{episode}",
+        )
+        for head in await uow.users.managers()
+        if head.id != user.id and head.is_reachable
+    ]
+    return await enqueue(uow, notices, now, tz, quiet)

@@ -1,0 +1,124 @@
+"""Tasks: set the next step, close it, move it, and see what is due."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from bot.domain.access import can_touch_deal, is_manager, is_staff
+from bot.domain.errors import (
+    AccessDeniedError,
+    DealNotFoundError,
+    StaleActionError,
+    TaskDoneError,
+    TaskNotFoundError,
+)
+from bot.domain.ids import DealId, TaskId
+from bot.domain.models import User
+from bot.domain.tasks import Task, TaskStatus, split_by_day
+from bot.domain.text import TASK_MAX, clean_text
+from bot.services.ports import TaskChange, UnitOfWork
+
+LIST_LIMIT = 50
+
+
+@dataclass(frozen=True, slots=True)
+class TaskList:
+    overdue: list[Task]
+    today: list[Task]
+    later: list[Task]
+
+    @property
+    def total(self) -> int:
+        return len(self.overdue) + len(self.today) + len(self.later)
+
+
+def _may_touch(actor: User, task: Task) -> bool:
+    return is_staff(actor) and (
+        is_manager(actor) or actor.id in (task.assignee_id, task.created_by)
+    )
+
+
+async def _task_for(uow: UnitOfWork, actor: User, task_id: TaskId) -> Task:
+    task = await uow.tasks.get(task_id)
+    if task is None:
+        raise TaskNotFoundError()
+    if not _may_touch(actor, task):
+        raise AccessDeniedError()
+    return task
+
+
+async def create_task(
+    uow: UnitOfWork,
+    actor: User,
+    *,
+    text: str,
+    due_at: datetime,
+    now: datetime,
+    deal_id: DealId | None = None,
+) -> Task:
+    """A task for the deal's owner (or for the actor without a deal), reminded at its due time."""
+    if not is_staff(actor):
+        raise AccessDeniedError()
+    assignee = actor.id
+    if deal_id is not None:
+        deal = await uow.deals.get(deal_id)
+        if deal is None:
+            raise DealNotFoundError()
+        if not can_touch_deal(actor, deal):
+            raise AccessDeniedError()
+        assignee = deal.owner_id
+    task = await uow.tasks.add(
+        deal_id=deal_id,
+        assignee_id=assignee,
+        created_by=actor.id,
+        text=clean_text(text, TASK_MAX),
+        due_at=due_at,
+        now=now,
+    )
+    await uow.commit()
+    return task
+
+
+async def open_task(uow: UnitOfWork, actor: User, task_id: TaskId) -> Task:
+    """One task, for its assignee, its author, a head or an admin."""
+    return await _task_for(uow, actor, task_id)
+
+
+async def complete_task(uow: UnitOfWork, actor: User, task_id: TaskId, now: datetime) -> Task:
+    """Mark the task done; a second press says it already is."""
+    task = await _task_for(uow, actor, task_id)
+    if not task.is_open:
+        raise TaskDoneError()
+    change = TaskChange(task.id, task.version, TaskStatus.DONE, task.due_at, None, done_at=now)
+    return await _apply(uow, change)
+
+
+async def reschedule_task(
+    uow: UnitOfWork, actor: User, task_id: TaskId, due_at: datetime, now: datetime
+) -> Task:
+    """A new due time, and a new reminder at it."""
+    task = await _task_for(uow, actor, task_id)
+    if not task.is_open:
+        raise TaskDoneError()
+    change = TaskChange(task.id, task.version, TaskStatus.OPEN, due_at, due_at)
+    return await _apply(uow, change)
+
+
+async def _apply(uow: UnitOfWork, change: TaskChange) -> Task:
+    if not await uow.tasks.apply(change):
+        await uow.rollback()
+        raise StaleActionError()
+    await uow.commit()
+    task = await uow.tasks.get(change.task_id)
+    assert task is not None
+    return task
+
+
+async def my_tasks(uow: UnitOfWork, actor: User, now: datetime, tz: ZoneInfo) -> TaskList:
+    """The actor's open tasks: overdue, the rest of today, upcoming."""
+    if not is_staff(actor):
+        raise AccessDeniedError()
+    tasks = await uow.tasks.open_for(actor.id, LIST_LIMIT)
+    return TaskList(*split_by_day(tasks, now, tz))

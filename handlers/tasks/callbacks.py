@@ -1,0 +1,51 @@
+"""Callback data of the task screens. Times travel as epoch minutes: a button means the
+moment it showed, not whatever "tomorrow" means when it is pressed."""
+
+from __future__ import annotations
+
+import enum
+from datetime import UTC, datetime
+
+from aiogram.filters.callback_data import CallbackData
+
+
+class TaskAction(enum.StrEnum):
+    OPEN = "o"
+    DONE = "d"
+    HOUR = "h"  # +1 hour from now
+    TOMORROW = "m"  # tomorrow 10:00
+    RESCHEDULE = "r"  # show the quick picks
+    AT = "a"  # move to `at` (a quick pick)
+
+
+class TaskCb(CallbackData, prefix="t"):
+    action: TaskAction
+    task_id: int
+    at: int = 0
+
+
+class DueCb(CallbackData, prefix="du"):
+    """A quick pick while a new task is being written."""
+
+    at: int
+
+
+class NextStepCb(CallbackData, prefix="ns"):
+    """A quick pick right after a deal was created or moved: a task with the default text."""
+
+    deal_id: int
+    at: int
+
+
+class TasksCb(CallbackData, prefix="tl"):
+    """Back to the task list."""
+
+    page: int = 0
+
+
+def to_minutes(moment: datetime) -> int:
+    return int(moment.timestamp() // 60)
+
+
+def from_minutes(minutes: int) -> datetime:
+    return datetime.fromtimestamp(minutes * 60, tz=UTC)

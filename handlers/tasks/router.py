@@ -1,0 +1,293 @@
+"""`/task`, `/tasks`, the task card and the buttons of reminders and next-step prompts."""
+
+from __future__ import annotations
+
+import html
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from aiogram import F, Router
+from aiogram.filters import Command
+from aiogram.fsm.context import FSMContext
+from aiogram.types import CallbackQuery, Message
+
+from bot.domain.ids import DealId, TaskId
+from bot.domain.models import User
+from bot.domain.tasks import Task
+from bot.domain.text import TASK_MAX, clean_text
+from bot.domain.when import WhenError, parse_when
+from bot.i18n import Translator, all_variants
+from bot.services import deals, tasks
+from bot.services.ports import UnitOfWork
+from handlers.deals.callbacks import CardAction, DealCb
+from handlers.filters import IsStaff, TypedText
+from handlers.keyboards import settle
+from handlers.tasks.callbacks import DueCb, NextStepCb, TaskAction, TaskCb, TasksCb, from_minutes
+from handlers.tasks.states import NewTask, Reschedule
+from handlers.tasks.views import (
+    due_keyboard,
+    fmt_due,
+    list_keyboard,
+    list_text,
+    reschedule_keyboard,
+    task_keyboard,
+    task_text,
+)
+
+TOMORROW_AT = time(10, 0)
+
+
+async def cmd_task(message: Message, t: Translator, state: FSMContext) -> None:
+    await state.clear()
+    await state.set_state(NewTask.text)
+    await message.answer(t("task.ask_text"))
+
+
+async def on_deal_task(
+    query: CallbackQuery,
+    callback_data: DealCb,
+    uow: UnitOfWork,
+    user: User,
+    t: Translator,
+    now: datetime,
+    state: FSMContext,
+) -> None:
+    view = await deals.open_deal(uow, user, DealId(callback_data.deal_id), now)
+    await state.clear()
+    await state.set_state(NewTask.text)
+    await state.update_data(deal_id=view.deal.id)
+    await query.answer()
+    if isinstance(query.message, Message):
+        await query.message.answer(t("task.ask_text_for_deal", deal=html.escape(view.deal.title)))
+
+
+async def on_task_text(
+    message: Message, t: Translator, tz: ZoneInfo, now: datetime, state: FSMContext
+) -> None:
+    await state.update_data(text=clean_text(message.text, TASK_MAX))
+    await state.set_state(NewTask.due)
+    await message.answer(t("task.ask_due"), reply_markup=due_keyboard(t, now, tz))
+
+
+async def on_due_picked(
+    query: CallbackQuery,
+    callback_data: DueCb,
+    uow: UnitOfWork,
+    user: User,
+    t: Translator,
+    tz: ZoneInfo,
+    now: datetime,
+    state: FSMContext,
+) -> None:
+    due = from_minutes(callback_data.at)
+    if due <= now:
+        await query.answer(t("when.past"), show_alert=True)
+        return
+    await query.answer()
+    if isinstance(query.message, Message):
+        await settle(query)
+        await _create(query.message, uow, user, t, tz, now, state, due)
+
+
+async def on_due_typed(
+    message: Message,
+    uow: UnitOfWork,
+    user: User,
+    t: Translator,
+    tz: ZoneInfo,
+    now: datetime,
+    state: FSMContext,
+) -> None:
+    try:
+        due = parse_when(message.text or "", now, tz)
+    except WhenError as error:
+        await message.answer(t(f"when.{error.reason}"), reply_markup=due_keyboard(t, now, tz))
+        return
+    await _create(message, uow, user, t, tz, now, state, due)
+
+
+async def _create(
+    message: Message,
+    uow: UnitOfWork,
+    user: User,
+    t: Translator,
+    tz: ZoneInfo,
+    now: datetime,
+    state: FSMContext,
+    due: datetime,
+) -> None:
+    data = await state.get_data()
+    await state.clear()  # before the write: a double press cannot create the task twice
+    deal_id = data.get("deal_id")
+    task = await tasks.create_task(
+        uow,
+        user,
+        text=data["text"],
+        due_at=due,
+        now=now,
+        deal_id=DealId(deal_id) if deal_id else None,
+    )
+    await _answer_created(message, t, tz, now, task)
+
+
+async def _answer_created(
+    message: Message, t: Translator, tz: ZoneInfo, now: datetime, task: Task
+) -> None:
+    text = t("task.created", text=html.escape(task.text), due=fmt_due(t, task.due_at, now, tz))
+    await message.answer(text, reply_markup=task_keyboard(t, task, back=False))
+
+
+async def on_next_step(
+    query: CallbackQuery,
+    callback_data: NextStepCb,
+    uow: UnitOfWork,
+    user: User,
+    t: Translator,
+    tz: ZoneInfo,
+    now: datetime,
+) -> None:
+    due = from_minutes(callback_data.at)
+    if due <= now:
+        await query.answer(t("when.past"), show_alert=True)
+        return
+    view = await deals.open_deal(uow, user, DealId(callback_data.deal_id), now)
+    text = t("task.next_step_text", stage=view.stage.name)
+    task = await tasks.create_task(uow, user, text=text, due_at=due, now=now, deal_id=view.deal.id)
+    await query.answer(t("task.created_toast"))
+    if isinstance(query.message, Message):
+        done = t("task.created", text=html.escape(task.text), due=fmt_due(t, task.due_at, now, tz))
+        await query.message.edit_text(done, reply_markup=task_keyboard(t, task, back=False))
+
+
+async def cmd_tasks(
+    message: Message,
+    uow: UnitOfWork,
+    user: User,
+    t: Translator,
+    tz: ZoneInfo,
+    now: datetime,
+    state: FSMContext,
+) -> None:
+    await state.clear()
+    listing = await tasks.my_tasks(uow, user, now, tz)
+    await message.answer(list_text(t, listing, now, tz), reply_markup=list_keyboard(listing))
+
+
+async def on_tasks_list(
+    query: CallbackQuery,
+    uow: UnitOfWork,
+    user: User,
+    t: Translator,
+    tz: ZoneInfo,
+    now: datetime,
+    state: FSMContext,
+) -> None:
+    await state.clear()
+    listing = await tasks.my_tasks(uow, user, now, tz)
+    await query.answer()
+    if isinstance(query.message, Message):
+        text = list_text(t, listing, now, tz)
+        await query.message.edit_text(text, reply_markup=list_keyboard(listing))
+
+
+async def on_task_action(
+    query: CallbackQuery,
+    callback_data: TaskCb,
+    uow: UnitOfWork,
+    user: User,
+    t: Translator,
+    tz: ZoneInfo,
+    now: datetime,
+    state: FSMContext,
+) -> None:
+    task_id, action = TaskId(callback_data.task_id), callback_data.action
+    if action is TaskAction.RESCHEDULE:
+        await _offer_reschedule(query, uow, user, t, tz, now, state, task_id)
+        return
+    await state.clear()
+    toast = ""
+    if action is TaskAction.OPEN:
+        task = await tasks.open_task(uow, user, task_id)
+    elif action is TaskAction.DONE:
+        task, toast = await tasks.complete_task(uow, user, task_id, now), t("task.done_toast")
+    else:
+        due = _new_due(action, callback_data.at, now, tz)
+        if due is None or due <= now:
+            await query.answer(t("when.past"), show_alert=True)
+            return
+        task = await tasks.reschedule_task(uow, user, task_id, due, now)
+        toast = t("task.moved_toast", due=fmt_due(t, due, now, tz))
+    await query.answer(toast)
+    if isinstance(query.message, Message):
+        await query.message.edit_text(
+            task_text(t, task, now, tz), reply_markup=task_keyboard(t, task)
+        )
+
+
+def _new_due(action: TaskAction, at: int, now: datetime, tz: ZoneInfo) -> datetime | None:
+    if action is TaskAction.HOUR:
+        return now + timedelta(hours=1)
+    if action is TaskAction.TOMORROW:
+        day = now.astimezone(tz).date() + timedelta(days=1)
+        return datetime.combine(day, TOMORROW_AT, tzinfo=tz)
+    if action is TaskAction.AT:
+        return from_minutes(at)
+    return None
+
+
+async def _offer_reschedule(
+    query: CallbackQuery,
+    uow: UnitOfWork,
+    user: User,
+    t: Translator,
+    tz: ZoneInfo,
+    now: datetime,
+    state: FSMContext,
+    task_id: TaskId,
+) -> None:
+    task = await tasks.open_task(uow, user, task_id)
+    await state.set_state(Reschedule.due)
+    await state.update_data(task_id=task.id)
+    await query.answer()
+    if isinstance(query.message, Message):
+        text = task_text(t, task, now, tz) + "\n\n" + t("task.ask_new_due")
+        await query.message.edit_text(text, reply_markup=reschedule_keyboard(t, task, now, tz))
+
+
+async def on_reschedule_typed(
+    message: Message,
+    uow: UnitOfWork,
+    user: User,
+    t: Translator,
+    tz: ZoneInfo,
+    now: datetime,
+    state: FSMContext,
+) -> None:
+    task_id = TaskId((await state.get_data())["task_id"])
+    try:
+        due = parse_when(message.text or "", now, tz)
+    except WhenError as error:
+        await message.answer(t(f"when.{error.reason}"))
+        return
+    await state.clear()
+    task = await tasks.reschedule_task(uow, user, task_id, due, now)
+    await message.answer(task_text(t, task, now, tz), reply_markup=task_keyboard(t, task))
+
+
+def build_router() -> Router:
+    """A fresh router: each dispatcher (tests build many) gets its own."""
+    router = Router(name="tasks")
+    router.message.filter(IsStaff())
+    router.callback_query.filter(IsStaff())
+    router.message(Command("task"))(cmd_task)
+    router.message(Command("tasks"))(cmd_tasks)
+    router.message(F.text.in_(all_variants("menu.tasks")))(cmd_tasks)
+    router.callback_query(DealCb.filter(F.action == CardAction.TASK))(on_deal_task)
+    router.message(NewTask.text, TypedText())(on_task_text)
+    router.callback_query(NewTask.due, DueCb.filter())(on_due_picked)
+    router.message(NewTask.due, TypedText())(on_due_typed)
+    router.callback_query(NextStepCb.filter())(on_next_step)
+    router.callback_query(TasksCb.filter())(on_tasks_list)
+    router.callback_query(TaskCb.filter())(on_task_action)
+    router.message(Reschedule.due, TypedText())(on_reschedule_typed)
+    return router

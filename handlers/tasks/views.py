@@ -1,0 +1,143 @@
+"""Texts and keyboards of tasks, for handlers and for the jobs that send reminders."""
+
+from __future__ import annotations
+
+import html
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+
+from bot.domain.tasks import Task
+from bot.domain.when import quick_picks
+from bot.i18n import Translator
+from bot.services.tasks import TaskList
+from handlers.deals.callbacks import CardAction, DealCb
+from handlers.deals.views import short
+from handlers.tasks.callbacks import DueCb, NextStepCb, TaskAction, TaskCb, TasksCb, to_minutes
+
+LIST_BUTTONS = 10
+
+
+def fmt_due(t: Translator, due: datetime, now: datetime, tz: ZoneInfo) -> str:
+    """'today 15:00', 'tomorrow 10:00' or '25.12 14:30', in the team's time zone."""
+    local, today = due.astimezone(tz), now.astimezone(tz).date()
+    clock = local.strftime("%H:%M")
+    if local.date() == today:
+        return t("when.today_at", time=clock)
+    if local.date() == today + timedelta(days=1):
+        return t("when.tomorrow_at", time=clock)
+    return local.strftime("%d.%m %H:%M")
+
+
+def task_line(t: Translator, task: Task, now: datetime, tz: ZoneInfo) -> str:
+    mark = "🔴" if task.due_at < now else "⏰"
+    deal = f" · 💼 {html.escape(task.deal_title)}" if task.deal_title else ""
+    return f"{mark} {fmt_due(t, task.due_at, now, tz)} — {html.escape(task.text)}{deal}"
+
+
+def task_text(t: Translator, task: Task, now: datetime, tz: ZoneInfo) -> str:
+    lines = [t("task.card", text=html.escape(task.text), due=fmt_due(t, task.due_at, now, tz))]
+    if task.deal_title:
+        lines.append(t("task.deal", deal=html.escape(task.deal_title)))
+    if not task.is_open:
+        lines.append(t("task.done_mark"))
+    elif task.due_at < now:
+        lines.append(t("task.overdue_mark"))
+    return "\n".join(lines)
+
+
+def _tb(text: str, action: TaskAction, task_id: int, at: int = 0) -> InlineKeyboardButton:
+    cb = TaskCb(action=action, task_id=task_id, at=at)
+    return InlineKeyboardButton(text=text, callback_data=cb.pack())
+
+
+def task_keyboard(t: Translator, task: Task, *, back: bool = True) -> InlineKeyboardMarkup:
+    kb = InlineKeyboardBuilder()
+    if task.is_open:
+        kb.row(_tb(t("task.btn.done"), TaskAction.DONE, task.id))
+        kb.row(
+            _tb(t("task.btn.hour"), TaskAction.HOUR, task.id),
+            _tb(t("task.btn.tomorrow"), TaskAction.TOMORROW, task.id),
+            _tb(t("task.btn.reschedule"), TaskAction.RESCHEDULE, task.id),
+        )
+    row = []
+    if task.deal_id:
+        cb = DealCb(action=CardAction.OPEN, deal_id=task.deal_id)
+        row.append(InlineKeyboardButton(text=t("task.btn.deal"), callback_data=cb.pack()))
+    if back:
+        row.append(InlineKeyboardButton(text=t("btn.back"), callback_data=TasksCb().pack()))
+    if row:
+        kb.row(*row)
+    return kb.as_markup()
+
+
+def picks_keyboard(
+    t: Translator, now: datetime, tz: ZoneInfo, make: Any, extra: list[InlineKeyboardButton]
+) -> InlineKeyboardMarkup:
+    """The quick due-time buttons; `make(at)` builds each button's callback data."""
+    kb = InlineKeyboardBuilder()
+    for key, moment in quick_picks(now, tz):
+        kb.button(text=t(f"when.{key}"), callback_data=make(to_minutes(moment)))
+    kb.adjust(2)
+    for button in extra:
+        kb.row(button)
+    return kb.as_markup()
+
+
+def due_keyboard(t: Translator, now: datetime, tz: ZoneInfo) -> InlineKeyboardMarkup:
+    return picks_keyboard(t, now, tz, lambda at: DueCb(at=at), [])
+
+
+def reschedule_keyboard(
+    t: Translator, task: Task, now: datetime, tz: ZoneInfo
+) -> InlineKeyboardMarkup:
+    back = _tb(t("btn.back"), TaskAction.OPEN, task.id)
+    return picks_keyboard(
+        t, now, tz, lambda at: TaskCb(action=TaskAction.AT, task_id=task.id, at=at), [back]
+    )
+
+
+def next_step_keyboard(
+    t: Translator, deal_id: int, now: datetime, tz: ZoneInfo
+) -> InlineKeyboardMarkup:
+    own = InlineKeyboardButton(
+        text=t("task.btn.own"),
+        callback_data=DealCb(action=CardAction.TASK, deal_id=deal_id).pack(),
+    )
+    return picks_keyboard(t, now, tz, lambda at: NextStepCb(deal_id=deal_id, at=at), [own])
+
+
+def list_text(t: Translator, tasks: TaskList, now: datetime, tz: ZoneInfo) -> str:
+    if not tasks.total:
+        return t("tasks.empty")
+    lines = [t("tasks.title", count=tasks.total)]
+    for key, group in (("overdue", tasks.overdue), ("today", tasks.today), ("later", tasks.later)):
+        if group:
+            lines.append(f"\n<b>{t(f'tasks.{key}', count=len(group))}</b>")
+            lines.extend(task_line(t, task, now, tz) for task in group)
+    return "\n".join(lines)
+
+
+def list_keyboard(tasks: TaskList) -> InlineKeyboardMarkup:
+    kb = InlineKeyboardBuilder()
+    for task in [*tasks.overdue, *tasks.today, *tasks.later][:LIST_BUTTONS]:
+        label = short(("🔴 " if task in tasks.overdue else "") + task.text)
+        kb.row(_tb(label, TaskAction.OPEN, task.id))
+    return kb.as_markup()
+
+
+def reminder(t: Translator, task: Task, now: datetime, tz: ZoneInfo) -> tuple[str, dict[str, Any]]:
+    """The reminder a job queues: the text and the keyboard as Telegram's JSON."""
+    text = t("task.reminder", body=task_text(t, task, now, tz))
+    markup = task_keyboard(t, task, back=False)
+    return text, markup.model_dump(mode="json", exclude_none=True)
+
+
+def next_step_prompt(
+    t: Translator, deal_id: int, title: str, now: datetime, tz: ZoneInfo
+) -> tuple[str, InlineKeyboardMarkup]:
+    """Right after a deal is created or moved: when is the next step?"""
+    return t("task.next_step_ask", deal=html.escape(title)), next_step_keyboard(t, deal_id, now, tz)

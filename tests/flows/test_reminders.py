@@ -1,0 +1,201 @@
+"""Reminders, morning agendas, stall alerts and handoffs, driven by moving the clock."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from aiogram.methods import SendMessage
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from storage.models import DealRow, OutboxRow, StageRow, UserRow
+from tests.conftest import FakeClock
+from tests.flows.conftest import Jobs, join
+from tests.flows.harness import Person
+from tests.flows.test_deals import create
+from tests.mocked_bot import MockedBot
+
+
+def sent_to(bot: MockedBot, chat_id: int) -> list[str]:
+    return [r.text for r in bot.sent(SendMessage) if r.chat_id == chat_id]
+
+
+def reminders_to(bot: MockedBot, chat_id: int) -> list[str]:
+    return [t for t in sent_to(bot, chat_id) if "Напоминание" in t]
+
+
+async def make_task(seller: Person, text: str, when: str) -> None:
+    await seller.send("/task")
+    await seller.send(text)
+    await seller.send(when)
+
+
+async def test_the_reminder_comes_at_the_due_time_with_one_tap_actions(
+    seller: Person, jobs: Jobs, clock: FakeClock, bot: MockedBot
+) -> None:
+    await make_task(seller, "Позвонить в Ромашку", "через 2 часа")
+    bot.clear()
+    await jobs.tick()
+    assert reminders_to(bot, seller.tg_id) == []  # not yet (the day's agenda came, though)
+    clock.advance(hours=2)
+    await jobs.tick()
+    [text] = reminders_to(bot, seller.tg_id)
+    assert text.startswith("⏰ <b>Напоминание</b>\n📌 <b>Позвонить в Ромашку</b>")
+    assert seller.buttons() == ["✅ Готово", "+1 час", "Завтра 10:00", "🗓 Перенести"]
+    await jobs.tick()
+    assert len(reminders_to(bot, seller.tg_id)) == 1  # never twice
+    await seller.press("+1 час")
+    assert seller.alert == "Перенесено на сегодня 13:00"
+    clock.advance(hours=1)
+    await jobs.tick()
+    assert len(reminders_to(bot, seller.tg_id)) == 2
+    await seller.press("✅ Готово")
+    clock.advance(days=1)
+    await jobs.tick()
+    assert len(reminders_to(bot, seller.tg_id)) == 2
+
+
+async def test_nothing_is_sent_in_quiet_hours(
+    seller: Person, jobs: Jobs, clock: FakeClock, bot: MockedBot
+) -> None:
+    await make_task(seller, "Поздний звонок", "сегодня 22:00")
+    clock.advance(hours=12, minutes=5)  # 22:05 Moscow
+    bot.clear()
+    await jobs.tick()
+    assert reminders_to(bot, seller.tg_id) == []
+    clock.advance(hours=9, minutes=56)  # 08:01 the next morning
+    await jobs.tick()
+    assert any("Поздний звонок" in t for t in sent_to(bot, seller.tg_id))
+
+
+async def test_reminders_missed_while_down_are_summarised(
+    seller: Person, jobs: Jobs, clock: FakeClock, bot: MockedBot
+) -> None:
+    await make_task(seller, "Первая", "сегодня 11:00")
+    await make_task(seller, "Вторая", "сегодня 12:00")
+    clock.advance(hours=9)  # 19:00: due 8 and 7 hours ago, beyond the six-hour grace
+    bot.clear()
+    await jobs.tick()
+    texts = sent_to(bot, seller.tg_id)
+    assert [t for t in texts if "Напоминание" in t] == []
+    [summary] = [t for t in texts if "Пока бот был недоступен" in t]
+    assert "Первая" in summary
+    assert "Вторая" in summary
+
+
+async def test_the_morning_agenda_once_on_working_days(
+    seller: Person, jobs: Jobs, clock: FakeClock, bot: MockedBot
+) -> None:
+    await create(seller, "Ромашка")  # a deal without a next step
+    await make_task(seller, "Отчёт", "завтра 12:00")
+    clock.advance(hours=22, minutes=31)  # Tuesday 08:31
+    bot.clear()
+    await jobs.tick()
+    await jobs.tick()
+    [agenda] = [t for t in sent_to(bot, seller.tg_id) if t.startswith("☀️")]
+    assert "Доброе утро, Sergey!" in agenda
+    assert "<b>📅 На сегодня: 1</b>\n⏰ сегодня 12:00 — Отчёт" in agenda
+    assert "<b>⚠️ Сделки без следующего шага: 1</b>\n• Ромашка" in agenda
+    assert "✅ Отчёт" in seller.buttons()
+    assert "💼 Ромашка" in seller.buttons()
+
+
+async def test_no_agenda_on_a_weekend(
+    seller: Person, jobs: Jobs, clock: FakeClock, bot: MockedBot
+) -> None:
+    await make_task(seller, "Отчёт", "в субботу в 12")
+    clock.advance(days=4, hours=22, minutes=31)  # Saturday 08:31
+    bot.clear()
+    await jobs.tick()
+    assert not [t for t in sent_to(bot, seller.tg_id) if t.startswith("☀️")]
+
+
+async def test_a_stalled_deal_alerts_its_owner_once_then_the_head(
+    admin: Person, seller: Person, jobs: Jobs, clock: FakeClock, bot: MockedBot
+) -> None:
+    await create(seller, "Ромашка")  # first contact: a 2-day limit
+    clock.advance(days=2, hours=1)
+    bot.clear()
+    await jobs.tick()
+    await jobs.tick()
+    [alert] = [t for t in sent_to(bot, seller.tg_id) if t.startswith("🐢")]
+    assert "застряла на этапе «Первый контакт» (лимит — 2 дня)" in alert
+    assert not [t for t in sent_to(bot, admin.tg_id) if t.startswith("🐢")]
+    clock.advance(days=2)
+    await jobs.tick()
+    [escalation] = [t for t in sent_to(bot, admin.tg_id) if t.startswith("🐢")]
+    assert "(Sergey)" in escalation
+    assert len([t for t in sent_to(bot, seller.tg_id) if t.startswith("🐢")]) == 1
+
+
+async def test_a_stage_with_an_owner_hands_the_deal_over(
+    admin: Person,
+    seller: Person,
+    person: Callable[..., Person],
+    jobs: Jobs,
+    bot: MockedBot,
+    engine: AsyncEngine,
+) -> None:
+    closer = person(2700, "Kate")
+    await join(admin, closer, "менеджер")
+    async with engine.begin() as conn:
+        kate = await conn.scalar(select(UserRow.id).where(UserRow.tg_id == 2700))
+        await conn.execute(update(StageRow).where(StageRow.name == "Договор").values(owner_id=kate))
+    await create(seller, "Ромашка")
+    await seller.press("🔀 Этап")
+    await seller.press("Договор")
+    await jobs.deliver()
+    [offer] = sent_to(bot, closer.tg_id)[-1:]
+    assert offer == "🤝 Sergey передаёт вам сделку «Ромашка» на этапе «Договор». Берёте?"
+    _, accept = closer.find_button("✅ Принять")
+    await closer.press_data(accept)
+    assert closer.alert == "Сделка ваша"
+    assert "Ответственный: Kate" in closer.card
+    await jobs.deliver()
+    assert sent_to(bot, seller.tg_id)[-1] == "🤝 Kate принял(а) сделку «Ромашка»."
+    assert sent_to(bot, admin.tg_id)[-1] == "🤝 Kate принял(а) сделку «Ромашка»."
+    await closer.press_data(accept)
+    assert closer.alert == "Эта передача сделки уже решена."
+    async with engine.connect() as conn:
+        owner, handoff = (await conn.execute(select(DealRow.owner_id, DealRow.handoff_to_id))).one()
+    assert (owner, handoff) == (kate, None)
+
+
+async def test_a_declined_handoff_leaves_the_deal_with_its_owner(
+    admin: Person,
+    seller: Person,
+    person: Callable[..., Person],
+    jobs: Jobs,
+    bot: MockedBot,
+    engine: AsyncEngine,
+) -> None:
+    closer = person(2700, "Kate")
+    await join(admin, closer, "менеджер")
+    async with engine.begin() as conn:
+        kate = await conn.scalar(select(UserRow.id).where(UserRow.tg_id == 2700))
+        await conn.execute(update(StageRow).where(StageRow.name == "Договор").values(owner_id=kate))
+    await create(seller, "Ромашка")
+    await seller.press("🔀 Этап")
+    await seller.press("Договор")
+    await jobs.deliver()
+    await closer.press("↩️ Отказаться")
+    assert closer.text == "Вы отказались от сделки «Ромашка»."
+    await jobs.deliver()
+    assert "отказался(ась)" in sent_to(bot, seller.tg_id)[-1]
+    async with engine.connect() as conn:
+        assert (await conn.scalar(select(DealRow.handoff_to_id))) is None
+        assert (
+            await conn.scalar(select(OutboxRow.status).where(OutboxRow.status != "sent"))
+        ) is None
+
+
+async def test_a_deactivated_seller_gets_no_reminder(
+    seller: Person, jobs: Jobs, clock: FakeClock, bot: MockedBot, engine: AsyncEngine
+) -> None:
+    await make_task(seller, "Звонок", "через 1 час")
+    async with engine.begin() as conn:
+        await conn.execute(update(UserRow).where(UserRow.tg_id == 2000).values(is_active=False))
+    clock.advance(hours=2)
+    bot.clear()
+    await jobs.tick()
+    assert reminders_to(bot, seller.tg_id) == []
