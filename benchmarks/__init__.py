@@ -1,0 +1,1 @@
+"""Throughput benchmarks, run as scripts from the repository root (`make bench`)."""
