@@ -228,6 +228,8 @@ def _stage(row: StageRow) -> Stage:
 class SqlPipelineRepo:
     def __init__(self, session: AsyncSession) -> None:
         self._s = session
+        # Within one unit of work a pipeline is read once: a stage change needs it twice.
+        self._seen: dict[PipelineId, Pipeline] = {}
 
     async def _assemble(self, rows: Sequence[PipelineRow]) -> list[Pipeline]:
         ids = [r.id for r in rows]
@@ -249,7 +251,7 @@ class SqlPipelineRepo:
             by_reason[r.pipeline_id].append(
                 LostReason(LostReasonId(r.id), PipelineId(r.pipeline_id), r.name)
             )
-        return [
+        pipelines = [
             Pipeline(
                 id=PipelineId(r.id),
                 name=r.name,
@@ -260,6 +262,8 @@ class SqlPipelineRepo:
             )
             for r in rows
         ]
+        self._seen.update((p.id, p) for p in pipelines)
+        return pipelines
 
     async def list_active(self) -> list[Pipeline]:
         rows = await self._s.scalars(
@@ -270,6 +274,8 @@ class SqlPipelineRepo:
         return await self._assemble(list(rows))
 
     async def get(self, pipeline_id: PipelineId) -> Pipeline | None:
+        if pipeline_id in self._seen:
+            return self._seen[pipeline_id]
         row = await self._s.get(PipelineRow, pipeline_id)
         if row is None:
             return None
@@ -334,7 +340,7 @@ class SqlClientRepo:
         return _client(row)
 
 
-def _deal(row: DealRow, client: ClientRow | None, reason: str | None) -> Deal:
+def _deal(row: DealRow, client: ClientRow | None, reason: str | None, owner: str) -> Deal:
     return Deal(
         id=DealId(row.id),
         title=row.title,
@@ -356,6 +362,7 @@ def _deal(row: DealRow, client: ClientRow | None, reason: str | None) -> Deal:
         closed_at=row.closed_at,
         lost_reason=row.lost_reason_text or reason,
         handoff_to_id=UserId(row.handoff_to_id) if row.handoff_to_id else None,
+        owner_name=owner,
     )
 
 
@@ -363,9 +370,10 @@ class SqlDealRepo:
     def __init__(self, session: AsyncSession) -> None:
         self._s = session
 
-    def _select(self) -> Select[DealRow, ClientRow, str]:
+    def _select(self) -> Select[DealRow, ClientRow, str, str]:
         return (
-            select(DealRow, ClientRow, LostReasonRow.name)
+            select(DealRow, ClientRow, LostReasonRow.name, UserRow.name)
+            .join(UserRow, UserRow.id == DealRow.owner_id)
             .outerjoin(ClientRow, ClientRow.id == DealRow.client_id)
             .outerjoin(LostReasonRow, LostReasonRow.id == DealRow.lost_reason_id)
         )

@@ -142,6 +142,7 @@ class Deal:
     closed_at: datetime | None = None
     lost_reason: str | None = None
     handoff_to_id: UserId | None = None
+    owner_name: str = ""
 
     @property
     def is_open(self) -> bool:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import bisect
 import heapq
 import math
 from collections import defaultdict, deque
@@ -109,14 +108,15 @@ class RateLimiter:
     """Telegram's limits as bookings: sends at least `1/per_second` apart in all, and
     `per_chat_interval` apart within a chat. Times are plain seconds on any steady clock.
 
-    Strict spacing (no burst) keeps every one-second window at or under `per_second`. A send
-    held back by its chat leaves a gap that later bookings may fill, so no budget is lost.
+    Sends go on a grid of `1/per_second` steps, one send a step: every one-second window holds
+    at most `per_second` of them, and a send held back by its chat takes a whole later step,
+    so the steps it skipped stay whole for later batches to fill (no budget lost to slivers).
     """
 
     def __init__(self, per_second: float, per_chat_interval: float) -> None:
         self.spacing = 1.0 / per_second
         self.per_chat_interval = per_chat_interval
-        self._booked: list[float] = []  # sorted send times not yet long past
+        self._booked: set[int] = set()  # grid steps taken, not yet long past
         self._next_in_chat: dict[int, float] = {}
         self._paused: dict[int, float] = {}
         self._paused_all = -math.inf
@@ -136,10 +136,11 @@ class RateLimiter:
         slots: list[Slot] = [Slot(now, False)] * len(chats)
         while ready:
             when, index, chat = heapq.heappop(ready)
-            at = self._free_slot(when)
+            step = self._free_step(when)
+            at = step * self.spacing
             slots[index] = Slot(at, at <= now + horizon)
             if slots[index].booked:
-                bisect.insort(self._booked, at)
+                self._booked.add(step)
                 self._next_in_chat[chat] = at + self.per_chat_interval
             queues[chat].popleft()
             if queues[chat]:
@@ -160,27 +161,26 @@ class RateLimiter:
 
     def room(self, now: float, horizon: float) -> int:
         """How many more sends fit between `now` and `now + horizon`: the next claim's size."""
-        taken = bisect.bisect_right(self._booked, now + horizon) - bisect.bisect_left(
-            self._booked, now
-        )
-        return max(0, math.floor(horizon / self.spacing + 1e-9) - taken)
+        first, last = self._step(now), math.floor((now + horizon) / self.spacing)
+        return sum(1 for k in range(first, last + 1) if k not in self._booked)
 
     def next_free(self, now: float) -> float:
         """The first moment from `now` on when another send could go."""
-        return self._free_slot(now)
+        return self._free_step(now) * self.spacing
 
-    def _free_slot(self, ready: float) -> float:
-        """The earliest time from `ready` on that is `spacing` away from every booked send."""
-        at = max(ready, self._paused_all)
-        index = bisect.bisect_right(self._booked, at - self.spacing)
-        while index < len(self._booked) and self._booked[index] - at < self.spacing:
-            at = max(at, self._booked[index] + self.spacing)
-            index += 1
-        return at
+    def _step(self, moment: float) -> int:
+        # The first grid step at or after the moment (a hair of float error forgiven).
+        return math.ceil(moment / self.spacing - 1e-9)
+
+    def _free_step(self, ready: float) -> int:
+        step = self._step(max(ready, self._paused_all))
+        while step in self._booked:
+            step += 1
+        return step
 
     def _forget(self, now: float) -> None:
-        # Bookings and chat intervals in the past constrain nothing; keep the lists short.
-        del self._booked[: bisect.bisect_left(self._booked, now - self.spacing)]
+        # Steps and chat intervals in the past constrain nothing; keep the records short.
+        self._booked = {k for k in self._booked if k >= self._step(now)}
         for times in (self._next_in_chat, self._paused):
             for chat in [c for c, t in times.items() if t <= now]:
                 del times[chat]

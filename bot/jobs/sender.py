@@ -18,7 +18,9 @@ the item to be sent again when its lease runs out. Leases keep everything else e
 from __future__ import annotations
 
 import asyncio
+import heapq
 import logging
+import math
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -82,7 +84,7 @@ class Sender:
         self._owner, self._tz, self._quiet = owner, tz, quiet
         self._render, self._sleep, self._idle_seconds = render_unreachable, sleep, idle_seconds
         self._limiter = RateLimiter(policy.global_per_second, policy.per_chat_interval)
-        self._wake_at: float | None = None  # the earliest item this worker put back for later
+        self._comebacks: list[float] = []  # a heap: when the items this worker put back are due
 
     async def run(self, stop: asyncio.Event) -> None:
         """Send until `stop` is set, then finish the batches in flight (a second or so)."""
@@ -227,22 +229,14 @@ class Sender:
 
     async def _flood(self, item: OutboxItem, retry_after: float) -> None:
         self._limiter.pause(self._seconds() + retry_after, item.notice.chat_id)
-        not_before = self._clock() + timedelta(seconds=retry_after)
-        await self._record(
-            lambda uow: uow.outbox.retry(
-                item.id, self._owner, not_before, f"flood control: {retry_after}s", item.attempts
-            )
-        )
+        await self._retry(item, retry_after, f"flood control: {retry_after}s", item.attempts)
 
     async def _transient(self, item: OutboxItem, exc: Exception) -> None:
         attempts, reason = item.attempts + 1, _reason("network", exc)
         if attempts >= self._policy.max_attempts:
             await self._fail(item, reason)
             return
-        not_before = self._clock() + timedelta(seconds=self._policy.backoff(attempts))
-        await self._record(
-            lambda uow: uow.outbox.retry(item.id, self._owner, not_before, reason, attempts)
-        )
+        await self._retry(item, self._policy.backoff(attempts), reason, attempts)
 
     async def _blocked(self, item: OutboxItem) -> None:
         user_id = item.notice.user_id
@@ -260,21 +254,24 @@ class Sender:
         log.error("Telegram refuses the bot token; the outbox waits")
         wait = self._policy.max_backoff
         self._limiter.pause(self._seconds() + wait)
-        not_before = self._clock() + timedelta(seconds=wait)
-        reason = _reason("unauthorized", exc)
-        await self._record(
-            lambda uow: uow.outbox.retry(item.id, self._owner, not_before, reason, item.attempts)
-        )
+        await self._retry(item, wait, _reason("unauthorized", exc), item.attempts)
 
     async def _fail(self, item: OutboxItem, reason: str) -> None:
         log.warning("Outbox item %s failed: %s", item.id, reason)
         await self._record(lambda uow: uow.outbox.mark_failed(item.id, self._owner, reason))
 
+    async def _retry(self, item: OutboxItem, after: float, reason: str, attempts: int) -> None:
+        not_before = self._clock() + timedelta(seconds=after)
+        heapq.heappush(self._comebacks, not_before.timestamp())
+        await self._record(
+            lambda uow: uow.outbox.retry(item.id, self._owner, not_before, reason, attempts)
+        )
+
     async def _put_back(self, items: Sequence[tuple[OutboxItem, float]], reason: str) -> None:
         if not items:
             return
-        soonest = min(at for _, at in items)
-        self._wake_at = soonest if self._wake_at is None else min(self._wake_at, soonest)
+        for _, at in items:
+            heapq.heappush(self._comebacks, at)
 
         async def write(uow: UnitOfWork) -> None:
             for item, at in items:
@@ -295,11 +292,12 @@ class Sender:
         return self._clock().timestamp()
 
     async def _idle(self, stop: asyncio.Event) -> None:
-        wait = self._idle_seconds
-        if self._wake_at is not None:
-            wait = min(wait, self._wake_at - self._seconds())
-            self._wake_at = None
-        await self._rest(stop, wait)
+        # Rest until the next item this worker put back is due, a second at most.
+        now = self._seconds()
+        while self._comebacks and self._comebacks[0] <= now:
+            heapq.heappop(self._comebacks)
+        soonest = self._comebacks[0] if self._comebacks else math.inf
+        await self._rest(stop, min(self._idle_seconds, soonest - now))
 
     async def _rest(self, stop: asyncio.Event, seconds: float) -> None:
         if seconds <= 0:

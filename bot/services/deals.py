@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from bot.domain.access import can_touch_deal, is_manager, is_staff
@@ -91,13 +91,12 @@ async def _view(
     stage = pipeline.stage(deal.stage_id)
     if stage is None:
         raise StageNotFoundError()
-    names = await uow.users.names([deal.owner_id])
     tasks = await uow.tasks.open_for_deal(deal.id)
     return DealView(
         deal=deal,
         pipeline=pipeline,
         stage=stage,
-        owner_name=names.get(deal.owner_id, "—"),
+        owner_name=deal.owner_name or "—",
         days_in_stage=days_in_stage(deal, now),
         stalled=is_stalled(deal, stage, now),
         next_task=tasks[0] if tasks else None,
@@ -188,9 +187,26 @@ async def _change(
     if notices and notifier is not None:
         await enqueue(uow, notices, now, notifier.tz, notifier.quiet)
     await uow.commit()
-    fresh = await uow.deals.get(deal.id)
+    if change.owner_id != deal.owner_id or change.status is DealStatus.LOST:
+        fresh = await uow.deals.get(deal.id)  # names to show come from other rows
+    else:
+        fresh = _applied(deal, change)
     assert fresh is not None
     return await _view(uow, fresh, now)
+
+
+def _applied(deal: Deal, change: DealChange) -> Deal:
+    """The deal as the change left it, without reading it back."""
+    return replace(
+        deal,
+        stage_id=change.stage_id,
+        status=change.status,
+        stage_entered_at=change.stage_entered_at,
+        handoff_to_id=change.handoff_to_id,
+        closed_at=change.closed_at,
+        lost_reason=None,
+        version=deal.version + 1,
+    )
 
 
 async def move_deal(
@@ -350,7 +366,6 @@ async def list_deals(
         limit=PAGE_SIZE,
     )
     deals, total = await uow.deals.page(query)
-    names = await uow.users.names([d.owner_id for d in deals])
     with_tasks = await uow.tasks.deals_with_open_tasks([d.id for d in deals])
     items = []
     for deal in deals:
@@ -363,7 +378,7 @@ async def list_deals(
                 deal,
                 pipeline,
                 stage,
-                names.get(deal.owner_id, "—"),
+                deal.owner_name or "—",
                 days_in_stage(deal, now),
                 is_stalled(deal, stage, now),
                 has_task=deal.id in with_tasks,
