@@ -33,8 +33,8 @@ def parse_working_days(value: str) -> frozenset[int]:
     days: set[int] = set()
     try:
         for part in value.split(","):
-            low, _, high = part.strip().partition("-")
-            days.update(range(int(low), int(high or low) + 1))
+            low, dash, high = part.strip().partition("-")
+            days.update(range(int(low), int(high if dash else low) + 1))
     except ValueError as exc:
         raise ValueError("expected weekday numbers, e.g. 1-5 or 1,2,3,4,5,6") from exc
     if not days or not days <= set(range(1, 8)):
