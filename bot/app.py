@@ -46,7 +46,19 @@ No admin yet. To become the admin, send this to the bot from your Telegram accou
 
 (or set BOT_ADMINS to your Telegram user id and restart)
 """
-COMMANDS = ("new", "deals", "task", "tasks", "find", "invite", "team", "help", "cancel")
+COMMANDS = (
+    "new",
+    "deals",
+    "task",
+    "tasks",
+    "find",
+    "survey",
+    "nps",
+    "invite",
+    "team",
+    "help",
+    "cancel",
+)
 
 
 def build_dispatcher(
@@ -58,10 +70,11 @@ def build_dispatcher(
     clock: Clock = utc_now,
     storage: BaseStorage | None = None,
     quiet: QuietHours | None = None,
+    company: str = "",
 ) -> Dispatcher:
     """Every router and middleware, wired to the given storage and clock."""
     tz = ZoneInfo(timezone)
-    notifier = TelegramNotifier(tz, quiet or QuietHours())
+    notifier = TelegramNotifier(tz, quiet or QuietHours(), company)
     dp = Dispatcher(storage=storage or MemoryStorage(), tz=tz, notifier=notifier)
     dp.update.outer_middleware(ContextMiddleware(uow_factory, clock, admins, language))
     dp.include_routers(*get_routers())
@@ -118,6 +131,7 @@ def job_context(settings: Settings, uow_factory: UnitOfWorkFactory, clock: Clock
         quiet=settings.quiet,
         schedule=settings.schedule,
         grace=timedelta(hours=settings.reminder_grace_hours),
+        company=settings.company_name,
     )
 
 
@@ -162,6 +176,7 @@ async def run(settings: Settings) -> None:
         timezone=settings.timezone,
         storage=storage,
         quiet=settings.quiet,
+        company=settings.company_name,
     )
     ctx = job_context(settings, uow_factory, utc_now)
     scheduler, stop = build_scheduler(ctx), asyncio.Event()

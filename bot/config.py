@@ -55,6 +55,7 @@ class Settings(BaseSettings):
     timezone: str = "Europe/Moscow"
     language: Literal["ru", "en"] = "ru"
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
+    company_name: str = Field(default="", max_length=100)
     quiet_hours: str = "21:00-08:00"
     working_days: str = "1-5"
     agenda_time: time = time(8, 30)

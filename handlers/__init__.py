@@ -9,6 +9,8 @@ def get_routers() -> list[Router]:
     """Fresh routers, in the order updates should try them."""
     from handlers import common, errors, start, team
     from handlers.deals import card, handoff, listing, new
+    from handlers.surveys import client as survey_client
+    from handlers.surveys import seller as survey_team
     from handlers.tasks import router as tasks
 
     return [
@@ -21,5 +23,7 @@ def get_routers() -> list[Router]:
         handoff.build_router(),
         listing.build_router(),
         tasks.build_router(),
+        survey_team.build_router(),
+        survey_client.build_router(),
         common.build_router(),
     ]

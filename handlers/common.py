@@ -7,10 +7,9 @@ from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 
-from bot.domain.access import is_staff
 from bot.domain.models import User
 from bot.i18n import Translator
-from handlers.keyboards import main_menu
+from handlers.keyboards import main_menu, outsider_key
 
 MANAGER_COMMANDS = frozenset({"invite", "team"})  # a seller asking gets "heads only", not "unknown"
 
@@ -18,18 +17,20 @@ MANAGER_COMMANDS = frozenset({"invite", "team"})  # a seller asking gets "heads 
 async def cmd_cancel(message: Message, user: User | None, t: Translator, state: FSMContext) -> None:
     had_step = await state.get_state() is not None
     await state.clear()
-    if user is None or not is_staff(user):
-        await message.answer(t("start.stranger" if user is None else "start.inactive"))
+    if (outsider := outsider_key(user)) is not None:
+        await message.answer(t(outsider))
         return
+    assert user is not None
     await message.answer(
         t("cancel.done" if had_step else "cancel.nothing"), reply_markup=main_menu(t)
     )
 
 
 async def cmd_help(message: Message, user: User | None, t: Translator) -> None:
-    if user is None or not is_staff(user):
-        await message.answer(t("start.stranger" if user is None else "start.inactive"))
+    if (outsider := outsider_key(user)) is not None:
+        await message.answer(t(outsider))
         return
+    assert user is not None
     key = "help.manager" if user.role.value in ("admin", "head") else "help.seller"
     await message.answer(t(key), reply_markup=main_menu(t))
 
@@ -37,9 +38,10 @@ async def cmd_help(message: Message, user: User | None, t: Translator) -> None:
 async def on_anything_else(
     message: Message, user: User | None, t: Translator, state: FSMContext
 ) -> None:
-    if user is None or not is_staff(user):
-        await message.answer(t("start.stranger" if user is None else "start.inactive"))
+    if (outsider := outsider_key(user)) is not None:
+        await message.answer(t(outsider))
         return
+    assert user is not None
     if message.text and message.text.startswith("/"):
         command = message.text[1:].split(maxsplit=1)[0].split("@")[0].lower()
         known = command in MANAGER_COMMANDS
@@ -52,7 +54,7 @@ async def on_anything_else(
 
 async def on_stray_button(query: CallbackQuery, user: User | None, t: Translator) -> None:
     # Garbage or outdated callback data, or a press by someone who may not use the button.
-    key = "error.stale_button" if user is not None and is_staff(user) else "start.stranger"
+    key = outsider_key(user) or "error.stale_button"
     await query.answer(t(key), show_alert=True)
 
 

@@ -6,6 +6,8 @@ import html
 
 from aiogram.types import CallbackQuery, KeyboardButton, Message, ReplyKeyboardMarkup
 
+from bot.domain.access import is_staff
+from bot.domain.models import Role, User
 from bot.i18n import Translator
 
 
@@ -43,3 +45,12 @@ async def settle(query: CallbackQuery) -> None:
         await message.edit_reply_markup(reply_markup=None)
         return
     await message.edit_text(f"{message.html_text}\n➜ <b>{html.escape(label)}</b>")
+
+
+def outsider_key(user: User | None) -> str | None:
+    """The polite answer for someone who is not an active team member, or None for staff."""
+    if user is None:
+        return "start.stranger"
+    if user.role is Role.CLIENT:
+        return "client.only_surveys"
+    return None if is_staff(user) else "start.inactive"

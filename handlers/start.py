@@ -10,12 +10,14 @@ from aiogram.filters import CommandObject, CommandStart
 from aiogram.fsm.context import FSMContext
 from aiogram.types import Message
 
-from bot.domain.access import is_staff
 from bot.domain.models import User
 from bot.i18n import Translator, translator
 from bot.services.ports import UnitOfWork
+from bot.services.surveys import open_survey
 from bot.services.team import Person, start_with_code
-from handlers.keyboards import main_menu
+from handlers.keyboards import main_menu, outsider_key
+from handlers.notices import TelegramNotifier
+from handlers.surveys.client import show_question
 
 PAYLOAD_MAX = 64  # Telegram's own limit for a deep-link parameter
 
@@ -27,10 +29,15 @@ async def cmd_start_code(
     person: Person,
     now: datetime,
     state: FSMContext,
+    notifier: TelegramNotifier,
 ) -> None:
     code = (command.args or "").strip()[:PAYLOAD_MAX]
-    user = await start_with_code(uow, person, code, now)
     await state.clear()
+    opened = await open_survey(uow, person, code, now)
+    if opened is not None:
+        await show_question(message, translator(person.language), opened, notifier.company)
+        return
+    user = await start_with_code(uow, person, code, now)
     t = translator(user.language)
     await message.answer(
         t("start.joined", name=html.escape(user.name), role=t(f"role.{user.role.value}")),
@@ -40,9 +47,10 @@ async def cmd_start_code(
 
 async def cmd_start(message: Message, user: User | None, t: Translator, state: FSMContext) -> None:
     await state.clear()
-    if user is None or not is_staff(user):
-        await message.answer(t("start.stranger" if user is None else "start.inactive"))
+    if (outsider := outsider_key(user)) is not None:
+        await message.answer(t(outsider))
         return
+    assert user is not None
     await message.answer(
         t("start.welcome", name=html.escape(user.name), role=t(f"role.{user.role.value}")),
         reply_markup=main_menu(t),

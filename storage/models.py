@@ -18,6 +18,7 @@ from sqlalchemy import (
     String,
     Text,
     TypeDecorator,
+    false,
     true,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -141,7 +142,9 @@ class ClientRow(Base):
     contact_name: Mapped[str | None] = mapped_column(String(200))
     phone: Mapped[str | None] = mapped_column(String(32))
     telegram: Mapped[str | None] = mapped_column(String(64))
-    tg_id: Mapped[int | None] = mapped_column(BigInteger)
+    tg_id: Mapped[int | None] = mapped_column(BigInteger, index=True)
+    # The client asked never to be surveyed again.
+    do_not_survey: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_by: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
@@ -193,22 +196,6 @@ class DealEventRow(Base):
     from_stage_id: Mapped[int | None] = mapped_column(ForeignKey("stage.id"))
     to_stage_id: Mapped[int | None] = mapped_column(ForeignKey("stage.id"))
     text: Mapped[str | None] = mapped_column(Text)
-
-
-__all__ = [
-    "Base",
-    "ClientRow",
-    "DealEventRow",
-    "DealRow",
-    "InviteRow",
-    "LostReasonRow",
-    "OutboxRow",
-    "PipelineRow",
-    "SettingRow",
-    "StageRow",
-    "TaskRow",
-    "UserRow",
-]
 
 
 class TaskRow(Base):
@@ -268,3 +255,30 @@ class JobRunRow(Base):
     name: Mapped[str] = mapped_column(String(64), primary_key=True)
     period: Mapped[str] = mapped_column(String(64), primary_key=True)
     claimed_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class SurveyRow(Base):
+    """One NPS question to one client, reached by an unguessable single-use token."""
+
+    __tablename__ = "survey"
+    __table_args__ = (
+        Index("ix_survey_client_created", "client_id", "created_at"),
+        Index("ix_survey_answered_at", "answered_at"),
+        Index("ix_survey_created_at", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    token: Mapped[str] = mapped_column(String(64), unique=True)
+    deal_id: Mapped[int | None] = mapped_column(ForeignKey("deal.id", ondelete="SET NULL"))
+    client_id: Mapped[int] = mapped_column(ForeignKey("client.id"))
+    seller_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    pipeline_id: Mapped[int | None] = mapped_column(ForeignKey("pipeline.id"))
+    kind: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(12))
+    score: Mapped[int | None] = mapped_column(Integer)
+    comment: Mapped[str | None] = mapped_column(Text)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    answered_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    recovery_task_id: Mapped[int | None] = mapped_column(ForeignKey("task.id"))

@@ -310,6 +310,8 @@ def _client(row: ClientRow) -> Client:
         contact_name=row.contact_name,
         phone=row.phone,
         telegram=row.telegram,
+        tg_id=TelegramId(row.tg_id) if row.tg_id else None,
+        do_not_survey=row.do_not_survey,
     )
 
 
@@ -333,11 +335,31 @@ class SqlClientRepo:
 
     async def add(self, company: str, created_by: UserId, now: datetime) -> Client:
         row = ClientRow(
-            company=company, company_search=fold(company), created_by=created_by, created_at=now
+            company=company,
+            company_search=fold(company),
+            created_by=created_by,
+            created_at=now,
+            do_not_survey=False,
         )
         self._s.add(row)
         await self._s.flush()
         return _client(row)
+
+    async def link_chat(self, client_id: ClientId, tg_id: TelegramId) -> None:
+        await self._s.execute(
+            update(ClientRow).where(ClientRow.id == client_id).values(tg_id=tg_id)
+        )
+
+    async def opt_out(self, client_id: ClientId) -> None:
+        await self._s.execute(
+            update(ClientRow).where(ClientRow.id == client_id).values(do_not_survey=True)
+        )
+
+    async def by_chat(self, tg_id: TelegramId) -> Client | None:
+        row = await self._s.scalar(
+            select(ClientRow).where(ClientRow.tg_id == tg_id).order_by(ClientRow.id.desc())
+        )
+        return _client(row) if row else None
 
 
 def _deal(row: DealRow, client: ClientRow | None, reason: str | None, owner: str) -> Deal:

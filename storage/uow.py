@@ -17,6 +17,7 @@ from storage.repositories import (
     SqlSettingRepo,
     SqlUserRepo,
 )
+from storage.surveys import SqlSurveyRepo
 from storage.tasks import SqlJobRunRepo, SqlTaskRepo
 
 
@@ -37,6 +38,7 @@ class SqlUnitOfWork:
         self.outbox = SqlOutboxRepo(s)
         self.tasks = SqlTaskRepo(s)
         self.job_runs = SqlJobRunRepo(s)
+        self.surveys = SqlSurveyRepo(s)
         return self
 
     async def __aexit__(

@@ -81,3 +81,23 @@ class TaskDoneError(DomainError):
 
 class HandoffNotPendingError(DomainError):
     key = "error.handoff_not_pending"
+
+
+class SurveyInvalidError(DomainError):
+    """An unknown, expired or already used survey link."""
+
+    key = "error.survey_invalid"
+
+
+class SurveyAnsweredError(DomainError):
+    key = "error.survey_answered"
+
+
+class SurveyForStaffError(DomainError):
+    """A team member opened a client's survey link: it is meant to be forwarded."""
+
+    key = "error.survey_for_staff"
+
+
+class ScoreInvalidError(DomainError):
+    key = "error.score_invalid"

@@ -118,6 +118,8 @@ class Client:
     contact_name: str | None = None
     phone: str | None = None
     telegram: str | None = None
+    tg_id: TelegramId | None = None
+    do_not_survey: bool = False
 
 
 @dataclass(frozen=True, slots=True)

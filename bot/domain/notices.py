@@ -161,7 +161,8 @@ class RateLimiter:
 
     def room(self, now: float, horizon: float) -> int:
         """How many more sends fit between `now` and `now + horizon`: the next claim's size."""
-        first, last = self._step(now), math.floor((now + horizon) / self.spacing)
+        first = self._step(max(now, self._paused_all))
+        last = math.floor((now + horizon) / self.spacing)
         return sum(1 for k in range(first, last + 1) if k not in self._booked)
 
     def next_free(self, now: float) -> float:

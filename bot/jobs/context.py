@@ -21,3 +21,4 @@ class JobContext:
     schedule: WorkSchedule = field(default_factory=WorkSchedule)
     # A reminder older than this when the bot comes back is summarised, not replayed.
     grace: timedelta = timedelta(hours=6)
+    company: str = ""

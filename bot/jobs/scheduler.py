@@ -13,6 +13,7 @@ from bot.jobs.agenda import send_morning_agenda
 from bot.jobs.context import JobContext
 from bot.jobs.reminders import send_due_reminders
 from bot.jobs.stalled import send_stall_alerts
+from bot.jobs.surveys import send_survey_follow_ups
 
 log = logging.getLogger(__name__)
 Job = Callable[[JobContext], Awaitable[int]]
@@ -22,6 +23,7 @@ JOBS: tuple[tuple[Job, int], ...] = (
     (send_due_reminders, 20),
     (send_morning_agenda, 60),
     (send_stall_alerts, 600),
+    (send_survey_follow_ups, 600),
 )
 
 

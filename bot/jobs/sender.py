@@ -297,7 +297,8 @@ class Sender:
         while self._comebacks and self._comebacks[0] <= now:
             heapq.heappop(self._comebacks)
         soonest = self._comebacks[0] if self._comebacks else math.inf
-        await self._rest(stop, min(self._idle_seconds, soonest - now))
+        # A millisecond over: the stored time is rounded to microseconds and must be due.
+        await self._rest(stop, min(self._idle_seconds, soonest - now + 0.001))
 
     async def _rest(self, stop: asyncio.Event, seconds: float) -> None:
         if seconds <= 0:

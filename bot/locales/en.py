@@ -113,6 +113,7 @@ TEXTS: dict[str, str | tuple[str, ...]] = {
     "help.manager": "<b>What I can do</b>\n"
     "/new — a new deal\n/deals — all open deals\n/task — a new task\n"
     "/tasks — my tasks\n/find — find a deal or a client\n"
+    "/survey — an NPS survey for a client\n/nps — the NPS report\n"
     "/invite — invite a colleague\n/team — the team\n/cancel — leave the current step",
     "fallback.unknown_command": "There is no such command. The list: /help",
     "fallback.use_buttons": "Please answer with text or the buttons above, or leave with /cancel.",
@@ -131,8 +132,8 @@ TEXTS: dict[str, str | tuple[str, ...]] = {
     "error.stage_not_found": "This stage is not in the deal's pipeline.",
     "error.pipeline_not_found": "Pipeline not found. Please choose another one.",
     "error.lost_reason_not_found": "No such reason. Pick one from the list or type your own.",
-    "error.invite_invalid": "This invite link is not valid: it has expired or was already "
-    "used. Please ask your head of sales for a new one.",
+    "error.invite_invalid": "This link is not valid: it has expired or was already "
+    "used. Please ask whoever sent it for a new one.",
     "error.claim_invalid": "The code did not match.",
     "error.already_member": "You are already on the team. Menu: /start",
     "error.text_too_long": "Too long: {length} characters, at most {limit}. "
@@ -211,6 +212,62 @@ TEXTS: dict[str, str | tuple[str, ...]] = {
     "history.handoff": "🤝 {outcome}",
     "history.handoff_accepted": "took the deal over from its previous owner",
     "history.handoff_declined": "declined to take the deal over",
+    # surveys
+    "client.only_surveys": "Thank you for being with us! Here I only ask how we are doing. "
+    "For anything else, please write to your account manager.",
+    "survey.hello": "Hello, {name}!",
+    "survey.company": "You have worked with {company}.",
+    "survey.about": "Your account manager is {seller}.",
+    "survey.question": "How likely are you to recommend us to a friend or colleague? "
+    "Rate from 0 (not at all) to 10 (absolutely).",
+    "survey.btn.opt_out": "🔕 Don't ask me again",
+    "survey.opted_out": "Understood, we won't ask again. Thank you!",
+    "survey.thanks_toast": "Thank you for your score!",
+    "survey.why": "What is the main reason for your score? A few words, or skip.",
+    "survey.thanks": "Thank you! Your answer means a lot to us 🙏",
+    "feedback.prompt": "🎉 Deal won! Ask the client how we did — it is one link.",
+    "feedback.btn.ask": "⭐ Ask for feedback",
+    "feedback.link": "⭐ The survey for “{company}” is ready: {link}\n"
+    "The link works once for 14 days. Forward the next message to the client 👇",
+    "feedback.forward": "Hello! Your opinion matters a lot to us. Please answer one question — "
+    "it takes 10 seconds: {link}",
+    "feedback.no_won": "No won deals yet. You can also start a survey from any deal card with "
+    "⭐ Client feedback.",
+    "feedback.pick": "Which deal should the client rate? (Or ⭐ on any deal card.)",
+    "card.btn.feedback": "⭐ Client feedback",
+    "nps.alert.detractor": "🚨 Detractor: “{company}” rated us {score} out of 10. "
+    "Please reach out and sort it out.",
+    "nps.alert.promoter": "💚 Promoter: “{company}” gave us {score} out of 10. "
+    "A good moment to ask for a referral or a review!",
+    "nps.alert.comment": "💬 “{company}” ({score} out of 10) explains: {comment}",
+    "nps.btn.recovery": "🛟 Task: win the client back",
+    "nps.recovery_text": "Call the unhappy client and sort it out",
+    "nps.recovery_created": "Task set for {due}",
+    "nps.recovery_exists": "The task already exists: {due}",
+    "nps.period.month": "Month",
+    "nps.period.quarter": "Quarter",
+    "nps.period.year": "Year",
+    "nps.chart.title": "NPS by month",
+    "nps.chart.months": "Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec",
+    "nps.chart.no_data": "no answers",
+    "nps.no_data": "no data",
+    "nps.title_team": "📊 <b>Team NPS</b> · {start} — {end}",
+    "nps.title_mine": "📊 <b>My NPS</b> · {start} — {end}",
+    "nps.index": "Index: <b>{score}</b>",
+    "nps.group.promoter": "💚 Promoters: {count} ({share}%)",
+    "nps.group.passive": "😐 Passives: {count} ({share}%)",
+    "nps.group.detractor": "🚨 Detractors: {count} ({share}%)",
+    "nps.answers": "Answers: {answers} of {sent} surveys ({rate})",
+    "nps.by_seller": "By seller",
+    "nps.by_pipeline": "By pipeline",
+    "nps.comments": "Latest comments",
+    "error.survey_invalid": "This survey link is not valid or has expired. Thank you for "
+    "wanting to answer!",
+    "error.survey_answered": "Your answer is already recorded. Thank you!",
+    "error.survey_for_staff": "This link is for your client: please forward it to them.",
+    "error.score_invalid": "A score is a number from 0 to 10.",
+    "cmd.survey": "NPS survey for a client",
+    "cmd.nps": "NPS report",
     # command menu
     "cmd.new": "New deal",
     "cmd.deals": "My deals",

@@ -113,6 +113,7 @@ TEXTS: dict[str, str | tuple[str, ...]] = {
     "help.manager": "<b>Что я умею</b>\n"
     "/new — новая сделка\n/deals — все открытые сделки\n/task — новая задача\n"
     "/tasks — мои задачи\n/find — найти сделку или клиента\n"
+    "/survey — опрос NPS для клиента\n/nps — отчёт NPS\n"
     "/invite — пригласить сотрудника\n/team — команда\n/cancel — выйти из текущего шага",
     "fallback.unknown_command": "Такой команды нет. Список команд: /help",
     "fallback.use_buttons": "Ответьте, пожалуйста, текстом или кнопками выше, "
@@ -132,8 +133,8 @@ TEXTS: dict[str, str | tuple[str, ...]] = {
     "error.stage_not_found": "Такого этапа в воронке этой сделки нет.",
     "error.pipeline_not_found": "Воронка не найдена. Выберите другую.",
     "error.lost_reason_not_found": "Такой причины нет. Выберите из списка или напишите свою.",
-    "error.invite_invalid": "Ссылка-приглашение недействительна: она устарела или уже "
-    "использована. Попросите новую у руководителя.",
+    "error.invite_invalid": "Эта ссылка недействительна: она устарела или уже "
+    "использована. Попросите новую у того, кто её прислал.",
     "error.claim_invalid": "Код не подошёл.",
     "error.already_member": "Вы уже в команде. Меню: /start",
     "error.text_too_long": "Слишком длинно: {length} символов, можно не больше {limit}. "
@@ -212,6 +213,62 @@ TEXTS: dict[str, str | tuple[str, ...]] = {
     "history.handoff": "🤝 {outcome}",
     "history.handoff_accepted": "принял(а) сделку от предыдущего ответственного",
     "history.handoff_declined": "отказался(ась) принять сделку",
+    # surveys
+    "client.only_surveys": "Спасибо, что вы с нами! Здесь я только задаю вопросы об оценке нашей "
+    "работы. По всем остальным вопросам напишите, пожалуйста, вашему менеджеру.",
+    "survey.hello": "Здравствуйте, {name}!",
+    "survey.company": "Вы работали с компанией «{company}».",
+    "survey.about": "Ваш менеджер — {seller}.",
+    "survey.question": "Насколько вероятно, что вы порекомендуете нас другу или коллеге? "
+    "Оцените от 0 (точно нет) до 10 (точно да).",
+    "survey.btn.opt_out": "🔕 Больше не спрашивать",
+    "survey.opted_out": "Понятно, больше не будем спрашивать. Спасибо!",
+    "survey.thanks_toast": "Спасибо за оценку!",
+    "survey.why": "Какая главная причина вашей оценки? Напишите пару слов или пропустите.",
+    "survey.thanks": "Спасибо! Ваш ответ очень важен для нас 🙏",
+    "feedback.prompt": "🎉 Сделка выиграна! Попросите клиента оценить работу — это одна ссылка.",
+    "feedback.btn.ask": "⭐ Попросить отзыв",
+    "feedback.link": "⭐ Опрос для «{company}» готов: {link}\n"
+    "Ссылка одноразовая и действует 14 дней. Перешлите клиенту следующее сообщение 👇",
+    "feedback.forward": "Здравствуйте! Нам очень важно ваше мнение. Ответьте, пожалуйста, на один "
+    "вопрос — это займёт 10 секунд: {link}",
+    "feedback.no_won": "Выигранных сделок пока нет. Опрос можно запустить и из карточки любой "
+    "сделки кнопкой ⭐ Отзыв клиента.",
+    "feedback.pick": "По какой сделке спросить клиента? (Или кнопка ⭐ в карточке любой сделки.)",
+    "card.btn.feedback": "⭐ Отзыв клиента",
+    "nps.alert.detractor": "🚨 Критик: «{company}» оценил(а) нас на {score} из 10. "
+    "Свяжитесь с клиентом и разберитесь.",
+    "nps.alert.promoter": "💚 Промоутер: «{company}» поставил(а) {score} из 10. "
+    "Самое время попросить рекомендацию или отзыв!",
+    "nps.alert.comment": "💬 «{company}» ({score} из 10) объясняет: {comment}",
+    "nps.btn.recovery": "🛟 Задача: вернуть клиента",
+    "nps.recovery_text": "Связаться с недовольным клиентом и разобраться",
+    "nps.recovery_created": "Задача поставлена на {due}",
+    "nps.recovery_exists": "Задача уже есть: {due}",
+    "nps.period.month": "Месяц",
+    "nps.period.quarter": "Квартал",
+    "nps.period.year": "Год",
+    "nps.chart.title": "NPS по месяцам",
+    "nps.chart.months": "янв фев мар апр май июн июл авг сен окт ноя дек",
+    "nps.chart.no_data": "нет ответов",
+    "nps.no_data": "нет данных",
+    "nps.title_team": "📊 <b>NPS команды</b> · {start} — {end}",
+    "nps.title_mine": "📊 <b>Мой NPS</b> · {start} — {end}",
+    "nps.index": "Индекс: <b>{score}</b>",
+    "nps.group.promoter": "💚 Промоутеры: {count} ({share}%)",
+    "nps.group.passive": "😐 Пассивные: {count} ({share}%)",
+    "nps.group.detractor": "🚨 Критики: {count} ({share}%)",
+    "nps.answers": "Ответов: {answers} из {sent} опросов ({rate})",
+    "nps.by_seller": "По менеджерам",
+    "nps.by_pipeline": "По воронкам",
+    "nps.comments": "Последние комментарии",
+    "error.survey_invalid": "Эта ссылка на опрос недействительна или устарела. Спасибо, что "
+    "хотели ответить!",
+    "error.survey_answered": "Ваш ответ уже записан. Спасибо!",
+    "error.survey_for_staff": "Это ссылка для клиента: перешлите её ему.",
+    "error.score_invalid": "Оценка — число от 0 до 10.",
+    "cmd.survey": "Опрос NPS для клиента",
+    "cmd.nps": "Отчёт NPS",
     # command menu
     "cmd.new": "Новая сделка",
     "cmd.deals": "Мои сделки",

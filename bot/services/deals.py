@@ -344,6 +344,7 @@ async def list_deals(
     stalled: bool = False,
     text: str | None = None,
     page: int = 0,
+    status: DealStatus | None = None,
 ) -> DealPage:
     """Deals a page at a time: a seller's own, everyone's for a head or an admin.
 
@@ -358,7 +359,7 @@ async def list_deals(
     needle = clean_text(text, SEARCH_MAX) if text is not None else None
     query = DealQuery(
         owner_id=None if is_manager(actor) else actor.id,
-        status=DealStatus.OPEN if needle is None else None,
+        status=status or (DealStatus.OPEN if needle is None else None),
         pipeline_id=pipeline_id,
         stalled_before=cutoffs,
         text=needle,

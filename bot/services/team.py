@@ -56,6 +56,10 @@ async def identify(
 ) -> User | None:
     """The team member behind an update; an admin listed in BOT_ADMINS joins on first contact."""
     user = await uow.users.by_tg(person.tg_id)
+    if user is not None and not user.is_reachable:
+        # They wrote to the bot, so Telegram delivers to them again.
+        await uow.users.set_reachable(user.id, True)
+        await uow.commit()
     if person.tg_id in admins:
         if user is None:
             user = await uow.users.add(

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 from aiogram import F, Router
 from aiogram.fsm.context import FSMContext
-from aiogram.types import CallbackQuery, Message
+from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 
 from bot.domain.errors import EmptyTextError, StaleActionError, TextTooLongError
 from bot.domain.ids import DealId, LostReasonId, StageId
@@ -28,6 +28,7 @@ from handlers.deals.views import (
     stages_keyboard,
 )
 from handlers.filters import IsStaff, TypedText
+from handlers.surveys.callbacks import AskFeedbackCb
 from handlers.tasks.views import next_step_prompt
 
 
@@ -140,6 +141,11 @@ async def on_won(
         await _refresh_after_stale(query, uow, user, t, tz, deal_id, now)
         return
     await _show(query, t, tz, view, t("card.won_toast"))
+    if isinstance(query.message, Message) and view.deal.client is not None:
+        ask = AskFeedbackCb(deal_id=view.deal.id).pack()
+        button = InlineKeyboardButton(text=t("feedback.btn.ask"), callback_data=ask)
+        markup = InlineKeyboardMarkup(inline_keyboard=[[button]])
+        await query.message.answer(t("feedback.prompt"), reply_markup=markup)
 
 
 async def on_lost(

@@ -15,6 +15,7 @@ from bot.domain.money import format_amount
 from bot.i18n import Translator
 from bot.services.deals import PAGE_SIZE, DealPage, DealView
 from handlers.deals.callbacks import CardAction, DealCb, DealsPageCb, NewDealCb, NewDealStep
+from handlers.surveys.callbacks import AskFeedbackCb
 
 BUTTON_MAX = 48  # longer labels are cut on a phone anyway
 
@@ -85,6 +86,9 @@ def card_keyboard(t: Translator, view: DealView) -> InlineKeyboardMarkup:
             _btn(t("card.btn.reopen"), CardAction.REOPEN, deal_id),
             _btn(t("card.btn.note"), CardAction.NOTE, deal_id),
         )
+    if view.deal.client is not None:
+        ask = AskFeedbackCb(deal_id=deal_id).pack()
+        kb.row(InlineKeyboardButton(text=t("card.btn.feedback"), callback_data=ask))
     kb.row(
         _btn(t("card.btn.history"), CardAction.HISTORY, deal_id),
         InlineKeyboardButton(text=t("btn.back"), callback_data=DealsPageCb().pack()),

@@ -89,8 +89,8 @@ async def seller(admin: Person, person: Callable[..., Person]) -> Person:
 class Jobs:
     """The scheduled side of the bot, run by hand: jobs queue notices, the sender delivers."""
 
-    def __init__(self, ctx: JobContext, sender: Sender) -> None:
-        self.ctx, self.sender = ctx, sender
+    def __init__(self, ctx: JobContext, sender: Sender, clock: FakeClock) -> None:
+        self.ctx, self.sender, self.clock = ctx, sender, clock
 
     async def tick(self) -> int:
         """One run of every job, then deliver whatever is due now."""
@@ -99,12 +99,16 @@ class Jobs:
         return await self.deliver()
 
     async def deliver(self) -> int:
-        sent = 0
+        """Send what is due, letting a few seconds pass for the per-chat spacing."""
+        sent, idle = 0, 0
         for _ in range(50):  # bounded: a test never hangs on a stuck outbox
             done = await self.sender.run_once()
-            if not done:
-                return sent
             sent += done
+            idle = 0 if done else idle + 1
+            if idle == 3:
+                break
+            if not done:
+                self.clock.advance(seconds=1.1)
         return sent
 
 
@@ -125,4 +129,4 @@ def jobs(bot: MockedBot, uow_factory: SqlUnitOfWorkFactory, clock: FakeClock) ->
         unreachable_text,
         sleep,
     )
-    return Jobs(ctx, sender)
+    return Jobs(ctx, sender, clock)

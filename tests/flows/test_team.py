@@ -80,7 +80,7 @@ async def test_an_expired_invite_is_refused(
 async def test_a_forged_start_code_is_refused_politely(person: Callable[..., Person]) -> None:
     eve = person(2003, "Eve", "en")
     await eve.send("/start " + "x" * 300)
-    assert "This invite link is not valid" in eve.text
+    assert "This link is not valid" in eve.text
 
 
 async def test_team_lists_members_with_roles_for_heads_only(

@@ -126,8 +126,18 @@ def test_a_pause_holds_the_chat_and_only_the_chat():
 def test_a_global_pause_holds_every_chat():
     limiter = RateLimiter(per_second=10, per_chat_interval=1.0)
     limiter.pause(until=5.0)
+    assert limiter.room(now=0.0, horizon=1.0) == 0
+    assert limiter.next_free(0.0) == pytest.approx(5.0)
     assert [s.at for s in limiter.plan([1, 2], now=0.0, horizon=10.0)] == pytest.approx([5, 5.1])
     assert limiter.paused_until(3) == 5.0
+
+
+def test_room_is_the_free_steps_of_the_coming_window():
+    limiter = RateLimiter(per_second=10, per_chat_interval=1.0)
+    assert limiter.room(now=0.0, horizon=1.0) == 11  # 0.0, 0.1, ... 1.0
+    limiter.plan([1, 2, 3], now=0.0, horizon=1.0)
+    assert limiter.room(now=0.0, horizon=1.0) == 8
+    assert limiter.next_free(0.0) == pytest.approx(0.3)
 
 
 Step = tuple[float, list[int], float, int | None, float]

@@ -17,10 +17,13 @@ from zoneinfo import ZoneInfo
 import pytest
 from aiogram.exceptions import (
     TelegramBadRequest,
+    TelegramEntityTooLarge,
     TelegramForbiddenError,
     TelegramNetworkError,
+    TelegramNotFound,
     TelegramRetryAfter,
     TelegramServerError,
+    TelegramUnauthorizedError,
 )
 from aiogram.methods import SendMessage, SendPhoto, TelegramMethod
 from aiogram.methods.base import TelegramType
@@ -328,15 +331,62 @@ async def test_an_item_fails_with_its_reason_after_the_last_attempt(
 # Refusals
 
 
-async def test_a_bad_request_fails_at_once_with_telegrams_words(
-    make_sender, uow_factory, clock, bot, engine
+@pytest.mark.parametrize(
+    ("error", "reason"),
+    [
+        (
+            TelegramBadRequest(ASK, "Bad Request: message is too long"),
+            "bad request: Bad Request: message is too long",
+        ),
+        (
+            TelegramNotFound(ASK, "Not Found: chat not found"),
+            "TelegramNotFound: Not Found: chat not found",
+        ),
+        (
+            TelegramEntityTooLarge(ASK, "Request Entity Too Large"),
+            "too large: Request Entity Too Large",
+        ),
+    ],
+    ids=["bad-request", "not-found", "too-large"],
+)
+async def test_a_refusal_fails_at_once_with_telegrams_words(
+    make_sender, uow_factory, clock, bot, engine, error, reason
 ):
     await put(uow_factory, clock, notice(1))
-    bot.queue_response(SendMessage, TelegramBadRequest(ASK, "Bad Request: message is too long"))
+    bot.queue_response(SendMessage, error)
     await drain(make_sender(), clock, engine)
     row = (await rows(engine))["test:1"]
-    assert (row.status, row.error) == ("failed", "bad request: Bad Request: message is too long")
+    assert (row.status, row.error) == ("failed", reason)
     assert len(bot.sent(SendMessage)) == 1
+
+
+async def test_a_notice_that_cannot_be_built_fails_instead_of_coming_back_forever(
+    make_sender, uow_factory, clock, bot, engine, caplog
+):
+    await put(uow_factory, clock, notice(1, reply_markup={"inline_keyboard": "not a keyboard"}))
+    await drain(make_sender(), clock, engine)
+    row = (await rows(engine))["test:1"]
+    assert row.status == "failed" and row.error is not None and row.error.startswith("error: ")
+    assert not bot.requests
+    assert "cannot be sent" in caplog.text
+
+
+async def test_a_refused_token_holds_the_outbox_without_spending_attempts(
+    make_sender, uow_factory, clock, bot, engine
+):
+    start = clock()
+    await put(uow_factory, clock, notice(1), notice(2, chat=600))
+    bot.queue_response(SendMessage, TelegramUnauthorizedError(ASK, "Unauthorized"))
+    sender = make_sender(max_backoff=600.0)
+    await sender.run_once()
+    state = await rows(engine)
+    held = [r for r in state.values() if r.status == "pending"]
+    assert held and all(r.attempts == 0 for r in held)
+    assert all(r.not_before >= start + timedelta(seconds=600) for r in held)
+    clock.advance(seconds=300)
+    assert await sender.run_once() == 0
+    await drain(sender, clock, engine)
+    assert delivered(bot) == {"item 1": 1, "item 2": 1}
 
 
 async def test_a_notice_for_an_inactive_user_fails_without_a_request(

@@ -1,0 +1,229 @@
+"""The sender's rate against a fake Telegram that enforces a global and a per-chat limit.
+
+The fake Bot API accepts at most G messages in any one-second window and one message per chat
+per second, and answers 429 (``retry_after``) to anything beyond, on the real monotonic clock.
+Each request takes a fixed network latency each way. The real ``Sender`` (real sleeps, real
+SQLite outbox, one commit per outcome) delivers a queue of items to many chats.
+
+Printed per run: items sent, 429s the API had to give, elapsed time, the achieved rate (between
+the first and the last accepted message; and over the middle 80% of them, without the start and
+the tail, where the last few items wait for their chats' turns), the rate the API allows
+(min(G, chats / 1 s)), achieved / allowed, and the same against the sender's own cap
+(min(policy, allowed)). Nothing is asserted: these are figures to read.
+
+Runs: G=30 with the default policy (30/s), the ordinary case; G=100 with the default policy,
+which shows the cap is the sender's own (it stays at 30/s though the API would take more);
+G=100 with a 100/s policy, which shows it can use what it is given.
+
+The fake forgives ``--jitter`` seconds (20 ms) at both limits: the sender spaces its sends
+exactly, and the event loop wakes a few milliseconds late now and then; real Telegram is far
+less exact than this fake.
+
+    .venv/bin/python benchmarks/sender_rate.py [--latency 0.015] [--jitter 0.02] [--quick]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import itertools
+import json
+import random
+import shutil
+import sys
+import tempfile
+import time
+from collections import deque
+from collections.abc import AsyncGenerator
+from dataclasses import dataclass
+from http import HTTPStatus
+from pathlib import Path
+from typing import Any, cast
+from zoneinfo import ZoneInfo
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from aiogram import Bot
+from aiogram.client.session.base import BaseSession
+from aiogram.exceptions import TelegramRetryAfter
+from aiogram.methods import SendMessage, TelegramMethod
+from aiogram.methods.base import TelegramType
+
+from bot.domain.ids import TelegramId
+from bot.domain.models import User
+from bot.domain.notices import DeliveryPolicy, Notice
+from bot.jobs.sender import Sender
+from bot.services.clock import utc_now
+from storage.db import make_engine, make_sessions, migrate
+from storage.uow import SqlUnitOfWorkFactory
+from tests.mocked_bot import BOT_TOKEN, BOT_USER
+
+PER_CHAT_INTERVAL = 1.0
+
+
+class FakeTelegram(BaseSession):
+    """A Bot API with Telegram's limits: G per second in all, one per second per chat."""
+
+    def __init__(self, per_second: int, latency: float, jitter: float, expected: int) -> None:
+        super().__init__()
+        self.per_second, self.latency, self.jitter = per_second, latency, jitter
+        self.expected, self.all_in = expected, asyncio.Event()
+        self.window: deque[float] = deque()  # accepted sends within the last second
+        self.last_in_chat: dict[int, float] = {}
+        self.accepted: list[float] = []
+        self.refused = 0
+        self._ids = itertools.count(1)
+
+    async def make_request(
+        self,
+        bot: Bot,
+        method: TelegramMethod[TelegramType],
+        timeout: int | None = None,  # noqa: ASYNC109  (the base class signature)
+    ) -> TelegramType:
+        assert isinstance(method, SendMessage)
+        await asyncio.sleep(self.latency)  # on the way to Telegram
+        self._admit(method, int(method.chat_id))
+        await asyncio.sleep(self.latency)  # and back
+        result = {
+            "message_id": next(self._ids),
+            "date": int(time.time()),
+            "chat": {"id": method.chat_id, "type": "private"},
+            "from": BOT_USER.model_dump(mode="json", exclude_none=True),
+            "text": method.text,
+        }
+        content = json.dumps({"ok": True, "result": result})
+        return cast(TelegramType, self.check_response(bot, method, HTTPStatus.OK, content).result)
+
+    def _admit(self, method: SendMessage, chat: int) -> None:
+        now = time.monotonic()
+        while self.window and self.window[0] <= now - (1.0 - self.jitter):
+            self.window.popleft()
+        too_soon = now - self.last_in_chat.get(chat, -1e9) < PER_CHAT_INTERVAL - self.jitter
+        if too_soon or len(self.window) >= self.per_second:
+            self.refused += 1
+            raise TelegramRetryAfter(method, "Too Many Requests", retry_after=1)
+        self.window.append(now)
+        self.last_in_chat[chat] = now
+        self.accepted.append(now)
+        if len(self.accepted) == self.expected:
+            self.all_in.set()
+
+    async def close(self) -> None:
+        pass
+
+    async def stream_content(
+        self,
+        url: str,
+        headers: dict[str, Any] | None = None,
+        timeout: int = 30,  # noqa: ASYNC109  (the base class signature)
+        chunk_size: int = 65536,
+        raise_for_status: bool = True,
+    ) -> AsyncGenerator[bytes, None]:
+        raise NotImplementedError("the benchmark downloads nothing")
+        yield b""  # makes this an async generator, like the base method
+
+
+@dataclass(frozen=True)
+class Run:
+    api_per_second: int
+    policy_per_second: int
+    items: int
+    chats: int
+
+
+def never_blocked(head: User, user: User) -> str:
+    raise AssertionError("no one blocks the bot in the benchmark")
+
+
+def notices(run: Run) -> list[Notice]:
+    """Each chat gets the same number of items, in a shuffled order (seeded)."""
+    chats = [10_000 + n % run.chats for n in range(run.items)]
+    random.Random(42).shuffle(chats)
+    return [
+        Notice(TelegramId(c), "bench", f"item {n}", dedup_key=f"bench:{n}")
+        for n, c in enumerate(chats)
+    ]
+
+
+async def migrated(folder: Path) -> Path:
+    """A migrated database file, copied for each run (migrations take a second or two)."""
+    path = folder / "template.db"
+    engine = make_engine(f"sqlite+aiosqlite:///{path}")
+    await migrate(engine)
+    await engine.dispose()
+    return path
+
+
+async def measure(run: Run, template: Path, latency: float, jitter: float) -> dict[str, float]:
+    path = template.with_name(f"outbox-{id(run)}.db")
+    shutil.copy(template, path)
+    engine = make_engine(f"sqlite+aiosqlite:///{path}")
+    uows = SqlUnitOfWorkFactory(make_sessions(engine))
+    async with uows() as uow:
+        await uow.outbox.add(notices(run), utc_now())
+        await uow.commit()
+    api = FakeTelegram(run.api_per_second, latency, jitter, expected=run.items)
+    bot = Bot(BOT_TOKEN, session=api)
+    policy = DeliveryPolicy(global_per_second=run.policy_per_second)
+    sender = Sender(bot, uows, utc_now, policy, "bench", ZoneInfo("UTC"), None, never_blocked)
+    stop = asyncio.Event()
+    started = time.monotonic()
+    task = asyncio.create_task(sender.run(stop))
+    await asyncio.wait_for(api.all_in.wait(), timeout=120)
+    elapsed = time.monotonic() - started
+    stop.set()
+    await task
+    await engine.dispose()
+    return {
+        "sent": len(api.accepted),
+        "refused": api.refused,
+        "elapsed": elapsed,
+        "achieved": rate(api.accepted),
+        "steady": rate(api.accepted[len(api.accepted) // 10 : -len(api.accepted) // 10]),
+    }
+
+
+def rate(times: list[float]) -> float:
+    """Messages per second between the first and the last of these acceptances."""
+    return (len(times) - 1) / (times[-1] - times[0])
+
+
+def report(run: Run, figures: dict[str, float]) -> None:
+    allowed = min(run.api_per_second, min(run.chats, run.items) / PER_CHAT_INTERVAL)
+    own_cap = min(run.policy_per_second, allowed)
+    print(
+        f"API {run.api_per_second:>3}/s  policy {run.policy_per_second:>3}/s  "
+        f"{run.items} items to {run.chats} chats: sent {figures['sent']:.0f}, "
+        f"429s {figures['refused']:.0f}, {figures['elapsed']:.1f} s, "
+        f"achieved {figures['achieved']:.1f}/s (middle 80%: {figures['steady']:.1f}/s), "
+        f"allowed {allowed:.0f}/s, ratio {figures['achieved'] / allowed:.3f}; "
+        f"of the sender's own cap {own_cap:.0f}/s: {figures['achieved'] / own_cap:.3f}",
+        flush=True,
+    )
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument("--latency", type=float, default=0.015, help="one way, seconds")
+    parser.add_argument("--jitter", type=float, default=0.02, help="forgiven lateness, seconds")
+    parser.add_argument("--quick", action="store_true", help="a third of the items")
+    args = parser.parse_args()
+    scale = 3 if args.quick else 1
+    runs = [
+        Run(api_per_second=30, policy_per_second=30, items=600 // scale, chats=100),
+        Run(api_per_second=100, policy_per_second=30, items=150 // scale, chats=100),
+        Run(api_per_second=100, policy_per_second=100, items=300 // scale, chats=100),
+    ]
+    print(
+        f"sender_rate: network latency {args.latency * 1000:.0f} ms each way, "
+        f"the API forgives {args.jitter * 1000:.0f} ms",
+        flush=True,
+    )
+    with tempfile.TemporaryDirectory() as folder:
+        template = await migrated(Path(folder))
+        for run in runs:
+            report(run, await measure(run, template, args.latency, args.jitter))
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

@@ -1,0 +1,95 @@
+"""The client's side: the score, the reason, "don't ask me again". Nothing else."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from aiogram import Router
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State, StatesGroup
+from aiogram.types import CallbackQuery, Message
+
+from bot.domain.ids import TelegramId
+from bot.domain.models import Role, User
+from bot.domain.surveys import OpenedSurvey
+from bot.i18n import Translator
+from bot.services import surveys
+from bot.services.ports import Notifier, UnitOfWork
+from handlers.filters import TypedText
+from handlers.keyboards import settle
+from handlers.surveys.callbacks import OPT_OUT, ScoreCb, SkipCommentCb
+from handlers.surveys.views import question_text, score_keyboard, skip_keyboard
+
+
+class SurveyComment(StatesGroup):
+    text = State()
+
+
+async def show_question(
+    message: Message, t: Translator, opened: OpenedSurvey, company: str
+) -> None:
+    """The question with 0–10 buttons, when the client opens their link."""
+    markup = score_keyboard(t, opened.survey.id)
+    await message.answer(question_text(t, opened, company), reply_markup=markup)
+
+
+async def on_score(
+    query: CallbackQuery,
+    callback_data: ScoreCb,
+    uow: UnitOfWork,
+    t: Translator,
+    now: datetime,
+    state: FSMContext,
+    notifier: Notifier,
+) -> None:
+    tg_id = TelegramId(query.from_user.id)
+    if callback_data.score == OPT_OUT:
+        await surveys.opt_out(uow, tg_id, callback_data.survey_id)
+        await query.answer()
+        if isinstance(query.message, Message):
+            await query.message.edit_text(t("survey.opted_out"))
+        return
+    survey = await surveys.record_score(
+        uow, tg_id, callback_data.survey_id, callback_data.score, now, notifier
+    )
+    await state.set_state(SurveyComment.text)
+    await state.update_data(survey_id=survey.id)
+    await query.answer(t("survey.thanks_toast"))
+    if isinstance(query.message, Message):
+        await settle(query)
+        await query.message.answer(t("survey.why"), reply_markup=skip_keyboard(t, survey.id))
+
+
+async def on_comment(
+    message: Message,
+    uow: UnitOfWork,
+    t: Translator,
+    now: datetime,
+    state: FSMContext,
+    notifier: Notifier,
+) -> None:
+    survey_id = int((await state.get_data())["survey_id"])
+    tg_id = TelegramId(message.chat.id)
+    await surveys.record_comment(uow, tg_id, survey_id, message.text or "", now, notifier)
+    await state.clear()
+    await message.answer(t("survey.thanks"))
+
+
+async def on_skip_comment(query: CallbackQuery, t: Translator, state: FSMContext) -> None:
+    await state.clear()
+    await query.answer()
+    if isinstance(query.message, Message):
+        await query.message.edit_text(t("survey.thanks"))
+
+
+async def is_client_or_stranger(_: object, user: User | None = None) -> bool:
+    return user is None or user.role is Role.CLIENT
+
+
+def build_router() -> Router:
+    """A fresh router: each dispatcher (tests build many) gets its own."""
+    router = Router(name="survey_client")
+    router.callback_query(ScoreCb.filter())(on_score)
+    router.callback_query(SkipCommentCb.filter())(on_skip_comment)
+    router.message(SurveyComment.text, TypedText(), is_client_or_stranger)(on_comment)
+    return router

@@ -1,0 +1,189 @@
+"""The team's side of NPS: a link for the client, recovery tasks, and the /nps report."""
+
+from __future__ import annotations
+
+import html
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from aiogram import Bot, Router
+from aiogram.filters import Command
+from aiogram.types import BufferedInputFile, CallbackQuery, Message
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+
+from bot.domain.ids import DealId
+from bot.domain.models import DealStatus, User
+from bot.domain.nps import NpsGroup, Period, round_score
+from bot.i18n import Translator
+from bot.reports.charts import nps_by_month_png, render
+from bot.services import deals, surveys
+from bot.services.nps import NpsReport, nps_report
+from bot.services.ports import UnitOfWork
+from handlers.deals.views import short
+from handlers.filters import IsStaff
+from handlers.surveys.callbacks import AskFeedbackCb, NpsPeriodCb, RecoveryCb
+from handlers.tasks.views import fmt_due
+
+RECOVERY_AT = time(10, 0)
+
+
+async def on_ask_feedback(
+    query: CallbackQuery,
+    callback_data: AskFeedbackCb,
+    uow: UnitOfWork,
+    user: User,
+    t: Translator,
+    now: datetime,
+    bot: Bot,
+) -> None:
+    link = await surveys.ask_feedback(uow, user, DealId(callback_data.deal_id), now)
+    me = await bot.me()
+    url = f"https://t.me/{me.username}?start={link.survey.token}"
+    await query.answer()
+    if not isinstance(query.message, Message):
+        return
+    company = html.escape(link.client.company)
+    await query.message.answer(t("feedback.link", company=company, link=html.escape(url)))
+    await query.message.answer(t("feedback.forward", link=html.escape(url)))
+
+
+async def cmd_survey(
+    message: Message, uow: UnitOfWork, user: User, t: Translator, now: datetime
+) -> None:
+    page = await deals.list_deals(uow, user, now, status=DealStatus.WON)
+    if not page.items:
+        await message.answer(t("feedback.no_won"))
+        return
+    kb = InlineKeyboardBuilder()
+    for item in page.items:
+        kb.button(
+            text=short("⭐ " + item.deal.title), callback_data=AskFeedbackCb(deal_id=item.deal.id)
+        )
+    kb.adjust(1)
+    await message.answer(t("feedback.pick"), reply_markup=kb.as_markup())
+
+
+async def on_recovery(
+    query: CallbackQuery,
+    callback_data: RecoveryCb,
+    uow: UnitOfWork,
+    user: User,
+    t: Translator,
+    tz: ZoneInfo,
+    now: datetime,
+) -> None:
+    due = datetime.combine(now.astimezone(tz).date() + timedelta(days=1), RECOVERY_AT, tzinfo=tz)
+    text = t("nps.recovery_text")
+    task, created = await surveys.recovery_task(uow, user, callback_data.survey_id, text, due, now)
+    key = "nps.recovery_created" if created else "nps.recovery_exists"
+    await query.answer(t(key, due=fmt_due(t, task.due_at, now, tz)), show_alert=not created)
+
+
+async def cmd_nps(
+    message: Message,
+    uow: UnitOfWork,
+    user: User,
+    t: Translator,
+    tz: ZoneInfo,
+    now: datetime,
+    bot: Bot,
+) -> None:
+    await _send_report(message, uow, user, t, tz, now, bot, Period.MONTH)
+
+
+async def on_period(
+    query: CallbackQuery,
+    callback_data: NpsPeriodCb,
+    uow: UnitOfWork,
+    user: User,
+    t: Translator,
+    tz: ZoneInfo,
+    now: datetime,
+    bot: Bot,
+) -> None:
+    await query.answer()
+    if isinstance(query.message, Message):
+        await _send_report(query.message, uow, user, t, tz, now, bot, callback_data.period)
+
+
+async def _send_report(
+    message: Message,
+    uow: UnitOfWork,
+    user: User,
+    t: Translator,
+    tz: ZoneInfo,
+    now: datetime,
+    bot: Bot,
+    period: Period,
+) -> None:
+    report = await nps_report(uow, user, period, now, tz)
+    kb = InlineKeyboardBuilder()
+    for option in Period:
+        mark = "✓ " if option is period else ""
+        kb.button(
+            text=mark + t(f"nps.period.{option.value}"), callback_data=NpsPeriodCb(period=option)
+        )
+    await message.answer(report_text(t, report, tz), reply_markup=kb.as_markup())
+    await bot.send_chat_action(message.chat.id, "upload_photo")
+    png = await render(
+        nps_by_month_png,
+        report.months,
+        title=t("nps.chart.title"),
+        month_names=t("nps.chart.months").split(),
+        no_data=t("nps.chart.no_data"),
+        y_label="NPS",
+        lang=t.lang,
+    )
+    await message.answer_photo(BufferedInputFile(png, "nps-by-month.png"))
+
+
+def _score(t: Translator, value: float | None) -> str:
+    if value is None:
+        return t("nps.no_data")
+    rounded = round_score(value)  # the same whole number the chart shows
+    return f"{rounded:+d}" if rounded else "0"
+
+
+def report_text(t: Translator, report: NpsReport, tz: ZoneInfo) -> str:
+    s = report.summary
+    first = report.start.astimezone(tz).strftime("%d.%m.%Y")
+    last = (report.end - timedelta(seconds=1)).astimezone(tz).strftime("%d.%m.%Y")
+    title = "nps.title_team" if report.whole_team else "nps.title_mine"
+    lines = [t(title, start=first, end=last), t("nps.index", score=_score(t, s.score))]
+    if s.total:
+        for group in NpsGroup:
+            share = s.share(group) or 0.0
+            lines.append(t(f"nps.group.{group.value}", count=s.count(group), share=f"{share:.0f}"))
+    rate = report.response_rate
+    lines.append(
+        t(
+            "nps.answers",
+            answers=s.total,
+            sent=report.sent,
+            rate="—" if rate is None else f"{rate:.0f}%",
+        )
+    )
+    for key, rows in (("nps.by_seller", report.by_seller), ("nps.by_pipeline", report.by_pipeline)):
+        if rows and report.whole_team:
+            lines.append(f"\n<b>{t(key)}</b>")
+            lines += [
+                f"• {html.escape(r.name)}: {_score(t, r.summary.score)} (n={r.summary.total})"
+                for r in rows
+            ]
+    if report.comments:
+        lines.append(f"\n<b>{t('nps.comments')}</b>")
+        lines += [f"• {c.score}: {html.escape(c.comment or '')}" for c in report.comments]
+    return "\n".join(lines)
+
+
+def build_router() -> Router:
+    """A fresh router: each dispatcher (tests build many) gets its own."""
+    router = Router(name="survey_team")
+    router.message.filter(IsStaff())
+    router.callback_query.filter(IsStaff())
+    router.callback_query(AskFeedbackCb.filter())(on_ask_feedback)
+    router.callback_query(RecoveryCb.filter())(on_recovery)
+    router.callback_query(NpsPeriodCb.filter())(on_period)
+    router.message(Command("survey"))(cmd_survey)
+    router.message(Command("nps"))(cmd_nps)
+    return router
