@@ -256,3 +256,19 @@ async def test_a_deactivated_client_chat_is_not_reused(
     token = await win_and_ask(seller)
     await olga.send(f"/start {token}")
     assert olga.text == "Это ссылка для клиента: перешлите её ему."
+
+
+async def test_a_survey_about_a_reopened_deal_still_records_for_its_seller(
+    seller: Person, person: Callable[..., Person], engine: AsyncEngine
+) -> None:
+    # The answer rates the seller and the company, not the deal's current stage: it counts.
+    token = await win_and_ask(seller)
+    await seller.press("↩️ Вернуть в работу")
+    assert "Этап: Первый контакт" in seller.card
+    client = person(5000, "Пётр")
+    await client.send(f"/start {token}")
+    await client.press_data(client.find_button("7")[1])
+    assert client.alert == "Спасибо за оценку!"
+    score, seller_id = await one(engine, select(SurveyRow.score, SurveyRow.seller_id))
+    owner = (await one(engine, select(UserRow.id).where(UserRow.tg_id == seller.tg_id)))[0]
+    assert (score, seller_id) == (7, owner)
