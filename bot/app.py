@@ -56,6 +56,7 @@ COMMANDS = (
     "nps",
     "invite",
     "team",
+    "language",
     "help",
     "cancel",
 )

@@ -106,6 +106,10 @@ class SqlUserRepo:
     async def set_role(self, user_id: UserId, role: Role) -> None:
         await self._s.execute(update(UserRow).where(UserRow.id == user_id).values(role=role.value))
 
+    async def set_language(self, user_id: UserId, language: str) -> None:
+        stmt = update(UserRow).where(UserRow.id == user_id).values(language=language)
+        await self._s.execute(stmt)
+
     async def set_default_pipeline(self, user_id: UserId, pipeline_id: PipelineId) -> None:
         await self._s.execute(
             update(UserRow).where(UserRow.id == user_id).values(default_pipeline_id=pipeline_id)

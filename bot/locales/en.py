@@ -108,13 +108,14 @@ TEXTS: dict[str, str | tuple[str, ...]] = {
     "help.seller": "<b>What I can do</b>\n"
     "/new — a new deal\n/deals — my deals by stage\n/task — a new task\n"
     "/tasks — my tasks\n/find — find a deal or a client\n"
-    "/cancel — leave the current step\n\n"
+    "/language — the bot's language\n/cancel — leave the current step\n\n"
     "On a deal card: the next stage in one tap, a task, any stage, won or lost, notes.",
     "help.manager": "<b>What I can do</b>\n"
     "/new — a new deal\n/deals — all open deals\n/task — a new task\n"
     "/tasks — my tasks\n/find — find a deal or a client\n"
     "/survey — an NPS survey for a client\n/nps — the NPS report\n"
-    "/invite — invite a colleague\n/team — the team\n/cancel — leave the current step",
+    "/invite — invite a colleague\n/team — the team\n/language — the bot's language\n"
+    "/cancel — leave the current step",
     "fallback.unknown_command": "There is no such command. The list: /help",
     "fallback.use_buttons": "Please answer with text or the buttons above, or leave with /cancel.",
     "fallback.not_understood": "I did not get that. Please use the menu buttons or /help.",
@@ -269,6 +270,10 @@ TEXTS: dict[str, str | tuple[str, ...]] = {
     "cmd.survey": "NPS survey for a client",
     "cmd.nps": "NPS report",
     # command menu
+    "language.choose": "Which language should I speak to you?",
+    "language.set": "Done: I speak English now.",
+    "language.menu": "The menu is updated.",
+    "cmd.language": "The bot's language",
     "cmd.new": "New deal",
     "cmd.deals": "My deals",
     "cmd.find": "Find a deal or a client",

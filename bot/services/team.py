@@ -128,6 +128,17 @@ async def start_with_code(uow: UnitOfWork, person: Person, code: str, now: datet
     raise InviteInvalidError()
 
 
+async def choose_language(
+    uow: UnitOfWork, actor: User, language: str, known: Collection[str]
+) -> User:
+    """Each person picks the language the bot speaks to them."""
+    if language not in known:
+        raise AccessDeniedError()
+    await uow.users.set_language(actor.id, language)
+    await uow.commit()
+    return await uow.users.get(actor.id) or actor
+
+
 async def list_team(uow: UnitOfWork, actor: User) -> list[User]:
     """Members and roles; heads and admins see everyone, a seller is refused."""
     if not is_manager(actor):

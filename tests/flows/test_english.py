@@ -99,3 +99,14 @@ async def test_the_command_menu_is_set_in_both_languages(
     assert by_lang[None] == by_lang["en"]
     assert list(by_lang["ru"]) == list(COMMANDS)
     assert "nps" in by_lang["ru"]
+
+
+async def test_a_seller_switches_their_own_language(admin: Person, team_language: str) -> None:
+    await admin.send("/language")
+    await admin.press("English")
+    assert admin.texts == ["Done: I speak English now.", "The menu is updated."]
+    assert admin.reply_keyboard() == ["➕ Deal", "📋 Deals", "✅ Tasks", "🔎 Find"]
+    await admin.send("/deals")
+    assert admin.text == "No open deals. Create one with ➕ Deal."
+    await admin.press_data("lang:de")
+    assert admin.alert == "This is not available to you."

@@ -1,0 +1,50 @@
+"""`/language`: each person picks the language the bot speaks to them."""
+
+from __future__ import annotations
+
+from aiogram import Router
+from aiogram.filters import Command
+from aiogram.filters.callback_data import CallbackData
+from aiogram.types import CallbackQuery, Message
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+
+from bot.domain.models import User
+from bot.i18n import LANGUAGES, Translator, translator
+from bot.services.ports import UnitOfWork
+from bot.services.team import choose_language
+from handlers.filters import IsStaff
+from handlers.keyboards import main_menu
+
+NAMES = {"ru": "🇷🇺 Русский", "en": "🇬🇧 English"}
+
+
+class LanguageCb(CallbackData, prefix="lang"):
+    code: str
+
+
+async def cmd_language(message: Message, t: Translator) -> None:
+    kb = InlineKeyboardBuilder()
+    for code in LANGUAGES:
+        kb.button(text=NAMES.get(code, code), callback_data=LanguageCb(code=code))
+    await message.answer(t("language.choose"), reply_markup=kb.as_markup())
+
+
+async def on_language(
+    query: CallbackQuery, callback_data: LanguageCb, uow: UnitOfWork, user: User
+) -> None:
+    updated = await choose_language(uow, user, callback_data.code, LANGUAGES)
+    t = translator(updated.language)
+    await query.answer()
+    if isinstance(query.message, Message):
+        await query.message.edit_text(t("language.set"))
+        await query.message.answer(t("language.menu"), reply_markup=main_menu(t))
+
+
+def build_router() -> Router:
+    """A fresh router: each dispatcher (tests build many) gets its own."""
+    router = Router(name="language")
+    router.message.filter(IsStaff())
+    router.callback_query.filter(IsStaff())
+    router.message(Command("language"))(cmd_language)
+    router.callback_query(LanguageCb.filter())(on_language)
+    return router
