@@ -28,7 +28,13 @@ async def on_domain_error(event: ErrorEvent, t: Translator | None = None) -> Non
     error = event.exception
     assert isinstance(error, DomainError)
     t = t or translator("ru")
-    await say(event, t(error.key, **error.params))
+    params = {
+        name: t.n(error.counted[name], value)
+        if name in error.counted and isinstance(value, int)
+        else value
+        for name, value in error.params.items()
+    }
+    await say(event, t(error.key, **params))
 
 
 async def on_bad_request(event: ErrorEvent, t: Translator | None = None) -> None:

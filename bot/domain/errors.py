@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 
 class DomainError(Exception):
     """Base of every error that is the user's to fix, never a crash."""
 
     key = "error.generic"
+    # Parameters that are counts, with the plural text they are shown with ("101 символ").
+    counted: ClassVar[dict[str, str]] = {}
 
     def __init__(self, **params: object) -> None:
         super().__init__(self.key, params)
@@ -61,6 +65,7 @@ class ClaimCodeInvalidError(DomainError):
 
 class TextTooLongError(DomainError):
     key = "error.text_too_long"
+    counted: ClassVar[dict[str, str]] = {"length": "chars", "limit": "chars"}
 
 
 class EmptyTextError(DomainError):
@@ -101,3 +106,15 @@ class SurveyForStaffError(DomainError):
 
 class ScoreInvalidError(DomainError):
     key = "error.score_invalid"
+
+
+class RecoveryRaceError(DomainError):
+    """Two heads pressed "win the client back" at once: the other press made the task."""
+
+    key = "error.recovery_race"
+
+
+class StaleButtonError(DomainError):
+    """A step's button pressed twice, or after the step was left."""
+
+    key = "error.stale_button"

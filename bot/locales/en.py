@@ -6,11 +6,13 @@ TEXTS: dict[str, str | tuple[str, ...]] = {
     "role.seller": "seller",
     "role.client": "client",
     "days": ("{n} day", "{n} days"),
+    "chars": ("{n} character", "{n} characters"),
     "deals_count": ("{n} deal", "{n} deals"),
     # start and team
     "start.welcome": "Hello, {name}! Your role: {role}.\n\n"
-    "➕ <b>Deal</b> starts a new deal, 📋 <b>Deals</b> shows your pipeline, "
-    "🔎 <b>Find</b> finds a deal or a client. All commands: /help",
+    "➕ <b>Deal</b> starts a new deal, 📋 <b>Deals</b> shows deals by stage, "
+    "✅ <b>Tasks</b> what to do, 🔎 <b>Find</b> finds a deal or a client. "
+    "All commands: /help",
     "start.joined": "Welcome to the team, {name}! Your role: {role}.\n"
     "Create your first deal with ➕ <b>Deal</b>. All commands: /help",
     "start.stranger": "Hello! This bot serves the sales team only. "
@@ -108,6 +110,7 @@ TEXTS: dict[str, str | tuple[str, ...]] = {
     "help.seller": "<b>What I can do</b>\n"
     "/new — a new deal\n/deals — my deals by stage\n/task — a new task\n"
     "/tasks — my tasks\n/find — find a deal or a client\n"
+    "/survey — an NPS survey for a client\n/nps — my NPS\n"
     "/language — the bot's language\n/cancel — leave the current step\n\n"
     "On a deal card: the next stage in one tap, a task, any stage, won or lost, notes.",
     "help.manager": "<b>What I can do</b>\n"
@@ -125,7 +128,7 @@ TEXTS: dict[str, str | tuple[str, ...]] = {
     "error.managers_only": "This is for heads of sales and admins only.",
     "error.access_denied": "This is not available to you.",
     "error.not_registered": "You are not on the team yet. Please ask your admin for an invite.",
-    "error.deal_not_found": "Deal not found: it may have been deleted.",
+    "error.deal_not_found": "Deal not found.",
     "error.deal_closed": "The deal is already closed. Reopen it to change it.",
     "error.deal_not_closed": "The deal is already open.",
     "error.stale_action": "The deal has just been changed. Here is its current card.",
@@ -137,8 +140,7 @@ TEXTS: dict[str, str | tuple[str, ...]] = {
     "used. Please ask whoever sent it for a new one.",
     "error.claim_invalid": "The code did not match.",
     "error.already_member": "You are already on the team. Menu: /start",
-    "error.text_too_long": "Too long: {length} characters, at most {limit}. "
-    "Please shorten it and send again.",
+    "error.text_too_long": "Too long: {length}, at most {limit}. Please shorten it and send again.",
     "error.text_empty": "The text is empty. Please type it in words.",
     # tasks
     "menu.tasks": "✅ Tasks",
@@ -185,6 +187,7 @@ TEXTS: dict[str, str | tuple[str, ...]] = {
     "when.ambiguous": "That time could mean two things. Please be precise, e.g. “tomorrow 3pm”.",
     "when.too_far": "Too far ahead: at most a year.",
     "error.task_not_found": "Task not found: it may have been deleted.",
+    "error.recovery_race": "This task has already been set.",
     "error.task_done": "The task is already done.",
     "error.handoff_not_pending": "This handoff has already been decided.",
     "cmd.task": "New task",
@@ -199,7 +202,7 @@ TEXTS: dict[str, str | tuple[str, ...]] = {
     "handoff.declined_toast": "Declined",
     "handoff.you_declined": "You declined the deal “{deal}”.",
     "reminder.missed": "⏰ While the bot was unavailable, tasks came due: {count}",
-    "agenda.title": "☀️ Good morning, {name}! Today:",
+    "agenda.title": "☀️ {name}, your plan for today:",
     "agenda.overdue": "🔴 Overdue: {count}",
     "agenda.today": "📅 Due today: {count}",
     "agenda.without_task": "⚠️ Deals without a next step: {count}",
@@ -258,7 +261,7 @@ TEXTS: dict[str, str | tuple[str, ...]] = {
     "nps.group.promoter": "💚 Promoters: {count} ({share}%)",
     "nps.group.passive": "😐 Passives: {count} ({share}%)",
     "nps.group.detractor": "🚨 Detractors: {count} ({share}%)",
-    "nps.answers": "Answers: {answers} of {sent} surveys ({rate})",
+    "nps.answers": "Surveys sent in the period: {sent}, answered {answers} ({rate})",
     "nps.by_seller": "By seller",
     "nps.by_pipeline": "By pipeline",
     "nps.comments": "Latest comments",
@@ -269,6 +272,7 @@ TEXTS: dict[str, str | tuple[str, ...]] = {
     "error.score_invalid": "A score is a number from 0 to 10.",
     "cmd.survey": "NPS survey for a client",
     "cmd.nps": "NPS report",
+    "more": "…and {n} more",
     # command menu
     "language.choose": "Which language should I speak to you?",
     "language.set": "Done: I speak English now.",

@@ -6,11 +6,13 @@ TEXTS: dict[str, str | tuple[str, ...]] = {
     "role.seller": "менеджер",
     "role.client": "клиент",
     "days": ("{n} день", "{n} дня", "{n} дней"),
+    "chars": ("{n} символ", "{n} символа", "{n} символов"),
     "deals_count": ("{n} сделка", "{n} сделки", "{n} сделок"),
     # start and team
     "start.welcome": "Здравствуйте, {name}! Вы — {role}.\n\n"
-    "➕ <b>Сделка</b> — новая сделка, 📋 <b>Сделки</b> — ваша воронка, "
-    "🔎 <b>Поиск</b> — найти сделку или клиента. Все команды: /help",
+    "➕ <b>Сделка</b> — новая сделка, 📋 <b>Сделки</b> — сделки по этапам, "
+    "✅ <b>Задачи</b> — что сделать, 🔎 <b>Поиск</b> — найти сделку или клиента. "
+    "Все команды: /help",
     "start.joined": "Добро пожаловать в команду, {name}! Ваша роль: {role}.\n"
     "Создайте первую сделку кнопкой ➕ <b>Сделка</b>. Все команды: /help",
     "start.stranger": "Здравствуйте! Этот бот работает только для сотрудников отдела продаж. "
@@ -107,6 +109,7 @@ TEXTS: dict[str, str | tuple[str, ...]] = {
     "help.seller": "<b>Что я умею</b>\n"
     "/new — новая сделка\n/deals — мои сделки по этапам\n/task — новая задача\n"
     "/tasks — мои задачи\n/find — найти сделку или клиента\n"
+    "/survey — опрос NPS для клиента\n/nps — мой NPS\n"
     "/language — язык бота\n/cancel — выйти из текущего шага\n\n"
     "В карточке сделки: следующий этап одной кнопкой, задача, выбор этапа, успех или проигрыш, "
     "заметки.",
@@ -126,7 +129,7 @@ TEXTS: dict[str, str | tuple[str, ...]] = {
     "error.managers_only": "Это доступно только руководителям и администраторам.",
     "error.access_denied": "Это вам недоступно.",
     "error.not_registered": "Вы ещё не в команде. Попросите у администратора приглашение.",
-    "error.deal_not_found": "Сделка не найдена: возможно, её удалили.",
+    "error.deal_not_found": "Сделка не найдена.",
     "error.deal_closed": "Сделка уже закрыта. Чтобы изменить её, верните в работу.",
     "error.deal_not_closed": "Сделка и так в работе.",
     "error.stale_action": "Сделку только что изменили. Вот её актуальная карточка.",
@@ -138,7 +141,7 @@ TEXTS: dict[str, str | tuple[str, ...]] = {
     "использована. Попросите новую у того, кто её прислал.",
     "error.claim_invalid": "Код не подошёл.",
     "error.already_member": "Вы уже в команде. Меню: /start",
-    "error.text_too_long": "Слишком длинно: {length} символов, можно не больше {limit}. "
+    "error.text_too_long": "Слишком длинно: {length}, можно не больше {limit}. "
     "Сократите и отправьте ещё раз.",
     "error.text_empty": "Пустой текст. Напишите, пожалуйста, словами.",
     # tasks
@@ -186,6 +189,7 @@ TEXTS: dict[str, str | tuple[str, ...]] = {
     "when.ambiguous": "Время можно понять по-разному. Уточните, например «завтра 15:00».",
     "when.too_far": "Слишком далеко: не дальше чем через год.",
     "error.task_not_found": "Задача не найдена: возможно, её удалили.",
+    "error.recovery_race": "Эта задача уже поставлена.",
     "error.task_done": "Задача уже выполнена.",
     "error.handoff_not_pending": "Эта передача сделки уже решена.",
     "cmd.task": "Новая задача",
@@ -200,15 +204,15 @@ TEXTS: dict[str, str | tuple[str, ...]] = {
     "handoff.declined_toast": "Вы отказались",
     "handoff.you_declined": "Вы отказались от сделки «{deal}».",
     "reminder.missed": "⏰ Пока бот был недоступен, подошёл срок задач: {count}",
-    "agenda.title": "☀️ Доброе утро, {name}! Что сегодня:",
+    "agenda.title": "☀️ {name}, план на сегодня:",
     "agenda.overdue": "🔴 Просрочено: {count}",
     "agenda.today": "📅 На сегодня: {count}",
     "agenda.without_task": "⚠️ Сделки без следующего шага: {count}",
     "agenda.stalled": "🐢 Застрявшие сделки: {count}",
     "stall.owner": "🐢 Сделка «{deal}» застряла на этапе «{stage}» (лимит — {limit}). "
     "Продвиньте её, поставьте задачу или закройте.",
-    "stall.head": "🐢 Сделка «{deal}» ({owner}) стоит на этапе «{stage}» уже больше двух "
-    "лимитов (лимит — {limit}).",
+    "stall.head": "🐢 Сделка «{deal}» ({owner}) стоит на этапе «{stage}» вдвое дольше лимита "
+    "(лимит — {limit}).",
     "unreachable.head": "⛔ {name} заблокировал(а) бота: напоминания и уведомления до него "
     "больше не доходят. Попросите снова открыть бота и нажать /start.",
     "history.handoff": "🤝 {outcome}",
@@ -259,7 +263,7 @@ TEXTS: dict[str, str | tuple[str, ...]] = {
     "nps.group.promoter": "💚 Промоутеры: {count} ({share}%)",
     "nps.group.passive": "😐 Пассивные: {count} ({share}%)",
     "nps.group.detractor": "🚨 Критики: {count} ({share}%)",
-    "nps.answers": "Ответов: {answers} из {sent} опросов ({rate})",
+    "nps.answers": "Опросов за период: {sent}, ответили {answers} ({rate})",
     "nps.by_seller": "По менеджерам",
     "nps.by_pipeline": "По воронкам",
     "nps.comments": "Последние комментарии",
@@ -270,6 +274,7 @@ TEXTS: dict[str, str | tuple[str, ...]] = {
     "error.score_invalid": "Оценка — число от 0 до 10.",
     "cmd.survey": "Опрос NPS для клиента",
     "cmd.nps": "Отчёт NPS",
+    "more": "…и ещё {n}",
     # command menu
     "language.choose": "На каком языке с вами говорить?",
     "language.set": "Готово: говорю по-русски.",

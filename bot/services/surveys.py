@@ -10,6 +10,7 @@ from bot.domain.access import can_touch_deal, is_staff
 from bot.domain.errors import (
     AccessDeniedError,
     DealNotFoundError,
+    RecoveryRaceError,
     ScoreInvalidError,
     SurveyAnsweredError,
     SurveyForStaffError,
@@ -226,7 +227,7 @@ async def recovery_task(
     )
     if not await uow.surveys.set_recovery_task(survey.id, task.id):
         await uow.rollback()
-        raise SurveyAnsweredError()
+        raise RecoveryRaceError()
     await uow.commit()
     return task, True
 

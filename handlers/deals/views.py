@@ -16,8 +16,10 @@ from bot.i18n import Translator
 from bot.services.deals import PAGE_SIZE, DealPage, DealView
 from handlers.deals.callbacks import CardAction, DealCb, DealsPageCb, NewDealCb, NewDealStep
 from handlers.surveys.callbacks import AskFeedbackCb
+from handlers.texts import escaped, fit
 
 BUTTON_MAX = 48  # longer labels are cut on a phone anyway
+NOTE_SHOWN = 300  # a note in the history; the whole of it stays in the database
 
 
 def short(text: str, limit: int = BUTTON_MAX) -> str:
@@ -129,7 +131,7 @@ def history_text(
     t: Translator, view: DealView, events: list[DealEvent], names: dict[UserId, str], tz: ZoneInfo
 ) -> str:
     lines = [t("history.title", title=html.escape(view.deal.title))]
-    for ev in events[-30:]:  # the newest thirty fit in one message with room to spare
+    for ev in reversed(events):  # newest first: what does not fit is the oldest
         lines.append(
             t(
                 "history.row",
@@ -138,7 +140,7 @@ def history_text(
                 what=_what(t, ev, view.pipeline),
             )
         )
-    return "\n".join(lines)
+    return fit(t, lines)
 
 
 def _when(at: datetime, tz: ZoneInfo) -> str:
@@ -157,7 +159,7 @@ def _what(t: Translator, ev: DealEvent, pipeline: Pipeline) -> str:
     if ev.kind in (EventKind.NOTE, EventKind.LOST):
         return t(
             f"history.{ev.kind.value}",
-            text=html.escape(ev.text or ""),
+            text=escaped(ev.text or "", NOTE_SHOWN),
             stage=stage_name(ev.from_stage_id),
         )
     return t(f"history.{ev.kind.value}", stage=stage_name(ev.to_stage_id or ev.from_stage_id))

@@ -23,6 +23,7 @@ from handlers.deals.views import short
 from handlers.filters import IsStaff
 from handlers.surveys.callbacks import AskFeedbackCb, NpsPeriodCb, RecoveryCb
 from handlers.tasks.views import fmt_due
+from handlers.texts import escaped, fit
 
 RECOVERY_AT = time(10, 0)
 
@@ -158,7 +159,7 @@ def report_text(t: Translator, report: NpsReport, tz: ZoneInfo) -> str:
     lines.append(
         t(
             "nps.answers",
-            answers=s.total,
+            answers=report.answered_of_sent,
             sent=report.sent,
             rate="—" if rate is None else f"{rate:.0f}%",
         )
@@ -172,8 +173,8 @@ def report_text(t: Translator, report: NpsReport, tz: ZoneInfo) -> str:
             ]
     if report.comments:
         lines.append(f"\n<b>{t('nps.comments')}</b>")
-        lines += [f"• {c.score}: {html.escape(c.comment or '')}" for c in report.comments]
-    return "\n".join(lines)
+        lines += [f"• {c.score}: {escaped(c.comment or '', 300)}" for c in report.comments]
+    return fit(t, lines)
 
 
 def build_router() -> Router:

@@ -17,6 +17,7 @@ from bot.services.tasks import TaskList
 from handlers.deals.callbacks import CardAction, DealCb
 from handlers.deals.views import short
 from handlers.tasks.callbacks import DueCb, NextStepCb, TaskAction, TaskCb, TasksCb, to_minutes
+from handlers.texts import escaped, fit
 
 LIST_BUTTONS = 10
 
@@ -34,8 +35,8 @@ def fmt_due(t: Translator, due: datetime, now: datetime, tz: ZoneInfo) -> str:
 
 def task_line(t: Translator, task: Task, now: datetime, tz: ZoneInfo) -> str:
     mark = "🔴" if task.due_at < now else "⏰"
-    deal = f" · 💼 {html.escape(task.deal_title)}" if task.deal_title else ""
-    return f"{mark} {fmt_due(t, task.due_at, now, tz)} — {html.escape(task.text)}{deal}"
+    deal = f" · 💼 {escaped(task.deal_title, 40)}" if task.deal_title else ""
+    return f"{mark} {fmt_due(t, task.due_at, now, tz)} — {escaped(task.text, 80)}{deal}"
 
 
 def task_text(t: Translator, task: Task, now: datetime, tz: ZoneInfo) -> str:
@@ -118,7 +119,7 @@ def list_text(t: Translator, tasks: TaskList, now: datetime, tz: ZoneInfo) -> st
         if group:
             lines.append(f"\n<b>{t(f'tasks.{key}', count=len(group))}</b>")
             lines.extend(task_line(t, task, now, tz) for task in group)
-    return "\n".join(lines)
+    return fit(t, lines)
 
 
 def list_keyboard(tasks: TaskList) -> InlineKeyboardMarkup:

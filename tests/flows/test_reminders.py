@@ -93,7 +93,7 @@ async def test_the_morning_agenda_once_on_working_days(
     await jobs.tick()
     await jobs.tick()
     [agenda] = [t for t in sent_to(bot, seller.tg_id) if t.startswith("☀️")]
-    assert "Доброе утро, Sergey!" in agenda
+    assert "Sergey, план на сегодня:" in agenda
     assert "<b>📅 На сегодня: 1</b>\n⏰ сегодня 12:00 — Отчёт" in agenda
     assert "<b>⚠️ Сделки без следующего шага: 1</b>\n• Ромашка" in agenda
     assert "✅ Отчёт" in seller.buttons()

@@ -223,7 +223,7 @@ async def test_the_nps_report_matches_the_answers(
     assert "💚 Промоутеры: 2 (50%)" in text
     assert "😐 Пассивные: 1 (25%)" in text
     assert "🚨 Критики: 1 (25%)" in text
-    assert "Ответов: 4 из 5 опросов (80%)" in text
+    assert "Опросов за период: 5, ответили 4 (80%)" in text
     assert "• Sergey: +25 (n=4)" in text
     assert "• Новые клиенты: +25 (n=4)" in text
     assert "• 3: Дорого" in text

@@ -133,7 +133,7 @@ async def test_someone_elses_task_cannot_be_touched(
 async def test_an_overlong_task_text_is_refused_and_can_be_retyped(seller: Person) -> None:
     await seller.send("/task")
     await seller.send("x" * 301)
-    assert "Слишком длинно: 301 символов, можно не больше 300" in seller.text
+    assert "Слишком длинно: 301 символ, можно не больше 300 символов" in seller.text
     await seller.send("Коротко")
     assert "Когда?" in seller.text
 
@@ -144,3 +144,23 @@ async def test_a_stale_quick_pick_is_refused(seller: Person, clock: FakeClock) -
     clock.advance(hours=9)  # 19:00: "today 18:00" on the old buttons is gone
     await seller.press("Сегодня 18:00")
     assert seller.alert == "Это время уже прошло. Выберите время в будущем."
+
+
+async def test_a_long_task_list_still_fits_one_message(seller: Person) -> None:
+    for i in range(40):
+        await seller.send("/task")
+        await seller.send(f"{i:02} " + "очень длинная задача " * 14)
+        await seller.press("Завтра 10:00")
+    await seller.send("/tasks")
+    assert len(seller.text) < 4096
+    assert "✅ <b>Мои задачи</b>: 40" in seller.text
+
+
+async def test_a_long_history_still_fits_one_message(seller: Person) -> None:
+    await create(seller, "Ромашка")
+    for _ in range(12):
+        await seller.press("📝 Заметка")
+        await seller.send("длинная заметка " * 60)
+    await seller.press("📜 История")
+    assert len(seller.text) < 4096
+    assert "…и ещё" in seller.text
