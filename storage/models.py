@@ -282,3 +282,5 @@ class SurveyRow(Base):
     expires_at: Mapped[datetime] = mapped_column(UtcDateTime())
     answered_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     recovery_task_id: Mapped[int | None] = mapped_column(ForeignKey("task.id"))
+    # The Telegram chat that answers: the first to open the link, or the one it was sent to.
+    chat_id: Mapped[int | None] = mapped_column(BigInteger)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import and_, exists, func, select, update
+from sqlalchemy import and_, exists, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -30,6 +30,7 @@ def _survey(row: SurveyRow) -> Survey:
         comment=row.comment,
         answered_at=row.answered_at,
         recovery_task_id=row.recovery_task_id,
+        chat_id=row.chat_id,
     )
 
 
@@ -95,6 +96,11 @@ class SqlSurveyRepo:
     async def opt_out(self, survey_id: int) -> bool:
         pending = SurveyRow.status == SurveyStatus.PENDING.value
         return await self._update(survey_id, pending, status=SurveyStatus.OPTED_OUT.value)
+
+    async def bind_chat(self, survey_id: int, chat_id: int) -> bool:
+        """Tie the survey to the chat answering it; False when another chat already has it."""
+        free = or_(SurveyRow.chat_id.is_(None), SurveyRow.chat_id == chat_id)
+        return await self._update(survey_id, free, chat_id=chat_id)
 
     async def set_recovery_task(self, survey_id: int, task_id: int) -> bool:
         free = SurveyRow.recovery_task_id.is_(None)

@@ -45,6 +45,7 @@ class Survey:
     comment: str | None = None
     answered_at: datetime | None = None
     recovery_task_id: int | None = None
+    chat_id: int | None = None
 
     def is_open(self, now: datetime) -> bool:
         return self.status is SurveyStatus.PENDING and now < self.expires_at

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from bot.domain.access import can_touch_deal, is_staff
@@ -100,8 +100,8 @@ async def open_survey(
     if user is not None and user.role is not Role.CLIENT:
         raise SurveyForStaffError()
     client = await uow.clients.get(survey.client_id)
-    if client is None:
-        raise SurveyInvalidError()
+    if client is None or not await uow.surveys.bind_chat(survey.id, person.tg_id):
+        raise SurveyInvalidError()  # a link forwarded on to a second person stays the first's
     await uow.clients.link_chat(client.id, person.tg_id)
     if user is None:
         await uow.users.add(
@@ -123,8 +123,7 @@ async def _opened(uow: UnitOfWork, survey: Survey, client: Client) -> OpenedSurv
 async def _clients_survey(uow: UnitOfWork, tg_id: TelegramId, survey_id: int) -> Survey:
     """A survey the person in this chat may answer: their own client's, nobody else's."""
     survey = await uow.surveys.get(survey_id)
-    client = await uow.clients.get(survey.client_id) if survey else None
-    if survey is None or client is None or client.tg_id != tg_id:
+    if survey is None or survey.chat_id != tg_id:
         raise SurveyInvalidError()
     return survey
 
@@ -252,6 +251,8 @@ async def send_follow_ups(uow: UnitOfWork, now: datetime, notifier: Notifier) ->
             continue
         asked.add(client.id)
         survey = await _new_survey(uow, client.id, follow_up, kind, None, now)
+        await uow.surveys.bind_chat(survey.id, client.tg_id)
+        survey = replace(survey, chat_id=client.tg_id)
         reader = await uow.users.by_tg(client.tg_id)
         opened = await _opened(uow, survey, client)
         notices.append(notifier.survey_question(opened, reader.language if reader else None))

@@ -272,3 +272,25 @@ async def test_a_survey_about_a_reopened_deal_still_records_for_its_seller(
     score, seller_id = await one(engine, select(SurveyRow.score, SurveyRow.seller_id))
     owner = (await one(engine, select(UserRow.id).where(UserRow.tg_id == seller.tg_id)))[0]
     assert (score, seller_id) == (7, owner)
+
+
+async def test_two_contacts_of_one_client_answer_their_own_links(
+    seller: Person, person: Callable[..., Person], engine: AsyncEngine
+) -> None:
+    first = await win_and_ask(seller)
+    await seller.press("⭐ Отзыв клиента")
+    second = seller.texts[-1].split("?start=")[1]
+    anna, boris = person(5010, "Анна"), person(5011, "Борис")
+    await anna.send(f"/start {first}")
+    await boris.send(f"/start {second}")
+    await boris.press_data(boris.find_button("9")[1])
+    await anna.press_data(anna.find_button("6")[1])
+    assert anna.alert == "Спасибо за оценку!"
+    eve = person(5012, "Ева")
+    await eve.send(f"/start {first}")  # the link, forwarded on
+    assert eve.text.startswith("Ваш ответ уже записан")
+    async with engine.connect() as conn:
+        rows = (
+            await conn.execute(select(SurveyRow.chat_id, SurveyRow.score).order_by(SurveyRow.id))
+        ).all()
+    assert rows == [(5010, 6), (5011, 9)]
