@@ -33,6 +33,7 @@ from bot.services.ports import UnitOfWorkFactory
 from bot.services.team import prepare_installation
 from handlers import get_routers
 from handlers.alerts import unreachable_text
+from handlers.keyboards import STAFF_COMMANDS
 from handlers.middlewares import ContextMiddleware
 from handlers.notices import TelegramNotifier
 from storage.db import make_engine, make_sessions, migrate
@@ -46,20 +47,8 @@ No admin yet. To become the admin, send this to the bot from your Telegram accou
 
 (or set BOT_ADMINS to your Telegram user id and restart)
 """
-COMMANDS = (
-    "new",
-    "deals",
-    "task",
-    "tasks",
-    "find",
-    "survey",
-    "nps",
-    "invite",
-    "team",
-    "language",
-    "help",
-    "cancel",
-)
+PUBLIC_COMMANDS = ("start", "help")
+COMMANDS = STAFF_COMMANDS
 
 
 def build_dispatcher(
@@ -103,11 +92,12 @@ def build_storage(settings: Settings) -> BaseStorage:
 
 
 async def set_commands(bot: Bot, default_language: str) -> None:
-    """The command menu in each language, and the team's language for everyone else."""
+    """Everyone's menu: only /start and /help, so clients and strangers see no staff commands.
+    A team member's own chat gets the full menu when they start (`set_staff_commands`)."""
     scope = BotCommandScopeAllPrivateChats()
     for lang in (*LANGUAGES, None):
         t = translator(lang or default_language)
-        commands = [BotCommand(command=c, description=t(f"cmd.{c}")) for c in COMMANDS]
+        commands = [BotCommand(command=c, description=t(f"cmd.{c}")) for c in PUBLIC_COMMANDS]
         await bot.set_my_commands(commands, scope=scope, language_code=lang)
 
 
@@ -138,7 +128,7 @@ def job_context(settings: Settings, uow_factory: UnitOfWorkFactory, clock: Clock
 
 def build_sender(bot: Bot, ctx: JobContext) -> Sender:
     """The one sender of this process; its name marks the outbox rows it has claimed."""
-    owner = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
+    owner = f"{socket.gethostname()[:40]}:{os.getpid()}:{secrets.token_hex(3)}"  # ≤ 64 chars
     return Sender(
         bot,
         ctx.uow_factory,

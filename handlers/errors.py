@@ -7,7 +7,7 @@ import logging
 from aiogram import Router
 from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters import ExceptionTypeFilter
-from aiogram.types import ErrorEvent
+from aiogram.types import ErrorEvent, Message
 
 from bot.domain.errors import DomainError
 from bot.i18n import Translator, translator
@@ -18,8 +18,14 @@ log = logging.getLogger(__name__)
 async def say(event: ErrorEvent, text: str) -> None:
     """Answer where the update came from: an alert for a button, a message for a message."""
     update = event.update
-    if update.callback_query is not None:
-        await update.callback_query.answer(text, show_alert=True)
+    query = update.callback_query
+    if query is not None:
+        try:
+            await query.answer(text, show_alert=True)
+        except TelegramBadRequest:
+            # The handler answered the press before the error: say it in the chat instead.
+            if isinstance(query.message, Message):
+                await query.message.answer(text)
     elif update.message is not None:
         await update.message.answer(text)
 

@@ -4,11 +4,35 @@ from __future__ import annotations
 
 import html
 
-from aiogram.types import CallbackQuery, KeyboardButton, Message, ReplyKeyboardMarkup
+from aiogram import Bot
+from aiogram.types import (
+    BotCommand,
+    BotCommandScopeChat,
+    CallbackQuery,
+    KeyboardButton,
+    Message,
+    ReplyKeyboardMarkup,
+)
 
 from bot.domain.access import is_staff
 from bot.domain.models import Role, User
 from bot.i18n import Translator
+
+# The full menu of a team member's own chat, in this order.
+STAFF_COMMANDS = (
+    "new",
+    "deals",
+    "task",
+    "tasks",
+    "find",
+    "survey",
+    "nps",
+    "invite",
+    "team",
+    "language",
+    "help",
+    "cancel",
+)
 
 
 def main_menu(t: Translator) -> ReplyKeyboardMarkup:
@@ -54,3 +78,9 @@ def outsider_key(user: User | None) -> str | None:
     if user.role is Role.CLIENT:
         return "client.only_surveys"
     return None if is_staff(user) else "start.inactive"
+
+
+async def set_staff_commands(bot: Bot, chat_id: int, t: Translator) -> None:
+    """The full command menu in a team member's own chat, in their language."""
+    menu = [BotCommand(command=c, description=t(f"cmd.{c}")) for c in STAFF_COMMANDS]
+    await bot.set_my_commands(menu, scope=BotCommandScopeChat(chat_id=chat_id))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from aiogram import Router
+from aiogram import Bot, Router
 from aiogram.filters import Command
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import CallbackQuery, Message
@@ -13,7 +13,7 @@ from bot.i18n import LANGUAGES, Translator, translator
 from bot.services.ports import UnitOfWork
 from bot.services.team import choose_language
 from handlers.filters import IsStaff
-from handlers.keyboards import main_menu
+from handlers.keyboards import main_menu, set_staff_commands
 
 NAMES = {"ru": "🇷🇺 Русский", "en": "🇬🇧 English"}
 
@@ -30,11 +30,13 @@ async def cmd_language(message: Message, t: Translator) -> None:
 
 
 async def on_language(
-    query: CallbackQuery, callback_data: LanguageCb, uow: UnitOfWork, user: User
+    query: CallbackQuery, callback_data: LanguageCb, uow: UnitOfWork, user: User, bot: Bot
 ) -> None:
     updated = await choose_language(uow, user, callback_data.code, LANGUAGES)
     t = translator(updated.language)
     await query.answer()
+    if query.message is not None:
+        await set_staff_commands(bot, query.message.chat.id, t)
     if isinstance(query.message, Message):
         await query.message.edit_text(t("language.set"))
         await query.message.answer(t("language.menu"), reply_markup=main_menu(t))

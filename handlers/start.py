@@ -5,7 +5,7 @@ from __future__ import annotations
 import html
 from datetime import datetime
 
-from aiogram import Router
+from aiogram import Bot, Router
 from aiogram.filters import CommandObject, CommandStart
 from aiogram.fsm.context import FSMContext
 from aiogram.types import Message
@@ -15,7 +15,7 @@ from bot.i18n import Translator, translator
 from bot.services.ports import UnitOfWork
 from bot.services.surveys import open_survey
 from bot.services.team import Person, start_with_code
-from handlers.keyboards import main_menu, outsider_key
+from handlers.keyboards import main_menu, outsider_key, set_staff_commands
 from handlers.notices import TelegramNotifier
 from handlers.surveys.client import show_question
 
@@ -30,6 +30,7 @@ async def cmd_start_code(
     now: datetime,
     state: FSMContext,
     notifier: TelegramNotifier,
+    bot: Bot,
 ) -> None:
     code = (command.args or "").strip()[:PAYLOAD_MAX]
     await state.clear()
@@ -39,18 +40,22 @@ async def cmd_start_code(
         return
     user = await start_with_code(uow, person, code, now)
     t = translator(user.language)
+    await set_staff_commands(bot, message.chat.id, t)
     await message.answer(
         t("start.joined", name=html.escape(user.name), role=t(f"role.{user.role.value}")),
         reply_markup=main_menu(t),
     )
 
 
-async def cmd_start(message: Message, user: User | None, t: Translator, state: FSMContext) -> None:
+async def cmd_start(
+    message: Message, user: User | None, t: Translator, state: FSMContext, bot: Bot
+) -> None:
     await state.clear()
     if (outsider := outsider_key(user)) is not None:
         await message.answer(t(outsider))
         return
     assert user is not None
+    await set_staff_commands(bot, message.chat.id, t)
     await message.answer(
         t("start.welcome", name=html.escape(user.name), role=t(f"role.{user.role.value}")),
         reply_markup=main_menu(t),

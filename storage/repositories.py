@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Select, and_, delete, exists, func, or_, select, update
+from sqlalchemy import ColumnElement, Select, and_, delete, exists, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute
 
 from bot.domain.ids import (
     ClientId,
@@ -105,6 +107,10 @@ class SqlUserRepo:
 
     async def set_role(self, user_id: UserId, role: Role) -> None:
         await self._s.execute(update(UserRow).where(UserRow.id == user_id).values(role=role.value))
+
+    async def set_active(self, user_id: UserId, active: bool) -> None:
+        stmt = update(UserRow).where(UserRow.id == user_id).values(is_active=active)
+        await self._s.execute(stmt)
 
     async def set_language(self, user_id: UserId, language: str) -> None:
         stmt = update(UserRow).where(UserRow.id == user_id).values(language=language)
@@ -500,9 +506,14 @@ class SqlDealRepo:
                 stmt.with_only_columns(DealRow.id).order_by(None).subquery()
             )
         )
+        order: tuple[ColumnElement[Any] | InstrumentedAttribute[Any], ...]
+        if query.status in (DealStatus.WON, DealStatus.LOST):
+            order = (DealRow.closed_at.desc(), DealRow.id.desc())  # the latest closes first
+        else:
+            order = (DealRow.pipeline_id, StageRow.position, DealRow.stage_entered_at, DealRow.id)
         rows = await self._s.execute(
             stmt.join(StageRow, StageRow.id == DealRow.stage_id)
-            .order_by(DealRow.pipeline_id, StageRow.position, DealRow.stage_entered_at, DealRow.id)
+            .order_by(*order)
             .offset(query.offset)
             .limit(query.limit)
         )

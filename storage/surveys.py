@@ -97,6 +97,21 @@ class SqlSurveyRepo:
         pending = SurveyRow.status == SurveyStatus.PENDING.value
         return await self._update(survey_id, pending, status=SurveyStatus.OPTED_OUT.value)
 
+    async def pending_link(self, deal_id: DealId, now: datetime) -> Survey | None:
+        row = await self._s.scalar(
+            select(SurveyRow)
+            .where(
+                SurveyRow.deal_id == deal_id,
+                SurveyRow.kind == SurveyKind.LINK.value,
+                SurveyRow.status == SurveyStatus.PENDING.value,
+                SurveyRow.chat_id.is_(None),
+                SurveyRow.expires_at > now,
+            )
+            .order_by(SurveyRow.id.desc())
+            .limit(1)
+        )
+        return _survey(row) if row else None
+
     async def bind_chat(self, survey_id: int, chat_id: int) -> bool:
         """Tie the survey to the chat answering it; False when another chat already has it."""
         free = or_(SurveyRow.chat_id.is_(None), SurveyRow.chat_id == chat_id)

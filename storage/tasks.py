@@ -131,6 +131,28 @@ class SqlTaskRepo:
         )
         return bool(result.rowcount)  # type: ignore[attr-defined]
 
+    async def cancel_open(self, deal_id: DealId) -> int:
+        result = await self._s.execute(
+            update(TaskRow)
+            .where(TaskRow.deal_id == deal_id, TaskRow.status == TaskStatus.OPEN.value)
+            .values(status=TaskStatus.CANCELLED.value, remind_at=None, version=TaskRow.version + 1)
+            .execution_options(synchronize_session=False)
+        )
+        return int(result.rowcount)  # type: ignore[attr-defined]
+
+    async def find_open(self, deal_id: DealId, text: str, due_at: datetime) -> Task | None:
+        found = (
+            await self._s.execute(
+                self._select().where(
+                    TaskRow.deal_id == deal_id,
+                    TaskRow.status == TaskStatus.OPEN.value,
+                    TaskRow.text == text,
+                    TaskRow.due_at == due_at,
+                )
+            )
+        ).first()
+        return _task(*found) if found else None
+
     async def reassign_open(self, deal_id: DealId, assignee_id: UserId) -> int:
         result = await self._s.execute(
             update(TaskRow)

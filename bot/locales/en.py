@@ -274,6 +274,7 @@ TEXTS: dict[str, str | tuple[str, ...]] = {
     "cmd.nps": "NPS report",
     "more": "…and {n} more",
     # command menu
+    "cmd.start": "Start and open the menu",
     "language.choose": "Which language should I speak to you?",
     "language.set": "Done: I speak English now.",
     "language.menu": "The menu is updated.",

@@ -276,6 +276,7 @@ TEXTS: dict[str, str | tuple[str, ...]] = {
     "cmd.nps": "Отчёт NPS",
     "more": "…и ещё {n}",
     # command menu
+    "cmd.start": "Начать и открыть меню",
     "language.choose": "На каком языке с вами говорить?",
     "language.set": "Готово: говорю по-русски.",
     "language.menu": "Меню обновлено.",

@@ -256,6 +256,7 @@ async def win_deal(uow: UnitOfWork, actor: User, deal_id: DealId, now: datetime)
     if not deal.is_open:
         raise DealClosedError(status=deal.status.value)
     change = DealChange.of(deal, status=DealStatus.WON, closed_at=now)
+    await uow.tasks.cancel_open(deal.id)  # rolled back with the change if it is stale
     event = DealEvent(deal.id, EventKind.WON, actor.id, now, from_stage_id=deal.stage_id)
     return await _change(uow, deal, change, event, now)
 
@@ -286,6 +287,7 @@ async def lose_deal(
         reason_name = reason.name
     else:
         text = clean_text(reason_text, REASON_MAX)
+    await uow.tasks.cancel_open(deal.id)  # rolled back with the change if it is stale
     change = DealChange.of(
         deal,
         status=DealStatus.LOST,

@@ -56,7 +56,10 @@ async def ask_feedback(uow: UnitOfWork, actor: User, deal_id: DealId, now: datet
         raise AccessDeniedError()
     if deal.client is None:
         raise DealNotFoundError()
-    survey = await _new_survey(uow, deal.client.id, deal, SurveyKind.LINK, actor.id, now)
+    # Until someone opens it, asking again gives the same link: a double tap makes one survey.
+    survey = await uow.surveys.pending_link(deal.id, now) or await _new_survey(
+        uow, deal.client.id, deal, SurveyKind.LINK, actor.id, now
+    )
     await uow.commit()
     return SurveyLink(survey, deal, deal.client)
 

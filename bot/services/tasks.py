@@ -44,7 +44,13 @@ async def _task_for(uow: UnitOfWork, actor: User, task_id: TaskId) -> Task:
     task = await uow.tasks.get(task_id)
     if task is None:
         raise TaskNotFoundError()
-    if not _may_touch(actor, task):
+    if task.deal_id is not None:
+        # A deal's tasks follow the deal: after a handoff the previous owner is out.
+        deal = await uow.deals.get(task.deal_id)
+        allowed = deal is not None and can_touch_deal(actor, deal)
+    else:
+        allowed = _may_touch(actor, task)
+    if not allowed:
         raise AccessDeniedError()
     return task
 
@@ -69,6 +75,9 @@ async def create_task(
         if not can_touch_deal(actor, deal):
             raise AccessDeniedError()
         assignee = deal.owner_id
+        same = await uow.tasks.find_open(deal_id, clean_text(text, TASK_MAX), due_at)
+        if same is not None:
+            return same  # a second tap on the same quick pick
     task = await uow.tasks.add(
         deal_id=deal_id,
         assignee_id=assignee,

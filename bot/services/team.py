@@ -112,6 +112,7 @@ async def accept_invite(uow: UnitOfWork, person: Person, token: str, now: dateti
     )
     if existing is not None:
         await uow.users.set_role(user.id, invite.role)
+        await uow.users.set_active(user.id, True)  # a former member invited back
     if not await uow.invites.use(token, user.id, now):
         await uow.rollback()
         raise InviteInvalidError()

@@ -6,6 +6,8 @@ import enum
 
 from aiogram.filters.callback_data import CallbackData
 
+from handlers.cbtypes import CbArg, CbId, CbPage
+
 
 class CardAction(enum.StrEnum):
     OPEN = "o"
@@ -23,14 +25,14 @@ class CardAction(enum.StrEnum):
 
 class DealCb(CallbackData, prefix="d"):
     action: CardAction
-    deal_id: int
-    arg: int = 0
+    deal_id: CbId
+    arg: CbArg = 0
 
 
 class DealsPageCb(CallbackData, prefix="dl"):
-    pipeline_id: int = 0
+    pipeline_id: CbId = 0
     stalled: bool = False
-    page: int = 0
+    page: CbPage = 0
 
 
 class NewDealStep(enum.StrEnum):
@@ -43,11 +45,11 @@ class NewDealStep(enum.StrEnum):
 
 class NewDealCb(CallbackData, prefix="nd"):
     step: NewDealStep
-    value: int = 0
+    value: CbArg = 0
 
 
 class HandoffCb(CallbackData, prefix="ho"):
     """Accept or decline a deal offered by a stage change."""
 
-    deal_id: int
+    deal_id: CbId
     accept: bool

@@ -13,6 +13,7 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
+from bot.domain.errors import StaleButtonError
 from bot.domain.ids import ClientId, PipelineId
 from bot.domain.models import Channel, NewDealInput, User
 from bot.domain.money import AmountError, parse_amount
@@ -204,6 +205,8 @@ async def _finish(
 ) -> None:
     data = await state.get_data()
     await state.clear()  # before the write: a double press cannot create the deal twice
+    if "pipeline_id" not in data or "client_name" not in data:
+        raise StaleButtonError()  # the second of two quick presses: the step is over
     channel = data.get("channel")
     view = await create_deal(
         uow,

@@ -8,6 +8,8 @@ from datetime import UTC, datetime
 
 from aiogram.filters.callback_data import CallbackData
 
+from handlers.cbtypes import CbId, CbMinutes, CbPage
+
 
 class TaskAction(enum.StrEnum):
     OPEN = "o"
@@ -20,27 +22,27 @@ class TaskAction(enum.StrEnum):
 
 class TaskCb(CallbackData, prefix="t"):
     action: TaskAction
-    task_id: int
-    at: int = 0
+    task_id: CbId
+    at: CbMinutes = 0
 
 
 class DueCb(CallbackData, prefix="du"):
     """A quick pick while a new task is being written."""
 
-    at: int
+    at: CbMinutes
 
 
 class NextStepCb(CallbackData, prefix="ns"):
     """A quick pick right after a deal was created or moved: a task with the default text."""
 
-    deal_id: int
-    at: int
+    deal_id: CbId
+    at: CbMinutes
 
 
 class TasksCb(CallbackData, prefix="tl"):
     """Back to the task list."""
 
-    page: int = 0
+    page: CbPage = 0
 
 
 def to_minutes(moment: datetime) -> int:

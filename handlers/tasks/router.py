@@ -11,6 +11,7 @@ from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 
+from bot.domain.errors import StaleButtonError
 from bot.domain.ids import DealId, TaskId
 from bot.domain.models import User
 from bot.domain.tasks import Task
@@ -118,6 +119,8 @@ async def _create(
 ) -> None:
     data = await state.get_data()
     await state.clear()  # before the write: a double press cannot create the task twice
+    if "text" not in data:
+        raise StaleButtonError()
     deal_id = data.get("deal_id")
     task = await tasks.create_task(
         uow,

@@ -317,3 +317,17 @@ async def test_a_command_or_menu_button_mid_flow_is_not_taken_as_an_answer(
     await seller.send("/nonsense")
     assert seller.text == "Такой команды нет. Список команд: /help"
     assert await rows(engine, select(ClientRow.id)) == []
+
+
+async def test_forged_huge_numbers_are_refused_politely(seller: Person) -> None:
+    for data in (
+        "d:o:99999999999999999999999:0",
+        "t:h:1:99999999999999",
+        "ns:1:99999999999999",
+        "du:99999999999999",
+        "dl:0:0:99999999",
+    ):
+        await seller.press_data(data)
+        assert (
+            seller.alert == "Эта кнопка больше не действует. Откройте нужный раздел заново: /help"
+        ), data

@@ -199,3 +199,27 @@ async def test_a_deactivated_seller_gets_no_reminder(
     bot.clear()
     await jobs.tick()
     assert reminders_to(bot, seller.tg_id) == []
+
+
+async def test_after_a_handoff_the_previous_owner_no_longer_touches_the_deals_tasks(
+    admin: Person,
+    seller: Person,
+    person: Callable[..., Person],
+    jobs: Jobs,
+    engine: AsyncEngine,
+) -> None:
+    closer = person(2700, "Kate")
+    await join(admin, closer, "менеджер")
+    async with engine.begin() as conn:
+        kate = await conn.scalar(select(UserRow.id).where(UserRow.tg_id == 2700))
+        await conn.execute(update(StageRow).where(StageRow.name == "Договор").values(owner_id=kate))
+    await create(seller, "Ромашка")
+    await seller.press("Завтра 10:00")
+    _, done = seller.find_button("✅ Готово")
+    await seller.press("💼 Сделка")
+    await seller.press("🔀 Этап")
+    await seller.press("Договор")
+    await jobs.deliver()
+    await closer.press("✅ Принять")
+    await seller.press_data(done)
+    assert seller.alert == "Это вам недоступно."

@@ -279,9 +279,12 @@ async def test_two_contacts_of_one_client_answer_their_own_links(
 ) -> None:
     first = await win_and_ask(seller)
     await seller.press("⭐ Отзыв клиента")
-    second = seller.texts[-1].split("?start=")[1]
+    assert seller.texts[-1].split("?start=")[1] == first  # not opened yet: the same link
     anna, boris = person(5010, "Анна"), person(5011, "Борис")
     await anna.send(f"/start {first}")
+    await seller.press("⭐ Отзыв клиента")
+    second = seller.texts[-1].split("?start=")[1]
+    assert second != first
     await boris.send(f"/start {second}")
     await boris.press_data(boris.find_button("9")[1])
     await anna.press_data(anna.find_button("6")[1])

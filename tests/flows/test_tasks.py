@@ -164,3 +164,38 @@ async def test_a_long_history_still_fits_one_message(seller: Person) -> None:
     await seller.press("📜 История")
     assert len(seller.text) < 4096
     assert "…и ещё" in seller.text
+
+
+async def test_closing_a_deal_cancels_its_open_tasks(seller: Person, engine: AsyncEngine) -> None:
+    await create(seller, "Ромашка")
+    await seller.press("Завтра 10:00")
+    await seller.press("💼 Сделка")
+    await seller.press("✅ Успешно")
+    assert [r[1] for r in await tasks_in(engine)] == ["cancelled"]
+    await seller.send("/tasks")
+    assert seller.text == "Открытых задач нет 👍"
+
+
+async def test_a_second_quick_tap_sets_the_next_step_once(
+    seller: Person, engine: AsyncEngine
+) -> None:
+    await create(seller, "Ромашка")
+    message, data = seller.find_button("Завтра 10:00")
+    await seller.press_data(data, message.message_id)
+    await seller.press_data(data, message.message_id)
+    assert len(await tasks_in(engine)) == 1
+
+
+async def test_a_second_tap_on_the_last_step_of_a_new_deal_is_refused_politely(
+    seller: Person, engine: AsyncEngine
+) -> None:
+    await seller.send("/new")
+    await seller.send("Ромашка")
+    await seller.send("100000")
+    await seller.press("Пропустить")
+    message, data = seller.find_button("Пропустить")
+    await seller.press_data(data, message.message_id)
+    await seller.press_data(data, message.message_id)
+    assert seller.alert == "Эта кнопка больше не действует. Откройте нужный раздел заново: /help"
+    async with engine.connect() as conn:
+        assert len((await conn.execute(select(TaskRow.id))).all()) == 0
