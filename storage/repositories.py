@@ -507,7 +507,9 @@ class SqlDealRepo:
             )
         )
         order: tuple[ColumnElement[Any] | InstrumentedAttribute[Any], ...]
-        if query.status in (DealStatus.WON, DealStatus.LOST):
+        if query.newest_first:
+            order = (DealRow.stage_entered_at.desc(), DealRow.id.desc())
+        elif query.status in (DealStatus.WON, DealStatus.LOST):
             order = (DealRow.closed_at.desc(), DealRow.id.desc())  # the latest closes first
         else:
             order = (DealRow.pipeline_id, StageRow.position, DealRow.stage_entered_at, DealRow.id)

@@ -103,7 +103,8 @@ TEXTS: dict[str, str | tuple[str, ...]] = {
     "deals.stalled": "⚠️ Stalled only",
     "find.ask": "What should I look for? Type part of a deal or client name.",
     "find.nothing": "Nothing found. Try another part of the name.",
-    "find.title": "🔎 <b>Found</b>: {count} · page {page}/{pages}",
+    "find.title": "🔎 <b>Found</b>: {count}",
+    "find.first_only": "The first {shown} are shown: refine the search to see the rest.",
     # common
     "cancel.done": "Cancelled.",
     "cancel.nothing": "Nothing to cancel.",

@@ -102,7 +102,8 @@ TEXTS: dict[str, str | tuple[str, ...]] = {
     "deals.stalled": "⚠️ Только застрявшие",
     "find.ask": "Что найти? Напишите часть названия сделки или клиента.",
     "find.nothing": "Ничего не нашёл. Попробуйте другую часть названия.",
-    "find.title": "🔎 <b>Найдено</b>: {count} · стр. {page}/{pages}",
+    "find.title": "🔎 <b>Найдено</b>: {count}",
+    "find.first_only": "Показаны первые {shown}: уточните запрос, чтобы увидеть остальные.",
     # common
     "cancel.done": "Отменено.",
     "cancel.nothing": "Отменять нечего.",

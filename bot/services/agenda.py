@@ -58,9 +58,20 @@ async def _stages(uow: UnitOfWork) -> list[Stage]:
 async def stalled_deals(uow: UnitOfWork, now: datetime) -> list[Stall]:
     """Open deals longer in their stage than its limit, at most a batch per run."""
     stages = {s.id: s for s in await _stages(uow)}
-    deals, _ = await uow.deals.page(
-        DealQuery(stalled_before=stall_cutoffs(stages.values(), now), limit=STALL_BATCH)
+    # The most recently stalled first: they are the ones owed an alert now. Escalations are
+    # read the same way against twice the limit, so neither kind starves behind the other.
+    first = await uow.deals.page(
+        DealQuery(
+            stalled_before=stall_cutoffs(stages.values(), now), limit=STALL_BATCH, newest_first=True
+        )
     )
+    twice_cutoffs = [
+        (s.id, now - timedelta(days=2 * s.stall_days)) for s in stages.values() if s.stall_days > 0
+    ]
+    second = await uow.deals.page(
+        DealQuery(stalled_before=twice_cutoffs, limit=STALL_BATCH, newest_first=True)
+    )
+    deals = {d.id: d for d in [*first[0], *second[0]]}.values()
     stalls = []
     for deal in deals:
         stage = stages[deal.stage_id]

@@ -37,6 +37,7 @@ class DealQuery:
     stalled_before: Sequence[tuple[StageId, datetime]] | None = None
     text: str | None = None
     without_task: bool = False
+    newest_first: bool = False  # by the time the deal entered its stage, latest first
     offset: int = 0
     limit: int = 10
 

@@ -107,6 +107,8 @@ async def _find(
         await message.answer(t("find.nothing"))
         return
     body = list_text(t, page, stalled=False, title_key="find.title", show_owner=is_manager(user))
+    if page.pages > 1:
+        body += "\n\n" + t("find.first_only", shown=len(page.items))
     await message.answer(body, reply_markup=found_keyboard(t, page))
 
 

@@ -136,3 +136,13 @@ async def test_list_buttons_edit_the_list_in_place(
     await seller.send("/deals")
     await seller.press("Только застрявшие")
     assert isinstance(seller.replies[-1], EditMessageText)
+
+
+async def test_a_broad_search_says_only_the_first_results_are_shown(
+    seller: Person, uow_factory: SqlUnitOfWorkFactory, clock: FakeClock
+) -> None:
+    await seed(uow_factory, seller.tg_id, [f"Альфа {i:02}" for i in range(11)], clock)
+    await seller.send("/find альфа")
+    assert seller.text.startswith("🔎 <b>Найдено</b>: 11")
+    assert seller.text.endswith("Показаны первые 8: уточните запрос, чтобы увидеть остальные.")
+    assert len(seller.buttons()) == 8

@@ -223,3 +223,20 @@ async def test_after_a_handoff_the_previous_owner_no_longer_touches_the_deals_ta
     await closer.press("✅ Принять")
     await seller.press_data(done)
     assert seller.alert == "Это вам недоступно."
+
+
+async def test_newly_stalled_deals_are_alerted_even_behind_many_old_ones(
+    seller: Person, jobs: Jobs, clock: FakeClock, bot: MockedBot, monkeypatch
+) -> None:
+    import bot.services.agenda as agenda
+
+    monkeypatch.setattr(agenda, "STALL_BATCH", 2)  # a small batch stands for a big backlog
+    for name in ("Старая 1", "Старая 2", "Старая 3"):
+        await create(seller, name)
+    clock.advance(days=2, hours=1)
+    await jobs.tick()
+    await create(seller, "Новая")
+    clock.advance(days=2, hours=1)
+    await jobs.tick()
+    alerts = [t for t in sent_to(bot, seller.tg_id) if t.startswith("🐢")]
+    assert any("«Новая»" in t for t in alerts)
