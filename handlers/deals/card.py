@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import functools
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from datetime import datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from aiogram import F, Router
@@ -68,6 +70,25 @@ async def _refresh_after_stale(
         await query.message.edit_text(card_text(t, view, tz), reply_markup=card_keyboard(t, view))
 
 
+Handler = Callable[..., Awaitable[None]]
+
+
+def refreshing(handler: Handler) -> Handler:
+    """A change pressed on an outdated card shows the card as it is now, with a word why."""
+
+    @functools.wraps(handler)
+    async def wrapper(query: CallbackQuery, callback_data: DealCb, **data: Any) -> None:
+        try:
+            await handler(query, callback_data, **data)
+        except StaleActionError:
+            deal_id = DealId(callback_data.deal_id)
+            await _refresh_after_stale(
+                query, data["uow"], data["user"], data["t"], data["tz"], deal_id, data["now"]
+            )
+
+    return wrapper
+
+
 async def on_open(
     query: CallbackQuery,
     callback_data: DealCb,
@@ -93,13 +114,9 @@ async def on_stage_chosen(
     notifier: Notifier,
 ) -> None:
     deal_id = DealId(callback_data.deal_id)
-    try:
-        view, moved = await deals.move_deal(
-            uow, user, deal_id, StageId(callback_data.arg), now, notifier
-        )
-    except StaleActionError:
-        await _refresh_after_stale(query, uow, user, t, tz, deal_id, now)
-        return
+    view, moved = await deals.move_deal(
+        uow, user, deal_id, StageId(callback_data.arg), now, notifier
+    )
     toast = t("card.moved" if moved else "card.already_there", stage=view.stage.name)
     await _show(query, t, tz, view, toast)
     if moved and isinstance(query.message, Message):
@@ -135,11 +152,7 @@ async def on_won(
     now: datetime,
 ) -> None:
     deal_id = DealId(callback_data.deal_id)
-    try:
-        view = await deals.win_deal(uow, user, deal_id, now)
-    except StaleActionError:
-        await _refresh_after_stale(query, uow, user, t, tz, deal_id, now)
-        return
+    view = await deals.win_deal(uow, user, deal_id, now)
     await _show(query, t, tz, view, t("card.won_toast"))
     if isinstance(query.message, Message) and view.deal.client is not None:
         ask = AskFeedbackCb(deal_id=view.deal.id).pack()
@@ -179,13 +192,7 @@ async def on_lost_reason(
     now: datetime,
 ) -> None:
     deal_id = DealId(callback_data.deal_id)
-    try:
-        view = await deals.lose_deal(
-            uow, user, deal_id, now, reason_id=LostReasonId(callback_data.arg)
-        )
-    except StaleActionError:
-        await _refresh_after_stale(query, uow, user, t, tz, deal_id, now)
-        return
+    view = await deals.lose_deal(uow, user, deal_id, now, reason_id=LostReasonId(callback_data.arg))
     await _show(query, t, tz, view, t("card.lost_toast"))
 
 
@@ -255,11 +262,7 @@ async def on_reopen(
     now: datetime,
 ) -> None:
     deal_id = DealId(callback_data.deal_id)
-    try:
-        view = await deals.reopen_deal(uow, user, deal_id, now)
-    except StaleActionError:
-        await _refresh_after_stale(query, uow, user, t, tz, deal_id, now)
-        return
+    view = await deals.reopen_deal(uow, user, deal_id, now)
     await _show(query, t, tz, view, t("card.reopened"))
 
 
@@ -286,16 +289,16 @@ def build_router() -> Router:
     router.message.filter(IsStaff())
     router.callback_query.filter(IsStaff())
     router.callback_query(DealCb.filter(F.action == CardAction.OPEN))(on_open)
-    router.callback_query(DealCb.filter(F.action == CardAction.MOVE))(on_stage_chosen)
+    router.callback_query(DealCb.filter(F.action == CardAction.MOVE))(refreshing(on_stage_chosen))
     router.callback_query(DealCb.filter(F.action == CardAction.STAGES))(on_choose_stage)
-    router.callback_query(DealCb.filter(F.action == CardAction.WON))(on_won)
+    router.callback_query(DealCb.filter(F.action == CardAction.WON))(refreshing(on_won))
     router.callback_query(DealCb.filter(F.action == CardAction.LOST))(on_lost)
-    router.callback_query(DealCb.filter(F.action == CardAction.REASON))(on_lost_reason)
+    router.callback_query(DealCb.filter(F.action == CardAction.REASON))(refreshing(on_lost_reason))
     router.callback_query(DealCb.filter(F.action.in_({CardAction.REASON_TEXT, CardAction.NOTE})))(
         on_text_wanted
     )
     router.message(DealInput.note, TypedText())(on_note_typed)
     router.message(DealInput.lost_reason, TypedText())(on_lost_reason_typed)
-    router.callback_query(DealCb.filter(F.action == CardAction.REOPEN))(on_reopen)
+    router.callback_query(DealCb.filter(F.action == CardAction.REOPEN))(refreshing(on_reopen))
     router.callback_query(DealCb.filter(F.action == CardAction.HISTORY))(on_history)
     return router

@@ -331,3 +331,19 @@ async def test_forged_huge_numbers_are_refused_politely(seller: Person) -> None:
         assert (
             seller.alert == "Эта кнопка больше не действует. Откройте нужный раздел заново: /help"
         ), data
+
+
+async def test_a_change_on_an_outdated_card_shows_the_card_as_it_is_now(
+    seller: Person, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from storage.repositories import SqlDealRepo
+
+    await create(seller, "Ромашка")
+
+    async def someone_was_faster(self: SqlDealRepo, change: Any) -> bool:
+        return False
+
+    monkeypatch.setattr(SqlDealRepo, "apply", someone_was_faster)
+    await seller.press("➡️ Квалификация")
+    assert seller.alert == "Сделку только что изменили. Вот её актуальная карточка."
+    assert "Этап: Первый контакт (1/7)" in seller.card
