@@ -79,7 +79,9 @@ def agenda_notice(agenda: Agenda, day: date, now: datetime, tz: ZoneInfo) -> Not
             lines.append(f"\n<b>{t(key, count=total)}</b>")
             lines += [f"• {html.escape(d.title)}" for d in deals]
     kb = _tasks_keyboard(t, agenda.overdue + agenda.today)
-    for deal in [*agenda.without_task, *agenda.stalled][:6]:
+    for deal in agenda.without_task[:3]:  # one tap to set the missing next step
+        kb.inline_keyboard.append([_deal_button("⏭ " + deal.title, CardAction.TASK, deal)])
+    for deal in agenda.stalled[:3]:  # the card: move it on or close it
         kb.inline_keyboard.append(_deal_row(t, deal))
     return Notice(
         chat_id=user.tg_id,

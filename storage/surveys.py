@@ -97,6 +97,19 @@ class SqlSurveyRepo:
         pending = SurveyRow.status == SurveyStatus.PENDING.value
         return await self._update(survey_id, pending, status=SurveyStatus.OPTED_OUT.value)
 
+    async def open_for_chat(self, chat_id: int, now: datetime) -> Survey | None:
+        row = await self._s.scalar(
+            select(SurveyRow)
+            .where(
+                SurveyRow.chat_id == chat_id,
+                SurveyRow.status == SurveyStatus.PENDING.value,
+                SurveyRow.expires_at > now,
+            )
+            .order_by(SurveyRow.id.desc())
+            .limit(1)
+        )
+        return _survey(row) if row else None
+
     async def pending_link(self, deal_id: DealId, now: datetime) -> Survey | None:
         row = await self._s.scalar(
             select(SurveyRow)

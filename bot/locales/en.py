@@ -225,6 +225,7 @@ TEXTS: dict[str, str | tuple[str, ...]] = {
     "survey.about": "Your account manager is {seller}.",
     "survey.question": "How likely are you to recommend us to a friend or colleague? "
     "Rate from 0 (not at all) to 10 (absolutely).",
+    "survey.press_score": "Please pick a score with a button: 0 (not at all) to 10 (absolutely).",
     "survey.btn.opt_out": "🔕 Don't ask me again",
     "survey.opted_out": "Understood, we won't ask again. Thank you!",
     "survey.thanks_toast": "Thank you for your score!",

@@ -131,6 +131,11 @@ async def _clients_survey(uow: UnitOfWork, tg_id: TelegramId, survey_id: int) ->
     return survey
 
 
+async def awaiting_score(uow: UnitOfWork, tg_id: TelegramId, now: datetime) -> Survey | None:
+    """The survey this client still has to score, if any: typed text gets a hint to press."""
+    return await uow.surveys.open_for_chat(tg_id, now)
+
+
 async def record_score(
     uow: UnitOfWork,
     tg_id: TelegramId,

@@ -82,6 +82,20 @@ async def on_skip_comment(query: CallbackQuery, t: Translator, state: FSMContext
         await query.message.edit_text(t("survey.thanks"))
 
 
+async def on_client_text(message: Message, uow: UnitOfWork, t: Translator, now: datetime) -> None:
+    """A client typed instead of pressing a score: show the buttons again, or say politely
+    that this chat is only for surveys."""
+    survey = await surveys.awaiting_score(uow, TelegramId(message.chat.id), now)
+    if survey is None:
+        await message.answer(t("client.only_surveys"))
+        return
+    await message.answer(t("survey.press_score"), reply_markup=score_keyboard(t, survey.id))
+
+
+async def is_client(_: object, user: User | None = None) -> bool:
+    return user is not None and user.role is Role.CLIENT
+
+
 async def is_client_or_stranger(_: object, user: User | None = None) -> bool:
     return user is None or user.role is Role.CLIENT
 
@@ -92,4 +106,5 @@ def build_router() -> Router:
     router.callback_query(ScoreCb.filter())(on_score)
     router.callback_query(SkipCommentCb.filter())(on_skip_comment)
     router.message(SurveyComment.text, TypedText(), is_client_or_stranger)(on_comment)
+    router.message(is_client)(on_client_text)
     return router

@@ -107,6 +107,8 @@ async def test_a_client_sees_nothing_but_surveys(
     token = await win_and_ask(seller)
     client = person(5000, "Пётр")
     await client.send(f"/start {token}")
+    await client.press_data(client.find_button("8")[1])
+    await client.press("Пропустить")
     polite = "Спасибо, что вы с нами! Здесь я только задаю вопросы об оценке нашей работы."
     for text in ("/new", "/deals", "/nps", "привет", "/start", "/invite"):
         await client.send(text)
@@ -114,7 +116,7 @@ async def test_a_client_sees_nothing_but_surveys(
     await client.press_data("d:w:1:0")
     assert str(client.alert).startswith(polite)
     status = (await one(engine, select(SurveyRow.status)))[0]
-    assert status == "pending"
+    assert status == "answered"
 
 
 async def test_bad_tokens_and_forged_scores_are_refused(
@@ -297,3 +299,18 @@ async def test_two_contacts_of_one_client_answer_their_own_links(
             await conn.execute(select(SurveyRow.chat_id, SurveyRow.score).order_by(SurveyRow.id))
         ).all()
     assert rows == [(5010, 6), (5011, 9)]
+
+
+async def test_a_client_typing_instead_of_pressing_gets_the_buttons_again(
+    seller: Person, person: Callable[..., Person], engine: AsyncEngine
+) -> None:
+    token = await win_and_ask(seller)
+    client = person(5000, "Пётр")
+    await client.send(f"/start {token}")
+    await client.send("десять")
+    assert client.text == "Пожалуйста, выберите оценку кнопкой: от 0 (точно нет) до 10 (точно да)."
+    await client.press_data(client.find_button("10")[1])
+    assert (await one(engine, select(SurveyRow.score)))[0] == 10
+    await client.press("Пропустить")
+    await client.send("ещё раз")
+    assert client.text.startswith("Спасибо, что вы с нами!")
