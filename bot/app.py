@@ -10,7 +10,6 @@ import socket
 import sys
 from collections.abc import Collection
 from datetime import timedelta
-from zoneinfo import ZoneInfo
 
 from aiogram import Bot, Dispatcher
 from aiogram.client.default import DefaultBotProperties
@@ -23,6 +22,7 @@ from aiogram.types import BotCommand, BotCommandScopeAllPrivateChats, User
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.config import Settings
+from bot.domain.company import CompanySettings
 from bot.domain.notices import DeliveryPolicy, QuietHours
 from bot.i18n import LANGUAGES, translator
 from bot.jobs.context import JobContext
@@ -35,7 +35,6 @@ from handlers import get_routers
 from handlers.alerts import unreachable_text
 from handlers.keyboards import STAFF_COMMANDS
 from handlers.middlewares import ContextMiddleware
-from handlers.notices import TelegramNotifier
 from storage.db import make_engine, make_sessions, migrate
 from storage.uow import SqlUnitOfWorkFactory
 
@@ -61,12 +60,17 @@ def build_dispatcher(
     storage: BaseStorage | None = None,
     quiet: QuietHours | None = None,
     company: str = "",
+    defaults: CompanySettings | None = None,
 ) -> Dispatcher:
-    """Every router and middleware, wired to the given storage and clock."""
-    tz = ZoneInfo(timezone)
-    notifier = TelegramNotifier(tz, quiet or QuietHours(), company)
-    dp = Dispatcher(storage=storage or MemoryStorage(), tz=tz, notifier=notifier)
-    dp.update.outer_middleware(ContextMiddleware(uow_factory, clock, admins, language))
+    """Every router and middleware, wired to the given storage and clock.
+
+    `defaults` are the company settings until an admin changes them (the loose arguments
+    build them for tests that only care about one)."""
+    defaults = defaults or CompanySettings(
+        company_name=company, timezone=timezone, quiet=quiet or QuietHours(), language=language
+    )
+    dp = Dispatcher(storage=storage or MemoryStorage(), defaults=defaults)
+    dp.update.outer_middleware(ContextMiddleware(uow_factory, clock, admins, defaults))
     dp.include_routers(*get_routers())
     return dp
 
@@ -118,11 +122,8 @@ def job_context(settings: Settings, uow_factory: UnitOfWorkFactory, clock: Clock
     return JobContext(
         uow_factory=uow_factory,
         clock=clock,
-        tz=settings.tz,
-        quiet=settings.quiet,
-        schedule=settings.schedule,
+        defaults=settings.company_defaults(),
         grace=timedelta(hours=settings.reminder_grace_hours),
-        company=settings.company_name,
     )
 
 
@@ -135,8 +136,8 @@ def build_sender(bot: Bot, ctx: JobContext) -> Sender:
         ctx.clock,
         DeliveryPolicy(),
         owner,
-        ctx.tz,
-        ctx.quiet,
+        ctx.defaults.tz,  # only for "X blocked the bot" notices to heads
+        ctx.defaults.quiet,
         unreachable_text,
     )
 
@@ -166,8 +167,7 @@ async def run(settings: Settings) -> None:
         language=settings.language,
         timezone=settings.timezone,
         storage=storage,
-        quiet=settings.quiet,
-        company=settings.company_name,
+        defaults=settings.company_defaults(),
     )
     ctx = job_context(settings, uow_factory, utc_now)
     scheduler, stop = build_scheduler(ctx), asyncio.Event()

@@ -10,36 +10,12 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from bot.domain.company import CompanySettings, parse_quiet_hours, parse_working_days
 from bot.domain.notices import QuietHours
 from bot.domain.tasks import WorkSchedule
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///data/salesbot.db"
 TELEGRAM_API_URL = "https://api.telegram.org"
-
-
-def parse_quiet_hours(value: str) -> QuietHours:
-    """`21:00-08:00` (may cross midnight); `off` or an empty value for none."""
-    if value.strip().lower() in ("", "off", "none"):
-        return QuietHours(time(0), time(0))
-    try:
-        start, end = (time.fromisoformat(part.strip()) for part in value.split("-"))
-    except ValueError as exc:
-        raise ValueError("expected HH:MM-HH:MM, e.g. 21:00-08:00") from exc
-    return QuietHours(start, end)
-
-
-def parse_working_days(value: str) -> frozenset[int]:
-    """ISO weekdays: `1-5`, `1,2,3,4,5,6` (Monday = 1)."""
-    days: set[int] = set()
-    try:
-        for part in value.split(","):
-            low, dash, high = part.strip().partition("-")
-            days.update(range(int(low), int(high if dash else low) + 1))
-    except ValueError as exc:
-        raise ValueError("expected weekday numbers, e.g. 1-5 or 1,2,3,4,5,6") from exc
-    if not days or not days <= set(range(1, 8)):
-        raise ValueError("weekdays are 1 (Monday) to 7 (Sunday)")
-    return frozenset(days)
 
 
 class Settings(BaseSettings):
@@ -132,6 +108,17 @@ class Settings(BaseSettings):
         if not value.startswith(("http://", "https://")):
             raise ValueError("TELEGRAM_API_URL must start with http:// or https://")
         return value.rstrip("/")
+
+    def company_defaults(self) -> CompanySettings:
+        """The company settings until an admin changes them in /settings."""
+        return CompanySettings(
+            company_name=self.company_name,
+            timezone=self.timezone,
+            working_days=parse_working_days(self.working_days),
+            quiet=self.quiet,
+            agenda_at=self.agenda_time,
+            language=self.language,
+        )
 
     @property
     def tz(self) -> ZoneInfo:

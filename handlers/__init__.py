@@ -7,7 +7,7 @@ from aiogram import Router
 
 def get_routers() -> list[Router]:
     """Fresh routers, in the order updates should try them."""
-    from handlers import common, errors, language, start, team
+    from handlers import common, errors, language, settings, start, team
     from handlers.deals import card, handoff, listing, new
     from handlers.surveys import client as survey_client
     from handlers.surveys import seller as survey_team
@@ -19,6 +19,7 @@ def get_routers() -> list[Router]:
         common.build_cancel_router(),
         team.build_router(),
         language.build_router(),
+        settings.build_router(),
         new.build_router(),
         card.build_router(),
         handoff.build_router(),

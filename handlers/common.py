@@ -11,7 +11,9 @@ from bot.domain.models import User
 from bot.i18n import Translator
 from handlers.keyboards import main_menu, outsider_key
 
-MANAGER_COMMANDS = frozenset({"invite", "team"})  # a seller asking gets "heads only", not "unknown"
+# Someone without the role gets "this is for …", not "no such command".
+MANAGER_COMMANDS = frozenset({"invite", "team"})
+ADMIN_COMMANDS = frozenset({"settings", "audit"})
 
 
 async def cmd_cancel(message: Message, user: User | None, t: Translator, state: FSMContext) -> None:
@@ -44,8 +46,13 @@ async def on_anything_else(
     assert user is not None
     if message.text and message.text.startswith("/"):
         command = message.text[1:].split(maxsplit=1)[0].split("@")[0].lower()
-        known = command in MANAGER_COMMANDS
-        await message.answer(t("error.managers_only" if known else "fallback.unknown_command"))
+        if command in ADMIN_COMMANDS:
+            key = "error.admins_only"
+        elif command in MANAGER_COMMANDS:
+            key = "error.managers_only"
+        else:
+            key = "fallback.unknown_command"
+        await message.answer(t(key))
     elif await state.get_state() is not None:
         await message.answer(t("fallback.use_buttons"))
     else:

@@ -29,6 +29,8 @@ STAFF_COMMANDS = (
     "nps",
     "invite",
     "team",
+    "settings",
+    "audit",
     "language",
     "help",
     "cancel",
@@ -80,7 +82,17 @@ def outsider_key(user: User | None) -> str | None:
     return None if is_staff(user) else "start.inactive"
 
 
-async def set_staff_commands(bot: Bot, chat_id: int, t: Translator) -> None:
-    """The full command menu in a team member's own chat, in their language."""
-    menu = [BotCommand(command=c, description=t(f"cmd.{c}")) for c in STAFF_COMMANDS]
+HIDDEN = {
+    Role.SELLER: frozenset({"invite", "team", "settings", "audit"}),
+    Role.HEAD: frozenset({"settings", "audit"}),
+}
+
+
+def commands_for(role: Role) -> list[str]:
+    return [c for c in STAFF_COMMANDS if c not in HIDDEN.get(role, frozenset())]
+
+
+async def set_staff_commands(bot: Bot, chat_id: int, t: Translator, role: Role) -> None:
+    """The command menu of a team member's own chat: what their role can do, their language."""
+    menu = [BotCommand(command=c, description=t(f"cmd.{c}")) for c in commands_for(role)]
     await bot.set_my_commands(menu, scope=BotCommandScopeChat(chat_id=chat_id))

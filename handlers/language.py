@@ -36,7 +36,7 @@ async def on_language(
     t = translator(updated.language)
     await query.answer()
     if query.message is not None:
-        await set_staff_commands(bot, query.message.chat.id, t)
+        await set_staff_commands(bot, query.message.chat.id, t, updated.role)
     if isinstance(query.message, Message):
         await query.message.edit_text(t("language.set"))
         await query.message.answer(t("language.menu"), reply_markup=main_menu(t))

@@ -6,14 +6,17 @@ from collections.abc import Awaitable, Callable, Collection
 from typing import Any
 
 from aiogram import BaseMiddleware
-from aiogram.types import TelegramObject, Update
+from aiogram.types import TelegramObject
 from aiogram.types import User as TgUser
 
+from bot.domain.company import CompanySettings
 from bot.domain.ids import TelegramId
 from bot.i18n import pick_language, translator
 from bot.services.clock import Clock
+from bot.services.company import current
 from bot.services.ports import UnitOfWorkFactory
 from bot.services.team import Person, identify
+from handlers.notices import TelegramNotifier
 
 
 def person_of(tg_user: TgUser, fallback_language: str) -> Person:
@@ -33,12 +36,12 @@ class ContextMiddleware(BaseMiddleware):
         uow_factory: UnitOfWorkFactory,
         clock: Clock,
         admins: Collection[int],
-        language: str,
+        defaults: CompanySettings,
     ) -> None:
         self._uow_factory = uow_factory
         self._clock = clock
         self._admins = frozenset(admins)
-        self._language = language
+        self._defaults = defaults
 
     async def __call__(
         self,
@@ -51,11 +54,19 @@ class ContextMiddleware(BaseMiddleware):
         if tg_user is None or tg_user.is_bot or (chat is not None and chat.type != "private"):
             return None  # the bot works in private chats with people only
         async with self._uow_factory() as uow:
-            person = person_of(tg_user, self._language)
+            # The admin may have changed them a moment ago: read with every update.
+            company = await current(uow, self._defaults)
+            person = person_of(tg_user, company.language)
             user = await identify(uow, person, self._admins, self._clock())
             lang = user.language if user is not None else person.language
-            data.update(uow=uow, person=person, user=user, t=translator(lang), now=self._clock())
+            data.update(
+                uow=uow,
+                person=person,
+                user=user,
+                t=translator(lang),
+                now=self._clock(),
+                company=company,
+                tz=company.tz,
+                notifier=TelegramNotifier(company.tz, company.quiet, company.company_name),
+            )
             return await handler(event, data)
-
-
-__all__ = ["ContextMiddleware", "Update", "person_of"]

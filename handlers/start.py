@@ -40,7 +40,7 @@ async def cmd_start_code(
         return
     user = await start_with_code(uow, person, code, now)
     t = translator(user.language)
-    await set_staff_commands(bot, message.chat.id, t)
+    await set_staff_commands(bot, message.chat.id, t, user.role)
     await message.answer(
         t("start.joined", name=html.escape(user.name), role=t(f"role.{user.role.value}")),
         reply_markup=main_menu(t),
@@ -55,7 +55,7 @@ async def cmd_start(
         await message.answer(t(outsider))
         return
     assert user is not None
-    await set_staff_commands(bot, message.chat.id, t)
+    await set_staff_commands(bot, message.chat.id, t, user.role)
     await message.answer(
         t("start.welcome", name=html.escape(user.name), role=t(f"role.{user.role.value}")),
         reply_markup=main_menu(t),

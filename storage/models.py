@@ -284,3 +284,18 @@ class SurveyRow(Base):
     recovery_task_id: Mapped[int | None] = mapped_column(ForeignKey("task.id"))
     # The Telegram chat that answers: the first to open the link, or the one it was sent to.
     chat_id: Mapped[int | None] = mapped_column(BigInteger)
+
+
+class AuditRow(Base):
+    """Every admin change: who, when, what, the value before and after."""
+
+    __tablename__ = "audit"
+    __table_args__ = (Index("ix_audit_at", "at"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    at: Mapped[datetime] = mapped_column(UtcDateTime())
+    action: Mapped[str] = mapped_column(String(32))
+    subject: Mapped[str] = mapped_column(String(100))
+    before: Mapped[str | None] = mapped_column(Text)
+    after: Mapped[str | None] = mapped_column(Text)

@@ -222,6 +222,12 @@ class SqlSettingRepo:
     async def delete(self, key: str) -> None:
         await self._s.execute(delete(SettingRow).where(SettingRow.key == key))
 
+    async def with_prefix(self, prefix: str) -> dict[str, str]:
+        rows = await self._s.execute(
+            select(SettingRow.key, SettingRow.value).where(SettingRow.key.startswith(prefix))
+        )
+        return {key[len(prefix) :]: value for key, value in rows}
+
 
 def _stage(row: StageRow) -> Stage:
     return Stage(

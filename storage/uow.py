@@ -7,6 +7,7 @@ from typing import Self
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from storage.audit import SqlAuditRepo
 from storage.outbox import SqlOutboxRepo
 from storage.repositories import (
     SqlClientRepo,
@@ -39,6 +40,7 @@ class SqlUnitOfWork:
         self.tasks = SqlTaskRepo(s)
         self.job_runs = SqlJobRunRepo(s)
         self.surveys = SqlSurveyRepo(s)
+        self.audit = SqlAuditRepo(s)
         return self
 
     async def __aexit__(

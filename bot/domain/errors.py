@@ -118,3 +118,9 @@ class StaleButtonError(DomainError):
     """A step's button pressed twice, or after the step was left."""
 
     key = "error.stale_button"
+
+
+class SettingInvalidError(DomainError):
+    """A value an admin typed for a company setting that does not fit; `setting` names it."""
+
+    key = "error.setting_invalid"

@@ -16,19 +16,18 @@ AGENDA_ROLES = (Role.SELLER, Role.HEAD)
 async def send_morning_agenda(ctx: JobContext) -> int:
     """On a working day past the agenda time, the first run anywhere queues every agenda."""
     now = ctx.clock()
-    day = agenda_due(now, ctx.tz, ctx.schedule)
-    if day is None:
-        return 0
     async with ctx.uow_factory() as uow:
-        if not await uow.job_runs.claim("agenda", day.isoformat(), now):
+        company = await ctx.company(uow)
+        day = agenda_due(now, company.tz, company.schedule)
+        if day is None or not await uow.job_runs.claim("agenda", day.isoformat(), now):
             return 0
         notices = []
         for user in await uow.users.list_staff():
             if not is_staff(user) or user.role not in AGENDA_ROLES:
                 continue
-            agenda = await agenda_for(uow, user, now, ctx.tz)
+            agenda = await agenda_for(uow, user, now, company.tz)
             if not agenda.is_empty:
-                notices.append(agenda_notice(agenda, day, now, ctx.tz))
-        queued = await enqueue(uow, notices, now, ctx.tz, ctx.quiet)
+                notices.append(agenda_notice(agenda, day, now, company.tz))
+        queued = await enqueue(uow, notices, now, company.tz, company.quiet)
         await uow.commit()
     return queued

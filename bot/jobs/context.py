@@ -1,24 +1,25 @@
-"""What every scheduled job needs: storage, the clock, and the team's time rules."""
+"""What every scheduled job needs: storage, the clock, and the company's settings."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import timedelta
-from zoneinfo import ZoneInfo
 
-from bot.domain.notices import QuietHours
-from bot.domain.tasks import WorkSchedule
+from bot.domain.company import CompanySettings
 from bot.services.clock import Clock
-from bot.services.ports import UnitOfWorkFactory
+from bot.services.company import current
+from bot.services.ports import UnitOfWork, UnitOfWorkFactory
 
 
 @dataclass(frozen=True)
 class JobContext:
     uow_factory: UnitOfWorkFactory
     clock: Clock
-    tz: ZoneInfo
-    quiet: QuietHours = field(default_factory=QuietHours)
-    schedule: WorkSchedule = field(default_factory=WorkSchedule)
+    # Until an admin changes them in /settings; each run reads the current ones.
+    defaults: CompanySettings = field(default_factory=CompanySettings)
     # A reminder older than this when the bot comes back is summarised, not replayed.
     grace: timedelta = timedelta(hours=6)
-    company: str = ""
+
+    async def company(self, uow: UnitOfWork) -> CompanySettings:
+        """The settings as they are now: a change in /settings applies from the next run."""
+        return await current(uow, self.defaults)

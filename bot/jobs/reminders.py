@@ -19,6 +19,7 @@ async def send_due_reminders(ctx: JobContext) -> int:
     """Queue the reminders that are due; safe to run twice and in two processes at once."""
     now = ctx.clock()
     async with ctx.uow_factory() as uow:
+        company = await ctx.company(uow)
         due = await uow.tasks.due_reminders(now, BATCH)
         users = await uow.users.many([task.assignee_id for task in due])
         fresh: list[Notice] = []
@@ -34,8 +35,10 @@ async def send_due_reminders(ctx: JobContext) -> int:
             if task.remind_at < now - ctx.grace:
                 missed[user.id].append(task)
             else:
-                fresh.append(reminder_notice(task, user, now, ctx.tz))
-        fresh += [missed_notice(users[uid], tasks, now, ctx.tz) for uid, tasks in missed.items()]
-        queued = await enqueue(uow, fresh, now, ctx.tz, ctx.quiet)
+                fresh.append(reminder_notice(task, user, now, company.tz))
+        fresh += [
+            missed_notice(users[uid], tasks, now, company.tz) for uid, tasks in missed.items()
+        ]
+        queued = await enqueue(uow, fresh, now, company.tz, company.quiet)
         await uow.commit()
     return queued

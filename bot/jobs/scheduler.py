@@ -29,7 +29,7 @@ JOBS: tuple[tuple[Job, int], ...] = (
 
 def build_scheduler(ctx: JobContext) -> AsyncIOScheduler:
     """Every job runs once at start (catch-up), then on its interval, one instance at a time."""
-    scheduler = AsyncIOScheduler(timezone=ctx.tz)
+    scheduler = AsyncIOScheduler(timezone=ctx.defaults.tz)  # intervals only: any zone works
     for job, seconds in JOBS:
         scheduler.add_job(
             _logged(job),
@@ -39,7 +39,7 @@ def build_scheduler(ctx: JobContext) -> AsyncIOScheduler:
             id=job.__name__,
             max_instances=1,
             coalesce=True,
-            next_run_time=datetime.now(ctx.tz),
+            next_run_time=datetime.now(ctx.defaults.tz),
         )
     return scheduler
 

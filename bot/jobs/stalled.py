@@ -14,6 +14,7 @@ async def send_stall_alerts(ctx: JobContext) -> int:
     """Queue stall alerts; their keys make a second run (or process) add nothing."""
     now = ctx.clock()
     async with ctx.uow_factory() as uow:
+        company = await ctx.company(uow)
         stalls = await stalled_deals(uow, now)
         owners = await uow.users.many([s.deal.owner_id for s in stalls])
         heads = [h for h in await uow.users.managers() if is_staff(h)]
@@ -29,6 +30,6 @@ async def send_stall_alerts(ctx: JobContext) -> int:
                     for head in heads
                     if owner is None or head.id != owner.id
                 ]
-        queued = await enqueue(uow, notices, now, ctx.tz, ctx.quiet)
+        queued = await enqueue(uow, notices, now, company.tz, company.quiet)
         await uow.commit()
     return queued

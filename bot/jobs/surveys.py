@@ -13,4 +13,6 @@ async def send_survey_follow_ups(ctx: JobContext) -> int:
     async with ctx.uow_factory() as uow:
         if not await uow.job_runs.claim("surveys", now.strftime("%Y-%m-%dT%H"), now):
             return 0
-        return await send_follow_ups(uow, now, TelegramNotifier(ctx.tz, ctx.quiet, ctx.company))
+        company = await ctx.company(uow)
+        notifier = TelegramNotifier(company.tz, company.quiet, company.company_name)
+        return await send_follow_ups(uow, now, notifier)

@@ -119,6 +119,7 @@ TEXTS: dict[str, str | tuple[str, ...]] = {
     "/tasks — мои задачи\n/find — найти сделку или клиента\n"
     "/survey — опрос NPS для клиента\n/nps — отчёт NPS\n"
     "/invite — пригласить сотрудника\n/team — команда\n/language — язык бота\n"
+    "/settings — настройки компании, /audit — журнал изменений (администратор)\n"
     "/cancel — выйти из текущего шага",
     "fallback.unknown_command": "Такой команды нет. Список команд: /help",
     "fallback.use_buttons": "Ответьте, пожалуйста, текстом или кнопками выше, "
@@ -277,6 +278,38 @@ TEXTS: dict[str, str | tuple[str, ...]] = {
     "cmd.survey": "Опрос NPS для клиента",
     "cmd.nps": "Отчёт NPS",
     "more": "…и ещё {n}",
+    # settings and audit
+    "settings.title": "⚙️ <b>Настройки компании</b>",
+    "settings.key.company_name": "Название компании",
+    "settings.key.timezone": "Часовой пояс",
+    "settings.key.working_days": "Рабочие дни",
+    "settings.key.working_hours": "Рабочие часы",
+    "settings.key.quiet_hours": "Тихие часы",
+    "settings.key.agenda_at": "Время плана дня",
+    "settings.key.digest_at": "Время планёрки",
+    "settings.key.currency": "Валюта",
+    "settings.key.language": "Язык по умолчанию",
+    "settings.hint.company_name": "до 100 символов, например «Ромашка Софт»",
+    "settings.hint.timezone": "название пояса, например Europe/Moscow или Asia/Yekaterinburg",
+    "settings.hint.working_days": "номера дней недели, 1 — понедельник: 1-5 или 1-6",
+    "settings.hint.working_hours": "начало и конец дня, например 09:00-19:00",
+    "settings.hint.quiet_hours": "когда не беспокоить, например 21:00-08:00, или off",
+    "settings.hint.agenda_at": "время, например 08:30",
+    "settings.hint.digest_at": "время, например 09:00",
+    "settings.hint.currency": "RUB, USD, EUR, KZT, BYN, UZS или CNY",
+    "settings.hint.language": "ru или en",
+    "settings.ask": "{name}: сейчас <b>{current}</b>.\n"
+    "Напишите новое значение ({hint}) или /cancel.",
+    "settings.invalid": "Не подходит для «{name}». Нужно: {hint}. Попробуйте ещё раз или /cancel.",
+    "settings.saved": "✅ Сохранено. Уже действует.",
+    "settings.unchanged": "Значение то же, ничего не изменилось.",
+    "audit.title": "📒 <b>Журнал изменений</b> · стр. {page}/{pages}",
+    "audit.row": "{at} · {who}: {what}: {before} → {after}",
+    "audit.empty": "Изменений пока не было.",
+    "error.admins_only": "Это доступно только администраторам.",
+    "error.setting_invalid": "Такое значение не подходит.",
+    "cmd.settings": "Настройки компании",
+    "cmd.audit": "Журнал изменений",
     # command menu
     "cmd.start": "Начать и открыть меню",
     "language.choose": "На каком языке с вами говорить?",

@@ -118,6 +118,7 @@ class SettingRepo(Protocol):
     async def get(self, key: str) -> str | None: ...
     async def put(self, key: str, value: str) -> None: ...
     async def delete(self, key: str) -> None: ...
+    async def with_prefix(self, prefix: str) -> dict[str, str]: ...
 
 
 class PipelineRepo(Protocol):
@@ -293,6 +294,23 @@ class SurveyRepo(Protocol):
     async def due_relationship(self, asked_before: datetime, limit: int) -> list[FollowUp]: ...
 
 
+@dataclass(frozen=True, slots=True)
+class AuditEntry:
+    actor_id: UserId | None
+    at: datetime
+    action: str
+    subject: str
+    before: str | None
+    after: str | None
+
+
+class AuditRepo(Protocol):
+    async def add(self, entry: AuditEntry) -> None: ...
+    async def page(self, offset: int, limit: int) -> tuple[list[AuditEntry], int]:
+        """Newest first, and how many there are in all."""
+        ...
+
+
 class UnitOfWork(Protocol):
     """One transaction; `commit()` is called by the service, everything else rolls back."""
 
@@ -318,6 +336,8 @@ class UnitOfWork(Protocol):
     def job_runs(self) -> JobRunRepo: ...
     @property
     def surveys(self) -> SurveyRepo: ...
+    @property
+    def audit(self) -> AuditRepo: ...
 
     async def __aenter__(self) -> Self: ...
     async def __aexit__(

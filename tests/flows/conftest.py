@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator, Callable, Iterator
-from zoneinfo import ZoneInfo
 
 import pytest
 from aiogram import Dispatcher
@@ -117,15 +116,15 @@ def jobs(bot: MockedBot, uow_factory: SqlUnitOfWorkFactory, clock: FakeClock) ->
     async def sleep(seconds: float) -> None:
         clock.advance(seconds=seconds)
 
-    ctx = JobContext(uow_factory=uow_factory, clock=clock, tz=ZoneInfo("Europe/Moscow"))
+    ctx = JobContext(uow_factory=uow_factory, clock=clock)
     sender = Sender(
         bot,
         uow_factory,
         clock,
         DeliveryPolicy(),
         "test",
-        ctx.tz,
-        ctx.quiet,
+        ctx.defaults.tz,
+        ctx.defaults.quiet,
         unreachable_text,
         sleep,
     )

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.config import parse_quiet_hours, parse_working_days
+from bot.domain.company import parse_quiet_hours, parse_working_days
 from bot.domain.ids import TaskId, UserId
 from bot.domain.tasks import (
     Task,

@@ -1,0 +1,144 @@
+"""The company's own settings, shaped in the chat by an admin: read, validated, shown."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from datetime import time
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from bot.domain.errors import SettingInvalidError
+from bot.domain.notices import QuietHours
+from bot.domain.tasks import WorkSchedule
+
+LANGUAGES = ("ru", "en")
+CURRENCIES = ("RUB", "USD", "EUR", "KZT", "BYN", "UZS", "CNY")
+NAME_MAX = 100
+
+
+def parse_quiet_hours(value: str) -> QuietHours:
+    """`21:00-08:00` (may cross midnight); `off` or an empty value for none."""
+    if value.strip().lower() in ("", "off", "none", "нет"):
+        return QuietHours(time(0), time(0))
+    start, end = _span(value)
+    return QuietHours(start, end)
+
+
+def parse_working_days(value: str) -> frozenset[int]:
+    """ISO weekdays: `1-5`, `1,2,3,4,5,6` (Monday = 1)."""
+    days: set[int] = set()
+    try:
+        for part in value.split(","):
+            low, dash, high = part.strip().partition("-")
+            days.update(range(int(low), int(high if dash else low) + 1))
+    except ValueError as exc:
+        raise ValueError("expected weekday numbers, e.g. 1-5 or 1,2,3,4,5,6") from exc
+    if not days or not days <= set(range(1, 8)):
+        raise ValueError("weekdays are 1 (Monday) to 7 (Sunday)")
+    return frozenset(days)
+
+
+def _span(value: str) -> tuple[time, time]:
+    try:
+        start, end = (time.fromisoformat(part.strip()) for part in value.split("-"))
+    except ValueError as exc:
+        raise ValueError("expected HH:MM-HH:MM, e.g. 21:00-08:00") from exc
+    return start, end
+
+
+def _days_text(days: frozenset[int]) -> str:
+    ordered = sorted(days)
+    if ordered == list(range(ordered[0], ordered[-1] + 1)) and len(ordered) > 1:
+        return f"{ordered[0]}-{ordered[-1]}"
+    return ",".join(map(str, ordered))
+
+
+@dataclass(frozen=True)
+class CompanySettings:
+    """Defaults come from the environment; an admin's changes are stored and win."""
+
+    company_name: str = ""
+    timezone: str = "Europe/Moscow"
+    working_days: frozenset[int] = frozenset({1, 2, 3, 4, 5})
+    working_hours: tuple[time, time] = (time(9), time(19))
+    quiet: QuietHours = field(default_factory=QuietHours)
+    agenda_at: time = time(8, 30)
+    digest_at: time = time(9)
+    currency: str = "RUB"
+    language: str = "ru"
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @property
+    def schedule(self) -> WorkSchedule:
+        return WorkSchedule(self.working_days, self.agenda_at, self.working_hours[1])
+
+
+def _zone(value: str) -> str:
+    try:
+        ZoneInfo(value.strip())
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValueError("unknown time zone") from exc
+    return value.strip()
+
+
+def _name(value: str) -> str:
+    folded = " ".join(value.split())
+    if len(folded) > NAME_MAX:
+        raise ValueError("too long")
+    return folded
+
+
+def _choice(options: tuple[str, ...], upper: bool) -> Callable[[str], str]:
+    def pick(value: str) -> str:
+        text = value.strip().upper() if upper else value.strip().lower()
+        if text not in options:
+            raise ValueError("not one of " + ", ".join(options))
+        return text
+
+    return pick
+
+
+def _hours(value: str) -> tuple[time, time]:
+    start, end = _span(value)
+    if not start < end:
+        raise ValueError("the day must start before it ends")
+    return start, end
+
+
+# key → (field, parse, show): the settings an admin can change, in the order /settings lists.
+FIELDS: dict[str, tuple[str, Callable[[str], Any], Callable[[Any], str]]] = {
+    "company_name": ("company_name", _name, str),
+    "timezone": ("timezone", _zone, str),
+    "working_days": ("working_days", parse_working_days, _days_text),
+    "working_hours": ("working_hours", _hours, lambda v: f"{v[0]:%H:%M}-{v[1]:%H:%M}"),
+    "quiet_hours": (
+        "quiet",
+        parse_quiet_hours,
+        lambda q: "off" if q.start == q.end else f"{q.start:%H:%M}-{q.end:%H:%M}",
+    ),
+    "agenda_at": ("agenda_at", lambda v: time.fromisoformat(v.strip()), lambda t: f"{t:%H:%M}"),
+    "digest_at": ("digest_at", lambda v: time.fromisoformat(v.strip()), lambda t: f"{t:%H:%M}"),
+    "currency": ("currency", _choice(CURRENCIES, upper=True), str),
+    "language": ("language", _choice(LANGUAGES, upper=False), str),
+}
+
+
+def show(settings: CompanySettings, key: str) -> str:
+    attr, _, render = FIELDS[key]
+    return render(getattr(settings, attr))
+
+
+def changed(settings: CompanySettings, key: str, raw: str) -> CompanySettings:
+    """The settings with one value replaced; SettingInvalidError names what was wrong."""
+    if key not in FIELDS:
+        raise SettingInvalidError(setting=key)
+    attr, parse, _ = FIELDS[key]
+    try:
+        value = parse(raw)
+    except ValueError as exc:
+        raise SettingInvalidError(setting=key) from exc
+    return replace(settings, **{attr: value})

@@ -1,0 +1,164 @@
+"""`/settings` and `/audit` (admins): the company's settings, changed in the chat and
+effective at once, and the log of every admin change."""
+
+from __future__ import annotations
+
+import html
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from aiogram import Router
+from aiogram.filters import Command
+from aiogram.filters.callback_data import CallbackData
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State, StatesGroup
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+
+from bot.domain.company import CompanySettings, show
+from bot.domain.errors import SettingInvalidError
+from bot.domain.models import Role, User
+from bot.i18n import Translator
+from bot.services.company import SETTING_KEYS, AuditPage, audit_log, change_setting
+from bot.services.ports import UnitOfWork
+from handlers.cbtypes import CbPage
+from handlers.filters import TypedText
+from handlers.texts import escaped, fit
+
+
+class SettingCb(CallbackData, prefix="set"):
+    key: str
+
+
+class AuditCb(CallbackData, prefix="aud"):
+    page: CbPage = 0
+
+
+class EditSetting(StatesGroup):
+    value = State()
+
+
+async def is_admin(_: object, user: User | None = None) -> bool:
+    return user is not None and user.is_active and user.role is Role.ADMIN
+
+
+def settings_view(t: Translator, company: CompanySettings) -> tuple[str, InlineKeyboardMarkup]:
+    lines = [t("settings.title")]
+    kb = InlineKeyboardBuilder()
+    for key in SETTING_KEYS:
+        value = show(company, key) or "—"
+        lines.append(f"• {t(f'settings.key.{key}')}: <b>{html.escape(value)}</b>")
+        kb.button(text=t(f"settings.key.{key}"), callback_data=SettingCb(key=key))
+    kb.adjust(2)
+    return "\n".join(lines), kb.as_markup()
+
+
+async def cmd_settings(message: Message, t: Translator, company: CompanySettings) -> None:
+    text, markup = settings_view(t, company)
+    await message.answer(text, reply_markup=markup)
+
+
+async def on_setting(
+    query: CallbackQuery,
+    callback_data: SettingCb,
+    t: Translator,
+    company: CompanySettings,
+    state: FSMContext,
+) -> None:
+    key = callback_data.key
+    if key not in SETTING_KEYS:
+        await query.answer(t("error.stale_button"), show_alert=True)
+        return
+    await state.set_state(EditSetting.value)
+    await state.update_data(key=key)
+    await query.answer()
+    if isinstance(query.message, Message):
+        await query.message.answer(
+            t(
+                "settings.ask",
+                name=t(f"settings.key.{key}"),
+                current=html.escape(show(company, key) or "—"),
+                hint=t(f"settings.hint.{key}"),
+            )
+        )
+
+
+async def on_value(
+    message: Message,
+    uow: UnitOfWork,
+    user: User,
+    t: Translator,
+    now: datetime,
+    state: FSMContext,
+    defaults: CompanySettings,
+) -> None:
+    key = str((await state.get_data()).get("key", ""))
+    try:
+        company, changed = await change_setting(uow, user, key, message.text or "", now, defaults)
+    except SettingInvalidError:
+        name, hint = t(f"settings.key.{key}"), t(f"settings.hint.{key}")
+        await message.answer(t("settings.invalid", name=name, hint=hint))
+        return
+    await state.clear()
+    await message.answer(t("settings.saved" if changed else "settings.unchanged"))
+    text, markup = settings_view(t, company)
+    await message.answer(text, reply_markup=markup)
+
+
+def audit_view(t: Translator, log: AuditPage, tz: ZoneInfo) -> tuple[str, InlineKeyboardMarkup]:
+    if not log.entries:
+        return t("audit.empty"), InlineKeyboardMarkup(inline_keyboard=[])
+    lines = [t("audit.title", page=log.page + 1, pages=log.pages)]
+    for entry in log.entries:
+        who = log.names.get(entry.actor_id, "—") if entry.actor_id else "—"
+        subject = t(f"settings.key.{entry.subject}") if entry.action == "setting" else entry.subject
+        lines.append(
+            t(
+                "audit.row",
+                at=entry.at.astimezone(tz).strftime("%d.%m %H:%M"),
+                who=html.escape(who),
+                what=html.escape(subject),
+                before=escaped(entry.before or "—", 100),
+                after=escaped(entry.after or "—", 100),
+            )
+        )
+    kb = InlineKeyboardBuilder()
+    if log.page > 0:
+        kb.button(text="◀️", callback_data=AuditCb(page=log.page - 1))
+    if log.page + 1 < log.pages:
+        kb.button(text="▶️", callback_data=AuditCb(page=log.page + 1))
+    return fit(t, lines), kb.as_markup()
+
+
+async def cmd_audit(
+    message: Message, uow: UnitOfWork, user: User, t: Translator, tz: ZoneInfo
+) -> None:
+    text, markup = audit_view(t, await audit_log(uow, user, 0), tz)
+    await message.answer(text, reply_markup=markup)
+
+
+async def on_audit_page(
+    query: CallbackQuery,
+    callback_data: AuditCb,
+    uow: UnitOfWork,
+    user: User,
+    t: Translator,
+    tz: ZoneInfo,
+) -> None:
+    text, markup = audit_view(t, await audit_log(uow, user, callback_data.page), tz)
+    await query.answer()
+    if isinstance(query.message, Message):
+        await query.message.edit_text(text, reply_markup=markup)
+
+
+def build_router() -> Router:
+    """A fresh router: each dispatcher (tests build many) gets its own."""
+    router = Router(name="settings")
+    router.message.filter(is_admin)
+    router.callback_query.filter(is_admin)
+    router.message(Command("settings"))(cmd_settings)
+    router.message(Command("audit"))(cmd_audit)
+    router.callback_query(SettingCb.filter())(on_setting)
+    router.callback_query(AuditCb.filter())(on_audit_page)
+    router.message(EditSetting.value, TypedText())(on_value)
+    return router

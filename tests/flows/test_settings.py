@@ -1,0 +1,110 @@
+"""/settings and /audit: an admin shapes the company's rules in the chat, effective at once."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from aiogram.methods import SendMessage
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from storage.models import AuditRow, TaskRow
+from tests.conftest import FakeClock
+from tests.flows.conftest import Jobs, join
+from tests.flows.harness import Person
+from tests.mocked_bot import MockedBot
+
+
+async def change(admin: Person, label: str, value: str) -> None:
+    await admin.send("/settings")
+    await admin.press(label)
+    await admin.send(value)
+
+
+async def test_an_admin_changes_the_time_zone_and_it_applies_at_once(
+    admin: Person, seller: Person, engine: AsyncEngine
+) -> None:
+    await admin.send("/settings")
+    assert "• Часовой пояс: <b>Europe/Moscow</b>" in admin.text
+    await admin.press("Часовой пояс")
+    assert admin.text.startswith("Часовой пояс: сейчас <b>Europe/Moscow</b>.")
+    await admin.send("Asia/Yekaterinburg")
+    assert admin.texts[0] == "✅ Сохранено. Уже действует."
+    assert "• Часовой пояс: <b>Asia/Yekaterinburg</b>" in admin.text
+    await seller.send("/task")
+    await seller.send("Позвонить")
+    await seller.send("завтра 10:00")
+    async with engine.connect() as conn:
+        due = await conn.scalar(select(TaskRow.due_at))
+    assert due is not None
+    assert due.isoformat() == "2026-11-24T05:00:00+00:00"  # 10:00 at UTC+5
+
+
+async def test_quiet_hours_changed_in_the_chat_apply_to_the_next_job_run(
+    admin: Person, seller: Person, jobs: Jobs, clock: FakeClock, bot: MockedBot
+) -> None:
+    await change(admin, "Тихие часы", "off")
+    await seller.send("/task")
+    await seller.send("Поздний звонок")
+    await seller.send("сегодня 22:00")
+    clock.advance(hours=12, minutes=5)  # 22:05 Moscow, inside the default quiet hours
+    bot.clear()
+    await jobs.tick()
+    sent = [r.text for r in bot.sent(SendMessage) if r.chat_id == seller.tg_id]
+    assert any("Поздний звонок" in t for t in sent)
+
+
+async def test_a_bad_value_is_explained_and_can_be_retyped(
+    admin: Person, engine: AsyncEngine
+) -> None:
+    await admin.send("/settings")
+    await admin.press("Тихие часы")
+    await admin.send("с девяти вечера")
+    assert admin.text == (
+        "Не подходит для «Тихие часы». Нужно: когда не беспокоить, например 21:00-08:00, "
+        "или off. Попробуйте ещё раз или /cancel."
+    )
+    await admin.send("22:00-07:00")
+    assert admin.texts[0] == "✅ Сохранено. Уже действует."
+    await change(admin, "Тихие часы", "22:00-07:00")
+    assert admin.texts[0] == "Значение то же, ничего не изменилось."
+    async with engine.connect() as conn:
+        rows = (await conn.execute(select(AuditRow.subject, AuditRow.before, AuditRow.after))).all()
+    assert rows == [("quiet_hours", "21:00-08:00", "22:00-07:00")]
+
+
+async def test_only_admins_reach_settings(
+    admin: Person, seller: Person, person: Callable[..., Person]
+) -> None:
+    head = person(3000, "Helen")
+    await join(admin, head, "руководитель")
+    for who in (seller, head):
+        await who.send("/settings")
+        assert who.text == "Это доступно только администраторам."
+        await who.send("/audit")
+        assert who.text == "Это доступно только администраторам."
+        await who.press_data("set:timezone")
+        assert who.alert == "Эта кнопка больше не действует. Откройте нужный раздел заново: /help"
+
+
+async def test_the_audit_log_pages_through_every_change(admin: Person, clock: FakeClock) -> None:
+    await admin.send("/audit")
+    assert admin.text == "Изменений пока не было."
+    for hour in range(12):
+        clock.advance(minutes=1)
+        await change(admin, "Время плана дня", f"{7 + hour % 5:02}:{10 + hour:02}")
+    await admin.send("/audit")
+    assert "📒 <b>Журнал изменений</b> · стр. 1/2" in admin.text
+    assert "Anna: Время плана дня: 07:20 → 08:21" in admin.text  # the newest first
+    await admin.press("▶️")
+    assert "стр. 2/2" in admin.text
+    assert "Anna: Время плана дня: 08:30 → 07:10" in admin.text
+
+
+async def test_settings_speak_english_to_an_english_admin(admin: Person) -> None:
+    admin.lang = "en"
+    await admin.send("/language")
+    await admin.press("English")
+    await change(admin, "Currency", "usd")
+    assert admin.texts[0] == "✅ Saved. It applies already."
+    assert "• Currency: <b>USD</b>" in admin.text
