@@ -15,6 +15,7 @@ from bot.domain.notices import Notice
 from bot.domain.tasks import Task
 from bot.i18n import Translator, translator
 from bot.services.agenda import Agenda, Stall
+from bot.services.members import Handover
 from handlers.deals.callbacks import CardAction, DealCb
 from handlers.deals.views import short
 from handlers.tasks.callbacks import TaskAction, TaskCb
@@ -134,3 +135,21 @@ def stall_notice(stall: Stall, reader: User, owner_name: str, *, for_head: bool)
 def unreachable_text(head: User, user: User) -> str:
     """For a head: a team member blocked the bot, so nothing reaches them any more."""
     return translator(head.language)("unreachable.head", name=html.escape(user.name))
+
+
+def handover_notice(handover: Handover) -> Notice:
+    """The colleague who takes over a deactivated member's work is told once."""
+    reader = handover.successor
+    t = translator(reader.language)
+    return Notice(
+        chat_id=reader.tg_id,
+        kind="handover",
+        text=t(
+            "handover.notice",
+            name=html.escape(handover.member.name),
+            deals=t.n("deals_count", handover.deals),
+            tasks=handover.tasks,
+        ),
+        user_id=reader.id,
+        dedup_key=f"handover:{handover.member.id}:{reader.id}",
+    )

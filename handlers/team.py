@@ -11,11 +11,18 @@ from aiogram.filters.callback_data import CallbackData
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
+from bot.domain.errors import MemberInvalidError
+from bot.domain.ids import UserId
 from bot.domain.models import Role, User
 from bot.i18n import Translator
-from bot.services.ports import UnitOfWork
+from bot.services import members
+from bot.services.ports import Notifier, UnitOfWork
 from bot.services.team import INVITE_TTL, create_invite, list_team
+from handlers.alerts import handover_notice
+from handlers.cbtypes import CbId
+from handlers.deals.views import short
 from handlers.filters import IsManager
+from handlers.texts import fit
 
 
 class InviteCb(CallbackData, prefix="inv"):
@@ -72,7 +79,108 @@ async def cmd_team(message: Message, uow: UnitOfWork, user: User, t: Translator)
                 status=status,
             )
         )
-    await message.answer("\n".join(lines))
+    kb = InlineKeyboardBuilder()
+    for member in members:
+        if member.id != user.id:
+            kb.button(
+                text=short(member.name), callback_data=MemberCb(action="o", user_id=member.id)
+            )
+    kb.adjust(2)
+    await message.answer(fit(t, lines), reply_markup=kb.as_markup())
+
+
+class MemberCb(CallbackData, prefix="mb"):
+    action: str  # o: open, h/s: make head/seller, d: deactivate, t: to this successor
+    user_id: CbId
+    arg: CbId = 0
+
+
+def member_card(t: Translator, actor: User, member: User) -> tuple[str, InlineKeyboardMarkup]:
+    status = "" if member.is_active else t("team.inactive")
+    text = t(
+        "member.card",
+        name=html.escape(member.name),
+        role=t(f"role.{member.role.value}"),
+        status=status,
+    )
+    kb = InlineKeyboardBuilder()
+    if member.is_active and actor.role is Role.ADMIN and member.role is not Role.ADMIN:
+        action, label = (
+            ("s", "member.btn.make_seller")
+            if member.role is Role.HEAD
+            else ("h", "member.btn.make_head")
+        )
+        kb.button(text=t(label), callback_data=MemberCb(action=action, user_id=member.id))
+    if member.is_active and member.id != actor.id:
+        kb.button(
+            text=t("member.btn.deactivate"), callback_data=MemberCb(action="d", user_id=member.id)
+        )
+    kb.adjust(1)
+    return text, kb.as_markup()
+
+
+async def on_member(
+    query: CallbackQuery,
+    callback_data: MemberCb,
+    uow: UnitOfWork,
+    user: User,
+    t: Translator,
+    now: datetime,
+    notifier: Notifier,
+) -> None:
+    action, member_id = callback_data.action, UserId(callback_data.user_id)
+    if action in ("h", "s"):
+        role = Role.HEAD if action == "h" else Role.SELLER
+        member = await members.change_role(uow, user, member_id, role, now)
+        await query.answer(t("member.role_changed"))
+    elif action == "d":
+        await _pick_successor(query, uow, user, t, member_id)
+        return
+    elif action == "t":
+        handover = await members.deactivate(
+            uow, user, member_id, UserId(callback_data.arg), now, notifier, handover_notice
+        )
+        await query.answer()
+        if isinstance(query.message, Message):
+            await query.message.edit_text(
+                t(
+                    "member.deactivated",
+                    name=html.escape(handover.member.name),
+                    deals=t.n("deals_count", handover.deals),
+                    tasks=handover.tasks,
+                    successor=html.escape(handover.successor.name),
+                )
+            )
+        return
+    else:
+        member = await _visible_member(uow, user, member_id)
+        await query.answer()
+    if isinstance(query.message, Message):
+        text, markup = member_card(t, user, member)
+        await query.message.edit_text(text, reply_markup=markup)
+
+
+async def _visible_member(uow: UnitOfWork, user: User, member_id: UserId) -> User:
+    found = next((m for m in await list_team(uow, user) if m.id == member_id), None)
+    if found is None:
+        raise MemberInvalidError()
+    return found
+
+
+async def _pick_successor(
+    query: CallbackQuery, uow: UnitOfWork, user: User, t: Translator, member_id: UserId
+) -> None:
+    member = await _visible_member(uow, user, member_id)
+    kb = InlineKeyboardBuilder()
+    for other in await list_team(uow, user):
+        if other.is_active and other.id != member.id:
+            cb = MemberCb(action="t", user_id=member.id, arg=other.id)
+            kb.button(text=short("➜ " + other.name), callback_data=cb)
+    kb.adjust(1)
+    await query.answer()
+    if isinstance(query.message, Message):
+        text = t("member.pick_successor", name=html.escape(member.name))
+        await query.message.edit_text(text, reply_markup=kb.as_markup())
 
 
 def build_router() -> Router:
@@ -83,4 +191,5 @@ def build_router() -> Router:
     router.message(Command("invite"))(cmd_invite)
     router.callback_query(InviteCb.filter(F.role.in_({Role.SELLER, Role.HEAD})))(on_invite_role)
     router.message(Command("team"))(cmd_team)
+    router.callback_query(MemberCb.filter(F.action.in_({"o", "h", "s", "d", "t"})))(on_member)
     return router

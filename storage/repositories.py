@@ -476,6 +476,16 @@ class SqlDealRepo:
         )
         return bool(result.rowcount)  # type: ignore[attr-defined]
 
+    async def reassign_open(self, from_owner: UserId, to_owner: UserId) -> list[DealId]:
+        result = await self._s.execute(
+            update(DealRow)
+            .where(DealRow.owner_id == from_owner, DealRow.status == DealStatus.OPEN.value)
+            .values(owner_id=to_owner, handoff_to_id=None, version=DealRow.version + 1)
+            .returning(DealRow.id)
+            .execution_options(synchronize_session=False)
+        )
+        return [DealId(i) for i in result.scalars()]
+
     async def page(self, query: DealQuery) -> tuple[list[Deal], int]:
         conditions = []
         if query.status is not None:
@@ -556,6 +566,10 @@ class SqlEventRepo:
                 text=event.text,
             )
         )
+
+    async def add_many(self, events: Sequence[DealEvent]) -> None:
+        for event in events:
+            await self.add(event)
 
     async def for_deal(self, deal_id: DealId) -> list[DealEvent]:
         rows = await self._s.scalars(

@@ -131,6 +131,15 @@ class SqlTaskRepo:
         )
         return bool(result.rowcount)  # type: ignore[attr-defined]
 
+    async def reassign_assignee(self, from_user: UserId, to_user: UserId) -> int:
+        result = await self._s.execute(
+            update(TaskRow)
+            .where(TaskRow.assignee_id == from_user, TaskRow.status == TaskStatus.OPEN.value)
+            .values(assignee_id=to_user, version=TaskRow.version + 1)
+            .execution_options(synchronize_session=False)
+        )
+        return int(result.rowcount)  # type: ignore[attr-defined]
+
     async def cancel_open(self, deal_id: DealId) -> int:
         result = await self._s.execute(
             update(TaskRow)

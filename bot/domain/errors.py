@@ -124,3 +124,9 @@ class SettingInvalidError(DomainError):
     """A value an admin typed for a company setting that does not fit; `setting` names it."""
 
     key = "error.setting_invalid"
+
+
+class MemberInvalidError(DomainError):
+    """No such team member, or not one this action can take (oneself, a client)."""
+
+    key = "error.member_invalid"

@@ -307,6 +307,18 @@ TEXTS: dict[str, str | tuple[str, ...]] = {
     "error.setting_invalid": "That value does not fit.",
     "cmd.settings": "Company settings",
     "cmd.audit": "Change log",
+    "member.card": "👤 <b>{name}</b> — {role}{status}",
+    "member.btn.make_head": "⬆️ Make head of sales",
+    "member.btn.make_seller": "⬇️ Make seller",
+    "member.btn.deactivate": "⛔ Deactivate and hand over",
+    "member.pick_successor": "Who takes over the open deals and tasks of {name}? The member is "
+    "deactivated once you choose.",
+    "member.deactivated": "⛔ {name} is deactivated. {successor} gets {deals} and tasks: {tasks}.",
+    "member.role_changed": "Role changed",
+    "handover.notice": "📥 You take over from {name}: {deals} and tasks: {tasks}. "
+    "Open /deals and /tasks.",
+    "history.handoff_reassigned": "handed the deal to a new owner",
+    "error.member_invalid": "No such team member, or this cannot be done to them.",
     # command menu
     "cmd.start": "Start and open the menu",
     "language.choose": "Which language should I speak to you?",

@@ -310,6 +310,18 @@ TEXTS: dict[str, str | tuple[str, ...]] = {
     "error.setting_invalid": "Такое значение не подходит.",
     "cmd.settings": "Настройки компании",
     "cmd.audit": "Журнал изменений",
+    "member.card": "👤 <b>{name}</b> — {role}{status}",
+    "member.btn.make_head": "⬆️ Сделать руководителем",
+    "member.btn.make_seller": "⬇️ Сделать менеджером",
+    "member.btn.deactivate": "⛔ Отключить и передать дела",
+    "member.pick_successor": "Кому передать открытые сделки и задачи {name}? После выбора "
+    "сотрудник будет отключён.",
+    "member.deactivated": "⛔ {name} отключён(а). {successor} получает {deals} и задач: {tasks}.",
+    "member.role_changed": "Роль изменена",
+    "handover.notice": "📥 Вам переданы дела {name}: {deals} и задач: {tasks}. "
+    "Откройте /deals и /tasks.",
+    "history.handoff_reassigned": "передал(а) сделку новому ответственному",
+    "error.member_invalid": "Такого сотрудника нет или с ним так нельзя.",
     # command menu
     "cmd.start": "Начать и открыть меню",
     "language.choose": "На каком языке с вами говорить?",

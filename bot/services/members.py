@@ -1,0 +1,84 @@
+"""Managing the team: change a role, deactivate a member and hand their work over."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from bot.domain.access import is_manager, is_staff
+from bot.domain.errors import AccessDeniedError, MemberInvalidError
+from bot.domain.ids import UserId
+from bot.domain.models import DealEvent, EventKind, Role, User
+from bot.domain.notices import Notice
+from bot.services.notify import enqueue
+from bot.services.ports import AuditEntry, Notifier, UnitOfWork
+
+
+@dataclass(frozen=True, slots=True)
+class Handover:
+    member: User
+    successor: User
+    deals: int
+    tasks: int
+
+
+# The new owner is told once how many deals and tasks came from whom (the Telegram layer).
+HandoverText = Callable[[Handover], Notice]
+
+
+async def _member(uow: UnitOfWork, user_id: UserId) -> User:
+    member = await uow.users.get(user_id)
+    if member is None or member.role is Role.CLIENT:
+        raise MemberInvalidError()
+    return member
+
+
+async def change_role(
+    uow: UnitOfWork, actor: User, member_id: UserId, role: Role, now: datetime
+) -> User:
+    """An admin makes a seller a head or back; nobody changes their own role here."""
+    if actor.role is not Role.ADMIN or not actor.is_active or role not in (Role.SELLER, Role.HEAD):
+        raise AccessDeniedError()
+    member = await _member(uow, member_id)
+    if member.id == actor.id or member.role is Role.ADMIN:
+        raise AccessDeniedError()
+    if member.role is not role:
+        await uow.users.set_role(member.id, role)
+        await uow.audit.add(
+            AuditEntry(actor.id, now, "role", member.name, member.role.value, role.value)
+        )
+        await uow.commit()
+    return await uow.users.get(member.id) or member
+
+
+async def deactivate(
+    uow: UnitOfWork,
+    actor: User,
+    member_id: UserId,
+    successor_id: UserId,
+    now: datetime,
+    notify: Notifier,
+    render: HandoverText,
+) -> Handover:
+    """Switch a member off and give their open deals and tasks to a colleague, all in one
+    transaction: a failure half-way leaves nothing moved. Each deal's history records it."""
+    if not is_manager(actor):
+        raise AccessDeniedError()
+    member, successor = await _member(uow, member_id), await _member(uow, successor_id)
+    if member.id in (actor.id, successor.id) or not is_staff(successor):
+        raise MemberInvalidError()
+    if member.role is Role.ADMIN and actor.role is not Role.ADMIN:
+        raise AccessDeniedError()
+    deal_ids = await uow.deals.reassign_open(member.id, successor.id)
+    await uow.events.add_many(
+        [DealEvent(d, EventKind.HANDOFF, actor.id, now, text="reassigned") for d in deal_ids]
+    )
+    tasks = await uow.tasks.reassign_assignee(member.id, successor.id)
+    await uow.users.set_active(member.id, False)
+    after = f"{successor.name}: {len(deal_ids)}/{tasks}"
+    await uow.audit.add(AuditEntry(actor.id, now, "deactivate", member.name, "active", after))
+    handover = Handover(member, successor, len(deal_ids), tasks)
+    await enqueue(uow, [render(handover)], now, notify.tz, notify.quiet)
+    await uow.commit()
+    return handover

@@ -1,0 +1,166 @@
+"""/team: roles, and a member switched off with their work handed to a colleague."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from aiogram.methods import SendMessage
+from sqlalchemy import func, insert, select
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.domain.ids import UserId
+from bot.domain.notices import QuietHours
+from bot.services.members import deactivate
+from handlers.alerts import handover_notice
+from handlers.notices import TelegramNotifier
+from storage.models import AuditRow, DealEventRow, DealRow, StageRow, TaskRow, UserRow
+from storage.repositories import SqlEventRepo
+from storage.uow import SqlUnitOfWorkFactory
+from tests.flows.conftest import Jobs, join
+from tests.flows.harness import Person
+from tests.flows.test_deals import create
+from tests.mocked_bot import MockedBot
+
+
+async def ids(engine: AsyncEngine) -> dict[int, int]:
+    async with engine.connect() as conn:
+        return dict((await conn.execute(select(UserRow.tg_id, UserRow.id))).all())
+
+
+async def test_a_member_is_deactivated_and_their_work_goes_to_a_colleague(
+    admin: Person,
+    seller: Person,
+    person: Callable[..., Person],
+    jobs: Jobs,
+    bot: MockedBot,
+    engine: AsyncEngine,
+) -> None:
+    olga = person(2500, "Olga")
+    await join(admin, olga, "менеджер")
+    await create(seller, "Ромашка")
+    await seller.press("Завтра 10:00")
+    await admin.send("/team")
+    await admin.press("Sergey")
+    assert "👤 <b>Sergey</b> — менеджер" in admin.text
+    await admin.press("Отключить и передать дела")
+    assert admin.text.startswith("Кому передать открытые сделки и задачи Sergey?")
+    await admin.press("➜ Olga")
+    assert admin.text == "⛔ Sergey отключён(а). Olga получает 1 сделка и задач: 1."
+    people = await ids(engine)
+    async with engine.connect() as conn:
+        assert await conn.scalar(select(DealRow.owner_id)) == people[2500]
+        assert await conn.scalar(select(TaskRow.assignee_id)) == people[2500]
+        assert (
+            await conn.scalar(select(DealEventRow.text).where(DealEventRow.kind == "handoff"))
+            == "reassigned"
+        )
+        assert await conn.scalar(select(UserRow.is_active).where(UserRow.tg_id == 2000)) is False
+        audit = (await conn.execute(select(AuditRow.action, AuditRow.subject))).all()
+    assert audit == [("deactivate", "Sergey")]
+    await jobs.deliver()
+    told = [r.text for r in bot.sent(SendMessage) if r.chat_id == olga.tg_id]
+    assert told[-1].startswith("📥 Вам переданы дела Sergey: 1 сделка и задач: 1.")
+    await seller.send("/deals")
+    assert seller.text.startswith("Ваш доступ к боту отключён.")
+
+
+async def test_an_admin_changes_a_role_and_a_head_cannot(
+    admin: Person, seller: Person, person: Callable[..., Person], engine: AsyncEngine
+) -> None:
+    await admin.send("/team")
+    await admin.press("Sergey")
+    await admin.press("Сделать руководителем")
+    assert admin.alert == "Роль изменена"
+    assert "👤 <b>Sergey</b> — руководитель" in admin.text
+    people = await ids(engine)
+    head = person(3000, "Helen")
+    await join(admin, head, "руководитель")
+    await head.press_data(f"mb:s:{people[2000]}:0")
+    assert head.alert == "Это вам недоступно."
+    people = await ids(engine)
+    await head.press_data(f"mb:t:{people[1000]}:{people[3000]}")
+    assert head.alert == "Это вам недоступно."  # a head cannot switch off an admin
+    async with engine.connect() as conn:
+        assert await conn.scalar(select(UserRow.role).where(UserRow.tg_id == 2000)) == "head"
+
+
+async def test_a_thousand_deals_move_in_one_transaction_or_not_at_all(
+    admin: Person,
+    seller: Person,
+    person: Callable[..., Person],
+    uow_factory: SqlUnitOfWorkFactory,
+    engine: AsyncEngine,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    olga = person(2500, "Olga")
+    await join(admin, olga, "менеджер")
+    await admin.send("/start")
+    people = await ids(engine)
+    now = datetime(2026, 11, 23, 7, tzinfo=UTC)
+    async with engine.begin() as conn:
+        stage, pipeline = (
+            await conn.execute(select(StageRow.id, StageRow.pipeline_id).limit(1))
+        ).one()
+        rows = [
+            {
+                "title": f"Сделка {i}",
+                "title_search": f"сделка {i}",
+                "pipeline_id": pipeline,
+                "stage_id": stage,
+                "owner_id": people[2000],
+                "status": "open",
+                "currency": "RUB",
+                "is_new_client": True,
+                "created_at": now,
+                "stage_entered_at": now,
+                "version": 1,
+            }
+            for i in range(1000)
+        ]
+        await conn.execute(insert(DealRow), rows)
+
+    async def fail_half_way(self: SqlEventRepo, events: list[Any]) -> None:
+        for event in events[:500]:
+            await self.add(event)
+        raise RuntimeError("the database went away half-way")
+
+    monkeypatch.setattr(SqlEventRepo, "add_many", fail_half_way)
+    notifier = TelegramNotifier(now.tzinfo, QuietHours())  # type: ignore[arg-type]
+    async with uow_factory() as uow:
+        actor = await uow.users.get(UserId(people[1000]))
+        assert actor is not None
+        with pytest.raises(RuntimeError):
+            await deactivate(
+                uow,
+                actor,
+                UserId(people[2000]),
+                UserId(people[2500]),
+                now,
+                notifier,
+                handover_notice,
+            )
+    async with engine.connect() as conn:
+        owners = dict(
+            (
+                await conn.execute(
+                    select(DealRow.owner_id, func.count()).group_by(DealRow.owner_id)
+                )
+            ).all()
+        )
+        assert owners == {people[2000]: 1000}
+        assert await conn.scalar(select(func.count()).select_from(DealEventRow)) == 0
+        assert await conn.scalar(select(UserRow.is_active).where(UserRow.tg_id == 2000)) is True
+
+    monkeypatch.undo()
+    async with uow_factory() as uow:
+        actor = await uow.users.get(UserId(people[1000]))
+        assert actor is not None
+        done = await deactivate(
+            uow, actor, UserId(people[2000]), UserId(people[2500]), now, notifier, handover_notice
+        )
+    assert done.deals == 1000
+    async with engine.connect() as conn:
+        assert await conn.scalar(select(func.count()).select_from(DealEventRow)) == 1000
