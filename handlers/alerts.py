@@ -151,5 +151,5 @@ def handover_notice(handover: Handover) -> Notice:
             tasks=handover.tasks,
         ),
         user_id=reader.id,
-        dedup_key=f"handover:{handover.member.id}:{reader.id}",
+        dedup_key=f"handover:{handover.member.id}:{reader.id}:{handover.deals}:{handover.tasks}",
     )

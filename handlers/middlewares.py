@@ -6,6 +6,7 @@ from collections.abc import Awaitable, Callable, Collection
 from typing import Any
 
 from aiogram import BaseMiddleware
+from aiogram.fsm.context import FSMContext
 from aiogram.types import TelegramObject
 from aiogram.types import User as TgUser
 
@@ -53,6 +54,7 @@ class ContextMiddleware(BaseMiddleware):
         chat = data.get("event_chat")
         if tg_user is None or tg_user.is_bot or (chat is not None and chat.type != "private"):
             return None  # the bot works in private chats with people only
+        await _leave_step_on_command(event, data)
         async with self._uow_factory() as uow:
             # The admin may have changed them a moment ago: read with every update.
             company = await current(uow, self._defaults)
@@ -70,3 +72,14 @@ class ContextMiddleware(BaseMiddleware):
                 notifier=TelegramNotifier(company.tz, company.quiet, company.company_name),
             )
             return await handler(event, data)
+
+
+async def _leave_step_on_command(event: TelegramObject, data: dict[str, Any]) -> None:
+    """A command starts afresh: a step left waiting for typed text must not catch later
+    text that was meant for something else."""
+    message = getattr(event, "message", None)
+    text = (message.text or "") if message is not None else ""
+    state: FSMContext | None = data.get("state")
+    # /cancel leaves the step itself, and says whether there was one.
+    if text.startswith("/") and not text.startswith("/cancel") and state is not None:
+        await state.clear()

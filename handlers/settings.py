@@ -111,7 +111,8 @@ def audit_view(t: Translator, log: AuditPage, tz: ZoneInfo) -> tuple[str, Inline
     lines = [t("audit.title", page=log.page + 1, pages=log.pages)]
     for entry in log.entries:
         who = log.names.get(entry.actor_id, "—") if entry.actor_id else "—"
-        subject = t(f"settings.key.{entry.subject}") if entry.action == "setting" else entry.subject
+        key = f"settings.key.{entry.subject}"
+        subject = t(key) if entry.action == "setting" and t.has(key) else entry.subject
         lines.append(
             t(
                 "audit.row",

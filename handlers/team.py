@@ -80,13 +80,16 @@ async def cmd_team(message: Message, uow: UnitOfWork, user: User, t: Translator)
             )
         )
     kb = InlineKeyboardBuilder()
-    for member in members:
-        if member.id != user.id:
-            kb.button(
-                text=short(member.name), callback_data=MemberCb(action="o", user_id=member.id)
-            )
+    # Telegram takes at most 100 buttons: the active colleagues, the first of them.
+    others = [m for m in members if m.id != user.id and m.is_active][:MAX_BUTTONS]
+    for member in others:
+        open_card = MemberCb(action="o", user_id=member.id)
+        kb.button(text=short(member.name), callback_data=open_card)
     kb.adjust(2)
     await message.answer(fit(t, lines), reply_markup=kb.as_markup())
+
+
+MAX_BUTTONS = 60
 
 
 class MemberCb(CallbackData, prefix="mb"):
@@ -172,10 +175,10 @@ async def _pick_successor(
 ) -> None:
     member = await _visible_member(uow, user, member_id)
     kb = InlineKeyboardBuilder()
-    for other in await list_team(uow, user):
-        if other.is_active and other.id != member.id:
-            cb = MemberCb(action="t", user_id=member.id, arg=other.id)
-            kb.button(text=short("➜ " + other.name), callback_data=cb)
+    colleagues = [o for o in await list_team(uow, user) if o.is_active and o.id != member.id]
+    for other in colleagues[:MAX_BUTTONS]:
+        cb = MemberCb(action="t", user_id=member.id, arg=other.id)
+        kb.button(text=short("➜ " + other.name), callback_data=cb)
     kb.adjust(1)
     await query.answer()
     if isinstance(query.message, Message):

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, delete, exists, func, or_, select, update
+from sqlalchemy import ColumnElement, Select, and_, case, delete, exists, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
@@ -480,11 +480,26 @@ class SqlDealRepo:
         result = await self._s.execute(
             update(DealRow)
             .where(DealRow.owner_id == from_owner, DealRow.status == DealStatus.OPEN.value)
-            .values(owner_id=to_owner, handoff_to_id=None, version=DealRow.version + 1)
+            .values(
+                owner_id=to_owner,
+                # An offer to the new owner is moot; an offer to a third person stands.
+                handoff_to_id=case(
+                    (DealRow.handoff_to_id == to_owner, None), else_=DealRow.handoff_to_id
+                ),
+                version=DealRow.version + 1,
+            )
             .returning(DealRow.id)
             .execution_options(synchronize_session=False)
         )
-        return [DealId(i) for i in result.scalars()]
+        moved = [DealId(i) for i in result.scalars()]
+        # Deals offered to the member who leaves are offered to the successor instead.
+        await self._s.execute(
+            update(DealRow)
+            .where(DealRow.handoff_to_id == from_owner, DealRow.status == DealStatus.OPEN.value)
+            .values(handoff_to_id=to_owner, version=DealRow.version + 1)
+            .execution_options(synchronize_session=False)
+        )
+        return moved
 
     async def page(self, query: DealQuery) -> tuple[list[Deal], int]:
         conditions = []

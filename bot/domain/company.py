@@ -31,11 +31,12 @@ def parse_working_days(value: str) -> frozenset[int]:
     try:
         for part in value.split(","):
             low, dash, high = part.strip().partition("-")
-            days.update(range(int(low), int(high if dash else low) + 1))
+            first, last = int(low), int(high if dash else low)
+            if not 1 <= first <= last <= 7:  # checked before range(): "1-99999999" is cheap
+                raise ValueError("weekdays are 1 (Monday) to 7 (Sunday)")
+            days.update(range(first, last + 1))
     except ValueError as exc:
-        raise ValueError("expected weekday numbers, e.g. 1-5 or 1,2,3,4,5,6") from exc
-    if not days or not days <= set(range(1, 8)):
-        raise ValueError("weekdays are 1 (Monday) to 7 (Sunday)")
+        raise ValueError(f"expected weekday numbers 1-7, e.g. 1-5 or 1,2,3,4,5,6: {exc}") from exc
     return frozenset(days)
 
 
@@ -80,7 +81,7 @@ class CompanySettings:
 def _zone(value: str) -> str:
     try:
         ZoneInfo(value.strip())
-    except (ZoneInfoNotFoundError, ValueError) as exc:
+    except (ZoneInfoNotFoundError, ValueError, OSError) as exc:  # "Europe" is a folder
         raise ValueError("unknown time zone") from exc
     return value.strip()
 

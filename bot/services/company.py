@@ -63,10 +63,12 @@ async def change_setting(
 async def audit_log(uow: UnitOfWork, actor: User, page: int) -> AuditPage:
     """Admin changes, newest first, a page at a time."""
     _require_admin(actor)
-    entries, total = await uow.audit.page(max(page, 0) * AUDIT_PAGE, AUDIT_PAGE)
-    names = await uow.users.names([e.actor_id for e in entries if e.actor_id is not None])
+    _, total = await uow.audit.page(0, 0)
     pages = max(1, -(-total // AUDIT_PAGE))
-    return AuditPage(entries, names, min(max(page, 0), pages - 1), pages)
+    page = min(max(page, 0), pages - 1)
+    entries, _ = await uow.audit.page(page * AUDIT_PAGE, AUDIT_PAGE)
+    names = await uow.users.names([e.actor_id for e in entries if e.actor_id is not None])
+    return AuditPage(entries, names, page, pages)
 
 
 SETTING_KEYS = tuple(FIELDS)

@@ -43,10 +43,12 @@ async def change_role(
     member = await _member(uow, member_id)
     if member.id == actor.id or member.role is Role.ADMIN:
         raise AccessDeniedError()
+    if not member.is_active:
+        raise MemberInvalidError()
     if member.role is not role:
         await uow.users.set_role(member.id, role)
         await uow.audit.add(
-            AuditEntry(actor.id, now, "role", member.name, member.role.value, role.value)
+            AuditEntry(actor.id, now, "role", member.name[:200], member.role.value, role.value)
         )
         await uow.commit()
     return await uow.users.get(member.id) or member
@@ -68,8 +70,14 @@ async def deactivate(
     member, successor = await _member(uow, member_id), await _member(uow, successor_id)
     if member.id in (actor.id, successor.id) or not is_staff(successor):
         raise MemberInvalidError()
-    if member.role is Role.ADMIN and actor.role is not Role.ADMIN:
-        raise AccessDeniedError()
+    if not member.is_active:
+        raise MemberInvalidError()  # a second tap, or a replayed button
+    if member.role is Role.ADMIN:
+        if actor.role is not Role.ADMIN:
+            raise AccessDeniedError()
+        admins = [u for u in await uow.users.managers() if u.role is Role.ADMIN]
+        if len(admins) <= 1:
+            raise AccessDeniedError()  # never leave the company without an admin
     deal_ids = await uow.deals.reassign_open(member.id, successor.id)
     await uow.events.add_many(
         [DealEvent(d, EventKind.HANDOFF, actor.id, now, text="reassigned") for d in deal_ids]
@@ -77,7 +85,7 @@ async def deactivate(
     tasks = await uow.tasks.reassign_assignee(member.id, successor.id)
     await uow.users.set_active(member.id, False)
     after = f"{successor.name}: {len(deal_ids)}/{tasks}"
-    await uow.audit.add(AuditEntry(actor.id, now, "deactivate", member.name, "active", after))
+    await uow.audit.add(AuditEntry(actor.id, now, "deactivate", member.name[:200], "active", after))
     handover = Handover(member, successor, len(deal_ids), tasks)
     await enqueue(uow, [render(handover)], now, notify.tz, notify.quiet)
     await uow.commit()

@@ -66,8 +66,10 @@ async def identify(
                 person.tg_id, person.name, person.username, Role.ADMIN, person.language, now
             )
             await uow.commit()
-        elif user.role is not Role.ADMIN:
+        elif user.role is not Role.ADMIN or not user.is_active:
+            # BOT_ADMINS is the owner's word: such a person is always an active admin.
             await uow.users.set_role(user.id, Role.ADMIN)
+            await uow.users.set_active(user.id, True)
             await uow.commit()
             user = await uow.users.get(user.id)
     return user

@@ -164,3 +164,24 @@ async def test_a_thousand_deals_move_in_one_transaction_or_not_at_all(
     assert done.deals == 1000
     async with engine.connect() as conn:
         assert await conn.scalar(select(func.count()).select_from(DealEventRow)) == 1000
+
+
+async def test_switching_off_twice_is_refused_and_a_configured_admin_comes_back(
+    admin: Person, seller: Person, person: Callable[..., Person], engine: AsyncEngine
+) -> None:
+    olga = person(2500, "Olga")
+    await join(admin, olga, "менеджер")
+    people = await ids(engine)
+    await admin.press_data(f"mb:t:{people[2000]}:{people[2500]}")
+    await admin.press_data(f"mb:t:{people[2000]}:{people[2500]}")
+    assert admin.alert == "Такого сотрудника нет или с ним так нельзя."
+    async with engine.begin() as conn:
+        assert len((await conn.execute(select(AuditRow.id))).all()) == 1
+        await conn.execute(
+            UserRow.__table__.update().where(UserRow.tg_id == 2500).values(role="admin")
+        )
+    await olga.press_data(f"mb:t:{people[1000]}:{people[2500]}")  # Olga, now an admin, too
+    async with engine.connect() as conn:
+        assert await conn.scalar(select(UserRow.is_active).where(UserRow.tg_id == 1000)) is False
+    await admin.send("/start")  # BOT_ADMINS is the owner's word: Anna is back
+    assert "администратор" in admin.text

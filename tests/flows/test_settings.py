@@ -108,3 +108,24 @@ async def test_settings_speak_english_to_an_english_admin(admin: Person) -> None
     await change(admin, "Currency", "usd")
     assert admin.texts[0] == "✅ Saved. It applies already."
     assert "• Currency: <b>USD</b>" in admin.text
+
+
+async def test_a_command_leaves_a_setting_waiting_for_its_value(
+    admin: Person, engine: AsyncEngine
+) -> None:
+    await admin.send("/settings")
+    await admin.press("Название компании")
+    await admin.send("/team")
+    await admin.send("Иванов Пётр, перезвонить")
+    assert admin.text.startswith("Не понял")
+    async with engine.connect() as conn:
+        assert (await conn.execute(select(AuditRow.id))).all() == []
+
+
+async def test_a_folder_or_a_huge_range_is_refused_at_once(admin: Person) -> None:
+    await change(admin, "Часовой пояс", "Europe")
+    assert admin.text.startswith("Не подходит для «Часовой пояс».")
+    await admin.send("/settings")
+    await admin.press("Рабочие дни")
+    await admin.send("1-99999999")
+    assert admin.text.startswith("Не подходит для «Рабочие дни».")

@@ -23,7 +23,7 @@ def upgrade() -> None:
         sa.Column("actor_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True),
         sa.Column("at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("action", sa.String(length=32), nullable=False),
-        sa.Column("subject", sa.String(length=100), nullable=False),
+        sa.Column("subject", sa.String(length=200), nullable=False),
         sa.Column("before", sa.Text(), nullable=True),
         sa.Column("after", sa.Text(), nullable=True),
         sa.ForeignKeyConstraint(["actor_id"], ["user.id"], name=op.f("fk_audit_actor_id_user")),
