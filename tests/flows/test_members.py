@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 from aiogram.methods import SendMessage
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.domain.ids import UserId
@@ -177,9 +177,7 @@ async def test_switching_off_twice_is_refused_and_a_configured_admin_comes_back(
     assert admin.alert == "Такого сотрудника нет или с ним так нельзя."
     async with engine.begin() as conn:
         assert len((await conn.execute(select(AuditRow.id))).all()) == 1
-        await conn.execute(
-            UserRow.__table__.update().where(UserRow.tg_id == 2500).values(role="admin")
-        )
+        await conn.execute(update(UserRow).where(UserRow.tg_id == 2500).values(role="admin"))
     await olga.press_data(f"mb:t:{people[1000]}:{people[2500]}")  # Olga, now an admin, too
     async with engine.connect() as conn:
         assert await conn.scalar(select(UserRow.is_active).where(UserRow.tg_id == 1000)) is False
