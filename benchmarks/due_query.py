@@ -28,14 +28,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import re
 import statistics
 import sys
-import tempfile
 import time
-from collections.abc import AsyncIterator, Callable, Iterator
-from contextlib import asynccontextmanager, contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -46,14 +44,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from sqlalchemy import bindparam, event, func, insert, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
+from benchmarks.common import postgres_engine, sqlite_engine
 from bot.jobs.reminders import BATCH
-from storage.db import make_engine, make_sessions, migrate
+from storage.db import make_sessions, migrate
 from storage.models import DealRow, PipelineRow, StageRow, TaskRow, UserRow, UtcDateTime
 from storage.tasks import SqlTaskRepo
 
-POSTGRES_URL = os.environ.get(
-    "TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
-)
 POSTGRES_SCHEMA = "bench_due_query"
 INDEX = "ix_task_remind_at"
 NOW = datetime(2026, 11, 23, 7, 0, tzinfo=UTC)  # the job's "now"; the data is placed around it
@@ -316,41 +312,6 @@ def uses_index(plan: str) -> bool:
 # --------------------------------------------------------------------------- databases
 
 
-@asynccontextmanager
-async def sqlite_engine() -> AsyncIterator[AsyncEngine]:
-    with tempfile.TemporaryDirectory(prefix="salesbot-bench-") as tmp:
-        engine = make_engine(f"sqlite+aiosqlite:///{tmp}/bench.db")
-        try:
-            yield engine
-        finally:
-            await engine.dispose()
-
-
-async def _reset_schema(create: bool) -> None:
-    engine = make_engine(POSTGRES_URL)
-    try:
-        async with engine.begin() as conn:
-            await conn.execute(text(f'DROP SCHEMA IF EXISTS "{POSTGRES_SCHEMA}" CASCADE'))
-            if create:
-                await conn.execute(text(f'CREATE SCHEMA "{POSTGRES_SCHEMA}"'))
-    finally:
-        await engine.dispose()
-
-
-@asynccontextmanager
-async def postgres_engine() -> AsyncIterator[AsyncEngine]:
-    # A schema of its own (dropped and recreated first, dropped at the end) instead of "public",
-    # so a test run against the same scratch database at the same time is left alone.
-    await _reset_schema(create=True)
-    server_settings = {"search_path": POSTGRES_SCHEMA}
-    engine = make_engine(POSTGRES_URL, connect_args={"server_settings": server_settings})
-    try:
-        yield engine
-    finally:
-        await engine.dispose()
-        await _reset_schema(create=False)
-
-
 # --------------------------------------------------------------------------- the run
 
 
@@ -380,7 +341,7 @@ async def count_rows(engine: AsyncEngine) -> tuple[int, int, int]:
 
 
 async def run(db: str, args: argparse.Namespace) -> Result:
-    opened = sqlite_engine() if db == "sqlite" else postgres_engine()
+    opened = sqlite_engine() if db == "sqlite" else postgres_engine(POSTGRES_SCHEMA)
     async with opened as engine:
         setup = await build(engine, args.tasks)
         tasks, owed, due = await count_rows(engine)

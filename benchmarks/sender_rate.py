@@ -34,21 +34,20 @@ import sys
 import tempfile
 import time
 from collections import deque
-from collections.abc import AsyncGenerator
 from dataclasses import dataclass
 from http import HTTPStatus
 from pathlib import Path
-from typing import Any, cast
+from typing import cast
 from zoneinfo import ZoneInfo
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from aiogram import Bot
-from aiogram.client.session.base import BaseSession
 from aiogram.exceptions import TelegramRetryAfter
 from aiogram.methods import SendMessage, TelegramMethod
 from aiogram.methods.base import TelegramType
 
+from benchmarks.common import OfflineSession
 from bot.domain.ids import TelegramId
 from bot.domain.models import User
 from bot.domain.notices import DeliveryPolicy, Notice
@@ -61,7 +60,7 @@ from tests.mocked_bot import BOT_TOKEN, BOT_USER
 PER_CHAT_INTERVAL = 1.0
 
 
-class FakeTelegram(BaseSession):
+class FakeTelegram(OfflineSession):
     """A Bot API with Telegram's limits: G per second in all, one per second per chat."""
 
     def __init__(self, per_second: int, latency: float, jitter: float, expected: int) -> None:
@@ -107,20 +106,6 @@ class FakeTelegram(BaseSession):
         self.accepted.append(now)
         if len(self.accepted) == self.expected:
             self.all_in.set()
-
-    async def close(self) -> None:
-        pass
-
-    async def stream_content(
-        self,
-        url: str,
-        headers: dict[str, Any] | None = None,
-        timeout: int = 30,  # noqa: ASYNC109  (the base class signature)
-        chunk_size: int = 65536,
-        raise_for_status: bool = True,
-    ) -> AsyncGenerator[bytes, None]:
-        raise NotImplementedError("the benchmark downloads nothing")
-        yield b""  # makes this an async generator, like the base method
 
 
 @dataclass(frozen=True)

@@ -27,13 +27,10 @@ import asyncio
 import gc
 import itertools
 import json
-import os
 import statistics
 import sys
-import tempfile
 import time
-from collections.abc import AsyncGenerator, AsyncIterator, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from http import HTTPStatus
@@ -45,14 +42,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from aiogram import Bot, Dispatcher, Router
 from aiogram.client.default import DefaultBotProperties
-from aiogram.client.session.base import BaseSession
 from aiogram.methods import EditMessageText, SendMessage, TelegramMethod
 from aiogram.methods.base import TelegramType
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Update
-from sqlalchemy import BigInteger, DateTime, String, event, func, select, text
+from sqlalchemy import BigInteger, DateTime, String, event, func, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from benchmarks.common import OfflineSession, postgres_engine, sqlite_engine
 from bot.app import build_dispatcher
 from bot.domain.ids import DealId, StageId, TelegramId
 from bot.domain.models import EventKind, NewDealInput, Role
@@ -60,7 +57,7 @@ from bot.services.clock import utc_now
 from bot.services.deals import create_deal, pipelines_for
 from bot.services.team import Person, accept_invite, create_invite, identify, prepare_installation
 from handlers.deals.callbacks import CardAction, DealCb
-from storage.db import make_engine, make_sessions, migrate
+from storage.db import make_sessions, migrate
 from storage.models import DealEventRow
 from storage.uow import SqlUnitOfWorkFactory
 from tests.mocked_bot import BOT_TOKEN, BOT_USER, make_callback
@@ -68,16 +65,13 @@ from tests.mocked_bot import BOT_TOKEN, BOT_USER, make_callback
 ADMIN_TG = 1000
 SELLER_TG = 2000
 DEALS = 50
-POSTGRES_URL = os.environ.get(
-    "TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
-)
 POSTGRES_SCHEMA = "bench_stage_change"
 
 
 # --------------------------------------------------------------------------- the bot's side
 
 
-class CannedSession(BaseSession):
+class CannedSession(OfflineSession):
     """Answers every request at once and keeps nothing (thousands of updates go through).
 
     The answer is JSON as Telegram would send it, parsed by ``check_response`` like a real
@@ -101,20 +95,6 @@ class CannedSession(BaseSession):
             result = _message(method, next(self._message_ids))
         content = json.dumps({"ok": True, "result": result})
         return cast(TelegramType, self.check_response(bot, method, HTTPStatus.OK, content).result)
-
-    async def close(self) -> None:
-        pass
-
-    async def stream_content(
-        self,
-        url: str,
-        headers: dict[str, Any] | None = None,
-        timeout: int = 30,  # noqa: ASYNC109  (the base class signature)
-        chunk_size: int = 65536,
-        raise_for_status: bool = True,
-    ) -> AsyncGenerator[bytes, None]:
-        raise NotImplementedError("the benchmark downloads nothing")
-        yield b""  # makes this an async generator, like the base method
 
 
 def _message(method: SendMessage | EditMessageText, message_id: int) -> dict[str, Any]:
@@ -308,42 +288,6 @@ async def one_round(bench: Bench, n: int, index: int, full: Side, naive: Side) -
 # --------------------------------------------------------------------------- databases
 
 
-@asynccontextmanager
-async def sqlite_engine() -> AsyncIterator[AsyncEngine]:
-    with tempfile.TemporaryDirectory(prefix="salesbot-bench-") as tmp:
-        engine = make_engine(f"sqlite+aiosqlite:///{tmp}/bench.db")
-        try:
-            yield engine
-        finally:
-            await engine.dispose()
-
-
-async def _reset_schema(create: bool) -> None:
-    engine = make_engine(POSTGRES_URL)
-    try:
-        async with engine.begin() as conn:
-            await conn.execute(text(f'DROP SCHEMA IF EXISTS "{POSTGRES_SCHEMA}" CASCADE'))
-            if create:
-                await conn.execute(text(f'CREATE SCHEMA "{POSTGRES_SCHEMA}"'))
-    finally:
-        await engine.dispose()
-
-
-@asynccontextmanager
-async def postgres_engine() -> AsyncIterator[AsyncEngine]:
-    # TEST_POSTGRES_URL names a scratch test database. The benchmark still keeps to a schema of
-    # its own (dropped and recreated first, dropped at the end) instead of resetting "public",
-    # so a test run against the same database at the same time is left alone.
-    await _reset_schema(create=True)
-    server_settings = {"search_path": POSTGRES_SCHEMA}
-    engine = make_engine(POSTGRES_URL, connect_args={"server_settings": server_settings})
-    try:
-        yield engine
-    finally:
-        await engine.dispose()
-        await _reset_schema(create=False)
-
-
 # --------------------------------------------------------------------------- the run
 
 
@@ -389,7 +333,7 @@ async def verify(bench: Bench) -> bool:
 
 
 async def main(args: argparse.Namespace) -> int:
-    opened = sqlite_engine() if args.db == "sqlite" else postgres_engine()
+    opened = sqlite_engine() if args.db == "sqlite" else postgres_engine(POSTGRES_SCHEMA)
     async with opened as engine:
         bench = await prepare(engine)
         try:

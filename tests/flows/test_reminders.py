@@ -24,6 +24,19 @@ def reminders_to(bot: MockedBot, chat_id: int) -> list[str]:
     return [t for t in sent_to(bot, chat_id) if "Напоминание" in t]
 
 
+async def contract_stage_closer(
+    admin: Person, person: Callable[..., Person], engine: AsyncEngine
+) -> tuple[Person, int]:
+    """Kate joins as a seller and owns the "Договор" stage: deals entering it go to her."""
+    closer = person(2700, "Kate")
+    await join(admin, closer, "менеджер")
+    async with engine.begin() as conn:
+        kate = await conn.scalar(select(UserRow.id).where(UserRow.tg_id == 2700))
+        await conn.execute(update(StageRow).where(StageRow.name == "Договор").values(owner_id=kate))
+    assert kate is not None
+    return closer, kate
+
+
 async def make_task(seller: Person, text: str, when: str) -> None:
     await seller.send("/task")
     await seller.send(text)
@@ -136,11 +149,7 @@ async def test_a_stage_with_an_owner_hands_the_deal_over(
     bot: MockedBot,
     engine: AsyncEngine,
 ) -> None:
-    closer = person(2700, "Kate")
-    await join(admin, closer, "менеджер")
-    async with engine.begin() as conn:
-        kate = await conn.scalar(select(UserRow.id).where(UserRow.tg_id == 2700))
-        await conn.execute(update(StageRow).where(StageRow.name == "Договор").values(owner_id=kate))
+    closer, kate = await contract_stage_closer(admin, person, engine)
     await create(seller, "Ромашка")
     await seller.press("🔀 Этап")
     await seller.press("Договор")
@@ -169,11 +178,7 @@ async def test_a_declined_handoff_leaves_the_deal_with_its_owner(
     bot: MockedBot,
     engine: AsyncEngine,
 ) -> None:
-    closer = person(2700, "Kate")
-    await join(admin, closer, "менеджер")
-    async with engine.begin() as conn:
-        kate = await conn.scalar(select(UserRow.id).where(UserRow.tg_id == 2700))
-        await conn.execute(update(StageRow).where(StageRow.name == "Договор").values(owner_id=kate))
+    closer, _ = await contract_stage_closer(admin, person, engine)
     await create(seller, "Ромашка")
     await seller.press("🔀 Этап")
     await seller.press("Договор")
@@ -208,11 +213,7 @@ async def test_after_a_handoff_the_previous_owner_no_longer_touches_the_deals_ta
     jobs: Jobs,
     engine: AsyncEngine,
 ) -> None:
-    closer = person(2700, "Kate")
-    await join(admin, closer, "менеджер")
-    async with engine.begin() as conn:
-        kate = await conn.scalar(select(UserRow.id).where(UserRow.tg_id == 2700))
-        await conn.execute(update(StageRow).where(StageRow.name == "Договор").values(owner_id=kate))
+    closer, _ = await contract_stage_closer(admin, person, engine)
     await create(seller, "Ромашка")
     await seller.press("Завтра 10:00")
     _, done = seller.find_button("✅ Готово")
