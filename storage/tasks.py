@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import Select, select, update
+from sqlalchemy import Select, and_, case, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -131,11 +131,22 @@ class SqlTaskRepo:
         )
         return bool(result.rowcount)  # type: ignore[attr-defined]
 
-    async def reassign_assignee(self, from_user: UserId, to_user: UserId) -> int:
+    async def reassign_assignee(
+        self, from_user: UserId, to_user: UserId, rearm_from: datetime
+    ) -> int:
+        # A reminder the leaving member was owed (or had queued) comes to the new assignee:
+        # tasks due since `rearm_from` without a pending reminder get one again.
+        rearm = case(
+            (
+                and_(TaskRow.remind_at.is_(None), TaskRow.due_at >= rearm_from),
+                TaskRow.due_at,
+            ),
+            else_=TaskRow.remind_at,
+        )
         result = await self._s.execute(
             update(TaskRow)
             .where(TaskRow.assignee_id == from_user, TaskRow.status == TaskStatus.OPEN.value)
-            .values(assignee_id=to_user, version=TaskRow.version + 1)
+            .values(assignee_id=to_user, remind_at=rearm, version=TaskRow.version + 1)
             .execution_options(synchronize_session=False)
         )
         return int(result.rowcount)  # type: ignore[attr-defined]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from bot.domain.access import is_manager, is_staff
 from bot.domain.errors import AccessDeniedError, MemberInvalidError
@@ -13,6 +13,10 @@ from bot.domain.models import DealEvent, EventKind, Role, User
 from bot.domain.notices import Notice
 from bot.services.notify import enqueue
 from bot.services.ports import AuditEntry, Notifier, UnitOfWork
+
+# Reminders of tasks due within this window are owed again to the new assignee: one the
+# leaving member had queued (held for quiet hours, say) is dropped as theirs.
+REARM_WINDOW = timedelta(days=1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,7 +86,7 @@ async def deactivate(
     await uow.events.add_many(
         [DealEvent(d, EventKind.HANDOFF, actor.id, now, text="reassigned") for d in deal_ids]
     )
-    tasks = await uow.tasks.reassign_assignee(member.id, successor.id)
+    tasks = await uow.tasks.reassign_assignee(member.id, successor.id, now - REARM_WINDOW)
     await uow.users.set_active(member.id, False)
     after = f"{successor.name}: {len(deal_ids)}/{tasks}"
     await uow.audit.add(AuditEntry(actor.id, now, "deactivate", member.name[:200], "active", after))

@@ -19,6 +19,7 @@ from handlers.notices import TelegramNotifier
 from storage.models import AuditRow, DealEventRow, DealRow, StageRow, TaskRow, UserRow
 from storage.repositories import SqlEventRepo
 from storage.uow import SqlUnitOfWorkFactory
+from tests.conftest import FakeClock
 from tests.flows.conftest import Jobs, join
 from tests.flows.harness import Person
 from tests.flows.test_deals import create
@@ -183,3 +184,28 @@ async def test_switching_off_twice_is_refused_and_a_configured_admin_comes_back(
         assert await conn.scalar(select(UserRow.is_active).where(UserRow.tg_id == 1000)) is False
     await admin.send("/start")  # BOT_ADMINS is the owner's word: Anna is back
     assert "администратор" in admin.text
+
+
+async def test_a_reminder_held_for_the_leaving_member_comes_to_the_successor(
+    admin: Person,
+    seller: Person,
+    person: Callable[..., Person],
+    jobs: Jobs,
+    clock: FakeClock,
+    bot: MockedBot,
+    engine: AsyncEngine,
+) -> None:
+    olga = person(2500, "Olga")
+    await join(admin, olga, "менеджер")
+    await seller.send("/task")
+    await seller.send("Поздний звонок")
+    await seller.send("сегодня 22:00")
+    clock.advance(hours=12, minutes=5)  # 22:05: the reminder is queued for the morning
+    await jobs.tick()
+    people = await ids(engine)
+    await admin.press_data(f"mb:t:{people[2000]}:{people[2500]}")
+    clock.advance(hours=10)  # 08:05 the next day
+    bot.clear()
+    await jobs.tick()
+    to_olga = [r.text for r in bot.sent(SendMessage) if r.chat_id == olga.tg_id]
+    assert any("Поздний звонок" in t for t in to_olga)
