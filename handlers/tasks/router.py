@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from aiogram import F, Router
 from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
-from aiogram.types import CallbackQuery, Message
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 
 from bot.domain.errors import StaleButtonError
 from bot.domain.ids import DealId, TaskId
@@ -172,8 +172,8 @@ async def cmd_tasks(
     state: FSMContext,
 ) -> None:
     await state.clear()
-    listing = await tasks.my_tasks(uow, user, now, tz)
-    await message.answer(list_text(t, listing, now, tz), reply_markup=list_keyboard(listing))
+    text, markup = await _task_list(uow, user, t, tz, now)
+    await message.answer(text, reply_markup=markup)
 
 
 async def on_tasks_list(
@@ -186,11 +186,17 @@ async def on_tasks_list(
     state: FSMContext,
 ) -> None:
     await state.clear()
-    listing = await tasks.my_tasks(uow, user, now, tz)
+    text, markup = await _task_list(uow, user, t, tz, now)
     await query.answer()
     if isinstance(query.message, Message):
-        text = list_text(t, listing, now, tz)
-        await query.message.edit_text(text, reply_markup=list_keyboard(listing))
+        await query.message.edit_text(text, reply_markup=markup)
+
+
+async def _task_list(
+    uow: UnitOfWork, user: User, t: Translator, tz: ZoneInfo, now: datetime
+) -> tuple[str, InlineKeyboardMarkup]:
+    listing = await tasks.my_tasks(uow, user, now, tz)
+    return list_text(t, listing, now, tz), list_keyboard(listing)
 
 
 async def on_task_action(

@@ -37,6 +37,13 @@ async def contract_stage_closer(
     return closer, kate
 
 
+async def offer_to_closer(seller: Person, jobs: Jobs) -> None:
+    """Sergey moves his deal to "Договор"; its owner Kate gets the offer."""
+    await seller.press("🔀 Этап")
+    await seller.press("Договор")
+    await jobs.deliver()
+
+
 async def make_task(seller: Person, text: str, when: str) -> None:
     await seller.send("/task")
     await seller.send(text)
@@ -151,9 +158,7 @@ async def test_a_stage_with_an_owner_hands_the_deal_over(
 ) -> None:
     closer, kate = await contract_stage_closer(admin, person, engine)
     await create(seller, "Ромашка")
-    await seller.press("🔀 Этап")
-    await seller.press("Договор")
-    await jobs.deliver()
+    await offer_to_closer(seller, jobs)
     [offer] = sent_to(bot, closer.tg_id)[-1:]
     assert offer == "🤝 Sergey передаёт вам сделку «Ромашка» на этапе «Договор». Берёте?"
     _, accept = closer.find_button("✅ Принять")
@@ -180,9 +185,7 @@ async def test_a_declined_handoff_leaves_the_deal_with_its_owner(
 ) -> None:
     closer, _ = await contract_stage_closer(admin, person, engine)
     await create(seller, "Ромашка")
-    await seller.press("🔀 Этап")
-    await seller.press("Договор")
-    await jobs.deliver()
+    await offer_to_closer(seller, jobs)
     await closer.press("↩️ Отказаться")
     assert closer.text == "Вы отказались от сделки «Ромашка»."
     await jobs.deliver()
@@ -218,9 +221,7 @@ async def test_after_a_handoff_the_previous_owner_no_longer_touches_the_deals_ta
     await seller.press("Завтра 10:00")
     _, done = seller.find_button("✅ Готово")
     await seller.press("💼 Сделка")
-    await seller.press("🔀 Этап")
-    await seller.press("Договор")
-    await jobs.deliver()
+    await offer_to_closer(seller, jobs)
     await closer.press("✅ Принять")
     await seller.press_data(done)
     assert seller.alert == "Это вам недоступно."

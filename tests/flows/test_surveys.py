@@ -38,6 +38,14 @@ async def win_and_ask(seller: Person, client: str = "Ромашка") -> str:
     return forward.split("?start=")[1]
 
 
+async def client_opens_link(seller: Person, person: Callable[..., Person]) -> Person:
+    """The seller wins a deal and asks; Пётр, the client, opens the link."""
+    token = await win_and_ask(seller)
+    client = person(5000, "Пётр")
+    await client.send(f"/start {token}")
+    return client
+
+
 async def test_a_detractor_reaches_the_seller_and_the_head_with_a_recovery_task(
     admin: Person,
     seller: Person,
@@ -88,9 +96,7 @@ async def test_a_detractor_reaches_the_seller_and_the_head_with_a_recovery_task(
 async def test_a_promoter_prompts_the_seller_to_ask_for_a_referral(
     admin: Person, seller: Person, person: Callable[..., Person], jobs: Jobs, bot: MockedBot
 ) -> None:
-    token = await win_and_ask(seller)
-    client = person(5000, "Пётр")
-    await client.send(f"/start {token}")
+    client = await client_opens_link(seller, person)
     await client.press_data(client.find_button("10")[1])
     await client.press("Пропустить")
     assert client.text == "Спасибо! Ваш ответ очень важен для нас 🙏"
@@ -104,9 +110,7 @@ async def test_a_promoter_prompts_the_seller_to_ask_for_a_referral(
 async def test_a_client_sees_nothing_but_surveys(
     seller: Person, person: Callable[..., Person], engine: AsyncEngine
 ) -> None:
-    token = await win_and_ask(seller)
-    client = person(5000, "Пётр")
-    await client.send(f"/start {token}")
+    client = await client_opens_link(seller, person)
     await client.press_data(client.find_button("8")[1])
     await client.press("Пропустить")
     polite = "Спасибо, что вы с нами! Здесь я только задаю вопросы об оценке нашей работы."
@@ -155,9 +159,7 @@ async def test_opt_out_is_honoured_by_follow_ups(
     bot: MockedBot,
     engine: AsyncEngine,
 ) -> None:
-    token = await win_and_ask(seller)
-    client = person(5000, "Пётр")
-    await client.send(f"/start {token}")
+    client = await client_opens_link(seller, person)
     await client.press("Больше не спрашивать")
     assert client.text == "Понятно, больше не будем спрашивать. Спасибо!"
     assert (await one(engine, select(ClientRow.do_not_survey)))[0] is True
@@ -175,9 +177,7 @@ async def test_follow_up_surveys_go_straight_to_a_client_who_answered_before(
     bot: MockedBot,
     engine: AsyncEngine,
 ) -> None:
-    token = await win_and_ask(seller)
-    client = person(5000, "Пётр")
-    await client.send(f"/start {token}")
+    client = await client_opens_link(seller, person)
     await client.press_data(client.find_button("8")[1])
     clock.advance(days=31)  # past the minimum gap
     await seller.send("/new")  # a second deal with the same client
@@ -304,9 +304,7 @@ async def test_two_contacts_of_one_client_answer_their_own_links(
 async def test_a_client_typing_instead_of_pressing_gets_the_buttons_again(
     seller: Person, person: Callable[..., Person], engine: AsyncEngine
 ) -> None:
-    token = await win_and_ask(seller)
-    client = person(5000, "Пётр")
-    await client.send(f"/start {token}")
+    client = await client_opens_link(seller, person)
     await client.send("десять")
     assert client.text == "Пожалуйста, выберите оценку кнопкой: от 0 (точно нет) до 10 (точно да)."
     await client.press_data(client.find_button("10")[1])
