@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import (
     BigInteger,
     Boolean,
+    Date,
     DateTime,
     Dialect,
     ForeignKey,
@@ -18,6 +19,7 @@ from sqlalchemy import (
     String,
     Text,
     TypeDecorator,
+    UniqueConstraint,
     false,
     true,
 )
@@ -299,3 +301,20 @@ class AuditRow(Base):
     subject: Mapped[str] = mapped_column(String(200))
     before: Mapped[str | None] = mapped_column(Text)
     after: Mapped[str | None] = mapped_column(Text)
+
+
+class PlanRow(Base):
+    """A seller's plan for a month (named by its first day); one row per seller and month."""
+
+    __tablename__ = "plan"
+    __table_args__ = (UniqueConstraint("month", "seller_id", name="uq_plan_month_seller"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    seller_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    month: Mapped[date] = mapped_column(Date)
+    revenue: Mapped[int] = mapped_column(BigInteger)
+    won_deals: Mapped[int | None] = mapped_column(Integer)
+    meetings: Mapped[int | None] = mapped_column(Integer)
+    proposals: Mapped[int | None] = mapped_column(Integer)
+    updated_by: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime())

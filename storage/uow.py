@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from storage.audit import SqlAuditRepo
 from storage.outbox import SqlOutboxRepo
+from storage.plans import SqlPlanRepo
 from storage.repositories import (
     SqlClientRepo,
     SqlDealRepo,
@@ -41,6 +42,7 @@ class SqlUnitOfWork:
         self.job_runs = SqlJobRunRepo(s)
         self.surveys = SqlSurveyRepo(s)
         self.audit = SqlAuditRepo(s)
+        self.plans = SqlPlanRepo(s)
         return self
 
     async def __aexit__(

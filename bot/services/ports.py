@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from types import TracebackType
 from typing import Any, Protocol, Self
 from zoneinfo import ZoneInfo
@@ -22,6 +22,7 @@ from bot.domain.models import (
     User,
 )
 from bot.domain.notices import Notice, OutboxItem, QuietHours
+from bot.domain.plans import Plan
 from bot.domain.surveys import OpenedSurvey, Survey, SurveyAnswerRow, SurveyKind
 from bot.domain.tasks import Task, TaskStatus
 from bot.domain.templates import PipelineTemplate
@@ -318,6 +319,17 @@ class AuditRepo(Protocol):
         ...
 
 
+class PlanRepo(Protocol):
+    async def for_month(self, month: date) -> list[Plan]: ...
+    async def between(self, start: date, end: date) -> list[Plan]:
+        """Plans of the months in [start, end), by month then seller."""
+        ...
+
+    async def save(self, plans: Sequence[Plan], by: UserId | None, now: datetime) -> None:
+        """Insert or replace each seller's plan for its month."""
+        ...
+
+
 class UnitOfWork(Protocol):
     """One transaction; `commit()` is called by the service, everything else rolls back."""
 
@@ -345,6 +357,8 @@ class UnitOfWork(Protocol):
     def surveys(self) -> SurveyRepo: ...
     @property
     def audit(self) -> AuditRepo: ...
+    @property
+    def plans(self) -> PlanRepo: ...
 
     async def __aenter__(self) -> Self: ...
     async def __aexit__(
