@@ -297,6 +297,14 @@ class SqlPipelineRepo:
             return None
         return (await self._assemble([row]))[0]
 
+    async def hand_over_stages(self, from_owner: UserId, to_owner: UserId) -> int:
+        """Stages owned by one member pass to another; how many did."""
+        result = await self._s.execute(
+            update(StageRow).where(StageRow.owner_id == from_owner).values(owner_id=to_owner)
+        )
+        self._seen.clear()
+        return int(getattr(result, "rowcount", 0) or 0)
+
     async def add_from_template(self, template: PipelineTemplate, lang: str, position: int) -> None:
         pipeline = PipelineRow(name=template.name[lang], kind=template.kind, position=position)
         self._s.add(pipeline)

@@ -87,6 +87,8 @@ async def deactivate(
         [DealEvent(d, EventKind.HANDOFF, actor.id, now, text="reassigned") for d in deal_ids]
     )
     tasks = await uow.tasks.reassign_assignee(member.id, successor.id, now - REARM_WINDOW)
+    # The conveyor keeps running: deals entering the leaver's stages go to the successor.
+    await uow.pipelines.hand_over_stages(member.id, successor.id)
     await uow.users.set_active(member.id, False)
     after = f"{successor.name}: {len(deal_ids)}/{tasks}"
     await uow.audit.add(AuditEntry(actor.id, now, "deactivate", member.name[:200], "active", after))

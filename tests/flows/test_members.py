@@ -209,3 +209,23 @@ async def test_a_reminder_held_for_the_leaving_member_comes_to_the_successor(
     await jobs.tick()
     to_olga = [r.text for r in bot.sent(SendMessage) if r.chat_id == olga.tg_id]
     assert any("Поздний звонок" in t for t in to_olga)
+
+
+async def test_stages_the_leaver_owned_pass_to_the_successor(
+    admin: Person, seller: Person, person: Callable[..., Person], engine: AsyncEngine
+) -> None:
+    olga = person(2500, "Olga")
+    await join(admin, olga, "менеджер")
+    await seller.send("/start")
+    people = await ids(engine)
+    async with engine.begin() as conn:
+        await conn.execute(
+            update(StageRow).where(StageRow.name == "Договор").values(owner_id=people[2000])
+        )
+    await admin.send("/team")
+    await admin.press("Sergey")
+    await admin.press("Отключить и передать дела")
+    await admin.press("➜ Olga")
+    async with engine.connect() as conn:
+        owners = set((await conn.scalars(select(StageRow.owner_id))).all())
+    assert owners == {None, people[2500]}
