@@ -127,14 +127,16 @@ def job_context(settings: Settings, uow_factory: UnitOfWorkFactory, clock: Clock
     )
 
 
-def build_sender(bot: Bot, ctx: JobContext) -> Sender:
-    """The one sender of this process; its name marks the outbox rows it has claimed."""
+def build_sender(bot: Bot, ctx: JobContext, send_rate: float = 30.0) -> Sender:
+    """The one sender of this process; its name marks the outbox rows it has claimed.
+
+    `send_rate` is this process's share of Telegram's 30 messages a second."""
     owner = f"{socket.gethostname()[:40]}:{os.getpid()}:{secrets.token_hex(3)}"  # ≤ 64 chars
     return Sender(
         bot,
         ctx.uow_factory,
         ctx.clock,
-        DeliveryPolicy(),
+        DeliveryPolicy(global_per_second=send_rate),
         owner,
         ctx.defaults.tz,  # only for "X blocked the bot" notices to heads
         ctx.defaults.quiet,
@@ -177,7 +179,7 @@ async def run(settings: Settings) -> None:
         await set_commands(bot, settings.language)
         await bot.delete_webhook(drop_pending_updates=False)
         scheduler.start()
-        sending = asyncio.create_task(build_sender(bot, ctx).run(stop))
+        sending = asyncio.create_task(build_sender(bot, ctx, settings.send_rate).run(stop))
         await dp.start_polling(bot, handle_signals=True)
         stop.set()
         await sending

@@ -60,6 +60,12 @@ def test_by_default_there_is_no_token_no_admins_no_redis_and_the_public_api():
     assert s.telegram_api_url == TELEGRAM_API_URL
 
 
+def test_a_process_sends_telegrams_whole_budget_unless_told_its_share(monkeypatch):
+    assert settings().send_rate == 30
+    monkeypatch.setenv("SEND_RATE", "7.5")  # four processes behind one token
+    assert settings().send_rate == 7.5
+
+
 # Parsing
 
 
@@ -91,6 +97,8 @@ def test_any_list_of_ids_survives_the_round_trip_through_bot_admins(ids):
         ("LOG_LEVEL", "LOUD", "log_level"),
         ("DATABASE_URL", "mysql://x", "database_url"),
         ("TELEGRAM_API_URL", "ftp://x", "telegram_api_url"),
+        ("SEND_RATE", "0", "send_rate"),
+        ("SEND_RATE", "31", "send_rate"),
     ],
 )
 def test_an_invalid_setting_is_a_validation_error_naming_its_field(monkeypatch, name, value, field):
