@@ -39,6 +39,7 @@ _CHROME = 1.5  # inches of title, legend and axis around the rows
 _MIN_HEIGHT = 2.6  # inches: one seller keeps a slim bar rather than a stretched one
 _LABEL_ROOM = 0.7  # the longest bar takes this share of the width; its label the rest
 _MOST_SHOWN = Fraction(999, 100)  # a token plan beaten a million times reads ">999 %"
+_SMALLEST_SCALE = 100_00  # kopecks at the end of a money axis
 _DONE, _CLOSE = 100, 70  # percent of plan: green from _DONE, amber from _CLOSE, red below
 
 
@@ -67,8 +68,9 @@ class MonthProgress:
         days = [day for day, _ in self.cumulative]
         if days != sorted(set(days)) or any(not self.start <= d < self.end for d in days):
             raise ValueError("cumulative days must be ascending, once each, inside the month")
-        if self.plan < 0 or any(value < 0 for _, value in self.cumulative):
-            raise ValueError("the plan and the fact cannot be negative")
+        values = [self.plan, self.forecast or 0, *(value for _, value in self.cumulative)]
+        if min(values) < 0:
+            raise ValueError("the plan, the forecast and the fact cannot be negative")
 
 
 def plan_vs_fact_png(
@@ -159,7 +161,8 @@ def _money_axis(ax: Axes, axis: Literal["x", "y"], limit: float, currency: str, 
         setter(0, 1)
         ticks.set_ticks([0], labels=[format_compact(0, currency, lang)])
         return
-    setter(0, limit)
+    # Below 100 ₽ whole-rouble labels would repeat ("3 ₽, 3 ₽"); nobody sells that small.
+    setter(0, max(limit, _SMALLEST_SCALE))
     ticks.set_major_locator(MaxNLocator(nbins=5, steps=[1, 2, 2.5, 5, 10], integer=True))
     ticks.set_major_formatter(
         FuncFormatter(lambda value, _: format_compact(round(value), currency, lang))

@@ -85,8 +85,18 @@ def test_thirty_sellers_get_a_taller_picture_of_the_same_width() -> None:
         [SellerBar("Анна", 0, 1_000_000 * RUB)],
         [SellerBar("Анна", 3_000_000 * RUB, 1 * RUB)],
         [SellerBar("Я" * 200, 10**15, 10**15)],
+        [SellerBar("Анна", 5, 3)],
     ],
-    ids=["nobody", "one-all-zero", "all-zero", "no-plans", "no-fact", "far-over", "huge"],
+    ids=[
+        "nobody",
+        "one-all-zero",
+        "all-zero",
+        "no-plans",
+        "no-fact",
+        "far-over",
+        "huge",
+        "kopecks",
+    ],
 )
 def test_edge_cases_render_without_an_error(bars: list[SellerBar]) -> None:
     assert png_size(bars_png(bars))[0] == 1200
@@ -158,6 +168,11 @@ def test_the_forecast_and_the_plan_close_together_still_render() -> None:
         NOVEMBER, DECEMBER, growing(NOVEMBER, 15, 300_000 * RUB), 9_000_000 * RUB, 9_050_000 * RUB
     )
     assert png_size(progress_png(progress, lang="en", currency="EUR")) == (1200, 690)
+
+
+def test_a_negative_forecast_is_refused() -> None:
+    with pytest.raises(ValueError, match="negative"):
+        MonthProgress(NOVEMBER, DECEMBER, [], 0, -1)
 
 
 @pytest.mark.parametrize(
