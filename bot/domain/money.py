@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import math
 import re
+from fractions import Fraction
 
 MAX_AMOUNT_MINOR: int = 10**15  # 10 trillion roubles in kopecks; larger is "too_large"
 
@@ -34,6 +36,15 @@ _AMOUNT_RE = re.compile(
 )
 
 _SYMBOLS: dict[str, str] = {"RUB": "₽", "USD": "$", "EUR": "€", "KZT": "₸"}
+
+# Each short form is one `parse_amount` reads back. Nothing above billions: "12 000 млрд"
+# is rarer in a sales team than a unit nobody recognises.
+_COMPACT_UNITS: tuple[tuple[int, str, str], ...] = (
+    (1, "", ""),
+    (10**3, "тыс.", "K"),
+    (10**6, "млн", "M"),
+    (10**9, "млрд", "bn"),
+)
 
 
 class AmountError(ValueError):
@@ -138,8 +149,46 @@ def format_amount(minor: int, currency: str = "RUB", lang: str = "ru") -> str:
     whole, cents = divmod(abs(minor), 100)
     code = currency.upper()
     symbol = _SYMBOLS.get(code)
-    if lang.lower().split("-")[0] == "en":
+    if _is_english(lang):
         number = f"{whole:,}" + (f".{cents:02d}" if cents else "")
         return f"{sign}{symbol}{number}" if symbol else f"{sign}{code} {number}"
     number = f"{whole:,}".replace(",", _NBSP) + (f",{cents:02d}" if cents else "")
     return f"{sign}{number}{_NBSP}{symbol or code}"
+
+
+def format_compact(minor: int, currency: str = "RUB", lang: str = "ru") -> str:
+    """Short form for chart axes and labels: ru '1,2 млн ₽', '350 тыс. ₽'; en '₽1.2M', '₽350K'.
+
+    At most three significant digits, trailing zeros dropped, halves rounded away from zero;
+    under a thousand, whole roubles. Spaces are no-break spaces, as in `format_amount`.
+    """
+    sign = "-" if minor < 0 else ""
+    code = currency.upper()
+    symbol = _SYMBOLS.get(code)
+    english = _is_english(lang)
+    whole, fraction, unit_ru, unit_en = _compact_parts(Fraction(abs(minor), 100))
+    grouped = f"{whole:,}"
+    if english:
+        number = grouped + (f".{fraction}" if fraction else "") + unit_en
+        return f"{sign}{symbol}{number}" if symbol else f"{sign}{code} {number}"
+    number = grouped.replace(",", _NBSP) + (f",{fraction}" if fraction else "")
+    unit = f"{_NBSP}{unit_ru}" if unit_ru else ""
+    return f"{sign}{number}{unit}{_NBSP}{symbol or code}"
+
+
+def _compact_parts(roubles: Fraction) -> tuple[int, str, str, str]:
+    """Whole part, fraction digits (no trailing zeros) and the unit names of `roubles`."""
+    # Smallest unit first: 999 950 ₽ rounds to "1000 тыс.", which moves on to "1 млн".
+    for scale, unit_ru, unit_en in _COMPACT_UNITS:
+        value = roubles / scale
+        decimals = 0 if scale == 1 or value >= 100 else (2 if value < 10 else 1)
+        rounded = math.floor(value * 10**decimals + Fraction(1, 2))
+        if rounded < 1000 * 10**decimals or scale == _COMPACT_UNITS[-1][0]:
+            whole, rest = divmod(rounded, 10**decimals)
+            digits = f"{rest:0{decimals}d}".rstrip("0") if decimals else ""
+            return whole, digits, unit_ru, unit_en
+    raise AssertionError("unreachable: the largest unit always returns")
+
+
+def _is_english(lang: str) -> bool:
+    return lang.lower().split("-")[0] == "en"

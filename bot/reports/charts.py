@@ -8,37 +8,34 @@ are process-global and would race when two charts render at once in `render()` t
 from __future__ import annotations
 
 import asyncio
-import io
-import textwrap
 from collections.abc import Callable, Sequence
 from datetime import date
 from typing import ParamSpec
 
 from matplotlib.axes import Axes
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
 
 from bot.domain.nps import round_score
+from bot.reports.style import (
+    AMBER,
+    GAP,
+    GREEN,
+    GRID,
+    INK,
+    MINUS,
+    MUTED,
+    RED,
+    TEXT,
+    bare,
+    group,
+    new_figure,
+    set_title,
+    show_no_data,
+    to_png,
+)
 
 P = ParamSpec("P")
 
-FIGSIZE = (8.0, 4.6)
-DPI = 150  # 1200 × 690 px: full width of a chat bubble, sharp without a tap to zoom
-
-# DejaVu Sans ships inside matplotlib and has Cyrillic, so no system font is needed.
-FONT = "DejaVu Sans"
-GREEN = "#2e9e5b"
-AMBER = "#f0a202"
-RED = "#d64541"
-INK = "#1f2328"
-MUTED = "#6e7781"
-GRID = "#d8dee4"
-GAP = "#f3f4f6"
-
-_NBSP = "\u00a0"
-_MINUS = "\u2212"
 _Y_PAD = 16  # room above +100 and below −100 for a bar's value label
-_TITLE_CHARS = 60  # what fits one line of the bold title at this width
 _MIN_SLOTS = 4  # fewer months are centred at this width instead of becoming fat bars
 
 Point = tuple[date, float | None, int]
@@ -65,9 +62,7 @@ def nps_by_month_png(
     short month names in the reader's language, January first.
     """
     _check(points, month_names)
-    fig = Figure(figsize=FIGSIZE, dpi=DPI, layout="constrained")
-    FigureCanvasAgg(fig)
-    ax = fig.add_subplot()
+    fig, ax = new_figure()
     _draw_frame(ax, len(points), title, y_label)
     has_data = any(score is not None for _, score, _ in points)
     for x, (_, score, _) in enumerate(points):
@@ -76,11 +71,9 @@ def nps_by_month_png(
         elif has_data:
             _draw_gap(ax, x, no_data, crowded=len(points) > 6)
     if not has_data:
-        _draw_no_answers(ax, no_data)
+        show_no_data(ax, no_data)
     ax.set_xticks(range(len(points)), labels=_month_labels(points, month_names, lang))
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=DPI, facecolor="white", metadata={"Software": None})
-    return buffer.getvalue()
+    return to_png(fig)
 
 
 def _check(points: Sequence[Point], month_names: Sequence[str]) -> None:
@@ -102,23 +95,10 @@ def _draw_frame(ax: Axes, slots: int, title: str, y_label: str) -> None:
     ax.grid(axis="y", color=GRID, linewidth=0.8)
     ax.set_axisbelow(True)
     ax.axhline(0, color=INK, linewidth=1.2, zorder=3)
-    for side in ("top", "right", "bottom", "left"):
-        ax.spines[side].set_visible(False)
-    ax.tick_params(
-        length=0, labelsize=11 if slots <= 8 else 10, labelcolor=INK, labelfontfamily=FONT
-    )
+    bare(ax, labelsize=11 if slots <= 8 else 10)
     ax.tick_params(axis="y", labelcolor=MUTED)
-    ax.set_title(
-        "\n".join(textwrap.wrap(title, _TITLE_CHARS)) or title,
-        loc="left",
-        fontsize=15,
-        fontweight="bold",
-        color=INK,
-        pad=12,
-        fontfamily=FONT,
-        parse_math=False,
-    )
-    ax.set_ylabel(y_label, fontsize=11, color=MUTED, fontfamily=FONT, parse_math=False)
+    set_title(ax, title)
+    ax.set_ylabel(y_label, fontsize=11, color=MUTED, **TEXT)
 
 
 def _draw_bar(ax: Axes, x: int, score: float) -> None:
@@ -135,7 +115,7 @@ def _draw_bar(ax: Axes, x: int, score: float) -> None:
         fontsize=13,
         fontweight="bold",
         color=INK,
-        fontfamily=FONT,
+        **TEXT,
     )
 
 
@@ -150,24 +130,7 @@ def _draw_gap(ax: Axes, x: int, no_data: str, *, crowded: bool) -> None:
         fontsize=10,
         color=MUTED,
         rotation=90 if crowded else 0,
-        fontfamily=FONT,
-        parse_math=False,
-    )
-
-
-def _draw_no_answers(ax: Axes, no_data: str) -> None:
-    ax.text(
-        0.5,
-        0.5,
-        no_data,
-        ha="center",
-        va="center",
-        fontsize=15,
-        color=MUTED,
-        transform=ax.transAxes,
-        bbox={"facecolor": "white", "edgecolor": "none", "pad": 8},
-        fontfamily=FONT,
-        parse_math=False,
+        **TEXT,
     )
 
 
@@ -192,7 +155,7 @@ def _color(shown: int) -> str:
 def _signed(value: int) -> str:
     if value > 0:
         return f"+{value}"
-    return f"{_MINUS}{-value}" if value < 0 else "0"
+    return f"{MINUS}{-value}" if value < 0 else "0"
 
 
 def _count(n: int, lang: str) -> str:
@@ -200,7 +163,4 @@ def _count(n: int, lang: str) -> str:
     # monthly labels fits side by side; longer numbers are grouped in the reader's way.
     if n < 10_000:
         return str(n)
-    grouped = f"{n:,}"
-    if lang.lower().split("-")[0] == "en":
-        return grouped
-    return grouped.replace(",", _NBSP)
+    return group(n, lang)

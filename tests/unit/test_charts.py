@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import struct
-import warnings
 from collections.abc import Sequence
 from datetime import date
 from typing import Any
@@ -12,8 +10,8 @@ from typing import Any
 import pytest
 
 from bot.reports.charts import Point, nps_by_month_png, render
+from tests.unit.pngs import png_size, strictly
 
-PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 RU_MONTHS = ["янв", "фев", "мар", "апр", "май", "июн", "июл", "авг", "сен", "окт", "ноя", "дек"]
 EN_MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
 RU_TEXTS: dict[str, Any] = {
@@ -39,19 +37,8 @@ A_YEAR_ACROSS_NEW_YEAR: list[Point] = [
 ]
 
 
-def png_size(png: bytes) -> tuple[int, int]:
-    assert png.startswith(PNG_SIGNATURE)
-    assert png[12:16] == b"IHDR"
-    width, height = struct.unpack(">II", png[16:24])
-    return width, height
-
-
 def draw(points: Sequence[Point], **texts: Any) -> bytes:
-    # Any warning, "Glyph ... missing from font" above all, fails the test even if the
-    # pytest configuration ever stops turning warnings into errors.
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")
-        return nps_by_month_png(points, **{**RU_TEXTS, **texts})
+    return strictly(nps_by_month_png, points, **{**RU_TEXTS, **texts})
 
 
 def test_a_missing_glyph_would_fail_these_tests() -> None:

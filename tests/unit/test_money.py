@@ -6,7 +6,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.domain.money import MAX_AMOUNT_MINOR, AmountError, format_amount, parse_amount
+from bot.domain.money import (
+    MAX_AMOUNT_MINOR,
+    AmountError,
+    format_amount,
+    format_compact,
+    parse_amount,
+)
 
 NBSP = "\u00a0"
 NARROW_NBSP = "\u202f"
@@ -206,3 +212,43 @@ def test_any_text_either_parses_or_raises_only_an_amount_error(text):
 def test_roubles_grouped_with_any_kind_of_space_parse_to_the_same_number(roubles, separator):
     grouped = f"{roubles:,}".replace(",", separator)
     assert parse_amount(grouped) == roubles * 100
+
+
+@pytest.mark.parametrize(
+    ("minor", "ru", "en"),
+    [
+        (0, f"0{NBSP}₽", "₽0"),
+        (49, f"0{NBSP}₽", "₽0"),
+        (50, f"1{NBSP}₽", "₽1"),
+        (95_000, f"950{NBSP}₽", "₽950"),
+        (99_950, f"1{NBSP}тыс.{NBSP}₽", "₽1K"),
+        (123_456, f"1,23{NBSP}тыс.{NBSP}₽", "₽1.23K"),
+        (15_000_000, f"150{NBSP}тыс.{NBSP}₽", "₽150K"),
+        (99_995_000, f"1{NBSP}млн{NBSP}₽", "₽1M"),
+        (120_000_000, f"1,2{NBSP}млн{NBSP}₽", "₽1.2M"),
+        (124_499_999, f"1,24{NBSP}млн{NBSP}₽", "₽1.24M"),
+        (124_500_000, f"1,25{NBSP}млн{NBSP}₽", "₽1.25M"),
+        (2_345_000_000, f"23,5{NBSP}млн{NBSP}₽", "₽23.5M"),
+        (1_000_000_000_000, f"10{NBSP}млрд{NBSP}₽", "₽10bn"),
+        (MAX_AMOUNT_MINOR, f"10{NBSP}000{NBSP}млрд{NBSP}₽", "₽10,000bn"),
+        (-150_000_000, f"-1,5{NBSP}млн{NBSP}₽", "-₽1.5M"),
+    ],
+)
+def test_compact_amounts_keep_three_significant_digits_and_a_unit(minor, ru, en):
+    assert format_compact(minor, lang="ru") == ru
+    assert format_compact(minor, lang="en") == en
+
+
+def test_compact_amounts_in_other_currencies_use_the_symbol_or_the_code():
+    assert format_compact(150_000_000, "USD", "ru") == f"1,5{NBSP}млн{NBSP}$"
+    assert format_compact(150_000_000, "CNY", "ru") == f"1,5{NBSP}млн{NBSP}CNY"
+    assert format_compact(150_000_000, "CNY", "en") == "CNY 1.5M"
+
+
+@given(
+    minor=st.integers(min_value=0, max_value=MAX_AMOUNT_MINOR), lang=st.sampled_from(["ru", "en"])
+)
+def test_a_compact_amount_reads_back_within_half_a_percent(minor, lang):
+    # Three significant digits: the shown value is off by at most 0.5 % (or half a rouble).
+    back = parse_amount(format_compact(minor, lang=lang))
+    assert abs(back - minor) <= max(minor * 0.005, 50)

@@ -1,0 +1,278 @@
+"""The digest's plan pictures: plan against fact per seller, and the month's progress."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from fractions import Fraction
+from typing import Literal
+
+from matplotlib.axes import Axes
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
+from matplotlib.ticker import FuncFormatter, MaxNLocator
+
+from bot.domain.money import format_compact
+from bot.reports.style import (
+    AMBER,
+    BLUE,
+    GREEN,
+    GRID,
+    INK,
+    MUTED,
+    RED,
+    TEXT,
+    TRACK,
+    bare,
+    heading,
+    new_figure,
+    percent,
+    shorten,
+    show_no_data,
+    to_png,
+)
+
+_NAME_CHARS = 22  # a seller's name beside a bar; longer ones end in "…"
+_ROW = 0.44  # inches per seller: 30 sellers stay readable in a taller picture
+_CHROME = 1.5  # inches of title, legend and axis around the rows
+_MIN_HEIGHT = 2.6  # inches: one seller keeps a slim bar rather than a stretched one
+_LABEL_ROOM = 0.7  # the longest bar takes this share of the width; its label the rest
+_MOST_SHOWN = Fraction(999, 100)  # a token plan beaten a million times reads ">999 %"
+_SMALLEST_SCALE = 100_00  # kopecks at the end of a money axis
+_DONE, _CLOSE = 100, 70  # percent of plan: green from _DONE, amber from _CLOSE, red below
+
+
+@dataclass(frozen=True, slots=True)
+class SellerBar:
+    name: str
+    fact: int  # kopecks won this month so far
+    plan: int  # kopecks; 0 = no plan set
+
+    def __post_init__(self) -> None:
+        if self.fact < 0 or self.plan < 0:
+            raise ValueError(f"fact and plan cannot be negative: {self}")
+
+
+@dataclass(frozen=True, slots=True)
+class MonthProgress:
+    start: date  # first day of the month
+    end: date  # first day of the next month
+    cumulative: Sequence[tuple[date, int]]  # (day, fact up to and incl. day), ascending
+    plan: int  # month plan kopecks (0 = none)
+    forecast: int | None  # run-rate forecast for the month, kopecks
+
+    def __post_init__(self) -> None:
+        if self.end <= self.start:
+            raise ValueError(f"the month ends before it starts: {self.start}..{self.end}")
+        days = [day for day, _ in self.cumulative]
+        if days != sorted(set(days)) or any(not self.start <= d < self.end for d in days):
+            raise ValueError("cumulative days must be ascending, once each, inside the month")
+        values = [self.plan, self.forecast or 0, *(value for _, value in self.cumulative)]
+        if min(values) < 0:
+            raise ValueError("the plan, the forecast and the fact cannot be negative")
+
+
+def plan_vs_fact_png(
+    bars: Sequence[SellerBar],
+    *,
+    title: str,
+    plan_label: str,
+    fact_label: str,
+    no_plan: str,
+    currency: str,
+    lang: str,
+) -> bytes:
+    """Horizontal bars per seller: the fact over the plan, the percent of plan at the end.
+
+    Sellers keep the given order, top to bottom; a plan of 0 shows `no_plan` instead of a
+    percent. The picture is 1200 px wide and grows taller with the number of sellers.
+    """
+    fig, ax = new_figure(max(_MIN_HEIGHT, _CHROME + _ROW * len(bars)))
+    if not bars:
+        heading(fig, ax, title, [])
+        ax.set_axis_off()
+        return to_png(fig)
+    top = max(max(bar.fact, bar.plan) for bar in bars)
+    _money_axis(ax, "x", top / _LABEL_ROOM, currency, lang)
+    ax.set_ylim(len(bars) - 0.5, -0.5)  # the first seller on top
+    for row, bar in enumerate(bars):
+        _seller_row(ax, row, bar, top, no_plan=no_plan, currency=currency, lang=lang)
+    names = [shorten(bar.name, _NAME_CHARS) for bar in bars]
+    ax.set_yticks(range(len(bars)), labels=names, parse_math=False)
+    plan_handle = (Patch(facecolor=TRACK), Line2D([], [], color=INK, marker="|", ls="none", ms=14))
+    heading(fig, ax, title, [(Patch(facecolor=BLUE), fact_label), (plan_handle, plan_label)])
+    return to_png(fig)
+
+
+def _seller_row(
+    ax: Axes, row: int, bar: SellerBar, top: int, *, no_plan: str, currency: str, lang: str
+) -> None:
+    if bar.plan:
+        ax.barh(row, bar.plan, height=0.7, color=TRACK, zorder=1)
+        ax.vlines(bar.plan, row - 0.4, row + 0.4, color=INK, linewidth=2.2, zorder=3)
+    ax.barh(row, bar.fact, height=0.36, color=BLUE, zorder=2)
+    if bar.plan:
+        share = Fraction(bar.fact, bar.plan)
+        shown = percent(min(share, _MOST_SHOWN), lang)
+        status = f">{shown}" if share > _MOST_SHOWN else shown
+        color, weight = _status_color(share), "bold"
+    else:
+        status, color, weight = no_plan, MUTED, "normal"
+    end = max(bar.fact, bar.plan) + top * 0.012
+    head = ax.annotate(
+        status,
+        xy=(end, row),
+        va="center",
+        fontsize=13,
+        fontweight=weight,
+        color=color,
+        annotation_clip=False,
+        **TEXT,
+    )
+    ax.annotate(
+        format_compact(bar.fact, currency, lang),
+        xy=(1, 0.5),
+        xycoords=head,
+        xytext=(7, 0),
+        textcoords="offset points",
+        va="center",
+        fontsize=12,
+        color=MUTED,
+        annotation_clip=False,
+        **TEXT,
+    )
+
+
+def _status_color(share: Fraction) -> str:
+    if share * 100 >= _DONE:
+        return GREEN
+    return AMBER if share * 100 >= _CLOSE else RED
+
+
+def _money_axis(ax: Axes, axis: Literal["x", "y"], limit: float, currency: str, lang: str) -> None:
+    """A 0..limit money scale with a few round, compact ticks; none when there is no money."""
+    bare(ax, labelsize=13)
+    ax.set_axisbelow(True)
+    ticks = ax.xaxis if axis == "x" else ax.yaxis
+    setter = ax.set_xlim if axis == "x" else ax.set_ylim
+    ax.tick_params(axis=axis, labelcolor=MUTED, labelsize=11)
+    if limit <= 0:
+        setter(0, 1)
+        ticks.set_ticks([0], labels=[format_compact(0, currency, lang)])
+        return
+    # Below 100 ₽ whole-rouble labels would repeat ("3 ₽, 3 ₽"); nobody sells that small.
+    setter(0, max(limit, _SMALLEST_SCALE))
+    ticks.set_major_locator(MaxNLocator(nbins=5, steps=[1, 2, 2.5, 5, 10], integer=True))
+    ticks.set_major_formatter(
+        FuncFormatter(lambda value, _: format_compact(round(value), currency, lang))
+    )
+    ax.grid(axis=axis, color=GRID, linewidth=0.8)
+
+
+def month_progress_png(
+    progress: MonthProgress,
+    *,
+    title: str,
+    fact_label: str,
+    plan_label: str,
+    forecast_label: str,
+    no_data: str,
+    currency: str,
+    lang: str,
+) -> bytes:
+    """The month's cumulative fact by day, the plan as a line from 0 to the month's plan,
+    and the forecast dashed from the last fact to the month's end.
+
+    Position d on the x axis is the end of day d, so the plan line reads as "where we
+    should be by tonight". No days yet shows `no_data` over the plan line.
+    """
+    fig, ax = new_figure()
+    days = (progress.end - progress.start).days
+    points = [(0, 0)] + [((d - progress.start).days + 1, v) for d, v in progress.cumulative]
+    limit = 1.12 * max(progress.plan, progress.forecast or 0, max(v for _, v in points))
+    _money_axis(ax, "y", limit, currency, lang)
+    ax.set_xlim(0, days)
+    ax.set_xticks(_day_ticks(days), labels=[str(d) for d in _day_ticks(days)])
+    ax.tick_params(axis="x", labelcolor=MUTED, labelsize=11)
+    legend: list[tuple[object, str]] = []
+    ends: list[tuple[int, str]] = []  # (value, colour) labelled at the month's end
+    if progress.cumulative:
+        legend.append((_fact_line(ax, points, currency, lang), fact_label))
+    else:
+        show_no_data(ax, no_data)
+    if progress.plan:
+        legend.append((_line(ax, [(0, 0), (days, progress.plan)], MUTED, 1.6), plan_label))
+        ends.append((progress.plan, MUTED))
+    if progress.cumulative and progress.forecast is not None:
+        color = GREEN if progress.forecast >= progress.plan else RED
+        dashed = _line(ax, [points[-1], (days, progress.forecast)], color, 2.2, dashed=True)
+        legend.append((dashed, forecast_label))
+        ends.append((progress.forecast, color))
+    _end_labels(ax, days, ends, limit, currency, lang)
+    heading(fig, ax, title, legend)
+    return to_png(fig)
+
+
+def _line(
+    ax: Axes, points: list[tuple[int, int]], color: str, width: float, *, dashed: bool = False
+) -> Line2D:
+    xs, ys = zip(*points, strict=True)
+    style = (0, (4, 3)) if dashed else "-"
+    (line,) = ax.plot(xs, ys, color=color, linewidth=width, linestyle=style, zorder=3)
+    return line
+
+
+def _fact_line(ax: Axes, points: list[tuple[int, int]], currency: str, lang: str) -> Line2D:
+    xs, ys = zip(*points, strict=True)
+    ax.fill_between(xs, ys, color=BLUE, alpha=0.1, linewidth=0, zorder=1)
+    (line,) = ax.plot(xs, ys, color=BLUE, linewidth=3, solid_capstyle="round", zorder=4)
+    ax.plot(
+        xs[-1], ys[-1], marker="o", ms=8, color=BLUE, mec="white", mew=2, zorder=5, clip_on=False
+    )
+    ax.annotate(
+        format_compact(ys[-1], currency, lang),
+        xy=(xs[-1], ys[-1]),
+        xytext=(-8, 8),
+        textcoords="offset points",
+        ha="right",
+        va="bottom",
+        fontsize=14,
+        fontweight="bold",
+        color=BLUE,
+        bbox={"facecolor": "white", "edgecolor": "none", "pad": 1.5, "alpha": 0.85},
+        zorder=6,
+        **TEXT,
+    )
+    return line
+
+
+def _end_labels(
+    ax: Axes, days: int, ends: list[tuple[int, str]], limit: float, currency: str, lang: str
+) -> None:
+    """The plan's and the forecast's values beside the month's end, never on top of each other."""
+    gap = limit * 0.08
+    heights: list[float] = [value for value, _ in ends]
+    if len(heights) == 2 and abs(heights[0] - heights[1]) < gap:
+        middle = (heights[0] + heights[1]) / 2
+        low, high = middle - gap / 2, middle + gap / 2
+        heights = [high, low] if heights[0] >= heights[1] else [low, high]
+    for (value, color), y in zip(ends, heights, strict=True):
+        ax.text(
+            days * 1.012,
+            y,
+            format_compact(value, currency, lang),
+            ha="left",
+            va="center",
+            fontsize=13,
+            fontweight="bold",
+            color=color,
+            clip_on=False,
+            **TEXT,
+        )
+
+
+def _day_ticks(days: int) -> list[int]:
+    """1, 5, 10, … and the month's last day, without a crowded pair at the end."""
+    ticks = [1, *range(5, days - 2, 5), days]
+    return sorted(set(ticks))

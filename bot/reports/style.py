@@ -1,0 +1,161 @@
+"""The look every chart shares: size, font, colours, title, 'no data' and PNG output.
+
+Fonts and sizes are set on each text rather than through rcParams, which are process-global
+and would race when two charts render at once in `render()` threads.
+"""
+
+from __future__ import annotations
+
+import io
+import textwrap
+from collections.abc import Sequence
+from fractions import Fraction
+from typing import Any
+
+from matplotlib.axes import Axes
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from matplotlib.layout_engine import ConstrainedLayoutEngine
+from matplotlib.transforms import blended_transform_factory
+
+from bot.domain.metrics import round_half_away
+
+WIDTH = 8.0  # inches
+HEIGHT = 4.6
+FIGSIZE = (WIDTH, HEIGHT)
+DPI = 150  # 1200 × 690 px: full width of a chat bubble, sharp without a tap to zoom
+
+# DejaVu Sans ships inside matplotlib and has Cyrillic, so no system font is needed.
+FONT = "DejaVu Sans"
+GREEN = "#2e9e5b"
+AMBER = "#f0a202"
+RED = "#d64541"
+BLUE = "#2f6fde"
+INK = "#1f2328"
+MUTED = "#6e7781"
+GRID = "#d8dee4"
+GAP = "#f3f4f6"
+TRACK = "#e4e8ec"  # the plan a fact bar fills
+
+# Every text gets these: our font, and "$" read as a dollar, never as mathtext.
+TEXT: dict[str, Any] = {"fontfamily": FONT, "parse_math": False}
+
+NBSP = "\u00a0"
+MINUS = "\u2212"
+ELLIPSIS = "\u2026"
+_TITLE_CHARS = 60  # what fits one line of the bold title at this width
+_MARGIN = 10 / 72  # inches
+
+
+def new_figure(height: float = HEIGHT) -> tuple[Figure, Axes]:
+    """A white figure of the chat's width with one axes, laid out by matplotlib."""
+    # A margin wider than the default 3 points, so an end label never touches the edge.
+    layout = ConstrainedLayoutEngine(w_pad=_MARGIN, h_pad=_MARGIN)
+    fig = Figure(figsize=(WIDTH, height), dpi=DPI, layout=layout)
+    FigureCanvasAgg(fig)
+    return fig, fig.add_subplot()
+
+
+def to_png(fig: Figure) -> bytes:
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=DPI, facecolor="white", metadata={"Software": None})
+    return buffer.getvalue()
+
+
+def set_title(ax: Axes, title: str, *, pad: float = 12) -> None:
+    ax.set_title(
+        "\n".join(textwrap.wrap(title, _TITLE_CHARS)) or title,
+        loc="left",
+        fontsize=15,
+        fontweight="bold",
+        color=INK,
+        pad=pad,
+        **TEXT,
+    )
+
+
+def bare(ax: Axes, *, labelsize: float = 11) -> None:
+    """No frame and no tick marks: the grid and the labels carry the scale."""
+    for side in ("top", "right", "bottom", "left"):
+        ax.spines[side].set_visible(False)
+    ax.tick_params(length=0, labelsize=labelsize, labelcolor=INK, labelfontfamily=FONT)
+
+
+def heading(fig: Figure, ax: Axes, title: str, entries: Sequence[tuple[Any, str]]) -> None:
+    """The title and one row of legend at the picture's left edge, whatever the axes' labels."""
+    fig.suptitle(
+        "\n".join(textwrap.wrap(title, _TITLE_CHARS)) or title,
+        x=0.012,
+        ha="left",
+        fontsize=15,
+        fontweight="bold",
+        color=INK,
+        **TEXT,
+    )
+    if not entries:
+        return
+    # The axes' own legend just above the plot, so the layout makes room for it under the
+    # title, but at the picture's left edge rather than at the axes' (x in figure units).
+    legend = ax.legend(
+        [handle for handle, _ in entries],
+        [label for _, label in entries],
+        loc="lower left",
+        bbox_to_anchor=(0.004, 1.0),
+        bbox_transform=blended_transform_factory(fig.transFigure, ax.transAxes),
+        borderaxespad=0.6,
+        ncols=len(entries),
+        frameon=False,
+        prop={"family": FONT, "size": 12},
+        handlelength=1.8,
+        columnspacing=1.6,
+    )
+    for text in legend.get_texts():
+        text.set_parse_math(False)
+        text.set_color(INK)
+
+
+def show_no_data(ax: Axes, text: str) -> None:
+    """The explicit 'nothing to show' look: the text on a white patch in the middle."""
+    ax.text(
+        0.5,
+        0.5,
+        text,
+        ha="center",
+        va="center",
+        fontsize=15,
+        color=MUTED,
+        transform=ax.transAxes,
+        bbox={"facecolor": "white", "edgecolor": "none", "pad": 8},
+        **TEXT,
+    )
+
+
+def shorten(text: str, limit: int) -> str:
+    """One line of at most `limit` characters, cut with an ellipsis."""
+    folded = " ".join(text.split())
+    if len(folded) <= limit:
+        return folded
+    return folded[: limit - 1].rstrip() + ELLIPSIS
+
+
+def is_english(lang: str) -> bool:
+    return lang.lower().split("-")[0] == "en"
+
+
+def percent(share: Fraction | float, lang: str) -> str:
+    """0.456 → '46 %' (ru, with a no-break space) or '46%' (en); a sliver shows as '<1 %'.
+
+    Halves round away from zero, as the digest's texts do; pass a Fraction to be exact.
+    """
+    shown = round_half_away(Fraction(share) * 100)
+    gap = "" if is_english(lang) else NBSP
+    if shown == 0 and share > 0:
+        return f"<1{gap}%"
+    number = f"{MINUS}{-shown}" if shown < 0 else str(shown)
+    return f"{number}{gap}%"
+
+
+def group(n: int, lang: str) -> str:
+    """12345 → '12 345' (ru, no-break space) or '12,345' (en)."""
+    grouped = f"{n:,}"
+    return grouped if is_english(lang) else grouped.replace(",", NBSP)
