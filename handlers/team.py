@@ -209,24 +209,20 @@ async def on_member(
 async def _card(
     uow: UnitOfWork, user: User, t: Translator, member: User
 ) -> tuple[str, InlineKeyboardMarkup]:
-    team = await uow.departments.get(member.department_id) if member.department_id else None
-    movable = (
-        member.is_active
-        and member.role is Role.SELLER
-        and bool(await departments.move_targets(uow, user, member))
-    )
-    return member_card(t, user, member, team.name if team else None, movable)
+    place = await departments.member_team(uow, user, member)
+    return member_card(t, user, member, place.team.name if place.team else None, place.movable)
 
 
 async def _pick_team(
     query: CallbackQuery, uow: UnitOfWork, user: User, t: Translator, member_id: UserId
 ) -> None:
     member = await departments.managed_member(uow, user, member_id)
+    place = await departments.member_team(uow, user, member)
     kb = InlineKeyboardBuilder()
-    for team in (await departments.move_targets(uow, user, member))[:MAX_BUTTONS]:
+    for team in place.targets[:MAX_BUTTONS]:
         cb = MemberCb(action="g", user_id=member.id, arg=team.id)
         kb.button(text=short("➜ " + team.name), callback_data=cb)
-    if user.role is Role.ADMIN and member.department_id is not None:
+    if place.may_leave:
         kb.button(text=t("dept.btn.no_team"), callback_data=MemberCb(action="g", user_id=member.id))
     kb.adjust(1)
     await query.answer()

@@ -171,15 +171,32 @@ async def delete_department(
     return department
 
 
-async def move_targets(uow: UnitOfWork, actor: User, member: User) -> list[Department]:
-    """The teams the actor may move this member to (not the one they are in)."""
+@dataclass(frozen=True, slots=True)
+class MemberTeam:
+    """A member's team, and where the actor may move them (for the member card)."""
+
+    team: Department | None
+    targets: list[Department]
+    may_leave: bool  # out of every team: an admin's move only
+
+    @property
+    def movable(self) -> bool:
+        return bool(self.targets) or self.may_leave
+
+
+async def member_team(uow: UnitOfWork, actor: User, member: User) -> MemberTeam:
+    """The member's team and the teams the actor may move them to (active sellers only)."""
     departments = await uow.departments.list()
+    team = next((d for d in departments if d.id == member.department_id), None)
+    if not (member.is_active and member.role is Role.SELLER):
+        return MemberTeam(team, [], may_leave=False)
     led = led_departments(actor, departments)
-    return [
-        d
-        for d in departments
-        if d.id != member.department_id and can_move_between(actor, member.department_id, d.id, led)
+    source = member.department_id
+    targets = [
+        d for d in departments if d.id != source and can_move_between(actor, source, d.id, led)
     ]
+    may_leave = source is not None and can_move_between(actor, source, None, led)
+    return MemberTeam(team, targets, may_leave)
 
 
 async def move_member(

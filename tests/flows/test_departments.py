@@ -319,3 +319,57 @@ async def test_an_english_admin_shapes_teams_in_english(
     await admin.press("Delete")
     assert admin.alert == "“Key accounts” still has members: move them to other teams first."
     assert (await state(engine))[2100] == ("Key accounts", True)
+
+
+async def test_a_head_made_seller_or_switched_off_leaves_their_team_without_a_head(
+    admin: Person, seller: Person, person: Callable[..., Person], engine: AsyncEngine
+) -> None:
+    helen, _, _, _ = await two_teams(admin, seller, person)
+    await admin.send("/team")
+    await admin.press("Helen")
+    await admin.press("Сделать менеджером")
+    await admin.send("/team")
+    assert "🗂 <b>Север</b> · руководитель: не назначен · сотрудников: 2" in admin.text
+    await helen.send("/team")
+    assert helen.text == "Это доступно только руководителям и администраторам."
+    await admin.press("Hugo")
+    await admin.press("Отключить и передать дела")
+    await admin.press("➜ Pavel")
+    async with engine.connect() as conn:
+        heads = dict((await conn.execute(select(DepartmentRow.name, DepartmentRow.head_id))).all())
+    assert heads == {"Север": None, "Юг": None}
+
+
+async def test_an_admin_takes_a_seller_out_of_the_only_team_and_then_deletes_it(
+    admin: Person, person: Callable[..., Person], engine: AsyncEngine
+) -> None:
+    admin.lang = "en"
+    sam = person(2100, "Sam", "en")
+    await join(admin, sam, "seller")
+    await make_team(admin, "Key accounts")
+    await move(admin, "Sam", "Key accounts")
+    await admin.press("🔀")
+    assert admin.text == "Which team does Sam move to?"
+    assert admin.buttons() == ["➜ Out of every team"]
+    await admin.press("Out of every team")
+    assert "Team: no team" in admin.text
+    await admin.send("/team")
+    await admin.press("🗂 Teams")
+    await admin.press("Key accounts")
+    await admin.press("Delete")
+    assert admin.alert == "Team deleted"
+    assert admin.text == (
+        "🗂 <b>Teams</b> (0):\nNo teams yet: everyone works as one team. Add the first one."
+    )
+    async with engine.connect() as conn:
+        audit = (
+            await conn.execute(
+                select(AuditRow.action, AuditRow.before, AuditRow.after).order_by(AuditRow.id)
+            )
+        ).all()
+    assert [tuple(a) for a in audit] == [
+        ("team_create", None, "Key accounts"),
+        ("team_move", None, "Key accounts"),
+        ("team_move", "Key accounts", None),
+        ("team_delete", "Key accounts", None),
+    ]
