@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC, datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from storage.models import AuditRow, DepartmentRow, UserRow
@@ -373,3 +374,37 @@ async def test_an_admin_takes_a_seller_out_of_the_only_team_and_then_deletes_it(
         ("team_move", "Key accounts", None),
         ("team_delete", "Key accounts", None),
     ]
+
+
+async def test_a_big_team_with_long_names_fits_one_message(
+    admin: Person, engine: AsyncEngine
+) -> None:
+    await admin.send("/start")
+    now = datetime(2026, 11, 23, 7, tzinfo=UTC)
+    async with engine.begin() as conn:
+        for n in range(40):
+            name = f"{n:02d} " + "Отдел продаж крупным клиентам" * 3
+            team = await conn.scalar(
+                insert(DepartmentRow)
+                .values(name=name[:64], name_key=name[:64].casefold(), created_at=now)
+                .returning(DepartmentRow.id)
+            )
+            await conn.execute(
+                insert(UserRow),
+                [
+                    {
+                        "tg_id": 100_000 + n * 10 + i,
+                        "name": "Константин Константинопольский" * 6,
+                        "role": "seller",
+                        "language": "ru",
+                        "is_active": True,
+                        "department_id": team,
+                        "created_at": now,
+                    }
+                    for i in range(5)
+                ],
+            )
+    await admin.send("/team")
+    assert len(admin.text) <= 4096
+    assert admin.text.startswith("<b>Команда</b> (201):")
+    assert admin.text.splitlines()[-1].startswith("…и ещё ")
