@@ -291,7 +291,7 @@ async def test_a_seller_is_refused_the_team_and_its_editor(
     await seller.send("/team")
     assert seller.text == "Это доступно только руководителям и администраторам."
     await seller.press_data(f"dp:x:{teams['Север']}:0")
-    assert seller.alert is not None
+    assert seller.alert == "Эта кнопка больше не действует. Откройте нужный раздел заново: /help"
     async with engine.connect() as conn:
         assert await conn.scalar(select(func.count()).select_from(DepartmentRow)) == 1
 
