@@ -1,4 +1,4 @@
-"""`/invite` and `/team`: heads and admins bring people in and see who is here."""
+"""`/invite` and `/team`: heads and admins bring people in and see who is here, by team."""
 
 from __future__ import annotations
 
@@ -8,21 +8,23 @@ from datetime import datetime
 from aiogram import Bot, F, Router
 from aiogram.filters import Command
 from aiogram.filters.callback_data import CallbackData
-from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from bot.domain.errors import MemberInvalidError
-from bot.domain.ids import UserId
-from bot.domain.models import Role, User
+from bot.domain.ids import DepartmentId, UserId
+from bot.domain.models import Department, Role, User
 from bot.i18n import Translator
-from bot.services import members
+from bot.services import departments, members
+from bot.services.departments import Roster, roster
 from bot.services.ports import Notifier, UnitOfWork
 from bot.services.team import INVITE_TTL, create_invite, list_team
+from handlers import teams_editor
 from handlers.alerts import handover_notice
 from handlers.cbtypes import CbId
 from handlers.deals.views import short
 from handlers.filters import IsManager
-from handlers.texts import fit
+from handlers.teams_editor import DeptCb
+from handlers.texts import escaped, fit
 
 
 class InviteCb(CallbackData, prefix="inv"):
@@ -65,40 +67,71 @@ async def on_invite_role(
 
 
 async def cmd_team(message: Message, uow: UnitOfWork, user: User, t: Translator) -> None:
-    members = await list_team(uow, user)
-    lines = [t("team.title", count=len(members))]
-    for member in members:
-        status = "" if member.is_active else t("team.inactive")
-        handle = f" @{html.escape(member.username)}" if member.username else ""
-        lines.append(
-            t(
-                "team.row",
-                name=html.escape(member.name),
-                handle=handle,
-                role=t(f"role.{member.role.value}"),
-                status=status,
-            )
-        )
+    team = await roster(uow, user)
     kb = InlineKeyboardBuilder()
     # Telegram takes at most 100 buttons: the active colleagues, the first of them.
-    others = [m for m in members if m.id != user.id and m.is_active][:MAX_BUTTONS]
+    others = [m for m in team.members if m.id != user.id and m.is_active][:MAX_BUTTONS]
     for member in others:
         open_card = MemberCb(action="o", user_id=member.id)
         kb.button(text=short(member.name), callback_data=open_card)
     kb.adjust(2)
-    await message.answer(fit(t, lines), reply_markup=kb.as_markup())
+    if user.role is Role.ADMIN:
+        kb.row(InlineKeyboardButton(text=t("dept.btn.teams"), callback_data=DeptCb().pack()))
+    await message.answer(fit(t, team_lines(t, team)), reply_markup=kb.as_markup())
+
+
+def team_lines(t: Translator, team: Roster) -> list[str]:
+    """The members grouped by team, each with role and status; those in no team last."""
+    lines = [t("team.title", count=len(team.members))]
+    names = {m.id: m.name for m in team.members}
+    shown = {d.id for d in team.departments}
+    for department in team.departments:
+        people = [m for m in team.members if m.department_id == department.id]
+        head = names.get(department.head_id) if department.head_id else None
+        lines.append(dept_header(t, department, head, len(people)))
+        lines.extend(member_row(t, m) for m in people)
+    loose = [m for m in team.members if m.department_id not in shown]
+    if team.departments and loose:
+        lines.append(t("dept.none_header"))
+    lines.extend(member_row(t, m) for m in loose)
+    return lines
+
+
+def dept_header(t: Translator, department: Department, head: str | None, count: int) -> str:
+    return t(
+        "dept.header",
+        name=escaped(department.name, 64),
+        head=html.escape(head) if head else t("dept.no_head"),
+        count=count,
+    )
+
+
+def member_row(t: Translator, member: User) -> str:
+    status = "" if member.is_active else t("team.inactive")
+    handle = f" @{html.escape(member.username)}" if member.username else ""
+    return t(
+        "team.row",
+        name=html.escape(member.name),
+        handle=handle,
+        role=t(f"role.{member.role.value}"),
+        status=status,
+    )
 
 
 MAX_BUTTONS = 60
 
 
 class MemberCb(CallbackData, prefix="mb"):
-    action: str  # o: open, h/s: make head/seller, d: deactivate, t: to this successor
+    # o: open, h/s: make head/seller, d: deactivate, t: to this successor,
+    # m: choose a team to move to, g: go to team `arg` (0: no team)
+    action: str
     user_id: CbId
     arg: CbId = 0
 
 
-def member_card(t: Translator, actor: User, member: User) -> tuple[str, InlineKeyboardMarkup]:
+def member_card(
+    t: Translator, actor: User, member: User, team: str | None, movable: bool
+) -> tuple[str, InlineKeyboardMarkup]:
     status = "" if member.is_active else t("team.inactive")
     text = t(
         "member.card",
@@ -106,6 +139,7 @@ def member_card(t: Translator, actor: User, member: User) -> tuple[str, InlineKe
         role=t(f"role.{member.role.value}"),
         status=status,
     )
+    text += "\n" + t("dept.member_team", name=escaped(team, 64) if team else t("dept.none"))
     kb = InlineKeyboardBuilder()
     if member.is_active and actor.role is Role.ADMIN and member.role is not Role.ADMIN:
         action, label = (
@@ -114,6 +148,8 @@ def member_card(t: Translator, actor: User, member: User) -> tuple[str, InlineKe
             else ("h", "member.btn.make_head")
         )
         kb.button(text=t(label), callback_data=MemberCb(action=action, user_id=member.id))
+    if movable:
+        kb.button(text=t("dept.btn.move"), callback_data=MemberCb(action="m", user_id=member.id))
     if member.is_active and member.id != actor.id:
         kb.button(
             text=t("member.btn.deactivate"), callback_data=MemberCb(action="d", user_id=member.id)
@@ -139,6 +175,13 @@ async def on_member(
     elif action == "d":
         await _pick_successor(query, uow, user, t, member_id)
         return
+    elif action == "m":
+        await _pick_team(query, uow, user, t, member_id)
+        return
+    elif action == "g":
+        target = DepartmentId(callback_data.arg) if callback_data.arg else None
+        member = await departments.move_member(uow, user, member_id, target, now)
+        await query.answer(t("dept.moved"))
     elif action == "t":
         handover = await members.deactivate(
             uow, user, member_id, UserId(callback_data.arg), now, notifier, handover_notice
@@ -156,24 +199,42 @@ async def on_member(
             )
         return
     else:
-        member = await _visible_member(uow, user, member_id)
+        member = await departments.managed_member(uow, user, member_id)
         await query.answer()
     if isinstance(query.message, Message):
-        text, markup = member_card(t, user, member)
+        text, markup = await _card(uow, user, t, member)
         await query.message.edit_text(text, reply_markup=markup)
 
 
-async def _visible_member(uow: UnitOfWork, user: User, member_id: UserId) -> User:
-    found = next((m for m in await list_team(uow, user) if m.id == member_id), None)
-    if found is None:
-        raise MemberInvalidError()
-    return found
+async def _card(
+    uow: UnitOfWork, user: User, t: Translator, member: User
+) -> tuple[str, InlineKeyboardMarkup]:
+    place = await departments.member_team(uow, user, member)
+    return member_card(t, user, member, place.team.name if place.team else None, place.movable)
+
+
+async def _pick_team(
+    query: CallbackQuery, uow: UnitOfWork, user: User, t: Translator, member_id: UserId
+) -> None:
+    member = await departments.managed_member(uow, user, member_id)
+    place = await departments.member_team(uow, user, member)
+    kb = InlineKeyboardBuilder()
+    for team in place.targets[:MAX_BUTTONS]:
+        cb = MemberCb(action="g", user_id=member.id, arg=team.id)
+        kb.button(text=short("➜ " + team.name), callback_data=cb)
+    if place.may_leave:
+        kb.button(text=t("dept.btn.no_team"), callback_data=MemberCb(action="g", user_id=member.id))
+    kb.adjust(1)
+    await query.answer()
+    if isinstance(query.message, Message):
+        text = t("dept.pick_team", name=html.escape(member.name))
+        await query.message.edit_text(text, reply_markup=kb.as_markup())
 
 
 async def _pick_successor(
     query: CallbackQuery, uow: UnitOfWork, user: User, t: Translator, member_id: UserId
 ) -> None:
-    member = await _visible_member(uow, user, member_id)
+    member = await departments.managed_member(uow, user, member_id)
     kb = InlineKeyboardBuilder()
     colleagues = [o for o in await list_team(uow, user) if o.is_active and o.id != member.id]
     for other in colleagues[:MAX_BUTTONS]:
@@ -194,5 +255,7 @@ def build_router() -> Router:
     router.message(Command("invite"))(cmd_invite)
     router.callback_query(InviteCb.filter(F.role.in_({Role.SELLER, Role.HEAD})))(on_invite_role)
     router.message(Command("team"))(cmd_team)
-    router.callback_query(MemberCb.filter(F.action.in_({"o", "h", "s", "d", "t"})))(on_member)
+    actions = {"o", "h", "s", "d", "t", "m", "g"}
+    router.callback_query(MemberCb.filter(F.action.in_(actions)))(on_member)
+    router.include_router(teams_editor.build_router())
     return router

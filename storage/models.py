@@ -75,6 +75,21 @@ class UserRow(Base):
     # False after Telegram answered 403 (the user blocked the bot); a message from them resets it.
     is_reachable: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     default_pipeline_id: Mapped[int | None] = mapped_column(ForeignKey("pipeline.id"))
+    department_id: Mapped[int | None] = mapped_column(ForeignKey("department.id"))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class DepartmentRow(Base):
+    """A team (department) of the sales department, with its head."""
+
+    __tablename__ = "department"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    name: Mapped[str] = mapped_column(String(64))
+    # The case-folded name: two teams may not differ only in case.
+    name_key: Mapped[str] = mapped_column(String(64), unique=True)
+    # use_alter: user and department point at each other; this breaks the cycle for sorting.
+    head_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", use_alter=True))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
 

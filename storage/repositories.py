@@ -13,6 +13,7 @@ from sqlalchemy.orm import InstrumentedAttribute
 from bot.domain.ids import (
     ClientId,
     DealId,
+    DepartmentId,
     LostReasonId,
     PipelineId,
     StageId,
@@ -67,6 +68,7 @@ def _user(row: UserRow) -> User:
         if row.default_pipeline_id
         else None,
         is_reachable=row.is_reachable,
+        department_id=DepartmentId(row.department_id) if row.department_id else None,
     )
 
 

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from bot.domain.models import MANAGER_ROLES, STAFF_ROLES, Deal, Role, User
+from collections.abc import Iterable
+
+from bot.domain.ids import DepartmentId
+from bot.domain.models import MANAGER_ROLES, STAFF_ROLES, Deal, Department, Role, User
 
 
 def is_staff(user: User) -> bool:
@@ -24,3 +27,35 @@ def can_touch_deal(user: User, deal: Deal) -> bool:
 def can_invite(user: User, role: Role) -> bool:
     """Heads and admins invite sellers and heads; clients come by survey links, admins by config."""
     return is_manager(user) and role in (Role.SELLER, Role.HEAD)
+
+
+def led_departments(actor: User, departments: Iterable[Department]) -> frozenset[DepartmentId]:
+    """The teams a person heads."""
+    return frozenset(d.id for d in departments if d.head_id == actor.id)
+
+
+def manages(actor: User, member: User, departments: Iterable[Department]) -> bool:
+    """Whom a manager runs: an admin everyone; a head the members of the teams they lead
+    (and themselves); a head who leads no team everyone, as in a company without teams."""
+    if not is_manager(actor):
+        return False
+    if actor.role is Role.ADMIN:
+        return True
+    led = led_departments(actor, departments)
+    if not led:
+        return True
+    return member.id == actor.id or member.department_id in led
+
+
+def can_move_between(
+    actor: User,
+    source: DepartmentId | None,
+    target: DepartmentId | None,
+    led: frozenset[DepartmentId],
+) -> bool:
+    """An admin moves a seller anywhere; a head only from one team they lead to another."""
+    if not is_manager(actor):
+        return False
+    if actor.role is Role.ADMIN:
+        return True
+    return source in led and target in led

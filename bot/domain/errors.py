@@ -130,3 +130,19 @@ class MemberInvalidError(DomainError):
     """No such team member, or not one this action can take (oneself, a client)."""
 
     key = "error.member_invalid"
+
+
+class DepartmentNotFoundError(DomainError):
+    """No such team, or not one the actor runs (a forged or outdated button)."""
+
+    key = "error.department_not_found"
+
+
+class DepartmentNameTakenError(DomainError):
+    key = "error.department_name_taken"
+
+
+class DepartmentNotEmptyError(DomainError):
+    """Only a team without members is deleted: its people are moved out first."""
+
+    key = "error.department_not_empty"

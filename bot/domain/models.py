@@ -9,6 +9,7 @@ from datetime import datetime
 from bot.domain.ids import (
     ClientId,
     DealId,
+    DepartmentId,
     LostReasonId,
     PipelineId,
     StageId,
@@ -66,6 +67,16 @@ class User:
     username: str | None = None
     default_pipeline_id: PipelineId | None = None
     is_reachable: bool = True
+    department_id: DepartmentId | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Department:
+    """A team inside the sales department; its head manages its members."""
+
+    id: DepartmentId
+    name: str
+    head_id: UserId | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,6 +11,7 @@ NOTE_MAX = 1000
 REASON_MAX = 200
 SEARCH_MAX = 64
 TASK_MAX = 300
+DEPARTMENT_NAME_MAX = 64
 # A deal card is one Telegram message: 4096 characters in all, notes are shown trimmed.
 
 

@@ -1,4 +1,6 @@
-"""Managing the team: change a role, deactivate a member and hand their work over."""
+"""Managing the team: change a role, deactivate a member and hand their work over.
+
+A head acts only on the members of the teams they lead (bot.domain.access.manages)."""
 
 from __future__ import annotations
 
@@ -6,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from bot.domain.access import is_manager, is_staff
+from bot.domain.access import is_manager, is_staff, manages
 from bot.domain.errors import AccessDeniedError, MemberInvalidError
 from bot.domain.ids import UserId
 from bot.domain.models import DealEvent, EventKind, Role, User
@@ -47,10 +49,12 @@ async def change_role(
     member = await _member(uow, member_id)
     if member.id == actor.id or member.role is Role.ADMIN:
         raise AccessDeniedError()
-    if not member.is_active:
+    if not member.is_active or not manages(actor, member, await uow.departments.list()):
         raise MemberInvalidError()
     if member.role is not role:
         await uow.users.set_role(member.id, role)
+        if role is Role.SELLER:
+            await uow.departments.drop_head(member.id)  # a seller heads no team
         await uow.audit.add(
             AuditEntry(actor.id, now, "role", member.name[:200], member.role.value, role.value)
         )
@@ -76,6 +80,9 @@ async def deactivate(
         raise MemberInvalidError()
     if not member.is_active:
         raise MemberInvalidError()  # a second tap, or a replayed button
+    departments = await uow.departments.list()
+    if not (manages(actor, member, departments) and manages(actor, successor, departments)):
+        raise MemberInvalidError()  # a head reaches only into the teams they lead
     if member.role is Role.ADMIN:
         if actor.role is not Role.ADMIN:
             raise AccessDeniedError()
@@ -89,6 +96,7 @@ async def deactivate(
     tasks = await uow.tasks.reassign_assignee(member.id, successor.id, now - REARM_WINDOW)
     # The conveyor keeps running: deals entering the leaver's stages go to the successor.
     await uow.pipelines.hand_over_stages(member.id, successor.id)
+    await uow.departments.drop_head(member.id)
     await uow.users.set_active(member.id, False)
     after = f"{successor.name}: {len(deal_ids)}/{tasks}"
     await uow.audit.add(AuditEntry(actor.id, now, "deactivate", member.name[:200], "active", after))

@@ -9,12 +9,22 @@ from types import TracebackType
 from typing import Any, Protocol, Self
 from zoneinfo import ZoneInfo
 
-from bot.domain.ids import ClientId, DealId, PipelineId, StageId, TaskId, TelegramId, UserId
+from bot.domain.ids import (
+    ClientId,
+    DealId,
+    DepartmentId,
+    PipelineId,
+    StageId,
+    TaskId,
+    TelegramId,
+    UserId,
+)
 from bot.domain.models import (
     Client,
     Deal,
     DealEvent,
     DealStatus,
+    Department,
     Invite,
     Pipeline,
     Role,
@@ -334,6 +344,24 @@ class PlanRepo(Protocol):
         ...
 
 
+class DepartmentRepo(Protocol):
+    async def list(self) -> list[Department]: ...
+    async def get(self, department_id: DepartmentId) -> Department | None: ...
+    async def add(self, name: str, now: datetime) -> Department: ...
+    async def rename(self, department_id: DepartmentId, name: str) -> None: ...
+    async def set_head(self, department_id: DepartmentId, head_id: UserId | None) -> None: ...
+    async def drop_head(self, head_id: UserId) -> int:
+        """The teams this person headed are left without a head; how many."""
+        ...
+
+    async def delete(self, department_id: DepartmentId) -> None: ...
+    async def member_count(self, department_id: DepartmentId) -> int:
+        """Active members of the team."""
+        ...
+
+    async def move_member(self, user_id: UserId, department_id: DepartmentId | None) -> None: ...
+
+
 class UnitOfWork(Protocol):
     """One transaction; `commit()` is called by the service, everything else rolls back."""
 
@@ -363,6 +391,8 @@ class UnitOfWork(Protocol):
     def audit(self) -> AuditRepo: ...
     @property
     def plans(self) -> PlanRepo: ...
+    @property
+    def departments(self) -> DepartmentRepo: ...
 
     async def __aenter__(self) -> Self: ...
     async def __aexit__(

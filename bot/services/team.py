@@ -7,7 +7,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from bot.domain.access import can_invite, is_manager
+from bot.domain.access import can_invite
 from bot.domain.errors import (
     AccessDeniedError,
     AlreadyMemberError,
@@ -17,6 +17,7 @@ from bot.domain.errors import (
 from bot.domain.ids import TelegramId
 from bot.domain.models import Invite, Role, User
 from bot.domain.templates import DEFAULT_PIPELINES
+from bot.services.departments import roster
 from bot.services.ports import UnitOfWork
 
 CLAIM_KEY = "admin_claim_code"
@@ -143,7 +144,5 @@ async def choose_language(
 
 
 async def list_team(uow: UnitOfWork, actor: User) -> list[User]:
-    """Members and roles; heads and admins see everyone, a seller is refused."""
-    if not is_manager(actor):
-        raise AccessDeniedError()
-    return await uow.users.list_staff()
+    """Members the actor runs (a head who leads teams: their members); a seller is refused."""
+    return (await roster(uow, actor)).members

@@ -8,9 +8,17 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.domain.access import can_invite, can_touch_deal, is_manager, is_staff
-from bot.domain.ids import DealId, PipelineId, StageId, TelegramId, UserId
-from bot.domain.models import Deal, DealStatus, Role, User
+from bot.domain.access import (
+    can_invite,
+    can_move_between,
+    can_touch_deal,
+    is_manager,
+    is_staff,
+    led_departments,
+    manages,
+)
+from bot.domain.ids import DealId, DepartmentId, PipelineId, StageId, TelegramId, UserId
+from bot.domain.models import Deal, DealStatus, Department, Role, User
 
 MOMENT = datetime(2026, 11, 23, 7, 0, tzinfo=UTC)
 ALL_ROLES = list(Role)
@@ -18,7 +26,9 @@ MANAGERS = [Role.ADMIN, Role.HEAD]
 STAFF = [Role.ADMIN, Role.HEAD, Role.SELLER]
 
 
-def make_user(role: Role = Role.SELLER, *, user_id: int = 1, is_active: bool = True) -> User:
+def make_user(
+    role: Role = Role.SELLER, *, user_id: int = 1, is_active: bool = True, team: int | None = None
+) -> User:
     return User(
         id=UserId(user_id),
         tg_id=TelegramId(1000 + user_id),
@@ -26,6 +36,7 @@ def make_user(role: Role = Role.SELLER, *, user_id: int = 1, is_active: bool = T
         role=role,
         language="ru",
         is_active=is_active,
+        department_id=DepartmentId(team) if team is not None else None,
     )
 
 
@@ -158,3 +169,101 @@ def test_nobody_invites_an_admin_or_a_client(inviter, invitee):
 @pytest.mark.parametrize("invitee", ALL_ROLES)
 def test_a_deactivated_manager_invites_nobody(inviter, invitee):
     assert not can_invite(make_user(inviter, is_active=False), invitee)
+
+
+# manages: whom a manager runs (teams and their heads)
+
+NORTH, SOUTH, EAST = DepartmentId(1), DepartmentId(2), DepartmentId(3)
+
+
+def teams(**heads: int | None) -> list[Department]:
+    """North, South and East with the given heads (user ids)."""
+    ids = {"north": NORTH, "south": SOUTH, "east": EAST}
+    return [
+        Department(ids[name], name, UserId(head) if head else None) for name, head in heads.items()
+    ]
+
+
+def test_an_admin_manages_everyone_whatever_the_teams():
+    admin = make_user(Role.ADMIN, user_id=1)
+    depts = teams(north=2, south=3)
+    for member in (
+        make_user(user_id=5, team=1),
+        make_user(user_id=6, team=2),
+        make_user(user_id=7),
+    ):
+        assert manages(admin, member, depts)
+
+
+def test_a_head_of_a_team_manages_its_members_and_themselves_only():
+    head = make_user(Role.HEAD, user_id=2, team=None)
+    depts = teams(north=2, south=3)
+    assert manages(head, make_user(user_id=5, team=1), depts)
+    assert manages(head, head, depts)
+    assert not manages(head, make_user(user_id=6, team=2), depts)
+    assert not manages(head, make_user(user_id=7), depts)  # in no team
+    assert not manages(head, make_user(Role.ADMIN, user_id=8), depts)
+    assert not manages(head, make_user(Role.HEAD, user_id=3), depts)  # the South's head
+
+
+def test_a_head_of_two_teams_manages_both():
+    head = make_user(Role.HEAD, user_id=2)
+    depts = teams(north=2, south=2, east=3)
+    assert led_departments(head, depts) == {NORTH, SOUTH}
+    assert manages(head, make_user(user_id=5, team=1), depts)
+    assert manages(head, make_user(user_id=6, team=2), depts)
+    assert not manages(head, make_user(user_id=7, team=3), depts)
+
+
+@pytest.mark.parametrize("depts", [[], teams(north=None, south=3)])
+def test_a_head_who_leads_no_team_manages_everyone_as_before_teams_existed(depts):
+    head = make_user(Role.HEAD, user_id=2)
+    assert led_departments(head, depts) == frozenset()
+    for member in (make_user(user_id=5, team=1), make_user(user_id=6), make_user(Role.ADMIN)):
+        assert manages(head, member, depts)
+
+
+@given(
+    role=st.sampled_from(ALL_ROLES),
+    is_active=st.booleans(),
+    heads=st.lists(st.sampled_from([None, 1, 2, 3]), min_size=0, max_size=3),
+    member_id=st.integers(min_value=1, max_value=6),
+    member_team=st.sampled_from([None, 1, 2, 3]),
+)
+def test_managing_someone_follows_the_role_and_the_teams_led(
+    role, is_active, heads, member_id, member_team
+):
+    actor = make_user(role, user_id=1, is_active=is_active)
+    depts = [Department(DepartmentId(i + 1), f"T{i}", h) for i, h in enumerate(heads)]
+    member = make_user(user_id=member_id, team=member_team)
+    led = {d.id for d in depts if d.head_id == 1}
+    if not is_active or role not in MANAGERS:
+        expected = False
+    elif role is Role.ADMIN or not led:
+        expected = True
+    else:
+        expected = member_id == 1 or member_team in led
+    assert manages(actor, member, depts) is expected
+
+
+def test_an_admin_moves_between_any_teams_and_out_of_them():
+    admin = make_user(Role.ADMIN)
+    assert can_move_between(admin, NORTH, SOUTH, frozenset())
+    assert can_move_between(admin, None, SOUTH, frozenset())
+    assert can_move_between(admin, NORTH, None, frozenset())
+
+
+def test_a_head_moves_only_between_the_teams_they_lead():
+    head = make_user(Role.HEAD)
+    led = frozenset({NORTH, SOUTH})
+    assert can_move_between(head, NORTH, SOUTH, led)
+    assert not can_move_between(head, NORTH, EAST, led)
+    assert not can_move_between(head, EAST, NORTH, led)
+    assert not can_move_between(head, NORTH, None, led)
+    assert not can_move_between(head, None, NORTH, led)
+    assert not can_move_between(head, None, None, frozenset())
+
+
+@pytest.mark.parametrize("role", [Role.SELLER, Role.CLIENT])
+def test_sellers_and_clients_move_nobody(role):
+    assert not can_move_between(make_user(role), NORTH, SOUTH, frozenset({NORTH, SOUTH}))

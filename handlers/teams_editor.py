@@ -1,0 +1,177 @@
+"""The admin's team editor under /team: list, create, rename, set the head, delete."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from aiogram import F, Router
+from aiogram.filters.callback_data import CallbackData
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State, StatesGroup
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+
+from bot.domain.ids import DepartmentId, UserId
+from bot.domain.models import User
+from bot.i18n import Translator
+from bot.services import departments
+from bot.services.departments import TeamInfo
+from bot.services.ports import UnitOfWork
+from handlers.cbtypes import CbId
+from handlers.deals.views import short
+from handlers.filters import TypedText
+from handlers.texts import escaped, fit
+
+MAX_BUTTONS = 60
+
+
+class DeptCb(CallbackData, prefix="dp"):
+    # l: list, o: open, n: new, r: rename, h: choose a head, s: set head `arg`, x: delete
+    action: str = "l"
+    dept_id: CbId = 0
+    arg: CbId = 0
+
+
+class TeamName(StatesGroup):
+    name = State()
+
+
+def _head(t: Translator, info: TeamInfo) -> str:
+    return escaped(info.head, 100) if info.head else t("dept.no_head")
+
+
+def teams_view(t: Translator, teams: list[TeamInfo]) -> tuple[str, InlineKeyboardMarkup]:
+    lines = [t("dept.list_title", count=len(teams))]
+    if not teams:
+        lines.append(t("dept.list_empty"))
+    kb = InlineKeyboardBuilder()
+    for info in teams:
+        name = escaped(info.department.name, 64)
+        lines.append(t("dept.list_row", name=name, head=_head(t, info), count=info.members))
+    for info in teams[:MAX_BUTTONS]:
+        kb.button(text=short(info.department.name), callback_data=_cb("o", info.department.id))
+    kb.button(text=t("dept.btn.create"), callback_data=DeptCb(action="n"))
+    kb.adjust(2)
+    return fit(t, lines), kb.as_markup()
+
+
+def team_card(t: Translator, info: TeamInfo) -> tuple[str, InlineKeyboardMarkup]:
+    text = t(
+        "dept.card",
+        name=escaped(info.department.name, 64),
+        head=_head(t, info),
+        count=info.members,
+    )
+    kb = InlineKeyboardBuilder()
+    dept_id = info.department.id
+    for action, label in (("r", "rename"), ("h", "set_head"), ("x", "delete"), ("l", "back")):
+        kb.button(text=t(f"dept.btn.{label}"), callback_data=_cb(action, dept_id))
+    kb.adjust(1)
+    return text, kb.as_markup()
+
+
+def _cb(action: str, dept_id: DepartmentId, arg: int = 0) -> DeptCb:
+    return DeptCb(action=action, dept_id=dept_id, arg=arg)
+
+
+async def on_dept(
+    query: CallbackQuery,
+    callback_data: DeptCb,
+    uow: UnitOfWork,
+    user: User,
+    t: Translator,
+    now: datetime,
+    state: FSMContext,
+) -> None:
+    action, dept_id = callback_data.action, DepartmentId(callback_data.dept_id)
+    if action in ("n", "r"):
+        await _ask_name(query, uow, user, t, state, dept_id if action == "r" else None)
+        return
+    if action == "h":
+        await _pick_head(query, uow, user, t, dept_id)
+        return
+    alert: str | None = None
+    if action == "s":
+        await departments.set_head(uow, user, dept_id, UserId(callback_data.arg), now)
+        alert = t("dept.head_set")
+    elif action == "x":
+        await departments.delete_department(uow, user, dept_id, now)
+        alert, action = t("dept.deleted"), "l"
+    if action == "l":
+        text, markup = teams_view(t, await departments.teams_overview(uow, user))
+    else:
+        text, markup = team_card(t, await departments.team_info(uow, user, dept_id))
+    await query.answer(alert)
+    if isinstance(query.message, Message):
+        await query.message.edit_text(text, reply_markup=markup)
+
+
+async def _ask_name(
+    query: CallbackQuery,
+    uow: UnitOfWork,
+    user: User,
+    t: Translator,
+    state: FSMContext,
+    dept_id: DepartmentId | None,
+) -> None:
+    if dept_id is None:
+        await departments.teams_overview(uow, user)  # an admin's step only
+        prompt = t("dept.ask_name")
+    else:
+        info = await departments.team_info(uow, user, dept_id)
+        prompt = t("dept.ask_rename", name=escaped(info.department.name, 64))
+    await state.set_state(TeamName.name)
+    await state.update_data(dept_id=dept_id or 0)
+    await query.answer()
+    if isinstance(query.message, Message):
+        await query.message.answer(prompt)
+
+
+async def on_name(
+    message: Message,
+    uow: UnitOfWork,
+    user: User,
+    t: Translator,
+    now: datetime,
+    state: FSMContext,
+) -> None:
+    # A refused name (empty, too long, taken) is answered by the error router; the step stays.
+    dept_id = int((await state.get_data()).get("dept_id", 0))
+    typed = message.text or ""
+    if dept_id:
+        await departments.rename_department(uow, user, DepartmentId(dept_id), typed, now)
+        await state.clear()
+        text, markup = team_card(t, await departments.team_info(uow, user, DepartmentId(dept_id)))
+    else:
+        created = await departments.create_department(uow, user, typed, now)
+        await state.clear()
+        await message.answer(t("dept.created", name=escaped(created.name, 64)))
+        text, markup = teams_view(t, await departments.teams_overview(uow, user))
+    await message.answer(text, reply_markup=markup)
+
+
+async def _pick_head(
+    query: CallbackQuery, uow: UnitOfWork, user: User, t: Translator, dept_id: DepartmentId
+) -> None:
+    info = await departments.team_info(uow, user, dept_id)
+    heads = await departments.head_choices(uow, user)
+    kb = InlineKeyboardBuilder()
+    for head in heads[:MAX_BUTTONS]:
+        kb.button(text=short("➜ " + head.name), callback_data=_cb("s", dept_id, head.id))
+    kb.button(text=t("dept.btn.back"), callback_data=_cb("o", dept_id))
+    kb.adjust(1)
+    await query.answer()
+    if isinstance(query.message, Message):
+        key = "dept.pick_head" if heads else "dept.no_heads"
+        await query.message.edit_text(
+            t(key, name=escaped(info.department.name, 64)), reply_markup=kb.as_markup()
+        )
+
+
+def build_router() -> Router:
+    """A fresh router, nested in the team router (its manager filter applies)."""
+    router = Router(name="teams_editor")
+    actions = {"l", "o", "n", "r", "h", "s", "x"}
+    router.callback_query(DeptCb.filter(F.action.in_(actions)))(on_dept)
+    router.message(TeamName.name, TypedText())(on_name)
+    return router
