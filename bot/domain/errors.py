@@ -130,3 +130,21 @@ class MemberInvalidError(DomainError):
     """No such team member, or not one this action can take (oneself, a client)."""
 
     key = "error.member_invalid"
+
+
+class PlanSellerError(DomainError):
+    """A plan for someone who is not an active seller: unknown, switched off, a head."""
+
+    key = "error.plan_seller"
+
+
+class PlanMonthError(DomainError):
+    """A plan for a month too far back or ahead (usually a forged or very old button)."""
+
+    key = "error.plan_month"
+
+
+class PlanValueError(DomainError):
+    """Revenue or a count outside what a monthly plan can mean."""
+
+    key = "error.plan_value"
