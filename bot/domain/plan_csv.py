@@ -16,7 +16,7 @@ from typing import ClassVar
 
 from bot.domain.errors import DomainError
 from bot.domain.money import AmountError, parse_amount
-from bot.domain.plans import MAX_REVENUE, parse_count
+from bot.domain.plans import MAX_REVENUE, CountError, parse_count
 
 MAX_CSV_BYTES = 256 * 1024
 MAX_CSV_ROWS = 1000
@@ -120,7 +120,7 @@ def _rows(text: str) -> list[tuple[int, list[str]]]:
     """Non-blank rows with the line each starts on; `;` or `,`, whichever the header uses."""
     first = text.lstrip("\r\n").split("\n", 1)[0]
     delimiter = ";" if first.count(";") >= first.count(",") and ";" in first else ","
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
     rows: list[tuple[int, list[str]]] = []
     start = 1
     try:
@@ -183,7 +183,7 @@ def _count(number: int, raw: str, problems: list[CsvProblem]) -> int | None:
         return None
     try:
         return parse_count(raw)
-    except ValueError:
+    except CountError:
         problems.append(CsvProblem(number, "count", raw[:_MAX_CELL]))
         return None
 

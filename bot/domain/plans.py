@@ -73,15 +73,16 @@ def plannable(month: date, current: date) -> bool:
     return -MONTHS_BACK <= distance <= MONTHS_AHEAD
 
 
+class CountError(ValueError):
+    """Typed text that is not a whole number from 0 to MAX_COUNT."""
+
+
 def parse_count(text: str) -> int:
-    """A whole number of deals, meetings or proposals typed by a head. Raises ValueError."""
-    cleaned = "".join(text.split()).replace("\u00a0", "")
-    if not cleaned.isascii() or not cleaned.isdigit() or len(cleaned) > 6:
-        raise ValueError(text)
-    count = int(cleaned)
-    if count > MAX_COUNT:
-        raise ValueError(text)
-    return count
+    """A whole number of deals, meetings or proposals typed by a head. Raises CountError."""
+    cleaned = "".join(text.split())
+    if not cleaned.isascii() or not cleaned.isdigit() or int(cleaned[:7]) > MAX_COUNT:
+        raise CountError(text)
+    return int(cleaned)
 
 
 def describe(plan: Plan) -> str:

@@ -18,7 +18,14 @@ from bot.domain.ids import UserId
 from bot.domain.models import User
 from bot.domain.money import AmountError, parse_amount
 from bot.domain.plan_csv import MAX_CSV_BYTES, CsvProblem, PlanCsvError
-from bot.domain.plans import MAX_COUNT, MAX_REVENUE, month_from_index, month_of, parse_count
+from bot.domain.plans import (
+    MAX_COUNT,
+    MAX_REVENUE,
+    CountError,
+    month_from_index,
+    month_of,
+    parse_count,
+)
 from bot.i18n import Translator
 from bot.services import plans
 from bot.services.ports import UnitOfWork
@@ -187,7 +194,7 @@ async def on_count(
 ) -> None:
     try:
         count = parse_count(message.text or "")
-    except ValueError:
+    except CountError:
         await message.answer(t("plan.count_invalid", max=MAX_COUNT))
         return
     seller_id, month = await _editing(state)
