@@ -141,11 +141,12 @@ def _columns(header: list[str]) -> dict[str, int]:
     for index, title in enumerate(header):
         key = " ".join(title.split()).lower()
         name = _ALIASES.get(key)
-        if name is None or name in columns:
-            reason = "unknown_column" if name is None else "repeated_column"
-            problems.append(CsvProblem(1, reason, title.strip()[:_MAX_CELL]))
-            continue
-        columns[name] = index
+        if name is None:
+            problems.append(CsvProblem(1, "unknown_column", title.strip()[:_MAX_CELL]))
+        elif name in columns:
+            problems.append(CsvProblem(1, "repeated_column", title.strip()))
+        else:
+            columns[name] = index
     problems += [
         CsvProblem(1, "missing_column", c) for c in ("seller", "revenue") if c not in columns
     ]
@@ -157,8 +158,10 @@ def _columns(header: list[str]) -> dict[str, int]:
 def _line(number: int, record: dict[str, str], default_month: date) -> PlanLine:
     problems: list[CsvProblem] = []
     seller = record["seller"]
-    if not seller or len(seller) > _MAX_CELL:
-        problems.append(CsvProblem(number, "seller_empty" if not seller else "seller_unknown"))
+    if not seller:
+        problems.append(CsvProblem(number, "seller_empty"))
+    elif len(seller) > _MAX_CELL:
+        problems.append(CsvProblem(number, "seller_unknown", seller[:_MAX_CELL] + "…"))
     revenue = _revenue(number, record["revenue"], problems)
     counts = {name: _count(number, record.get(name, ""), problems) for name in COUNT_COLUMNS}
     month = _month(number, record.get("month", ""), default_month, problems)

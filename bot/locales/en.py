@@ -199,7 +199,8 @@ TEXTS: dict[str, str | tuple[str, ...]] = {
     "/new — a new deal\n/deals — all open deals\n/task — a new task\n"
     "/tasks — my tasks\n/find — find a deal or a client\n"
     "/survey — an NPS survey for a client\n/nps — the NPS report\n"
-    "/invite — invite a colleague\n/team — the team\n/language — the bot's language\n"
+    "/invite — invite a colleague\n/team — the team\n/plan — sellers' monthly plans\n"
+    "/language — the bot's language\n"
     "/settings — company settings, /audit — the change log (admins)\n"
     "/cancel — leave the current step",
     "fallback.unknown_command": "There is no such command. The list: /help",

@@ -1,13 +1,11 @@
-"""`/plan` screens: the month, a seller's revenue and counts, copy last month, CSV import."""
+"""`/plan` screens: the month, a seller's revenue and counts, copy last month; and the router."""
 
 from __future__ import annotations
 
 from datetime import date, datetime
-from io import BytesIO
-from pathlib import PurePath
 from zoneinfo import ZoneInfo
 
-from aiogram import Bot, F, Router
+from aiogram import F, Router
 from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
@@ -17,13 +15,11 @@ from bot.domain.errors import StaleButtonError
 from bot.domain.ids import UserId
 from bot.domain.models import User
 from bot.domain.money import AmountError, parse_amount
-from bot.domain.plan_csv import MAX_CSV_BYTES, CsvProblem, PlanCsvError
 from bot.domain.plans import (
     MAX_COUNT,
     MAX_REVENUE,
     CountError,
     month_from_index,
-    month_of,
     parse_count,
 )
 from bot.i18n import Translator
@@ -32,43 +28,16 @@ from bot.services.ports import UnitOfWork
 from handlers.filters import IsManager, TypedText
 from handlers.keyboards import settle
 from handlers.plans.callbacks import PlanAction, PlanCb, PlanField
+from handlers.plans.screen import show_month, this_month
 from handlers.plans.states import PlanEdit, PlanImport
+from handlers.plans.upload import on_document, on_import, on_import_text
 from handlers.plans.views import (
     COUNT_FIELDS,
     ask_count,
     ask_revenue,
     copied_text,
-    import_failed_text,
-    import_prompt,
-    imported_text,
-    month_view,
     saved_view,
 )
-
-SPREADSHEETS = frozenset({".xlsx", ".xls", ".ods", ".numbers"})
-
-
-def this_month(now: datetime, tz: ZoneInfo) -> date:
-    return month_of(now.astimezone(tz).date())
-
-
-async def _show_month(
-    message: Message,
-    uow: UnitOfWork,
-    user: User,
-    t: Translator,
-    month: date,
-    current: date,
-    company: CompanySettings,
-    *,
-    edit: bool = False,
-) -> None:
-    view = await plans.month_plans(uow, user, month, current)
-    text, markup = month_view(t, view, current, company.currency)
-    if edit:
-        await message.edit_text(text, reply_markup=markup)
-    else:
-        await message.answer(text, reply_markup=markup)
 
 
 async def cmd_plan(
@@ -81,7 +50,7 @@ async def cmd_plan(
     company: CompanySettings,
 ) -> None:
     current = this_month(now, tz)
-    await _show_month(message, uow, user, t, current, current, company)
+    await show_month(message, uow, user, t, current, current, company)
 
 
 async def on_month(
@@ -96,7 +65,7 @@ async def on_month(
 ) -> None:
     month = month_from_index(callback_data.month)
     if isinstance(query.message, Message):
-        await _show_month(
+        await show_month(
             query.message, uow, user, t, month, this_month(now, tz), company, edit=True
         )
     await query.answer()
@@ -229,7 +198,7 @@ async def on_done(
     await query.answer()
     if isinstance(query.message, Message):
         await settle(query)
-        await _show_month(query.message, uow, user, t, month, this_month(now, tz), company)
+        await show_month(query.message, uow, user, t, month, this_month(now, tz), company)
 
 
 async def on_copy(
@@ -248,76 +217,7 @@ async def on_copy(
     if isinstance(query.message, Message):
         await query.message.answer(copied_text(t, result, month))
         if result.copied:
-            await _show_month(query.message, uow, user, t, month, current, company, edit=True)
-
-
-async def on_import(
-    query: CallbackQuery,
-    callback_data: PlanCb,
-    uow: UnitOfWork,
-    user: User,
-    t: Translator,
-    now: datetime,
-    tz: ZoneInfo,
-    state: FSMContext,
-) -> None:
-    month = month_from_index(callback_data.month)
-    await plans.month_plans(uow, user, month, this_month(now, tz))  # may this head, this month?
-    await state.set_state(PlanImport.file)
-    await state.set_data({"month": callback_data.month})
-    await query.answer()
-    if isinstance(query.message, Message):
-        await query.message.answer(import_prompt(t, month))
-
-
-async def on_document(
-    message: Message,
-    bot: Bot,
-    uow: UnitOfWork,
-    user: User,
-    t: Translator,
-    now: datetime,
-    tz: ZoneInfo,
-    company: CompanySettings,
-    state: FSMContext,
-) -> None:
-    """A CSV sent in the import step, or anywhere with the caption /plan."""
-    current = this_month(now, tz)
-    raw = (await state.get_data()).get("month")
-    in_step = await state.get_state() == PlanImport.file.state and raw is not None
-    month = month_from_index(int(raw)) if in_step and raw is not None else current
-    data = await _download(message, bot, t)
-    if data is None:
-        return
-    try:
-        result = await plans.import_plans(uow, user, data, month, current, now)
-    except PlanCsvError as error:
-        await message.answer(import_failed_text(t, error))
-        return
-    await state.clear()
-    await message.answer(imported_text(t, result))
-    await _show_month(message, uow, user, t, month, current, company)
-
-
-async def _download(message: Message, bot: Bot, t: Translator) -> bytes | None:
-    """The file's bytes, or None after telling why a file this big or of this kind is refused."""
-    document = message.document
-    assert document is not None
-    problem: CsvProblem | None = None
-    if PurePath(document.file_name or "").suffix.lower() in SPREADSHEETS:
-        problem = CsvProblem(0, "not_csv")
-    elif document.file_size is not None and document.file_size > MAX_CSV_BYTES:
-        problem = CsvProblem(0, "too_big", str(MAX_CSV_BYTES // 1024))
-    if problem is not None:
-        await message.answer(import_failed_text(t, PlanCsvError([problem])))
-        return None
-    buffer = BytesIO()
-    await bot.download(document, destination=buffer)
-    return buffer.getvalue()
-
-
-async def on_import_text(message: Message, t: Translator) -> None:
-    await message.answer(t("plan.import_send_file"))
+            await show_month(query.message, uow, user, t, month, current, company, edit=True)
 
 
 def build_router() -> Router:

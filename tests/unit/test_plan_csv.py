@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from datetime import date
+from pathlib import Path
 
 import pytest
 from hypothesis import given
@@ -21,6 +23,7 @@ from bot.domain.plan_csv import (
     read_plan_csv,
 )
 from bot.domain.plans import MAX_COUNT
+from bot.locales import ru
 
 NOV = date(2026, 11, 1)
 
@@ -182,3 +185,13 @@ def test_any_text_with_a_header_never_crashes(text: str) -> None:
     except PlanCsvError as error:
         found = error.problems
     assert bool(lines) != bool(found)
+
+
+def test_every_problem_the_reader_the_service_and_the_handler_report_has_a_text() -> None:
+    root = Path(__file__).resolve().parents[2]
+    files = ("bot/domain/plan_csv.py", "bot/services/plans.py", "handlers/plans/upload.py")
+    source = "".join((root / name).read_text(encoding="utf-8") for name in files)
+    reasons = set(re.findall(r'CsvProblem\([^,()]+, "(\w+)"', source))
+    reasons |= {f"amount_{reason}" for reason in ("empty", "format", "negative", "too_large")}
+    assert len(reasons) >= 22
+    assert sorted(r for r in reasons if f"plan.csv.{r}" not in ru.TEXTS) == []
