@@ -59,9 +59,9 @@ async def on_document(
 ) -> None:
     """A CSV sent in the import step, or anywhere with the caption /plan."""
     current = this_month(now, tz)
-    raw = (await state.get_data()).get("month")
-    in_step = await state.get_state() == PlanImport.file.state and raw is not None
-    month = month_from_index(int(raw)) if in_step and raw is not None else current
+    in_step = await state.get_state() == PlanImport.file.state
+    chosen = (await state.get_data()).get("month") if in_step else None
+    month = month_from_index(int(chosen)) if chosen is not None else current
     data = await _download(message, bot, t)
     if data is None:
         return

@@ -338,3 +338,16 @@ async def test_an_english_head_reads_and_sets_plans_in_english(
     assert head.text == "Nothing to copy: no active seller had a plan in October 2026."
     await sam.send("/plan")
     assert sam.text == "This is for heads of sales and admins only."
+
+
+async def test_rows_without_a_month_go_to_the_month_on_screen(
+    head: Person, seller: Person, engine: AsyncEngine
+) -> None:
+    await head.send("/plan")
+    await head.press("декабрь 2026 ▶️")
+    await head.press("Загрузить CSV")
+    assert head.text.startswith("Пришлите планы на декабрь 2026 файлом CSV")
+    await head.send_document("менеджер;выручка\nsergey;300 000\n".encode(), "plans.csv")
+    assert head.texts[0].startswith("✅ Загружено строк: 1, изменено планов: 1.")
+    assert head.text.startswith("📈 <b>Планы на декабрь 2026</b>")
+    assert await stored(engine) == [("Sergey", DEC, 300_000_00, None, None, None)]
