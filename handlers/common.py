@@ -12,7 +12,7 @@ from bot.i18n import Translator
 from handlers.keyboards import main_menu, outsider_key
 
 # Someone without the role gets "this is for …", not "no such command".
-MANAGER_COMMANDS = frozenset({"invite", "team"})
+MANAGER_COMMANDS = frozenset({"invite", "team", "plan"})
 ADMIN_COMMANDS = frozenset({"settings", "audit"})
 
 
@@ -44,8 +44,9 @@ async def on_anything_else(
         await message.answer(t(outsider))
         return
     assert user is not None
-    if message.text and message.text.startswith("/"):
-        command = message.text[1:].split(maxsplit=1)[0].split("@")[0].lower()
+    typed = message.text or message.caption  # a file sent with a command as its caption
+    if typed and typed.startswith("/"):
+        command = typed[1:].split(maxsplit=1)[0].split("@")[0].lower()
         if command in ADMIN_COMMANDS:
             key = "error.admins_only"
         elif command in MANAGER_COMMANDS:

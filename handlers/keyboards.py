@@ -29,6 +29,7 @@ STAFF_COMMANDS = (
     "nps",
     "invite",
     "team",
+    "plan",
     "settings",
     "audit",
     "language",
@@ -83,7 +84,7 @@ def outsider_key(user: User | None) -> str | None:
 
 
 HIDDEN = {
-    Role.SELLER: frozenset({"invite", "team", "settings", "audit"}),
+    Role.SELLER: frozenset({"invite", "team", "plan", "settings", "audit"}),
     Role.HEAD: frozenset({"settings", "audit"}),
 }
 

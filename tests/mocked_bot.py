@@ -32,6 +32,7 @@ from aiogram.methods import (
     EditMessageCaption,
     EditMessageReplyMarkup,
     EditMessageText,
+    GetFile,
     GetMe,
     SendChatAction,
     SendDocument,
@@ -46,6 +47,7 @@ from aiogram.types import (
     CallbackQuery,
     Chat,
     Document,
+    File,
     InlineKeyboardMarkup,
     InputFile,
     Message,
@@ -63,6 +65,7 @@ __all__ = [
     "MockedSession",
     "feed",
     "make_callback",
+    "make_document",
     "make_message",
 ]
 
@@ -137,6 +140,7 @@ class MockedSession(BaseSession):
         )
         self._messages: dict[tuple[int, int], Message] = {}
         self._file_ids = itertools.count(1)
+        self._files: dict[str, bytes] = {}
 
     # ----------------------------------------------------------------- scripting
 
@@ -163,9 +167,22 @@ class MockedSession(BaseSession):
         found = [m for (chat, _), m in self._messages.items() if chat == chat_id]
         return sorted(found, key=lambda m: m.message_id)
 
+    def upload(self, content: bytes, file_name: str, mime_type: str = "text/csv") -> Document:
+        """A file a user sends: ``getFile`` and the download then give back ``content``."""
+        file_id = f"upload-{next(self._file_ids)}"
+        self._files[file_id] = content
+        return Document(
+            file_id=file_id,
+            file_unique_id=f"{file_id}-u",
+            file_name=file_name,
+            mime_type=mime_type,
+            file_size=len(content),
+        )
+
     def reset(self) -> None:
-        """Forget requests, queued answers and the sent-message store."""
+        """Forget requests, queued answers, uploaded files and the sent-message store."""
         self.requests.clear()
+        self._files.clear()
         self._queued.clear()
         self._message_ids.clear()
         self._messages.clear()
@@ -183,8 +200,13 @@ class MockedSession(BaseSession):
         chunk_size: int = 65536,
         raise_for_status: bool = True,
     ) -> AsyncGenerator[bytes, None]:
-        raise NotImplementedError("MockedSession does not download files")
-        yield b""  # pragma: no cover  (makes this an async generator, like the base method)
+        # Only files a test uploaded exist; their path is "uploads/<file_id>" (see GetFile).
+        file_id = url.rsplit("/", 1)[-1]
+        if file_id not in self._files:
+            raise NotImplementedError(f"MockedSession has no file at {url}")
+        content = self._files[file_id]
+        for start in range(0, len(content), chunk_size):
+            yield content[start : start + chunk_size]
 
     async def make_request(
         self,
@@ -260,6 +282,15 @@ class MockedSession(BaseSession):
             )
         if isinstance(method, EditMessageReplyMarkup):
             return self._edited_message(bot, method, reply_markup=method.reply_markup)
+        if isinstance(method, GetFile):
+            if method.file_id not in self._files:
+                raise TelegramBadRequest(method=method, message="Bad Request: invalid file_id")
+            return File(
+                file_id=method.file_id,
+                file_unique_id=f"{method.file_id}-u",
+                file_size=len(self._files[method.file_id]),
+                file_path=f"uploads/{method.file_id}",
+            ).as_(bot)
         if isinstance(method, GetMe):
             return BOT_USER.model_copy().as_(bot)
         if isinstance(method, TRUE_METHODS):
@@ -449,6 +480,33 @@ def make_message(
         from_user=user,
         text=text,
         entities=entities,
+    )
+    return Update(update_id=next(_update_ids), message=message)
+
+
+def make_document(
+    user_id: int,
+    document: Document,
+    caption: str | None = None,
+    *,
+    first_name: str = "Ivan",
+    username: str | None = None,
+    language_code: str | None = "ru",
+) -> Update:
+    """An update with a file the user sent (see ``MockedSession.upload``), maybe captioned;
+    a caption's leading ``/command`` gets its entity, as in a text message."""
+    user = _user(user_id, first_name, username=username, language_code=language_code)
+    entities: list[MessageEntity] | None = None
+    if caption and (command := _COMMAND_RE.match(caption)):
+        entities = [MessageEntity(type="bot_command", offset=0, length=_utf16_len(command.group()))]
+    message = Message(
+        message_id=next(_message_ids),
+        date=_now(),
+        chat=_user_chat(user, None),
+        from_user=user,
+        document=document,
+        caption=caption,
+        caption_entities=entities,
     )
     return Update(update_id=next(_update_ids), message=message)
 

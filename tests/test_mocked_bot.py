@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -321,3 +322,15 @@ async def test_session_close_and_stream_content() -> None:
     stream: Any = session.stream_content("https://example.invalid/file")
     with pytest.raises(NotImplementedError):
         await stream.__anext__()
+
+
+async def test_an_uploaded_file_is_found_by_get_file_and_downloads_whole() -> None:
+    bot = MockedBot()
+    content = b"seller;revenue\n" * 5000  # several download chunks
+    document = bot.session.upload(content, "plans.csv")
+    assert document.file_size == len(content)
+    buffer = io.BytesIO()
+    await bot.download(document, destination=buffer, chunk_size=1024)
+    assert buffer.getvalue() == content
+    with pytest.raises(TelegramBadRequest):
+        await bot.get_file("no-such-file")

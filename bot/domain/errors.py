@@ -146,3 +146,21 @@ class DepartmentNotEmptyError(DomainError):
     """Only a team without members is deleted: its people are moved out first."""
 
     key = "error.department_not_empty"
+
+
+class PlanSellerError(DomainError):
+    """A plan for someone who is not an active seller: unknown, switched off, a head."""
+
+    key = "error.plan_seller"
+
+
+class PlanMonthError(DomainError):
+    """A plan for a month too far back or ahead (usually a forged or very old button)."""
+
+    key = "error.plan_month"
+
+
+class PlanValueError(DomainError):
+    """Revenue or a count outside what a monthly plan can mean."""
+
+    key = "error.plan_value"

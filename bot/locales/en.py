@@ -56,6 +56,87 @@ TEXTS: dict[str, str | tuple[str, ...]] = {
     "error.department_not_found": "No such team, or it is not yours to change.",
     "error.department_name_taken": "A team named “{name}” exists already. Choose another name.",
     "error.department_not_empty": "“{name}” still has members: move them to other teams first.",
+    # plans
+    "plan.title": "📈 <b>Plans for {month}</b>",
+    "plan.row": "• {name} — {plan}",
+    "plan.none": "no plan",
+    "plan.count.won": "won deals: {n}",
+    "plan.count.meetings": "meetings: {n}",
+    "plan.count.proposals": "proposals: {n}",
+    "plan.no_sellers": "No active sellers yet. Invite them with /invite.",
+    "plan.total": "Team total: <b>{total}</b> (plans set for {planned} of {sellers} sellers)",
+    "plan.hint": "Press a seller to set their plan.",
+    "plan.btn.prev": "◀️ {month}",
+    "plan.btn.next": "{month} ▶️",
+    "plan.btn.copy": "📋 Copy last month",
+    "plan.btn.import": "📥 Import CSV",
+    "plan.btn.won": "🏆 Won deals",
+    "plan.btn.meetings": "🤝 Meetings",
+    "plan.btn.proposals": "📄 Proposals",
+    "plan.btn.done": "✅ Done",
+    "plan.ask_revenue": "Plan for <b>{name}</b>, {month}. Now: {current}.\n"
+    "Type the revenue, e.g. 150 000, 150k or 1.5m. To leave: /cancel.",
+    "plan.too_large": "That is more than any monthly plan. Please check the number and type it "
+    "again.",
+    "plan.saved": "✅ Plan saved: <b>{name}</b>, {month} — {plan}.",
+    "plan.ask_extras": "Add a target for won deals, meetings or proposals? Or press Done.",
+    "plan.ask.won": "How many won deals for {month}? A whole number from 0 to {max}.",
+    "plan.ask.meetings": "How many meetings for {month}? A whole number from 0 to {max}.",
+    "plan.ask.proposals": "How many proposals for {month}? A whole number from 0 to {max}.",
+    "plan.count_invalid": "Please type a whole number from 0 to {max}, or /cancel.",
+    "plan.sellers": ("{n} seller", "{n} sellers"),
+    "plan.copied": "📋 Copied the plans of {source} for {copied}: {names}. "
+    "Sellers who already had a plan keep it: {kept}.",
+    "plan.copy_nothing": "Nothing to copy: no active seller had a plan in {source}.",
+    "plan.copy_all_kept": "Every seller already has a plan for {month}: nothing changed.",
+    "plan.import_ask": "Send the plans for {month} as a CSV file (up to {kb} KB).\n"
+    "First row: the column names <b>seller</b>, <b>revenue</b> and, if you like, "
+    "<b>won_deals</b>, <b>meetings</b>, <b>proposals</b>, <b>month</b> (YYYY-MM).\n"
+    "Seller: @username, Telegram id or the full name as in /team. Separator: comma or "
+    "semicolon. Either all rows are saved or none. To leave: /cancel.",
+    "plan.import_send_file": "Please send the table as a CSV file, or /cancel.",
+    "plan.imported": "✅ Imported rows: {rows}, plans changed: {changed}. Months: {months}.",
+    "plan.import_failed": "Nothing was imported. Please fix the file and send it again:",
+    "plan.csv_line": "line {line}: {text}",
+    "plan.csv.too_big": "the file is larger than {value} KB",
+    "plan.csv.not_csv": "this is a spreadsheet file: save it as CSV (File → Save as → CSV) "
+    "and send that",
+    "plan.csv.encoding": "the file is not text (save it as CSV UTF-8)",
+    "plan.csv.broken": "the row cannot be read (check the quotes)",
+    "plan.csv.empty": "the file is empty",
+    "plan.csv.no_rows": "there are no rows under the column names",
+    "plan.csv.too_many_rows": "more than {value} rows",
+    "plan.csv.unknown_column": "unknown column “{value}”",
+    "plan.csv.repeated_column": "the column “{value}” appears twice",
+    "plan.csv.missing_column": "no column “{value}”",
+    "plan.csv.seller_empty": "the seller is empty",
+    "plan.csv.seller_unknown": "no such team member: “{value}”",
+    "plan.csv.seller_ambiguous": "several members are called “{value}”: use @username or id",
+    "plan.csv.seller_not_seller": "“{value}” is not an active seller",
+    "plan.csv.duplicate": "a second row for “{value}” in the same month",
+    "plan.csv.amount_empty": "the revenue is empty",
+    "plan.csv.amount_format": "cannot read the revenue “{value}”",
+    "plan.csv.amount_negative": "the revenue “{value}” is negative",
+    "plan.csv.amount_too_large": "the revenue “{value}” is too large",
+    "plan.csv.count": "“{value}” is not a whole number from 0 to 100 000",
+    "plan.csv.month": "cannot read the month “{value}” (expected YYYY-MM)",
+    "plan.csv.month_range": "plans cannot be set for {value}",
+    "plan.month_1": "January {year}",
+    "plan.month_2": "February {year}",
+    "plan.month_3": "March {year}",
+    "plan.month_4": "April {year}",
+    "plan.month_5": "May {year}",
+    "plan.month_6": "June {year}",
+    "plan.month_7": "July {year}",
+    "plan.month_8": "August {year}",
+    "plan.month_9": "September {year}",
+    "plan.month_10": "October {year}",
+    "plan.month_11": "November {year}",
+    "plan.month_12": "December {year}",
+    "error.plan_seller": "A plan is set for active sellers only: this member is not one.",
+    "error.plan_month": "Plans are set from a year back to three months ahead.",
+    "error.plan_value": "That plan is out of range: please check the numbers.",
+    "error.plan_csv": "The file cannot be imported.",
     # menu
     "menu.new_deal": "➕ Deal",
     "menu.deals": "📋 Deals",
@@ -149,7 +230,8 @@ TEXTS: dict[str, str | tuple[str, ...]] = {
     "/new — a new deal\n/deals — all open deals\n/task — a new task\n"
     "/tasks — my tasks\n/find — find a deal or a client\n"
     "/survey — an NPS survey for a client\n/nps — the NPS report\n"
-    "/invite — invite a colleague\n/team — the team\n/language — the bot's language\n"
+    "/invite — invite a colleague\n/team — the team\n/plan — sellers' monthly plans\n"
+    "/language — the bot's language\n"
     "/settings — company settings, /audit — the change log (admins)\n"
     "/cancel — leave the current step",
     "fallback.unknown_command": "There is no such command. The list: /help",
@@ -361,6 +443,7 @@ TEXTS: dict[str, str | tuple[str, ...]] = {
     "cmd.find": "Find a deal or a client",
     "cmd.invite": "Invite a colleague",
     "cmd.team": "The team",
+    "cmd.plan": "Monthly plans of sellers",
     "cmd.cancel": "Leave the current step",
     "cmd.help": "What the bot can do",
 }

@@ -55,6 +55,89 @@ TEXTS: dict[str, str | tuple[str, ...]] = {
     "error.department_not_found": "Такого отдела нет, или он не в вашем ведении.",
     "error.department_name_taken": "Отдел «{name}» уже есть. Выберите другое название.",
     "error.department_not_empty": "В отделе «{name}» ещё есть сотрудники: сначала переведите их.",
+    # plans
+    "plan.title": "📈 <b>Планы на {month}</b>",
+    "plan.row": "• {name} — {plan}",
+    "plan.none": "нет плана",
+    "plan.count.won": "сделок: {n}",
+    "plan.count.meetings": "встреч: {n}",
+    "plan.count.proposals": "КП: {n}",
+    "plan.no_sellers": "Активных менеджеров пока нет. Пригласите их: /invite.",
+    "plan.total": "Всего по отделу: <b>{total}</b> (план есть у {planned} из {sellers})",
+    "plan.hint": "Нажмите на менеджера, чтобы задать план.",
+    "plan.btn.prev": "◀️ {month}",
+    "plan.btn.next": "{month} ▶️",
+    "plan.btn.copy": "📋 Скопировать прошлый месяц",
+    "plan.btn.import": "📥 Загрузить CSV",
+    "plan.btn.won": "🏆 Выигранные сделки",
+    "plan.btn.meetings": "🤝 Встречи",
+    "plan.btn.proposals": "📄 КП",
+    "plan.btn.done": "✅ Готово",
+    "plan.ask_revenue": "План для <b>{name}</b>, {month}. Сейчас: {current}.\n"
+    "Введите выручку, например 150 000, 150к или 1,5 млн. Выйти: /cancel.",
+    "plan.too_large": "Это больше любого месячного плана. Проверьте число и введите ещё раз.",
+    "plan.saved": "✅ План сохранён: <b>{name}</b>, {month} — {plan}.",
+    "plan.ask_extras": "Добавить цель по выигранным сделкам, встречам или КП? "
+    "Или нажмите «Готово».",
+    "plan.ask.won": "Сколько выигранных сделок на {month}? Целое число от 0 до {max}.",
+    "plan.ask.meetings": "Сколько встреч на {month}? Целое число от 0 до {max}.",
+    "plan.ask.proposals": "Сколько КП на {month}? Целое число от 0 до {max}.",
+    "plan.count_invalid": "Введите целое число от 0 до {max} или /cancel.",
+    "plan.sellers": ("{n} менеджера", "{n} менеджеров", "{n} менеджеров"),
+    "plan.copied": "📋 Планы за {source} скопированы для {copied}: {names}. "
+    "У кого план уже был, тот остался: {kept}.",
+    "plan.copy_nothing": "Копировать нечего: за {source} ни у одного активного менеджера "
+    "не было плана.",
+    "plan.copy_all_kept": "План на {month} уже есть у всех менеджеров: ничего не изменилось.",
+    "plan.import_ask": "Пришлите планы на {month} файлом CSV (до {kb} КБ).\n"
+    "Первая строка: названия столбцов <b>seller</b>, <b>revenue</b> и по желанию "
+    "<b>won_deals</b>, <b>meetings</b>, <b>proposals</b>, <b>month</b> (ГГГГ-ММ); "
+    "можно по-русски: менеджер, выручка, сделки, встречи, кп, месяц.\n"
+    "Менеджер: @username, Telegram id или полное имя, как в /team. Разделитель: запятая "
+    "или точка с запятой. Сохраняются все строки или ни одной. Выйти: /cancel.",
+    "plan.import_send_file": "Пришлите таблицу файлом CSV или нажмите /cancel.",
+    "plan.imported": "✅ Загружено строк: {rows}, изменено планов: {changed}. Месяцы: {months}.",
+    "plan.import_failed": "Ничего не загружено. Исправьте файл и пришлите его снова:",
+    "plan.csv_line": "строка {line}: {text}",
+    "plan.csv.too_big": "файл больше {value} КБ",
+    "plan.csv.not_csv": "это файл таблицы: сохраните его как CSV (Файл → Сохранить как → CSV) "
+    "и пришлите",
+    "plan.csv.encoding": "файл не текстовый (сохраните его как CSV UTF-8)",
+    "plan.csv.broken": "строку не прочитать (проверьте кавычки)",
+    "plan.csv.empty": "файл пустой",
+    "plan.csv.no_rows": "под названиями столбцов нет строк",
+    "plan.csv.too_many_rows": "строк больше {value}",
+    "plan.csv.unknown_column": "неизвестный столбец «{value}»",
+    "plan.csv.repeated_column": "столбец «{value}» встречается дважды",
+    "plan.csv.missing_column": "нет столбца «{value}»",
+    "plan.csv.seller_empty": "менеджер не указан",
+    "plan.csv.seller_unknown": "нет такого сотрудника: «{value}»",
+    "plan.csv.seller_ambiguous": "«{value}» зовут нескольких сотрудников: укажите @username или id",
+    "plan.csv.seller_not_seller": "«{value}» не активный менеджер",
+    "plan.csv.duplicate": "вторая строка для «{value}» на тот же месяц",
+    "plan.csv.amount_empty": "выручка не указана",
+    "plan.csv.amount_format": "не удалось прочитать выручку «{value}»",
+    "plan.csv.amount_negative": "выручка «{value}» отрицательная",
+    "plan.csv.amount_too_large": "выручка «{value}» слишком большая",
+    "plan.csv.count": "«{value}» не целое число от 0 до 100 000",
+    "plan.csv.month": "не удалось прочитать месяц «{value}» (нужно ГГГГ-ММ)",
+    "plan.csv.month_range": "на {value} план задать нельзя",
+    "plan.month_1": "январь {year}",
+    "plan.month_2": "февраль {year}",
+    "plan.month_3": "март {year}",
+    "plan.month_4": "апрель {year}",
+    "plan.month_5": "май {year}",
+    "plan.month_6": "июнь {year}",
+    "plan.month_7": "июль {year}",
+    "plan.month_8": "август {year}",
+    "plan.month_9": "сентябрь {year}",
+    "plan.month_10": "октябрь {year}",
+    "plan.month_11": "ноябрь {year}",
+    "plan.month_12": "декабрь {year}",
+    "error.plan_seller": "План задаётся только активным менеджерам, а этот сотрудник не такой.",
+    "error.plan_month": "Планы задаются от года назад до трёх месяцев вперёд.",
+    "error.plan_value": "Такой план вне допустимых границ: проверьте числа.",
+    "error.plan_csv": "Файл не загрузить.",
     # menu
     "menu.new_deal": "➕ Сделка",
     "menu.deals": "📋 Сделки",
@@ -149,7 +232,8 @@ TEXTS: dict[str, str | tuple[str, ...]] = {
     "/new — новая сделка\n/deals — все открытые сделки\n/task — новая задача\n"
     "/tasks — мои задачи\n/find — найти сделку или клиента\n"
     "/survey — опрос NPS для клиента\n/nps — отчёт NPS\n"
-    "/invite — пригласить сотрудника\n/team — команда\n/language — язык бота\n"
+    "/invite — пригласить сотрудника\n/team — команда\n/plan — планы менеджеров на месяц\n"
+    "/language — язык бота\n"
     "/settings — настройки компании, /audit — журнал изменений (администратор)\n"
     "/cancel — выйти из текущего шага",
     "fallback.unknown_command": "Такой команды нет. Список команд: /help",
@@ -364,6 +448,7 @@ TEXTS: dict[str, str | tuple[str, ...]] = {
     "cmd.find": "Найти сделку или клиента",
     "cmd.invite": "Пригласить сотрудника",
     "cmd.team": "Команда",
+    "cmd.plan": "Планы менеджеров на месяц",
     "cmd.cancel": "Выйти из текущего шага",
     "cmd.help": "Что умеет бот",
 }

@@ -9,7 +9,7 @@ from aiogram import Dispatcher
 from aiogram.methods import AnswerCallbackQuery, EditMessageText, SendMessage, TelegramMethod
 from aiogram.types import InlineKeyboardMarkup, Message, ReplyKeyboardMarkup
 
-from tests.mocked_bot import MockedBot, feed, make_callback, make_message
+from tests.mocked_bot import MockedBot, feed, make_callback, make_document, make_message
 
 
 @dataclass
@@ -35,6 +35,22 @@ class Person:
             make_message(
                 self.tg_id,
                 text,
+                first_name=self.name,
+                username=self.username,
+                language_code=self.lang,
+            )
+        )
+
+    async def send_document(
+        self, content: bytes, file_name: str = "file.csv", caption: str | None = None
+    ) -> list[TelegramMethod[Any]]:
+        """Send a file (as a document), with an optional caption such as a command."""
+        document = self.bot.session.upload(content, file_name)
+        return await self._feed(
+            make_document(
+                self.tg_id,
+                document,
+                caption,
                 first_name=self.name,
                 username=self.username,
                 language_code=self.lang,
