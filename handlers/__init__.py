@@ -7,7 +7,7 @@ from aiogram import Router
 
 def get_routers() -> list[Router]:
     """Fresh routers, in the order updates should try them."""
-    from handlers import common, errors, language, settings, start, team
+    from handlers import common, errors, export, language, settings, start, team
     from handlers.deals import card, handoff, listing, new
     from handlers.surveys import client as survey_client
     from handlers.surveys import seller as survey_team
@@ -27,5 +27,6 @@ def get_routers() -> list[Router]:
         tasks.build_router(),
         survey_team.build_router(),
         survey_client.build_router(),
+        export.build_router(),
         common.build_router(),
     ]
