@@ -89,8 +89,11 @@ def _header(sheet: WriteOnlyWorksheet, name: str) -> WriteOnlyCell:
 
 def _cell(sheet: WriteOnlyWorksheet, column: Column, value: Cell) -> object:
     if isinstance(value, str):
-        cell = WriteOnlyCell(sheet, value=ILLEGAL_CHARACTERS_RE.sub("", value))
-        cell.data_type = "s"  # never a formula
+        text = ILLEGAL_CHARACTERS_RE.sub("", value)
+        if not text.startswith("="):
+            return text  # a plain value: no cell object per text, which costs time
+        cell = WriteOnlyCell(sheet, value=text)
+        cell.data_type = "s"  # openpyxl reads a leading "=" as a formula; never here
         return cell
     number_format = NUMBER_FORMATS.get(column.kind)
     if number_format is None or value is None:

@@ -12,6 +12,8 @@ from typing import Any
 import openpyxl
 import pytest
 from aiogram.methods import SendChatAction, SendDocument
+from sqlalchemy import event
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.domain.ids import TelegramId
 from bot.domain.plans import Plan
@@ -20,6 +22,7 @@ from tests.conftest import FakeClock
 from tests.flows.conftest import join
 from tests.flows.harness import Person
 from tests.flows.test_deals import create
+from tests.flows.test_lists import seed
 from tests.flows.test_reminders import make_task
 from tests.flows.test_surveys import client_opens_link
 
@@ -241,6 +244,32 @@ async def test_a_deal_counts_in_each_period_it_was_alive(seller: Person, clock: 
     everything = await export(seller, "Всё время")
     assert [*seller.documents] == ["export-all-2026-12-03.xlsx"]
     assert len(sheet(everything, "Сделки")) == 3
+
+
+async def test_the_export_asks_the_database_the_same_number_of_times_for_more_deals(
+    admin: Person,
+    seller: Person,
+    engine: AsyncEngine,
+    uow_factory: SqlUnitOfWorkFactory,
+    clock: FakeClock,
+) -> None:
+    statements: list[str] = []
+
+    def seen(conn: Any, cursor: Any, statement: str, *_: Any) -> None:
+        statements.append(statement)
+
+    event.listen(engine.sync_engine, "before_cursor_execute", seen)
+    try:
+        counts = []
+        for names in (["Альфа"], [f"Клиент {i}" for i in range(30)]):
+            await seed(uow_factory, seller.tg_id, names, clock)
+            statements.clear()
+            data = await export(admin)
+            counts.append(len(statements))
+    finally:
+        event.remove(engine.sync_engine, "before_cursor_execute", seen)
+    assert len(sheet(data, "Сделки")) == 1 + 31
+    assert counts[0] == counts[1] > 4  # the four tables and the update's own reads
 
 
 async def test_an_empty_period_still_gives_a_file_with_the_headings(
