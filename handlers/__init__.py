@@ -7,7 +7,7 @@ from aiogram import Router
 
 def get_routers() -> list[Router]:
     """Fresh routers, in the order updates should try them."""
-    from handlers import common, errors, language, settings, start, team
+    from handlers import common, errors, export, language, settings, start, team
     from handlers.deals import card, handoff, listing, new
     from handlers.plans import router as plans
     from handlers.surveys import client as survey_client
@@ -29,5 +29,6 @@ def get_routers() -> list[Router]:
         survey_team.build_router(),
         survey_client.build_router(),
         plans.build_router(),
+        export.build_router(),
         common.build_router(),
     ]

@@ -27,6 +27,7 @@ STAFF_COMMANDS = (
     "find",
     "survey",
     "nps",
+    "export",
     "invite",
     "team",
     "plan",

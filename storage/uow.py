@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from storage.audit import SqlAuditRepo
 from storage.departments import SqlDepartmentRepo
+from storage.export import SqlExportRepo
 from storage.outbox import SqlOutboxRepo
 from storage.plans import SqlPlanRepo
 from storage.repositories import (
@@ -45,6 +46,7 @@ class SqlUnitOfWork:
         self.audit = SqlAuditRepo(s)
         self.plans = SqlPlanRepo(s)
         self.departments = SqlDepartmentRepo(s)
+        self.export = SqlExportRepo(s)
         return self
 
     async def __aexit__(

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from types import TracebackType
 from typing import Any, Protocol, Self
 from zoneinfo import ZoneInfo
 
+from bot.domain.export import AnswerExportRow, DealExportRow, PlanExportRow, TaskExportRow
 from bot.domain.ids import (
     ClientId,
     DealId,
@@ -362,6 +363,24 @@ class DepartmentRepo(Protocol):
     async def move_member(self, user_id: UserId, department_id: DepartmentId | None) -> None: ...
 
 
+class ExportRepo(Protocol):
+    """Rows for a spreadsheet, streamed; a None bound leaves that side of the period open,
+    a None person means the whole team."""
+
+    def deals(
+        self, start: datetime | None, end: datetime | None, owner_id: UserId | None
+    ) -> AsyncIterator[DealExportRow]: ...
+    def tasks(
+        self, start: datetime | None, end: datetime | None, assignee_id: UserId | None
+    ) -> AsyncIterator[TaskExportRow]: ...
+    def plans(
+        self, first: date | None, end: date | None, seller_id: UserId | None
+    ) -> AsyncIterator[PlanExportRow]: ...
+    def answers(
+        self, start: datetime | None, end: datetime | None, seller_id: UserId | None
+    ) -> AsyncIterator[AnswerExportRow]: ...
+
+
 class UnitOfWork(Protocol):
     """One transaction; `commit()` is called by the service, everything else rolls back."""
 
@@ -393,6 +412,8 @@ class UnitOfWork(Protocol):
     def plans(self) -> PlanRepo: ...
     @property
     def departments(self) -> DepartmentRepo: ...
+    @property
+    def export(self) -> ExportRepo: ...
 
     async def __aenter__(self) -> Self: ...
     async def __aexit__(

@@ -6,8 +6,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from aiogram import Dispatcher
-from aiogram.methods import AnswerCallbackQuery, EditMessageText, SendMessage, TelegramMethod
-from aiogram.types import InlineKeyboardMarkup, Message, ReplyKeyboardMarkup
+from aiogram.methods import (
+    AnswerCallbackQuery,
+    EditMessageText,
+    SendDocument,
+    SendMessage,
+    TelegramMethod,
+)
+from aiogram.types import BufferedInputFile, InlineKeyboardMarkup, Message, ReplyKeyboardMarkup
 
 from tests.mocked_bot import MockedBot, feed, make_callback, make_document, make_message
 
@@ -124,6 +130,12 @@ class Person:
         cards = [text for text in self.texts if text.startswith("💼")]
         assert cards, f"no deal card in the answer: {self.texts}"
         return cards[-1]
+
+    @property
+    def documents(self) -> dict[str, bytes]:
+        """The files the bot sent in answer to the last update: name to content."""
+        sent = [r.document for r in self.replies if isinstance(r, SendDocument)]
+        return {f.filename or "": f.data for f in sent if isinstance(f, BufferedInputFile)}
 
     @property
     def alert(self) -> str | None:

@@ -1,0 +1,68 @@
+"""`/export`: deals, tasks, plans and survey answers of a period, as tables for a spreadsheet.
+
+Heads and admins export the whole team. A seller exports only their own work (their deals,
+the tasks assigned to them, their plans and the answers about them), as `/nps` shows a
+seller only their own answers: the file is theirs to keep, not a copy of the whole CRM.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from bot.domain.access import is_manager, is_staff
+from bot.domain.errors import AccessDeniedError
+from bot.domain.export import (
+    ANSWER_COLUMNS,
+    DEAL_COLUMNS,
+    PLAN_COLUMNS,
+    TASK_COLUMNS,
+    Bounds,
+    ExportPeriod,
+    Table,
+    answer_cells,
+    deal_cells,
+    export_bounds,
+    plan_cells,
+    plan_months,
+    task_cells,
+)
+from bot.domain.models import User
+from bot.services.ports import UnitOfWork
+
+
+@dataclass(frozen=True, slots=True)
+class Export:
+    period: ExportPeriod
+    bounds: Bounds
+    tables: list[Table]
+    whole_team: bool
+
+    @property
+    def is_empty(self) -> bool:
+        return not any(t.rows for t in self.tables)
+
+
+async def export_tables(
+    uow: UnitOfWork, actor: User, period: ExportPeriod, now: datetime, tz: ZoneInfo
+) -> Export:
+    """The four tables of the period, limited to the actor's own rows unless a manager."""
+    if not is_staff(actor):
+        raise AccessDeniedError()
+    mine = None if is_manager(actor) else actor.id
+    bounds = export_bounds(period, now, tz)
+    start, end = bounds
+    first, last = plan_months(bounds, tz)
+    source = uow.export
+    deals = [deal_cells(r, tz) async for r in source.deals(start, end, mine)]
+    tasks = [task_cells(r, tz) async for r in source.tasks(start, end, mine)]
+    plans = [plan_cells(r) async for r in source.plans(first, last, mine)]
+    answers = [answer_cells(r, tz) async for r in source.answers(start, end, mine)]
+    tables = [
+        Table("deals", DEAL_COLUMNS, deals),
+        Table("tasks", TASK_COLUMNS, tasks),
+        Table("plans", PLAN_COLUMNS, plans),
+        Table("answers", ANSWER_COLUMNS, answers),
+    ]
+    return Export(period, bounds, tables, whole_team=mine is None)

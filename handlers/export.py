@@ -1,0 +1,130 @@
+"""`/export`: the period and the format by buttons, then the file as a document."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from aiogram import Bot, Router
+from aiogram.filters import Command
+from aiogram.filters.callback_data import CallbackData
+from aiogram.types import BufferedInputFile, CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+
+from bot.domain.export import ExportFormat, ExportPeriod
+from bot.domain.models import User
+from bot.i18n import Translator
+from bot.reports.workbook import csv_zip_bytes, xlsx_bytes
+from bot.services.export import Export, export_tables
+from bot.services.ports import UnitOfWork
+from handlers.filters import IsStaff
+from handlers.keyboards import settle
+
+RENDERERS = {ExportFormat.XLSX: (xlsx_bytes, "xlsx"), ExportFormat.CSV: (csv_zip_bytes, "zip")}
+
+
+class ExportPeriodCb(CallbackData, prefix="exp"):
+    period: ExportPeriod
+
+
+class ExportFormatCb(CallbackData, prefix="exf"):
+    period: ExportPeriod
+    fmt: ExportFormat
+
+
+def periods_keyboard(t: Translator) -> InlineKeyboardMarkup:
+    kb = InlineKeyboardBuilder()
+    for period in ExportPeriod:
+        kb.button(
+            text=t(f"export.period.{period.value}"), callback_data=ExportPeriodCb(period=period)
+        )
+    kb.adjust(2)
+    return kb.as_markup()
+
+
+def formats_keyboard(t: Translator, period: ExportPeriod) -> InlineKeyboardMarkup:
+    kb = InlineKeyboardBuilder()
+    for fmt in ExportFormat:
+        kb.button(
+            text=t(f"export.format.{fmt.value}"),
+            callback_data=ExportFormatCb(period=period, fmt=fmt),
+        )
+    return kb.as_markup()
+
+
+async def cmd_export(message: Message, t: Translator) -> None:
+    await message.answer(t("export.pick_period"), reply_markup=periods_keyboard(t))
+
+
+async def on_period(query: CallbackQuery, callback_data: ExportPeriodCb, t: Translator) -> None:
+    await query.answer()
+    if isinstance(query.message, Message):
+        period = t(f"export.period.{callback_data.period.value}")
+        await query.message.edit_text(
+            t("export.pick_format", period=period),
+            reply_markup=formats_keyboard(t, callback_data.period),
+        )
+
+
+async def on_format(
+    query: CallbackQuery,
+    callback_data: ExportFormatCb,
+    uow: UnitOfWork,
+    user: User,
+    t: Translator,
+    tz: ZoneInfo,
+    now: datetime,
+    bot: Bot,
+) -> None:
+    await query.answer()
+    message = query.message
+    if not isinstance(message, Message):
+        return
+    await settle(query)
+    await bot.send_chat_action(message.chat.id, "upload_document")
+    export = await export_tables(uow, user, callback_data.period, now, tz)
+    render, extension = RENDERERS[callback_data.fmt]
+    # Building a big workbook takes a while: a worker thread keeps other chats answered.
+    data = await asyncio.to_thread(render, export.tables, t)
+    name = f"{file_stem(export, now, tz)}.{extension}"
+    await message.answer_document(BufferedInputFile(data, name), caption=caption(t, export, tz))
+    if export.is_empty:
+        await message.answer(t("export.empty"))
+
+
+def _days(export: Export, tz: ZoneInfo) -> tuple[datetime, datetime] | None:
+    start, end = export.bounds
+    if start is None or end is None:
+        return None
+    return start.astimezone(tz), (end - timedelta(seconds=1)).astimezone(tz)
+
+
+def file_stem(export: Export, now: datetime, tz: ZoneInfo) -> str:
+    days = _days(export, tz)
+    if days is None:
+        return f"export-all-{now.astimezone(tz):%Y-%m-%d}"
+    return f"export-{days[0]:%Y-%m-%d}-{days[1]:%Y-%m-%d}"
+
+
+def caption(t: Translator, export: Export, tz: ZoneInfo) -> str:
+    days = _days(export, tz)
+    period = (
+        t("export.period.all").lower()
+        if days is None
+        else t("export.range", start=f"{days[0]:%d.%m.%Y}", end=f"{days[1]:%d.%m.%Y}")
+    )
+    counts = {table.key: len(table.rows) for table in export.tables}
+    scope = t("export.scope.team" if export.whole_team else "export.scope.mine")
+    return t("export.caption", scope=scope, period=period, **counts)
+
+
+def build_router() -> Router:
+    """A fresh router: each dispatcher (tests build many) gets its own."""
+    router = Router(name="export")
+    router.message.filter(IsStaff())
+    router.callback_query.filter(IsStaff())
+    router.message(Command("export"))(cmd_export)
+    router.callback_query(ExportPeriodCb.filter())(on_period)
+    router.callback_query(ExportFormatCb.filter())(on_format)
+    return router
