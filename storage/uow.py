@@ -7,6 +7,7 @@ from typing import Self
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from storage.analytics import SqlAnalyticsRepo
 from storage.audit import SqlAuditRepo
 from storage.outbox import SqlOutboxRepo
 from storage.plans import SqlPlanRepo
@@ -43,6 +44,7 @@ class SqlUnitOfWork:
         self.surveys = SqlSurveyRepo(s)
         self.audit = SqlAuditRepo(s)
         self.plans = SqlPlanRepo(s)
+        self.analytics = SqlAnalyticsRepo(s)
         return self
 
     async def __aexit__(
