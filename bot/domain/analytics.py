@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.domain.ids import ClientId, StageId, UserId
+from bot.domain.ids import ClientId, PipelineId, StageId, UserId
 from bot.domain.metrics import OpenDeal
 
 
@@ -14,6 +14,7 @@ class Cut:
     """Which deals a report looks at; None everywhere means all of them."""
 
     owner_id: UserId | None = None
+    pipeline_id: PipelineId | None = None
     channel: str | None = None
     product: str | None = None
     region: str | None = None
