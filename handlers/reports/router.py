@@ -79,6 +79,7 @@ async def on_report_period(
         await query.answer()
         await query.message.answer(t("rep.range.ask"))
         return
+    await state.clear()  # a period button ends a wait for typed dates
     window = reports.window_of(ReportPeriod(callback_data.period.value), now, tz)
     report = await reports.sales_report(uow, user, window)
     await query.answer()

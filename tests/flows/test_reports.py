@@ -180,6 +180,17 @@ async def test_the_funnel_shows_conversions_and_a_picture_and_cuts_by_seller(
     assert "1. Первый контакт: 1 → дальше 100%" in text
     assert "🏁 Выиграно: 1" in text
     assert bot.last(SendPhoto).chat_id == admin.tg_id
+    await admin.press("действующие")
+    text = last_text(bot, admin.tg_id)
+    assert "Срез: действующие" in text
+    assert "1. Первый контакт: 1 → дальше 100% · медиана 5,0 дн." in text  # Альфа again
+    await admin.press("канал")
+    await admin.press("Email")
+    text = last_text(bot, admin.tg_id)
+    assert "Срез: канал — ✉️ Email" in text
+    assert "За период в этой воронке не создано ни одной сделки." in text
+    await admin.press("продукт")
+    assert admin.text == "Для среза «продукт» в сделках ещё нет значений."
 
 
 async def test_abc_table_cell_list_and_lost_clients(

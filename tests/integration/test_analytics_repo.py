@@ -15,13 +15,15 @@ Stages S1..S4 (positions 0..3, probabilities 10/30/60/90). Deals, amounts in rou
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from bot.domain.analytics import ClientMonth, Cohort, Cut, FunnelCount, LastPurchase, ReasonTotal
-from bot.domain.ids import ClientId, DealId, StageId, UserId
+from bot.domain.ids import ClientId, DealId, PipelineId, StageId, TelegramId, UserId
 from bot.domain.metrics import OpenDeal, average_check, cycle_length, win_rate
+from bot.domain.models import Role, User
 from bot.domain.stage_metrics import FunnelDeal, stage_conversions, stage_durations
 from storage.models import (
     ClientRow,
@@ -39,6 +41,7 @@ S1, S2, S3, S4 = 11, 12, 13, 14
 NOV, DEC = datetime(2026, 11, 1, tzinfo=UTC), datetime(2026, 12, 1, tzinfo=UTC)
 OCT = datetime(2026, 10, 1, tzinfo=UTC)
 RUB = 100
+UTC_ZONE = ZoneInfo("UTC")
 
 
 def at(month: int, day: int) -> datetime:
@@ -246,3 +249,67 @@ async def test_client_months_and_last_purchases_group_won_deals_by_client(
     assert names == {1: "C1", 2: "C2"}
     assert products == []
     assert DealId(1) == 1
+
+
+async def more_deals(engine: AsyncEngine, n: int) -> None:
+    """`n` more won deals, each with a history, all in November."""
+    async with AsyncSession(engine) as s:
+        for i in range(n):
+            deal_id = 100 + i
+            s.add(
+                DealRow(
+                    id=deal_id,
+                    title="X",
+                    title_search="x",
+                    client_id=1 + i % 4,
+                    amount=1_000 * RUB,
+                    pipeline_id=1,
+                    stage_id=S2,
+                    owner_id=ANNA,
+                    status="won",
+                    created_at=at(11, 2),
+                    stage_entered_at=at(11, 3),
+                    closed_at=at(11, 4),
+                    version=1,
+                )
+            )
+        await s.flush()
+        for i in range(n):
+            s.add(DealEventRow(deal_id=100 + i, kind="created", at=at(11, 2), to_stage_id=S1))
+            s.add(DealEventRow(deal_id=100 + i, kind="stage", at=at(11, 3), to_stage_id=S2))
+            s.add(DealEventRow(deal_id=100 + i, kind="won", at=at(11, 4)))
+        await s.commit()
+
+
+async def test_a_report_takes_the_same_number_of_queries_for_more_deals(
+    engine: AsyncEngine, uow_factory: SqlUnitOfWorkFactory
+) -> None:
+    from bot.services.abc import abc_report
+    from bot.services.reports import Window, funnel_report, sales_report
+
+    head = User(UserId(ANNA), TelegramId(101), "Anna", Role.HEAD, "ru")
+    window = Window(NOV.date(), DEC.date(), NOV, DEC)
+    now = at(11, 23)
+    await seed(engine)
+    counter = Counter(engine)
+
+    async def queries() -> tuple[int, int, int]:
+        counts = []
+        for build in (
+            lambda uow: sales_report(uow, head, window),
+            lambda uow: funnel_report(uow, head, PipelineId(1), window, now),
+            lambda uow: abc_report(uow, head, 6, now, UTC_ZONE),
+        ):
+            async with uow_factory() as uow:
+                before = counter.n
+                await build(uow)
+                counts.append(counter.n - before)
+        return counts[0], counts[1], counts[2]
+
+    few = await queries()
+    await more_deals(engine, 60)
+    async with uow_factory() as uow:
+        report = await sales_report(uow, head, window)
+    assert report.total.won == 3 + 60
+    assert await queries() == few
+    assert few == (8, 8, 3)
