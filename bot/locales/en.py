@@ -166,6 +166,12 @@ TEXTS: dict[str, str | tuple[str, ...]] = {
     "abc.reading.unpredictable": "Unpredictable: big but random purchases.",
     "abc.reading.raise_check": "Regular but small: raise the average check.",
     "abc.reading.least_interesting": "The least interesting: small and irregular.",
+    "settings.key.abc_thresholds": "ABC: A/B shares, %",
+    "settings.key.xyz_thresholds": "XYZ: X/Y variation, %",
+    "settings.key.lost_after_days": "Client lost after, days",
+    "settings.hint.abc_thresholds": "two revenue shares in percent, A and B, e.g. 80/15",
+    "settings.hint.xyz_thresholds": "two variation limits in percent, X and Y, e.g. 10/25",
+    "settings.hint.lost_after_days": "days without a purchase, e.g. 90",
     # lists
     "deals.title": "📋 <b>My open deals</b>: {count} · page {page}/{pages}",
     "deals.title_all": "📋 <b>Team's open deals</b>: {count} · page {page}/{pages}",

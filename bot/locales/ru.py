@@ -167,6 +167,12 @@ TEXTS: dict[str, str | tuple[str, ...]] = {
     "abc.reading.unpredictable": "Непредсказуемые: крупные, но случайные покупки.",
     "abc.reading.raise_check": "Регулярные, но мелкие: поднимайте средний чек.",
     "abc.reading.least_interesting": "Самые неинтересные: мелкие и нерегулярные.",
+    "settings.key.abc_thresholds": "ABC: доли A/B, %",
+    "settings.key.xyz_thresholds": "XYZ: вариация X/Y, %",
+    "settings.key.lost_after_days": "Клиент ушёл через, дн.",
+    "settings.hint.abc_thresholds": "две доли выручки в процентах: A и B, например 80/15",
+    "settings.hint.xyz_thresholds": "две границы вариации в процентах: X и Y, например 10/25",
+    "settings.hint.lost_after_days": "дней без покупок, например 90",
     # lists
     "deals.title": "📋 <b>Мои открытые сделки</b>: {count} · стр. {page}/{pages}",
     "deals.title_all": "📋 <b>Открытые сделки команды</b>: {count} · стр. {page}/{pages}",

@@ -6,29 +6,23 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from bot.domain.abc_xyz import (
-    AbcThresholds,
     AbcXyz,
     ClientPurchases,
     Segment,
-    XyzThresholds,
     abc_xyz,
     client_ltv,
     lost_clients,
     ltv_by_segment,
 )
+from bot.domain.company import CompanySettings
 from bot.domain.ids import ClientId
 from bot.domain.models import User
 from bot.domain.periods import day_start
 from bot.services.ports import UnitOfWork
 from bot.services.reports import scoped
 
-# Defaults until the company settings carry them (DOMAIN.md: configurable).
-ABC = AbcThresholds()
-XYZ = XyzThresholds()
-LOST_AFTER_DAYS = 90
 # No margins are recorded: LTV is in revenue (P = 100 %) over a year's lifetime.
 MARGIN = 1.0
 LIFETIME_MONTHS = 12
@@ -64,14 +58,16 @@ class AbcReport:
     lost: list[LostClient]
     lost_total: int
     whole_team: bool
-    lost_after_days: int = LOST_AFTER_DAYS
+    lost_after_days: int
 
 
 async def abc_report(
-    uow: UnitOfWork, actor: User, months: int, now: datetime, tz: ZoneInfo
+    uow: UnitOfWork, actor: User, months: int, now: datetime, company: CompanySettings
 ) -> AbcReport:
-    """ABC-XYZ of the clients who bought in the last `months` months (this one included)."""
+    """ABC-XYZ of the clients who bought in the last `months` months (this one included),
+    with the company's thresholds and its days without a purchase for a lost client."""
     cut = scoped(actor)
+    tz = company.tz
     months = months if months in MONTH_CHOICES else DEFAULT_MONTHS
     today = now.astimezone(tz).date()
     firsts = _month_firsts(today, months)
@@ -82,9 +78,9 @@ async def abc_report(
     for row in rows:  # one row per client and month
         monthly[row.client_id][row.month] += row.revenue
         bought[row.client_id] += row.purchases
-    matrix = abc_xyz(monthly, ABC, XYZ)
+    matrix = abc_xyz(monthly, company.abc, company.xyz)
     last = {p.client_id: p.at for p in await uow.analytics.last_purchases(cut)}
-    gone = lost_clients(last, now, after_days=LOST_AFTER_DAYS)
+    gone = lost_clients(last, now, after_days=company.lost_after_days)
     names = await uow.analytics.client_names([*monthly, *gone[:LOST_SHOWN]])
     purchases = [ClientPurchases(c, sum(m), bought[c], months) for c, m in monthly.items()]
     return AbcReport(
@@ -97,6 +93,7 @@ async def abc_report(
         lost=[LostClient(c, names.get(c, "—"), last[c]) for c in gone[:LOST_SHOWN]],
         lost_total=len(gone),
         whole_team=cut.owner_id is None,
+        lost_after_days=company.lost_after_days,
     )
 
 

@@ -123,7 +123,7 @@ async def cmd_abc(
     now: datetime,
     company: CompanySettings,
 ) -> None:
-    report = await abc_report(uow, user, DEFAULT_MONTHS, now, tz)
+    report = await abc_report(uow, user, DEFAULT_MONTHS, now, company)
     text = abc_text(Fmt(t, company.currency), report, tz)
     await message.answer(text, reply_markup=abc_keyboard(t, report))
 
@@ -141,7 +141,7 @@ async def on_abc(
     cell = callback_data.cell
     if callback_data.months not in MONTH_CHOICES or (cell and cell not in CELL_CODES):
         raise StaleButtonError()
-    report = await abc_report(uow, user, callback_data.months, now, tz)
+    report = await abc_report(uow, user, callback_data.months, now, company)
     await query.answer()
     if not isinstance(query.message, Message):
         return

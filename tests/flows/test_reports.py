@@ -279,3 +279,26 @@ async def test_english_reports(
     assert any("1. Первый контакт: 1 → on 100%" in t for t in john.texts)
     await john.send("/abc")
     assert "🧮 <b>ABC-XYZ of my clients</b>" in john.text
+
+
+async def test_abc_thresholds_and_lost_days_come_from_the_settings(
+    admin: Person, seller: Person, person: Callable[..., Person], clock: FakeClock
+) -> None:
+    olga = person(2100, "Olga")
+    await join(admin, olga, "менеджер")
+    await november(seller, olga, clock)
+    await admin.send("/settings")
+    assert "• ABC: доли A/B, %: <b>80/15</b>" in admin.text
+    assert "• Клиент ушёл через, дн.: <b>90</b>" in admin.text
+    await admin.press("ABC: доли")
+    await admin.send("90/20")  # more than 100 % together
+    assert admin.text.startswith("Не подходит для «ABC: доли A/B, %».")
+    await admin.send("60/30")
+    assert "• ABC: доли A/B, %: <b>60/30</b>" in admin.text
+    await admin.send("/settings")
+    await admin.press("Клиент ушёл через")
+    await admin.send("200")
+    await admin.send("/abc")
+    # Гамма's 300 000 is A; Альфа starts at 68 % of the revenue, past 60 %: B.
+    assert admin.buttons(of="🧮")[:3] == ["AZ (1)", "BZ (1)", "CZ (1)"]
+    assert "Ушедших клиентов нет (без покупок больше 200 дн.)." in admin.text

@@ -15,12 +15,12 @@ Stages S1..S4 (positions 0..3, probabilities 10/30/60/90). Deals, amounts in rou
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from bot.domain.analytics import ClientMonth, Cohort, Cut, FunnelCount, LastPurchase, ReasonTotal
+from bot.domain.company import CompanySettings
 from bot.domain.ids import ClientId, DealId, PipelineId, StageId, TelegramId, UserId
 from bot.domain.metrics import OpenDeal, average_check, cycle_length, win_rate
 from bot.domain.models import Role, User
@@ -41,7 +41,6 @@ S1, S2, S3, S4 = 11, 12, 13, 14
 NOV, DEC = datetime(2026, 11, 1, tzinfo=UTC), datetime(2026, 12, 1, tzinfo=UTC)
 OCT = datetime(2026, 10, 1, tzinfo=UTC)
 RUB = 100
-UTC_ZONE = ZoneInfo("UTC")
 
 
 def at(month: int, day: int) -> datetime:
@@ -298,7 +297,7 @@ async def test_a_report_takes_the_same_number_of_queries_for_more_deals(
         for build in (
             lambda uow: sales_report(uow, head, window),
             lambda uow: funnel_report(uow, head, PipelineId(1), window, now),
-            lambda uow: abc_report(uow, head, 6, now, UTC_ZONE),
+            lambda uow: abc_report(uow, head, 6, now, CompanySettings(timezone="UTC")),
         ):
             async with uow_factory() as uow:
                 before = counter.n
