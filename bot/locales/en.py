@@ -106,6 +106,7 @@ TEXTS: dict[str, str | tuple[str, ...]] = {
     "rep.lead_to_sale": "🔁 Lead-to-sale (deals created in the period): {rate}",
     "rep.pipe": "📂 Open: {n} worth {value}, weighted {weighted}",
     "rep.velocity": "🚀 Sales velocity: {amount} a day",
+    "rep.velocity_none": "🚀 Sales velocity: not known — no deals won in the period",
     "rep.days": "{d} d",
     "rep.new_clients": "🌱 <b>New clients</b>: {line}",
     "rep.current_clients": "🤝 <b>Current clients</b>: {line}",

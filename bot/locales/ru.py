@@ -105,6 +105,7 @@ TEXTS: dict[str, str | tuple[str, ...]] = {
     "rep.lead_to_sale": "🔁 Из новых сделок периода выиграно: {rate}",
     "rep.pipe": "📂 В работе: {n} на {value}, взвешенно {weighted}",
     "rep.velocity": "🚀 Скорость продаж: {amount} в день",
+    "rep.velocity_none": "🚀 Скорость продаж: не посчитать — за период нет выигранных сделок",
     "rep.days": "{d} дн.",
     "rep.new_clients": "🌱 <b>Новые клиенты</b>: {line}",
     "rep.current_clients": "🤝 <b>Действующие клиенты</b>: {line}",

@@ -69,7 +69,9 @@ def pipe_lines(f: Fmt, fig: Figures, pipe: Pipe) -> list[str]:
     return [
         t("rep.lead_to_sale", rate=f.share(fig.lead_to_sale)),
         t("rep.pipe", n=pipe.deals, value=f.money(pipe.value), weighted=f.money(pipe.weighted)),
-        t("rep.velocity", amount=f.money(pipe.velocity)),
+        t("rep.velocity", amount=f.money(pipe.velocity))
+        if pipe.velocity is not None
+        else t("rep.velocity_none"),
     ]
 
 

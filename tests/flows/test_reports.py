@@ -230,6 +230,7 @@ async def test_empty_periods_say_so(admin: Person) -> None:
     assert "🆕 Новых сделок: 0" in admin.text
     assert "Закрытых сделок за период нет." in admin.text
     assert "🎯" not in admin.text
+    assert "🚀 Скорость продаж: не посчитать — за период нет выигранных сделок" in admin.text
     await admin.send("/abc")
     assert "За период нет выигранных сделок с клиентами." in admin.text
     assert "Ушедших клиентов нет" in admin.text
