@@ -10,6 +10,8 @@ def get_routers() -> list[Router]:
     from handlers import common, errors, export, language, settings, start, team
     from handlers.deals import card, handoff, listing, new
     from handlers.plans import router as plans
+    from handlers.reports import abc as reports_abc
+    from handlers.reports import router as reports
     from handlers.surveys import client as survey_client
     from handlers.surveys import seller as survey_team
     from handlers.tasks import router as tasks
@@ -30,5 +32,7 @@ def get_routers() -> list[Router]:
         survey_client.build_router(),
         plans.build_router(),
         export.build_router(),
+        reports.build_router(),
+        reports_abc.build_router(),
         common.build_router(),
     ]

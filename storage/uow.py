@@ -7,6 +7,7 @@ from typing import Self
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from storage.analytics import SqlAnalyticsRepo
 from storage.audit import SqlAuditRepo
 from storage.departments import SqlDepartmentRepo
 from storage.export import SqlExportRepo
@@ -47,6 +48,7 @@ class SqlUnitOfWork:
         self.plans = SqlPlanRepo(s)
         self.departments = SqlDepartmentRepo(s)
         self.export = SqlExportRepo(s)
+        self.analytics = SqlAnalyticsRepo(s)
         return self
 
     async def __aexit__(

@@ -8,6 +8,7 @@ from datetime import time
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from bot.domain.abc_xyz import AbcThresholds, XyzThresholds
 from bot.domain.errors import SettingInvalidError
 from bot.domain.notices import QuietHours
 from bot.domain.tasks import WorkSchedule
@@ -68,6 +69,9 @@ class CompanySettings:
     digest_at: time = time(9)
     currency: str = "RUB"
     language: str = "ru"
+    abc: AbcThresholds = field(default_factory=AbcThresholds)
+    xyz: XyzThresholds = field(default_factory=XyzThresholds)
+    lost_after_days: int = 90
 
     @property
     def tz(self) -> ZoneInfo:
@@ -110,6 +114,31 @@ def _hours(value: str) -> tuple[time, time]:
     return start, end
 
 
+def _pair(value: str) -> tuple[float, float]:
+    parts = value.replace(",", ".").replace("%", "").replace("/", " ").split()
+    if len(parts) != 2:
+        raise ValueError("expected two percents, e.g. 80/15")
+    first, second = (float(p) for p in parts)
+    if not all(0 <= p <= 100 for p in (first, second)):  # also turns away nan and inf
+        raise ValueError("percents are 0..100")
+    return first, second
+
+
+def _abc(value: str) -> AbcThresholds:
+    return AbcThresholds(*_pair(value))
+
+
+def _xyz(value: str) -> XyzThresholds:
+    return XyzThresholds(*_pair(value))
+
+
+def _lost_days(value: str) -> int:
+    days = int(value.strip())
+    if not 1 <= days <= 3650:
+        raise ValueError("1 to 3650 days")
+    return days
+
+
 # key → (field, parse, show): the settings an admin can change, in the order /settings lists.
 FIELDS: dict[str, tuple[str, Callable[[str], Any], Callable[[Any], str]]] = {
     "company_name": ("company_name", _name, str),
@@ -125,6 +154,9 @@ FIELDS: dict[str, tuple[str, Callable[[str], Any], Callable[[Any], str]]] = {
     "digest_at": ("digest_at", lambda v: time.fromisoformat(v.strip()), lambda t: f"{t:%H:%M}"),
     "currency": ("currency", _choice(CURRENCIES, upper=True), str),
     "language": ("language", _choice(LANGUAGES, upper=False), str),
+    "abc_thresholds": ("abc", _abc, lambda v: f"{v.a:g}/{v.b:g}"),
+    "xyz_thresholds": ("xyz", _xyz, lambda v: f"{v.x:g}/{v.y:g}"),
+    "lost_after_days": ("lost_after_days", _lost_days, str),
 }
 
 

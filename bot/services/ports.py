@@ -9,6 +9,15 @@ from types import TracebackType
 from typing import Any, Protocol, Self
 from zoneinfo import ZoneInfo
 
+from bot.domain.analytics import (
+    ClientMonth,
+    Cohort,
+    Cut,
+    FunnelCount,
+    LastPurchase,
+    OpenPipeline,
+    ReasonTotal,
+)
 from bot.domain.export import AnswerExportRow, DealExportRow, PlanExportRow, TaskExportRow
 from bot.domain.ids import (
     ClientId,
@@ -20,6 +29,7 @@ from bot.domain.ids import (
     TelegramId,
     UserId,
 )
+from bot.domain.metrics import ClosedDeal
 from bot.domain.models import (
     Client,
     Deal,
@@ -34,6 +44,7 @@ from bot.domain.models import (
 )
 from bot.domain.notices import Notice, OutboxItem, QuietHours
 from bot.domain.plans import Plan
+from bot.domain.stage_metrics import StageStay
 from bot.domain.surveys import OpenedSurvey, Survey, SurveyAnswerRow, SurveyKind
 from bot.domain.tasks import Task, TaskStatus
 from bot.domain.templates import PipelineTemplate
@@ -381,6 +392,31 @@ class ExportRepo(Protocol):
     ) -> AsyncIterator[AnswerExportRow]: ...
 
 
+class AnalyticsRepo(Protocol):
+    """Aggregates for reports; the number of statements never grows with the deals."""
+
+    async def closings(
+        self, start: datetime, end: datetime, cut: Cut = ...
+    ) -> list[ClosedDeal]: ...
+    async def cohort(self, start: datetime, end: datetime, cut: Cut = ...) -> Cohort: ...
+    async def open_pipeline(self, cut: Cut = ...) -> OpenPipeline: ...
+    async def funnel(
+        self, pipeline_id: PipelineId, start: datetime, end: datetime, cut: Cut = ...
+    ) -> list[FunnelCount]: ...
+    async def stage_stays(
+        self, pipeline_id: PipelineId, start: datetime, end: datetime, cut: Cut = ...
+    ) -> list[StageStay]: ...
+    async def lost_reasons(
+        self, start: datetime, end: datetime, cut: Cut = ..., limit: int = ...
+    ) -> list[ReasonTotal]: ...
+    async def client_months(
+        self, bounds: Sequence[datetime], cut: Cut = ...
+    ) -> list[ClientMonth]: ...
+    async def last_purchases(self, cut: Cut = ...) -> list[LastPurchase]: ...
+    async def client_names(self, ids: Sequence[ClientId]) -> dict[ClientId, str]: ...
+    async def cut_values(self, field: str, limit: int = ...) -> list[str]: ...
+
+
 class UnitOfWork(Protocol):
     """One transaction; `commit()` is called by the service, everything else rolls back."""
 
@@ -414,6 +450,8 @@ class UnitOfWork(Protocol):
     def departments(self) -> DepartmentRepo: ...
     @property
     def export(self) -> ExportRepo: ...
+    @property
+    def analytics(self) -> AnalyticsRepo: ...
 
     async def __aenter__(self) -> Self: ...
     async def __aexit__(

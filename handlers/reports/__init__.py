@@ -1,0 +1,1 @@
+"""/report, /funnel and /abc: the numbers of a period, a pipeline's funnel, the clients."""

@@ -1,0 +1,162 @@
+"""/abc: the 3×3 ABC-XYZ table of clients, each cell's list with LTV, and lost clients."""
+
+from __future__ import annotations
+
+import html
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from aiogram import Router
+from aiogram.filters import Command
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+
+from bot.domain.abc_xyz import SEGMENTS, AbcClass, Segment, XyzClass
+from bot.domain.company import CompanySettings
+from bot.domain.errors import StaleButtonError
+from bot.domain.models import User
+from bot.i18n import Translator
+from bot.services.abc import DEFAULT_MONTHS, MONTH_CHOICES, AbcReport, abc_report
+from bot.services.ports import UnitOfWork
+from handlers.filters import IsStaff
+from handlers.reports.callbacks import AbcCb
+from handlers.reports.views import CELL_CODES, NAME_MAX, Fmt
+from handlers.texts import clip, fit
+
+CELL_WIDTH = 8
+
+
+def compact(t: Translator, minor: int) -> str:
+    """Revenue short enough for a table column: 350K, 1.2M (whole roubles below a thousand)."""
+    whole = minor // 100
+    if whole >= 1_000_000:
+        text = t("abc.millions", n=f"{whole / 1_000_000:.1f}")
+    elif whole >= 1_000:
+        text = t("abc.thousands", n=f"{whole // 1_000}")
+    else:
+        text = str(whole)
+    return text if t.lang == "en" else text.replace(".", ",")
+
+
+def table(t: Translator, report: AbcReport) -> str:
+    head = "   " + "".join(x.value.ljust(CELL_WIDTH) for x in XyzClass)
+    rows = [head]
+    for a in AbcClass:
+        cells = [report.matrix.cells[Segment(a, x)] for x in XyzClass]
+        rows.append(f"{a.value}  " + "".join(str(c.clients).ljust(CELL_WIDTH) for c in cells))
+        rows.append("   " + "".join(compact(t, c.revenue).ljust(CELL_WIDTH) for c in cells))
+    return "<pre>" + html.escape("\n".join(rows)) + "</pre>"
+
+
+def abc_text(f: Fmt, report: AbcReport, tz: ZoneInfo) -> str:
+    t = f.t
+    title = "abc.title_team" if report.whole_team else "abc.title_mine"
+    window = f"{report.first:%d.%m.%Y} — {report.last:%d.%m.%Y}"
+    lines = [t(title, window=window, months=report.months)]
+    if not report.matrix.segments:
+        lines.append(t("abc.no_clients"))
+    else:
+        lines += [t("abc.legend"), table(t, report), f"<b>{t('abc.ltv')}</b>"]
+        for segment in SEGMENTS:
+            cell = report.matrix.cells[segment]
+            if cell.clients:
+                ltv = f.money(report.segment_ltv.get(segment))
+                lines.append(t("abc.segment_ltv", code=segment.code, n=cell.clients, ltv=ltv))
+    lines.append("")
+    if not report.lost:
+        lines.append(t("abc.no_lost", days=report.lost_after_days))
+    else:
+        lines.append(t("abc.lost", days=report.lost_after_days, n=report.lost_total))
+        lines += [
+            t(
+                "abc.lost_row",
+                name=html.escape(clip(c.name, NAME_MAX)),
+                at=c.last_at.astimezone(tz).strftime("%d.%m.%Y"),
+            )
+            for c in report.lost
+        ]
+    return fit(t, lines)
+
+
+def abc_keyboard(t: Translator, report: AbcReport) -> InlineKeyboardMarkup:
+    kb = InlineKeyboardBuilder()
+    cells = [s for s in SEGMENTS if report.matrix.cells[s].clients]
+    for segment in cells:
+        count = report.matrix.cells[segment].clients
+        kb.button(
+            text=f"{segment.code} ({count})",
+            callback_data=AbcCb(months=report.months, cell=segment.code),
+        )
+    for months in MONTH_CHOICES:
+        mark = "✓ " if months == report.months else ""
+        kb.button(text=mark + t("abc.months", n=months), callback_data=AbcCb(months=months))
+    kb.adjust(*([3] * ((len(cells) + 2) // 3)), len(MONTH_CHOICES))
+    return kb.as_markup()
+
+
+def cell_text(f: Fmt, report: AbcReport, code: str) -> str:
+    t = f.t
+    segment = Segment(AbcClass(code[0]), XyzClass(code[1]))
+    lines = [t("abc.cell_title", code=code), t(f"abc.reading.{segment.reading}")]
+    clients = report.clients.get(segment, [])
+    if not clients:
+        lines.append(t("abc.cell_empty"))
+    lines += [
+        t(
+            "abc.client_row",
+            name=html.escape(clip(c.name, NAME_MAX)),
+            revenue=f.money(c.revenue),
+            n=c.purchases,
+            ltv=f.money(c.ltv),
+        )
+        for c in clients
+    ]
+    return fit(t, lines)
+
+
+async def cmd_abc(
+    message: Message,
+    uow: UnitOfWork,
+    user: User,
+    t: Translator,
+    tz: ZoneInfo,
+    now: datetime,
+    company: CompanySettings,
+) -> None:
+    report = await abc_report(uow, user, DEFAULT_MONTHS, now, company)
+    text = abc_text(Fmt(t, company.currency), report, tz)
+    await message.answer(text, reply_markup=abc_keyboard(t, report))
+
+
+async def on_abc(
+    query: CallbackQuery,
+    callback_data: AbcCb,
+    uow: UnitOfWork,
+    user: User,
+    t: Translator,
+    tz: ZoneInfo,
+    now: datetime,
+    company: CompanySettings,
+) -> None:
+    cell = callback_data.cell
+    if callback_data.months not in MONTH_CHOICES or (cell and cell not in CELL_CODES):
+        raise StaleButtonError()
+    report = await abc_report(uow, user, callback_data.months, now, company)
+    await query.answer()
+    if not isinstance(query.message, Message):
+        return
+    f = Fmt(t, company.currency)
+    if cell:
+        await query.message.answer(cell_text(f, report, cell))
+    else:
+        await query.message.answer(abc_text(f, report, tz), reply_markup=abc_keyboard(t, report))
+
+
+def build_router() -> Router:
+    """A fresh router: each dispatcher (tests build many) gets its own."""
+    router = Router(name="abc")
+    router.message.filter(IsStaff())
+    router.callback_query.filter(IsStaff())
+    router.message(Command("abc"))(cmd_abc)
+    router.callback_query(AbcCb.filter())(on_abc)
+    return router

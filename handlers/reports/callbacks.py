@@ -1,0 +1,50 @@
+"""Callback data of the report screens: ids and short codes, never names."""
+
+from __future__ import annotations
+
+import enum
+
+from aiogram.filters.callback_data import CallbackData
+
+from bot.domain.periods import ReportPeriod
+from handlers.cbtypes import CbArg, CbId
+
+NONE = -1
+
+
+class PeriodChoice(enum.StrEnum):
+    TODAY = "today"
+    YESTERDAY = "yesterday"
+    WEEK = "week"
+    MONTH = "month"
+    CUSTOM = "custom"
+
+
+class CutKind(enum.StrEnum):
+    ALL = "all"
+    SELLER = "seller"
+    CHANNEL = "channel"
+    PRODUCT = "product"
+    REGION = "region"
+    NEW = "new"
+    CURRENT = "current"
+
+
+# Cuts that need a value picked from a list before the funnel is shown.
+PICKED = frozenset({CutKind.SELLER, CutKind.CHANNEL, CutKind.PRODUCT, CutKind.REGION})
+
+
+class ReportCb(CallbackData, prefix="rp"):
+    period: PeriodChoice
+
+
+class FunnelCb(CallbackData, prefix="fu"):
+    pipeline_id: CbId
+    period: ReportPeriod = ReportPeriod.MONTH
+    cut: CutKind = CutKind.ALL
+    value: CbArg = NONE
+
+
+class AbcCb(CallbackData, prefix="abc"):
+    months: CbId
+    cell: str = ""

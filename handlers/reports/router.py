@@ -1,0 +1,232 @@
+"""/report (a period's sales) and /funnel (a pipeline stage by stage, with a picture)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from aiogram import Bot, Router
+from aiogram.filters import Command
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State, StatesGroup
+from aiogram.types import BufferedInputFile, CallbackQuery, Message
+
+from bot.domain.access import is_manager
+from bot.domain.analytics import EVERY_DEAL, Cut
+from bot.domain.company import CompanySettings
+from bot.domain.errors import StaleButtonError
+from bot.domain.ids import PipelineId, UserId
+from bot.domain.models import Channel, User
+from bot.domain.periods import RangeError, ReportPeriod
+from bot.i18n import Translator
+from bot.reports.charts import render
+from bot.reports.funnel_chart import funnel_png
+from bot.services import reports
+from bot.services.ports import UnitOfWork
+from handlers.filters import IsStaff, TypedText
+from handlers.reports.callbacks import NONE, PICKED, CutKind, FunnelCb, PeriodChoice, ReportCb
+from handlers.reports.views import (
+    Fmt,
+    funnel_bars,
+    funnel_keyboard,
+    funnel_text,
+    picker_keyboard,
+    pipelines_keyboard,
+    report_keyboard,
+    sales_text,
+)
+from handlers.texts import clip
+
+
+class ReportRange(StatesGroup):
+    text = State()
+
+
+async def cmd_report(
+    message: Message,
+    uow: UnitOfWork,
+    user: User,
+    t: Translator,
+    tz: ZoneInfo,
+    now: datetime,
+    company: CompanySettings,
+) -> None:
+    window = reports.window_of(ReportPeriod.MONTH, now, tz)
+    report = await reports.sales_report(uow, user, window)
+    await message.answer(
+        sales_text(Fmt(t, company.currency), report),
+        reply_markup=report_keyboard(t, PeriodChoice.MONTH),
+    )
+
+
+async def on_report_period(
+    query: CallbackQuery,
+    callback_data: ReportCb,
+    uow: UnitOfWork,
+    user: User,
+    t: Translator,
+    tz: ZoneInfo,
+    now: datetime,
+    company: CompanySettings,
+    state: FSMContext,
+) -> None:
+    if not isinstance(query.message, Message):
+        await query.answer()
+        return
+    if callback_data.period is PeriodChoice.CUSTOM:
+        reports.scoped(user)
+        await state.set_state(ReportRange.text)
+        await query.answer()
+        await query.message.answer(t("rep.range.ask"))
+        return
+    await state.clear()  # a period button ends a wait for typed dates
+    window = reports.window_of(ReportPeriod(callback_data.period.value), now, tz)
+    report = await reports.sales_report(uow, user, window)
+    await query.answer()
+    await query.message.answer(
+        sales_text(Fmt(t, company.currency), report),
+        reply_markup=report_keyboard(t, callback_data.period),
+    )
+
+
+async def on_range(
+    message: Message,
+    uow: UnitOfWork,
+    user: User,
+    t: Translator,
+    tz: ZoneInfo,
+    now: datetime,
+    company: CompanySettings,
+    state: FSMContext,
+) -> None:
+    try:
+        window = reports.typed_window(message.text or "", now, tz)
+    except RangeError as error:
+        await message.answer(t(f"rep.range.{error.reason}"))
+        return
+    await state.clear()
+    report = await reports.sales_report(uow, user, window)
+    await message.answer(
+        sales_text(Fmt(t, company.currency), report), reply_markup=report_keyboard(t, None)
+    )
+
+
+async def cmd_funnel(
+    message: Message,
+    uow: UnitOfWork,
+    user: User,
+    t: Translator,
+    tz: ZoneInfo,
+    now: datetime,
+    company: CompanySettings,
+    bot: Bot,
+) -> None:
+    pipelines = await reports.funnel_choices(uow, user)
+    if not pipelines:
+        await message.answer(t("fun.no_pipelines"))
+    elif len(pipelines) == 1:
+        cb = FunnelCb(pipeline_id=pipelines[0].id)
+        await _send_funnel(message, uow, user, t, tz, now, company, bot, cb)
+    else:
+        await message.answer(t("fun.pick"), reply_markup=pipelines_keyboard(pipelines))
+
+
+async def on_funnel(
+    query: CallbackQuery,
+    callback_data: FunnelCb,
+    uow: UnitOfWork,
+    user: User,
+    t: Translator,
+    tz: ZoneInfo,
+    now: datetime,
+    company: CompanySettings,
+    bot: Bot,
+) -> None:
+    if not isinstance(query.message, Message):
+        await query.answer()
+        return
+    if callback_data.cut in PICKED and callback_data.value == NONE:
+        options = await _options(uow, user, t, callback_data.cut)
+        await query.answer()
+        key = "fun.pick_value" if options else "fun.no_values"
+        await query.message.answer(
+            t(key, what=t(f"fun.cut.{callback_data.cut.value}")),
+            reply_markup=picker_keyboard(callback_data, options) if options else None,
+        )
+        return
+    await query.answer()
+    await _send_funnel(query.message, uow, user, t, tz, now, company, bot, callback_data)
+
+
+async def _options(
+    uow: UnitOfWork, user: User, t: Translator, kind: CutKind
+) -> list[tuple[int, str]]:
+    if kind is CutKind.CHANNEL:
+        reports.scoped(user)
+        return [(i, t(f"channel.{c.value}")) for i, c in enumerate(Channel)]
+    return await reports.cut_options(uow, user, kind.value)
+
+
+async def _cut(uow: UnitOfWork, user: User, t: Translator, cb: FunnelCb) -> tuple[Cut, str]:
+    """The cut a button names, and how the report says it; a forged value is refused."""
+    kind = cb.cut
+    if kind is CutKind.ALL:
+        return EVERY_DEAL, t("fun.cut_line", what=t("fun.cut.all"))
+    if kind in (CutKind.NEW, CutKind.CURRENT):
+        return Cut(is_new_client=kind is CutKind.NEW), t("fun.cut_line", what=t(f"fun.cut.{kind}"))
+    options = dict(await _options(uow, user, t, kind))
+    if cb.value not in options:
+        raise StaleButtonError()
+    label = t("fun.cut_value", what=t(f"fun.cut.{kind.value}"), value=clip(options[cb.value], 40))
+    if kind is CutKind.SELLER:
+        return Cut(owner_id=UserId(cb.value)), label
+    if kind is CutKind.CHANNEL:
+        return Cut(channel=list(Channel)[cb.value].value), label
+    if kind is CutKind.PRODUCT:
+        return Cut(product=options[cb.value]), label
+    return Cut(region=options[cb.value]), label
+
+
+async def _send_funnel(
+    message: Message,
+    uow: UnitOfWork,
+    user: User,
+    t: Translator,
+    tz: ZoneInfo,
+    now: datetime,
+    company: CompanySettings,
+    bot: Bot,
+    cb: FunnelCb,
+) -> None:
+    cut, label = await _cut(uow, user, t, cb)
+    window = reports.window_of(cb.period, now, tz)
+    report = await reports.funnel_report(uow, user, PipelineId(cb.pipeline_id), window, now, cut)
+    pipelines = await reports.funnel_choices(uow, user)
+    await message.answer(
+        funnel_text(Fmt(t, company.currency), report, label),
+        reply_markup=funnel_keyboard(t, cb, pipelines, is_manager(user)),
+    )
+    await bot.send_chat_action(message.chat.id, "upload_photo")
+    png = await render(
+        funnel_png,
+        funnel_bars(report),
+        title=t("fun.chart_title", name=clip(report.pipeline.name, 40)),
+        won_label=t("fun.chart_won"),
+        won=report.won,
+        no_data=t("fun.no_deals"),
+        lang=t.lang,
+    )
+    await message.answer_photo(BufferedInputFile(png, "funnel.png"))
+
+
+def build_router() -> Router:
+    """A fresh router: each dispatcher (tests build many) gets its own."""
+    router = Router(name="reports")
+    router.message.filter(IsStaff())
+    router.callback_query.filter(IsStaff())
+    router.message(Command("report"))(cmd_report)
+    router.message(Command("funnel"))(cmd_funnel)
+    router.message(ReportRange.text, TypedText())(on_range)
+    router.callback_query(ReportCb.filter())(on_report_period)
+    router.callback_query(FunnelCb.filter())(on_funnel)
+    return router

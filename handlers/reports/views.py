@@ -1,0 +1,217 @@
+"""Texts and keyboards of /report and /funnel."""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Sequence
+
+from aiogram.types import InlineKeyboardMarkup
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+
+from bot.domain.abc_xyz import SEGMENTS
+from bot.domain.metrics import DaysSummary
+from bot.domain.models import Pipeline
+from bot.domain.money import format_amount
+from bot.domain.periods import ReportPeriod
+from bot.i18n import Translator
+from bot.reports.funnel_chart import FunnelBar
+from bot.services.reports import Figures, FunnelReport, Pipe, SalesReport, Window
+from handlers.reports.callbacks import NONE, CutKind, FunnelCb, PeriodChoice, ReportCb
+from handlers.texts import clip, fit
+
+NAME_MAX = 40
+
+
+class Fmt:
+    """Numbers the way the reader reads them: money in the team's currency, shares, days."""
+
+    def __init__(self, t: Translator, currency: str) -> None:
+        self.t, self.currency = t, currency
+
+    def money(self, minor: int | None) -> str:
+        return "—" if minor is None else format_amount(minor, self.currency, self.t.lang)
+
+    def share(self, value: float | None) -> str:
+        return "—" if value is None else f"{value * 100:.0f}%"
+
+    def days(self, value: float | None) -> str:
+        if value is None:
+            return "—"
+        number = f"{value:.1f}"
+        return self.t("rep.days", d=number if self.t.lang == "en" else number.replace(".", ","))
+
+    def cycle(self, cycle: DaysSummary | None) -> str:
+        return self.days(cycle.median_days if cycle else None)
+
+
+def window_text(window: Window) -> str:
+    first, last = window.first.strftime("%d.%m.%Y"), window.last.strftime("%d.%m.%Y")
+    return first if first == last else f"{first} — {last}"
+
+
+def figures_lines(f: Fmt, fig: Figures) -> list[str]:
+    t = f.t
+    lines = [t("rep.created", n=fig.created)]
+    if not fig.closed:
+        return [*lines, t("rep.no_closed")]
+    return [
+        *lines,
+        t("rep.won", n=fig.won, amount=f.money(fig.won_amount)),
+        t("rep.lost", n=fig.lost, amount=f.money(fig.lost_amount)),
+        t("rep.win_rate", rate=f.share(fig.win_rate)),
+        t("rep.average_check", amount=f.money(fig.average_check)),
+        t("rep.cycle", days=f.cycle(fig.cycle)),
+    ]
+
+
+def pipe_lines(f: Fmt, fig: Figures, pipe: Pipe) -> list[str]:
+    t = f.t
+    return [
+        t("rep.lead_to_sale", rate=f.share(fig.lead_to_sale)),
+        t("rep.pipe", n=pipe.deals, value=f.money(pipe.value), weighted=f.money(pipe.weighted)),
+        t("rep.velocity", amount=f.money(pipe.velocity))
+        if pipe.velocity is not None
+        else t("rep.velocity_none"),
+    ]
+
+
+def short_figures(f: Fmt, fig: Figures) -> str:
+    if not fig.created and not fig.closed:
+        return f.t("rep.segment_empty")
+    return f.t(
+        "rep.segment",
+        created=fig.created,
+        won=fig.won,
+        amount=f.money(fig.won_amount),
+        lost=fig.lost,
+        rate=f.share(fig.win_rate),
+    )
+
+
+def sales_text(f: Fmt, report: SalesReport) -> str:
+    t = f.t
+    title = "rep.title_team" if report.whole_team else "rep.title_mine"
+    lines = [t(title, window=window_text(report.window))]
+    lines += figures_lines(f, report.total)
+    lines += pipe_lines(f, report.total, report.pipe)
+    lines.append("")
+    lines.append(t("rep.new_clients", line=short_figures(f, report.new_clients)))
+    lines.append(t("rep.current_clients", line=short_figures(f, report.current_clients)))
+    if report.reasons:
+        lines.append(f"\n<b>{t('rep.reasons')}</b>")
+        lines += [
+            t(
+                "rep.reason",
+                reason=html.escape(clip(r.reason or t("rep.no_reason"), NAME_MAX)),
+                n=r.deals,
+                amount=f.money(r.amount),
+            )
+            for r in report.reasons
+        ]
+    return fit(t, lines)
+
+
+def report_keyboard(t: Translator, chosen: PeriodChoice | None) -> InlineKeyboardMarkup:
+    kb = InlineKeyboardBuilder()
+    for option in PeriodChoice:
+        mark = "✓ " if option is chosen else ""
+        kb.button(
+            text=mark + t(f"rep.period.{option.value}"), callback_data=ReportCb(period=option)
+        )
+    kb.adjust(4, 1)
+    return kb.as_markup()
+
+
+def funnel_text(f: Fmt, report: FunnelReport, cut_label: str) -> str:
+    t = f.t
+    name = html.escape(clip(report.pipeline.name, NAME_MAX))
+    lines = [t("fun.title", name=name, window=window_text(report.window)), cut_label]
+    if not any(line.reached for line in report.lines):
+        return "\n".join([*lines, t("fun.no_deals")])
+    for i, line in enumerate(report.lines, 1):
+        lines.append(
+            t(
+                "fun.stage",
+                i=i,
+                name=html.escape(clip(line.stage.name, NAME_MAX)),
+                reached=line.reached,
+                rate=f.share(line.rate),
+                days=f.days(line.median_days),
+            )
+        )
+    lines.append(t("fun.won", n=report.won))
+    lines.append("")
+    lines += figures_lines(f, report.figures)[1:]
+    lines += pipe_lines(f, report.figures, report.pipe)
+    stage = report.leak_stage
+    if report.leak is not None and stage is not None:
+        lines.append(
+            t(
+                "fun.leak",
+                name=html.escape(clip(stage.name, NAME_MAX)),
+                n=report.leak.lost_deals,
+                amount=f.money(report.leak.lost_amount),
+            )
+        )
+    return fit(t, lines)
+
+
+def funnel_bars(report: FunnelReport) -> list[FunnelBar]:
+    return [
+        FunnelBar(clip(line.stage.name, NAME_MAX), line.reached, line.rate) for line in report.lines
+    ]
+
+
+def funnel_keyboard(
+    t: Translator, cb: FunnelCb, pipelines: Sequence[Pipeline], manager: bool
+) -> InlineKeyboardMarkup:
+    kb = InlineKeyboardBuilder()
+    for period in ReportPeriod:
+        mark = "✓ " if period is cb.period else ""
+        kb.button(
+            text=mark + t(f"rep.period.{period.value}"),
+            callback_data=FunnelCb(
+                pipeline_id=cb.pipeline_id, period=period, cut=cb.cut, value=cb.value
+            ),
+        )
+    cuts = [c for c in CutKind if manager or c is not CutKind.SELLER]
+    for cut in cuts:
+        mark = "✓ " if cut is cb.cut else ""
+        kb.button(
+            text=mark + t(f"fun.cut.{cut.value}"),
+            callback_data=FunnelCb(
+                pipeline_id=cb.pipeline_id, period=cb.period, cut=cut, value=NONE
+            ),
+        )
+    others = [p for p in pipelines if p.id != cb.pipeline_id]
+    for p in others:
+        kb.button(
+            text="🔻 " + clip(p.name, NAME_MAX),
+            callback_data=FunnelCb(pipeline_id=p.id, period=cb.period),
+        )
+    kb.adjust(4, *([3] * ((len(cuts) + 2) // 3)), *([1] * len(others)))
+    return kb.as_markup()
+
+
+def pipelines_keyboard(pipelines: Sequence[Pipeline]) -> InlineKeyboardMarkup:
+    kb = InlineKeyboardBuilder()
+    for p in pipelines:
+        kb.button(text="🔻 " + clip(p.name, NAME_MAX), callback_data=FunnelCb(pipeline_id=p.id))
+    kb.adjust(1)
+    return kb.as_markup()
+
+
+def picker_keyboard(cb: FunnelCb, options: Sequence[tuple[int, str]]) -> InlineKeyboardMarkup:
+    kb = InlineKeyboardBuilder()
+    for value, label in options:
+        kb.button(
+            text=clip(label, NAME_MAX),
+            callback_data=FunnelCb(
+                pipeline_id=cb.pipeline_id, period=cb.period, cut=cb.cut, value=value
+            ),
+        )
+    kb.adjust(2)
+    return kb.as_markup()
+
+
+CELL_CODES = frozenset(s.code for s in SEGMENTS)
