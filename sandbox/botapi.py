@@ -283,12 +283,31 @@ async def dispatch(request: web.Request, world: World, method: str) -> web.Strea
         handler = METHODS.get(method)
         if handler is None:
             return refuse(404, "Not Found")
-        if method in SENDING and world.faults.flood > 0:
-            world.faults.flood -= 1
-            after = world.faults.retry_after
-            return refuse(429, f"Too Many Requests: retry after {after}", retry_after=after)
+        if method in SENDING:
+            return await _send(world, method, handler, params)
         return answer(await handler(world, params))
     except BadRequest as error:
         return refuse(400, error.description)
     except ApiError as error:
         return refuse(error.code, error.description, **error.parameters)
+
+
+async def _send(world: World, method: str, handler: Method, params: Params) -> web.Response:
+    """A call that shows something in a chat: flood control applies, and it is logged."""
+    faults, loop = world.faults, asyncio.get_running_loop()
+    chat = int(params["chat_id"]) if str(params.get("chat_id", "")).lstrip("-").isdigit() else None
+    status, response = 200, None
+    if faults.flood > 0 and faults.flood_chat in (None, chat):
+        faults.flood -= 1
+        after = faults.retry_after
+        status = 429
+        response = refuse(429, f"Too Many Requests: retry after {after}", retry_after=after)
+    else:
+        try:
+            response = answer(await handler(world, params))
+        except BadRequest as error:
+            status, response = 400, refuse(400, error.description)
+        except ApiError as error:
+            status, response = error.code, refuse(error.code, error.description)
+    world.calls.append((loop.time(), method, chat, status))
+    return response

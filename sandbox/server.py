@@ -60,6 +60,7 @@ def build_app(box: Sandbox) -> web.Application:
     app.router.add_post("/sandbox/api/press", on_press)
     app.router.add_post("/sandbox/api/jump", on_jump)
     app.router.add_post("/sandbox/api/faults", on_faults)
+    app.router.add_get("/sandbox/api/calls", on_calls)
     app.router.add_get("/", on_page)
     return app
 
@@ -182,10 +183,18 @@ async def on_faults(request: web.Request) -> web.StreamResponse:
     faults, body = _box(request).world.faults, await _body(request)
     faults.flood = int(body.get("flood", faults.flood))
     faults.retry_after = int(body.get("retry_after", faults.retry_after))
+    if "flood_chat" in body:
+        faults.flood_chat = None if body["flood_chat"] is None else int(body["flood_chat"])
     faults.drop_polls = int(body.get("drop_polls", faults.drop_polls))
     if "block" in body:
         faults.blocked.add(int(body["block"]))
     if "unblock" in body:
         faults.blocked.discard(int(body["unblock"]))
-    return web.json_response({"flood": faults.flood, "drop_polls": faults.drop_polls,
-                              "blocked": sorted(faults.blocked)})  # fmt: skip
+    return web.json_response(
+        {"flood": faults.flood, "drop_polls": faults.drop_polls, "blocked": sorted(faults.blocked)}
+    )
+
+
+async def on_calls(request: web.Request) -> web.StreamResponse:
+    """What the bot sent, in order: [seconds, method, chat, status] (for tests)."""
+    return web.json_response(_box(request).world.calls)

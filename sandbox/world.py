@@ -30,6 +30,7 @@ class Faults:
     """Misbehaviour to inject: Telegram's limits and a flaky network."""
 
     flood: int = 0  # the next this many sending calls answer 429
+    flood_chat: int | None = None  # ... only those to this chat (Telegram's per-chat limit)
     retry_after: int = 1
     blocked: set[int] = field(default_factory=set)  # chats whose user blocked the bot
     drop_polls: int = 0  # the next this many getUpdates calls lose their connection
@@ -51,6 +52,7 @@ class World:
     faults: Faults = field(default_factory=Faults)
     confirmed: int = 0  # every update below this id was confirmed by the bot
     handed_out: list[int] = field(default_factory=list)  # update ids, per getUpdates answer
+    calls: list[tuple[float, str, int | None, int]] = field(default_factory=list)  # sends
     version: int = 0
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     _update_ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
