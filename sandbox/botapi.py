@@ -264,6 +264,7 @@ async def long_poll(request: web.Request, world: World, params: Params) -> web.S
         if updates or left <= 0:
             break
         await world.wait_change(world.version, left)
+    world.polls += 1
     if world.faults.drop_polls > 0:
         world.faults.drop_polls -= 1
         log.info("dropping a getUpdates connection with %d updates", len(updates))
