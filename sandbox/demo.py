@@ -54,8 +54,10 @@ PRODUCTS = ("CRM", "Аудит", "Внедрение", "Поддержка", "О
 REGIONS_TITLES = ("поставка", "договор", "пилот", "расширение", "продление")
 
 
-async def seed_demo(uows: UnitOfWorkFactory, now: datetime, seed: int = 7) -> bool:
-    """Fill an empty database once; False when it holds deals already."""
+async def seed_demo(
+    uows: UnitOfWorkFactory, now: datetime, seed: int = 7, deals: int = DEALS
+) -> bool:
+    """Fill a database once (the pipelines must be there); False when it has sellers already."""
     rng = random.Random(seed)
     async with uows() as uow:
         staff = await uow.users.list_staff()
@@ -71,7 +73,7 @@ async def seed_demo(uows: UnitOfWorkFactory, now: datetime, seed: int = 7) -> bo
         ):
             await uow.clients.link_chat(client.id, TelegramId(persona.id))
         pipelines = await uow.pipelines.list_active()
-        for _ in range(DEALS):
+        for _ in range(deals):
             await _deal(uow, rng, now, pipelines, sellers, clients)
         await _plans(uow, rng, now, sellers, people[PERSONAS[1].id])
         await uow.commit()

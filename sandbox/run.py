@@ -80,6 +80,8 @@ async def serve(options: Options) -> None:
         from sandbox.demo import PERSONAS, seed_demo
 
         if options.demo:
+            if not options.headless:
+                print("Preparing the demo company (the first start takes a while)...", flush=True)
             await seed_demo(uows, clock(), options.seed)
         box.personas = [p.public() for p in PERSONAS if options.demo or p.id == ADMIN_ID]
         for persona in box.personas:
