@@ -48,14 +48,19 @@ class _Parser(HTMLParser):
         raise BadRequest(f'can\'t parse entities: Unsupported start tag "{tag}" at {self._where()}')
 
     def handle_endtag(self, tag: str) -> None:
-        if not self.stack or self.stack[-1] != tag:
+        if self.stack and self.stack[-1] == tag:
+            self.stack.pop()
+            return
+        if tag in self.stack:  # an inner tag is still open
             raise BadRequest(
-                f"can't parse entities: Can't find end tag corresponding to start tag \"{tag}\""
-                if tag in self.stack
-                else f"can't parse entities: Unmatched end tag at {self._where()}, expected "
-                f'"</{self.stack[-1] if self.stack else ""}>", found "</{tag}>"'
+                "can't parse entities: Can't find end tag corresponding to start tag "
+                f'"{self.stack[-1]}"'
             )
-        self.stack.pop()
+        expected = f"</{self.stack[-1]}>" if self.stack else "nothing"
+        raise BadRequest(
+            f"can't parse entities: Unmatched end tag at {self._where()}, "
+            f'expected "{expected}", found "</{tag}>"'
+        )
 
     def handle_data(self, data: str) -> None:
         self.plain.append(data)

@@ -123,6 +123,7 @@ async def on_chat(request: web.Request) -> web.StreamResponse:
             "now": box.now() if box.now else None,
             "messages": messages,
             "keyboard": world.reply_keyboards.get(user),
+            "commands": world.menu(user),
             "alerts": world.alerts.get(user, []),
         }
     )

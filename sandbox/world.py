@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import itertools
+import json
 import secrets
 import time
 from dataclasses import dataclass, field
@@ -79,6 +80,18 @@ class World:
         if user.get("username"):
             chat["username"] = user["username"]
         return chat
+
+    def menu(self, user_id: int) -> list[dict[str, Any]]:
+        """The command menu Telegram would show this user: the narrowest scope that has one."""
+        lang = self.users.get(user_id, {}).get("language_code") or ""
+        scopes = ({"type": "chat", "chat_id": user_id}, {"type": "all_private_chats"},
+                  {"type": "default"})  # fmt: skip
+        for scope in scopes:
+            for code in (lang, ""):
+                found = self.commands.get(f"{json.dumps(scope, sort_keys=True)}|{code}")
+                if found:
+                    return found
+        return []
 
     @staticmethod
     def bot_user() -> dict[str, Any]:

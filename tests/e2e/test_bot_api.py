@@ -14,6 +14,9 @@ from aiogram.exceptions import (
 )
 from aiogram.methods import TelegramMethod
 from aiogram.types import (
+    BotCommand,
+    BotCommandScopeAllPrivateChats,
+    BotCommandScopeChat,
     BufferedInputFile,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
@@ -154,3 +157,14 @@ async def test_faults_answer_429_403_and_unknown_methods_404(box: Sandbox, api: 
 
     with pytest.raises(TelegramNotFound):
         await api(Nonsense())
+
+
+async def test_the_menu_is_the_narrowest_scope_set(box: Sandbox, api: Bot) -> None:
+    box.world.user(USER, "Ivan", language_code="ru")
+    everyone = [BotCommand(command="start", description="Начать")]
+    await api.set_my_commands(everyone, scope=BotCommandScopeAllPrivateChats(), language_code="ru")
+    assert [c["command"] for c in box.world.menu(USER)] == ["start"]
+    staff = [BotCommand(command="new", description="Новая сделка")]
+    await api.set_my_commands(staff, scope=BotCommandScopeChat(chat_id=USER))
+    assert [c["command"] for c in box.world.menu(USER)] == ["new"]
+    assert [c["command"] for c in box.world.menu(USER + 1)] == []
