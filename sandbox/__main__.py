@@ -27,6 +27,18 @@ def parse(argv: list[str]) -> Options:
     return Options(args.host, args.port, args.database, args.demo, args.seed, args.headless)
 
 
+def cli(argv: list[str]) -> int:
+    options = parse(argv)
+    try:
+        with contextlib.suppress(KeyboardInterrupt):
+            main(options)
+    except OSError as error:
+        # Most often the port is taken (another sandbox, or something else on 8080).
+        print(f"Cannot start the sandbox on {options.host}:{options.port}: {error.strerror}.\n"
+              "Try another port: python -m sandbox --port 8081", file=sys.stderr)  # fmt: skip
+        return 2
+    return 0
+
+
 if __name__ == "__main__":
-    with contextlib.suppress(KeyboardInterrupt):
-        main(parse(sys.argv[1:]))
+    sys.exit(cli(sys.argv[1:]))

@@ -24,8 +24,10 @@ async def sandbox(tmp_path: Path) -> AsyncIterator[str]:
     process = await start_process(args, tmp_path, child_env())
     assert process.stdout is not None
     try:
-        line = await asyncio.wait_for(process.stdout.readline(), 60)
-        assert line.startswith(b"SANDBOX_URL="), line
+        line = b""
+        while not line.startswith(b"SANDBOX_URL="):  # log lines may come first
+            line = await asyncio.wait_for(process.stdout.readline(), 60)
+            assert line, "the sandbox exited before printing its address"
         yield line.decode().split("=", 1)[1].strip()
     finally:
         output = await stop_process(process)
