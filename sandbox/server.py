@@ -101,12 +101,29 @@ async def on_state(request: web.Request) -> web.StreamResponse:
         {
             "version": box.world.version,
             "now": box.now() if box.now else None,
-            "personas": box.personas,
+            "personas": people(box),
             "bot": BOT_USERNAME,
             "confirmed": box.world.confirmed,
             "pending": len(box.world.updates),
         }
     )
+
+
+def people(box: Sandbox) -> list[dict[str, Any]]:
+    """The personas, then everyone else who has written to the bot (a newcomer who joined)."""
+    known = {p["id"] for p in box.personas}
+    others = [
+        {
+            "id": u["id"],
+            "first_name": u["first_name"],
+            "username": u.get("username"),
+            "language_code": u.get("language_code", "ru"),
+            "role": "custom",
+        }
+        for u in box.world.users.values()
+        if u["id"] not in known
+    ]
+    return [*box.personas, *others]
 
 
 async def on_chat(request: web.Request) -> web.StreamResponse:

@@ -52,7 +52,6 @@ class World:
     commands: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     faults: Faults = field(default_factory=Faults)
     confirmed: int = 0  # every update below this id was confirmed by the bot
-    handed_out: list[int] = field(default_factory=list)  # update ids, per getUpdates answer
     polls: int = 0  # getUpdates calls answered or dropped
     calls: list[tuple[float, str, int | None, int]] = field(default_factory=list)  # sends
     version: int = 0

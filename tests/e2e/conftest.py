@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import pytest
 from aiogram import Bot
@@ -11,6 +13,7 @@ from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 
 from sandbox.server import Sandbox
+from tests.e2e.chat import child_env, start_process, stop_process
 
 TOKEN = "42:e2e-token"
 
@@ -29,3 +32,22 @@ async def api(box: Sandbox) -> AsyncIterator[Bot]:
     bot = Bot(TOKEN, session=session, default=DefaultBotProperties(parse_mode="HTML"))
     yield bot
     await bot.session.close()
+
+
+@pytest.fixture
+async def sandbox(tmp_path: Path) -> AsyncIterator[str]:
+    """`python -m sandbox --headless --port 0`: its address, once it is up."""
+    args = ["-m", "sandbox", "--headless", "--port", "0", "--no-demo",
+            "--database", str(tmp_path / "sandbox.db")]  # fmt: skip
+    process = await start_process(args, tmp_path, child_env())
+    assert process.stdout is not None
+    try:
+        line = b""
+        while not line.startswith(b"SANDBOX_URL="):  # log lines may come first
+            line = await asyncio.wait_for(process.stdout.readline(), 60)
+            assert line, "the sandbox exited before printing its address"
+        yield line.decode().split("=", 1)[1].strip()
+    finally:
+        output = await stop_process(process)
+        assert "Traceback" not in output, output
+    assert process.returncode == 0, output

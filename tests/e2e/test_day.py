@@ -3,36 +3,14 @@ its scheduler and outbox, the Bot API server, and a clock the test moves forward
 
 from __future__ import annotations
 
-import asyncio
 import re
-from collections.abc import AsyncIterator
-from pathlib import Path
 
 import aiohttp
 import pytest
 
-from tests.e2e.chat import Chat, child_env, start_process, stop_process
+from tests.e2e.chat import Chat
 
 ADMIN, SELLER, CLIENT = 100001, 100011, 200001
-
-
-@pytest.fixture
-async def sandbox(tmp_path: Path) -> AsyncIterator[str]:
-    """`python -m sandbox --headless --port 0`: its address, once it is up."""
-    args = ["-m", "sandbox", "--headless", "--port", "0", "--no-demo",
-            "--database", str(tmp_path / "sandbox.db")]  # fmt: skip
-    process = await start_process(args, tmp_path, child_env())
-    assert process.stdout is not None
-    try:
-        line = b""
-        while not line.startswith(b"SANDBOX_URL="):  # log lines may come first
-            line = await asyncio.wait_for(process.stdout.readline(), 60)
-            assert line, "the sandbox exited before printing its address"
-        yield line.decode().split("=", 1)[1].strip()
-    finally:
-        output = await stop_process(process)
-        assert "Traceback" not in output, output
-    assert process.returncode == 0, output
 
 
 async def faults(http: aiohttp.ClientSession, base: str, **body: object) -> None:
