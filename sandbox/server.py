@@ -16,6 +16,7 @@ from sandbox.world import BOT_USERNAME, World
 log = logging.getLogger(__name__)
 PAGE = Path(__file__).with_name("page.html")
 BOX: web.AppKey[Sandbox] = web.AppKey("box")
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 Jump = Callable[[str, float], Awaitable[dict[str, Any]]]
 
 
@@ -48,8 +49,19 @@ class Sandbox:
             self.runner = None
 
 
+@web.middleware
+async def malformed_is_400(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """A missing or mistyped field is the caller's mistake, answered 400, never a 500."""
+    try:
+        return await handler(request)
+    except (KeyError, ValueError, TypeError) as error:
+        if request.path.startswith("/bot"):
+            return refuse(400, f"Bad Request: invalid parameter {error}")
+        raise web.HTTPBadRequest(text=f"malformed request: {error!r}") from None
+
+
 def build_app(box: Sandbox) -> web.Application:
-    app = web.Application(client_max_size=50 * 1024 * 1024)
+    app = web.Application(client_max_size=50 * 1024 * 1024, middlewares=[malformed_is_400])
     app[BOX] = box
     app.router.add_route("*", "/bot{token}/{method}", on_bot_api)
     app.router.add_get("/file/bot{token}/files/{file_id}", on_file)
@@ -177,11 +189,10 @@ async def on_send(request: web.Request) -> web.StreamResponse:
 
 async def on_press(request: web.Request) -> web.StreamResponse:
     box, body = _box(request), await _body(request)
+    user, message_id, data = int(body["user"]), int(body["message_id"]), str(body["data"])
     try:
-        query = await box.world.user_presses(
-            int(body["user"]), int(body["message_id"]), str(body["data"])
-        )
-    except KeyError:
+        query = await box.world.user_presses(user, message_id, data)
+    except LookupError:
         raise web.HTTPNotFound(text="no such message") from None
     return web.json_response({"callback_query_id": query})
 

@@ -168,3 +168,16 @@ async def test_the_menu_is_the_narrowest_scope_set(box: Sandbox, api: Bot) -> No
     await api.set_my_commands(staff, scope=BotCommandScopeChat(chat_id=USER))
     assert [c["command"] for c in box.world.menu(USER)] == ["new"]
     assert [c["command"] for c in box.world.menu(USER + 1)] == []
+
+
+async def test_malformed_calls_are_400_not_500(box: Sandbox) -> None:
+    async with aiohttp.ClientSession() as http:
+        async with http.post(
+            f"{box.url}/sandbox/api/send", json={"user": "abc", "text": "hi"}
+        ) as r:
+            assert r.status == 400
+        async with http.post(f"{box.url}/sandbox/api/press", json={"user": USER}) as r:
+            assert r.status == 400
+        async with http.post(f"{box.url}/bot42:e2e-token/getUpdates", json={"limit": "x"}) as r:
+            body = await r.json()
+            assert r.status == 400 and body["ok"] is False and body["error_code"] == 400
