@@ -11,7 +11,9 @@ import base64
 import contextlib
 import itertools
 import json
+import os
 import shutil
+import signal
 import socket
 import subprocess
 from collections.abc import AsyncIterator
@@ -88,8 +90,10 @@ async def open_page(
     args = [browser, "--headless", "--no-sandbox", "--disable-gpu", "--no-zygote",
             "--no-first-run", f"--remote-debugging-port={port}", f"--window-size={width},{height}",
             "about:blank"]  # fmt: skip
+    # Debian's launcher is a shell script that forks the browser: a process group of its own
+    # lets the whole browser go at the end, not only the script.
     process = await asyncio.create_subprocess_exec(
-        *args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        *args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
     )
     try:
         async with aiohttp.ClientSession() as http:
@@ -106,12 +110,7 @@ async def open_page(
                 await page.call("Page.navigate", url=url)
                 yield page
     finally:
-        process.terminate()
-        try:
-            await asyncio.wait_for(process.wait(), 10)
-        except TimeoutError:
-            process.kill()
-            await process.wait()
+        await _end(process)
 
 
 async def _targets(http: aiohttp.ClientSession, port: int) -> list[dict[str, Any]]:
@@ -123,3 +122,22 @@ async def _targets(http: aiohttp.ClientSession, port: int) -> list[dict[str, Any
                     return targets
         await asyncio.sleep(0.2)
     raise AssertionError("the browser did not open its debugging port")
+
+
+async def _end(process: asyncio.subprocess.Process) -> None:
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGTERM)
+    try:
+        await asyncio.wait_for(process.wait(), 10)
+    except TimeoutError:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+        await process.wait()
+    for _ in range(50):  # the browser itself may outlive the launcher by a moment
+        try:
+            os.killpg(process.pid, 0)
+        except ProcessLookupError:
+            return
+        await asyncio.sleep(0.1)
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGKILL)
