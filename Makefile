@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 PIP    := $(PY) -m pip
 
-.PHONY: run test lint format bench clean lock
+.PHONY: run sandbox test lint format bench clean lock
 
 $(VENV)/.runtime: requirements.lock
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "salesbot needs Python 3.11 or newer")'
@@ -16,8 +16,18 @@ $(VENV)/.dev: requirements-dev.lock $(VENV)/.runtime
 	@$(PIP) install -q --disable-pip-version-check --require-hashes -r requirements-dev.lock
 	@touch $@
 
+# Without a BOT_TOKEN (in the environment or .env) there is no Telegram to talk to: try the
+# bot in the sandbox instead, a local Telegram stand-in with a web chat and a demo company.
 run: $(VENV)/.runtime
-	$(PY) -m bot
+	@if [ -n "$$BOT_TOKEN" ] || grep -qsE '^[[:space:]]*BOT_TOKEN[[:space:]]*=[[:space:]]*[^[:space:]#]' .env; then \
+		$(PY) -m bot; \
+	else \
+		echo "BOT_TOKEN is not set: starting the sandbox (see README, Sandbox)."; \
+		$(PY) -m sandbox; \
+	fi
+
+sandbox: $(VENV)/.runtime
+	$(PY) -m sandbox
 
 test: $(VENV)/.dev
 	$(PY) -m pytest
@@ -25,7 +35,7 @@ test: $(VENV)/.dev
 lint: $(VENV)/.dev
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(VENV)/bin/mypy bot handlers storage tests benchmarks
+	$(VENV)/bin/mypy bot handlers storage sandbox tests benchmarks
 	$(VENV)/bin/lint-imports
 
 format: $(VENV)/.dev

@@ -158,8 +158,10 @@ async def wait_for_api(bot: Bot, attempts: int = 8) -> User:
     raise AssertionError("unreachable")
 
 
-async def run(settings: Settings) -> None:
-    """Long polling, the scheduler and the sender, until interrupted."""
+async def run(settings: Settings, clock: Clock = utc_now) -> None:
+    """Long polling, the scheduler and the sender, until interrupted.
+
+    `clock` is the wall clock but for the sandbox, whose "jump in time" moves it."""
     engine, uow_factory = await prepare_database(settings)
     storage = build_storage(settings)
     bot = build_bot(settings)
@@ -168,10 +170,11 @@ async def run(settings: Settings) -> None:
         admins=settings.bot_admins,
         language=settings.language,
         timezone=settings.timezone,
+        clock=clock,
         storage=storage,
         defaults=settings.company_defaults(),
     )
-    ctx = job_context(settings, uow_factory, utc_now)
+    ctx = job_context(settings, uow_factory, clock)
     scheduler, stop = build_scheduler(ctx), asyncio.Event()
     try:
         me = await wait_for_api(bot)

@@ -1,0 +1,309 @@
+"""The Bot API subset the bot uses, answered the way Telegram answers it."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from aiohttp import web
+
+from sandbox.entities import MAX_ALERT, BadRequest, check_markup, check_text
+from sandbox.world import World
+
+log = logging.getLogger(__name__)
+Params = dict[str, Any]
+Method = Callable[[World, Params], Awaitable[Any]]
+SENDING = frozenset(
+    {"sendMessage", "sendPhoto", "sendDocument", "editMessageText", "editMessageReplyMarkup"}
+)
+NOT_MODIFIED = (
+    "message is not modified: specified new message content and reply markup are exactly "
+    "the same as a current content and reply markup of the message"
+)
+
+
+class ApiError(Exception):
+    def __init__(self, code: int, description: str, **parameters: Any) -> None:
+        super().__init__(description)
+        self.code, self.description, self.parameters = code, description, parameters
+
+
+def _json_field(value: Any) -> Any:
+    if isinstance(value, str) and value[:1] in "[{":
+        try:
+            return json.loads(value)
+        except ValueError:
+            raise BadRequest("can't parse JSON object") from None
+    return value
+
+
+async def read_params(request: web.Request, world: World) -> Params:
+    """JSON, urlencoded or multipart bodies alike; uploaded files go to the world's store."""
+    params: Params = dict(request.query)
+    if request.content_type == "application/json":
+        params.update(await request.json())
+        return params
+    if request.can_read_body:
+        form = await request.post()
+        for key, value in form.items():
+            if isinstance(value, web.FileField):
+                data = value.file.read()
+                params[key] = world.store_file(data, value.filename, value.content_type)
+            else:
+                params[key] = _json_field(value)
+    for key, value in params.items():
+        # aiogram names an upload "attach://<part>" and sends the file as that part.
+        if isinstance(value, str) and value.startswith("attach://"):
+            params[key] = params.get(value.removeprefix("attach://"), value)
+    return params
+
+
+def _int(params: Params, name: str) -> int:
+    try:
+        return int(params[name])
+    except KeyError:
+        raise BadRequest(f"{name} is empty") from None
+    except (TypeError, ValueError):
+        raise BadRequest(f"invalid {name} specified") from None
+
+
+def _chat(world: World, params: Params) -> int:
+    chat_id = _int(params, "chat_id")
+    if chat_id not in world.users:
+        raise BadRequest("chat not found")
+    if chat_id in world.faults.blocked:
+        raise ApiError(403, "Forbidden: bot was blocked by the user")
+    return chat_id
+
+
+def _file(world: World, file_id: str, *, photo: bool) -> Any:
+    stored = world.files.get(file_id)
+    if stored is None:
+        raise BadRequest("wrong file identifier/HTTP URL specified")
+    size, unique = len(stored.data), file_id[::-1]
+    if photo:
+        return [{"file_id": file_id, "file_unique_id": unique, "width": 1280, "height": 720,
+                 "file_size": size}]  # fmt: skip
+    return {"file_id": file_id, "file_unique_id": unique, "file_name": stored.name,
+            "mime_type": stored.mime, "file_size": size}  # fmt: skip
+
+
+async def get_me(world: World, params: Params) -> Any:
+    return {**world.bot_user(), "can_join_groups": False, "can_read_all_group_messages": False,
+            "supports_inline_queries": False}  # fmt: skip
+
+
+async def say_true(world: World, params: Params) -> Any:
+    return True
+
+
+async def set_my_commands(world: World, params: Params) -> Any:
+    scope = json.dumps(params.get("scope") or {"type": "default"}, sort_keys=True)
+    world.commands[f"{scope}|{params.get('language_code') or ''}"] = params.get("commands") or []
+    return True
+
+
+async def delete_my_commands(world: World, params: Params) -> Any:
+    scope = json.dumps(params.get("scope") or {"type": "default"}, sort_keys=True)
+    world.commands.pop(f"{scope}|{params.get('language_code') or ''}", None)
+    return True
+
+
+async def send_message(world: World, params: Params) -> Any:
+    chat_id = _chat(world, params)
+    mode = params.get("parse_mode")
+    plain = check_text(params.get("text"), mode)
+    markup = check_markup(params.get("reply_markup"))
+    message = await world.bot_sends(
+        chat_id, text=plain, raw=params["text"], parse_mode=mode, reply_markup=markup
+    )
+    return world.public(message)
+
+
+async def _send_media(world: World, params: Params, kind: str) -> Any:
+    chat_id = _chat(world, params)
+    mode = params.get("parse_mode")
+    caption = check_text(params.get("caption"), mode, caption=True)
+    markup = check_markup(params.get("reply_markup"))
+    file_id = params.get(kind)
+    if not file_id:
+        raise BadRequest(f"there is no {kind} in the request")
+    media = _file(world, str(file_id), photo=kind == "photo")
+    extra = {"caption": caption, "raw": params.get("caption"), "parse_mode": mode}
+    message = await world.bot_sends(
+        chat_id, **{kind: media}, **(extra if caption else {}), reply_markup=markup
+    )
+    return world.public(message)
+
+
+async def send_photo(world: World, params: Params) -> Any:
+    return await _send_media(world, params, "photo")
+
+
+async def send_document(world: World, params: Params) -> Any:
+    return await _send_media(world, params, "document")
+
+
+def _target(world: World, params: Params, verb: str) -> dict[str, Any]:
+    chat_id = _chat(world, params)
+    message = world.find(chat_id, _int(params, "message_id"))
+    if message is None or not message["out"]:
+        raise BadRequest(f"message to {verb} not found")
+    return message
+
+
+async def edit_message_text(world: World, params: Params) -> Any:
+    message = _target(world, params, "edit")
+    if "text" not in message:
+        raise BadRequest("there is no text in the message to edit")
+    mode = params.get("parse_mode")
+    plain = check_text(params.get("text"), mode)
+    markup = check_markup(params.get("reply_markup"))
+    if plain == message["text"] and markup == message.get("reply_markup"):
+        raise BadRequest(NOT_MODIFIED)
+    message.update(text=plain, raw=params["text"], parse_mode=mode, edited=True)
+    message.pop("reply_markup", None)
+    if markup:
+        message["reply_markup"] = markup
+    message["edit_date"] = int(world.clock())
+    await world.touch()
+    return world.public(message)
+
+
+async def edit_message_reply_markup(world: World, params: Params) -> Any:
+    message = _target(world, params, "edit")
+    markup = check_markup(params.get("reply_markup"))
+    if markup == message.get("reply_markup") or (not markup and "reply_markup" not in message):
+        raise BadRequest(NOT_MODIFIED)
+    message.pop("reply_markup", None)
+    if markup:
+        message["reply_markup"] = markup
+    message["edit_date"] = int(world.clock())
+    await world.touch()
+    return world.public(message)
+
+
+async def delete_message(world: World, params: Params) -> Any:
+    message = _target(world, params, "delete")
+    message["deleted"] = True
+    await world.touch()
+    return True
+
+
+async def answer_callback_query(world: World, params: Params) -> Any:
+    user_id = world.queries.pop(str(params.get("callback_query_id")), None)
+    if user_id is None:
+        raise BadRequest("query is too old and response timeout expired or query ID is invalid")
+    text = params.get("text")
+    if text and len(str(text)) > MAX_ALERT:
+        raise BadRequest("MESSAGE_TOO_LONG")
+    if text:
+        alert = {"text": str(text), "show_alert": params.get("show_alert") in (True, "true")}
+        world.alerts.setdefault(user_id, []).append(alert)
+        await world.touch()
+    return True
+
+
+async def send_chat_action(world: World, params: Params) -> Any:
+    _chat(world, params)
+    return True
+
+
+async def get_file(world: World, params: Params) -> Any:
+    file_id = str(params.get("file_id"))
+    info = _file(world, file_id, photo=False)
+    return {"file_id": file_id, "file_unique_id": info["file_unique_id"],
+            "file_size": info["file_size"], "file_path": f"files/{file_id}"}  # fmt: skip
+
+
+METHODS: dict[str, Method] = {
+    "getMe": get_me,
+    "deleteWebhook": say_true,
+    "close": say_true,
+    "setMyCommands": set_my_commands,
+    "deleteMyCommands": delete_my_commands,
+    "setChatMenuButton": say_true,
+    "sendMessage": send_message,
+    "sendPhoto": send_photo,
+    "sendDocument": send_document,
+    "editMessageText": edit_message_text,
+    "editMessageReplyMarkup": edit_message_reply_markup,
+    "deleteMessage": delete_message,
+    "answerCallbackQuery": answer_callback_query,
+    "sendChatAction": send_chat_action,
+    "getFile": get_file,
+}
+
+
+def answer(result: Any) -> web.Response:
+    return web.json_response({"ok": True, "result": result})
+
+
+def refuse(code: int, description: str, **parameters: Any) -> web.Response:
+    body: dict[str, Any] = {"ok": False, "error_code": code, "description": description}
+    if parameters:
+        body["parameters"] = parameters
+    return web.json_response(body, status=code)
+
+
+async def long_poll(request: web.Request, world: World, params: Params) -> web.StreamResponse:
+    """getUpdates: answer at once when updates wait, else hold the request up to `timeout`."""
+    offset = int(params["offset"]) if params.get("offset") not in (None, "") else None
+    limit = min(int(params.get("limit") or 100), 100)
+    deadline = asyncio.get_running_loop().time() + min(float(params.get("timeout") or 0), 50)
+    while True:
+        updates = world.pending(offset, limit)
+        left = deadline - asyncio.get_running_loop().time()
+        if updates or left <= 0:
+            break
+        await world.wait_change(world.version, left)
+    world.polls += 1
+    if world.faults.drop_polls > 0:
+        world.faults.drop_polls -= 1
+        log.info("dropping a getUpdates connection with %d updates", len(updates))
+        assert request.transport is not None
+        request.transport.close()  # the answer below goes nowhere: the client sees a disconnect
+        return web.Response(status=204)
+    return answer(updates)
+
+
+async def dispatch(request: web.Request, world: World, method: str) -> web.StreamResponse:
+    """One Bot API call; errors come back in Telegram's shape and status."""
+    try:
+        params = await read_params(request, world)
+        if method == "getUpdates":
+            return await long_poll(request, world, params)
+        handler = METHODS.get(method)
+        if handler is None:
+            return refuse(404, "Not Found")
+        if method in SENDING:
+            return await _send(world, method, handler, params)
+        return answer(await handler(world, params))
+    except BadRequest as error:
+        return refuse(400, error.description)
+    except ApiError as error:
+        return refuse(error.code, error.description, **error.parameters)
+
+
+async def _send(world: World, method: str, handler: Method, params: Params) -> web.Response:
+    """A call that shows something in a chat: flood control applies, and it is logged."""
+    faults, loop = world.faults, asyncio.get_running_loop()
+    chat = int(params["chat_id"]) if str(params.get("chat_id", "")).lstrip("-").isdigit() else None
+    status, response = 200, None
+    if faults.flood > 0 and faults.flood_chat in (None, chat):
+        faults.flood -= 1
+        after = faults.retry_after
+        status = 429
+        response = refuse(429, f"Too Many Requests: retry after {after}", retry_after=after)
+    else:
+        try:
+            response = answer(await handler(world, params))
+        except BadRequest as error:
+            status, response = 400, refuse(400, error.description)
+        except ApiError as error:
+            status, response = error.code, refuse(error.code, error.description)
+    world.calls.append((loop.time(), method, chat, status))
+    return response
