@@ -9,6 +9,7 @@ def get_routers() -> list[Router]:
     """Fresh routers, in the order updates should try them."""
     from handlers import common, errors, language, settings, start, team
     from handlers.deals import card, handoff, listing, new
+    from handlers.pipelines import router as pipelines
     from handlers.surveys import client as survey_client
     from handlers.surveys import seller as survey_team
     from handlers.tasks import router as tasks
@@ -20,6 +21,7 @@ def get_routers() -> list[Router]:
         team.build_router(),
         language.build_router(),
         settings.build_router(),
+        pipelines.build_router(),
         new.build_router(),
         card.build_router(),
         handoff.build_router(),

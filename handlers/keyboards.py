@@ -30,6 +30,7 @@ STAFF_COMMANDS = (
     "invite",
     "team",
     "settings",
+    "pipelines",
     "audit",
     "language",
     "help",
@@ -83,8 +84,8 @@ def outsider_key(user: User | None) -> str | None:
 
 
 HIDDEN = {
-    Role.SELLER: frozenset({"invite", "team", "settings", "audit"}),
-    Role.HEAD: frozenset({"settings", "audit"}),
+    Role.SELLER: frozenset({"invite", "team", "settings", "pipelines", "audit"}),
+    Role.HEAD: frozenset({"settings", "pipelines", "audit"}),
 }
 
 

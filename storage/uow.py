@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from storage.audit import SqlAuditRepo
 from storage.outbox import SqlOutboxRepo
+from storage.pipelines import SqlPipelineAdminRepo
 from storage.plans import SqlPlanRepo
 from storage.repositories import (
     SqlClientRepo,
@@ -34,6 +35,7 @@ class SqlUnitOfWork:
         self.invites = SqlInviteRepo(s)
         self.settings = SqlSettingRepo(s)
         self.pipelines = SqlPipelineRepo(s)
+        self.pipeline_admin = SqlPipelineAdminRepo(s)
         self.clients = SqlClientRepo(s)
         self.deals = SqlDealRepo(s)
         self.events = SqlEventRepo(s)
