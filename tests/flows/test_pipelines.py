@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Callable
 from typing import Any
 
@@ -9,7 +10,10 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.domain.ids import StageId
+from bot.domain.stage_metrics import FunnelDeal, stage_conversions
 from storage.models import AuditRow, DealEventRow, DealRow, LostReasonRow, PipelineRow, StageRow
+from tests.conftest import FakeClock
 from tests.flows.conftest import join
 from tests.flows.harness import Person
 from tests.flows.test_deals import create, rows
@@ -508,3 +512,118 @@ async def test_in_english_bad_input_is_answered_in_english(
     await join(admin, member, "seller")
     await member.send("/pipelines")
     assert member.text == "This is for admins only."
+
+
+# History and the funnel survive every change
+
+
+async def find_card(seller: Person, client: str) -> None:
+    await seller.send("/find")
+    await seller.send(client)
+    await seller.press(client)
+
+
+async def history(seller: Person, client: str) -> str:
+    await find_card(seller, client)
+    await seller.press("📜 История")
+    return seller.text
+
+
+async def funnel(engine: AsyncEngine, stage_ids: list[int]) -> list[tuple[int, int, int]]:
+    """Reached and passed per stage, from the deal events alone (bot.domain.stage_metrics)."""
+    entered: dict[int, set[StageId]] = defaultdict(set)
+    won: set[int] = set()
+    for deal, kind, to in await rows(
+        engine, select(DealEventRow.deal_id, DealEventRow.kind, DealEventRow.to_stage_id)
+    ):
+        if to is not None:
+            entered[deal].add(StageId(to))
+        if kind == "won":
+            won.add(deal)
+    deals = [FunnelDeal(frozenset(stages), deal in won) for deal, stages in entered.items()]
+    ids = [StageId(i) for i in stage_ids]
+    return [(c.stage_id, c.reached, c.passed) for c in stage_conversions(ids, deals)]
+
+
+async def a_month_of_sales(seller: Person, clock: FakeClock) -> None:
+    """Six deals over four weeks: won, lost, still open, one jumping ahead."""
+    route: dict[str, list[tuple[str, ...]]] = {
+        "Альфа": [("➡️ Квалификация",), ("➡️ Встреча",), ("➡️ Коммерческое",), ("✅ Успешно",)],
+        "Бета": [("➡️ Квалификация",), ("❌ Проиграно", "Дорого")],
+        "Гамма": [("➡️ Квалификация",), ("➡️ Встреча / презентация",)],
+        "Дельта": [("🔀 Этап", "Договор"), ("✅ Успешно",)],
+        "Эпсилон": [],
+        "Зета": [("🔀 Этап", "Переговоры"), ("❌ Проиграно", "Нет бюджета")],
+    }
+    for client in route:
+        await create(seller, client)
+        clock.advance(days=2)
+    for step in range(4):
+        for client, moves in route.items():
+            if step < len(moves):
+                await find_card(seller, client)
+                for label in moves[step]:
+                    await seller.press(label)
+        clock.advance(days=5)
+
+
+async def test_renames_reorders_and_deletions_keep_history_and_funnel_as_they_were(
+    admin: Person, seller: Person, engine: AsyncEngine, clock: FakeClock
+) -> None:
+    await a_month_of_sales(seller, clock)
+    order = [
+        int(i)
+        for (i,) in await rows(
+            engine,
+            select(StageRow.id)
+            .join(PipelineRow, PipelineRow.id == StageRow.pipeline_id)
+            .where(PipelineRow.name == NEW)
+            .order_by(StageRow.position),
+        )
+    ]
+    funnel_before = await funnel(engine, order)
+    # Furthest points: first contact 1, qualification 1, meeting 1, negotiation 1, won 2.
+    assert [(r, p) for _, r, p in funnel_before] == [
+        (6, 5),
+        (5, 4),
+        (4, 3),
+        (3, 3),
+        (3, 2),
+        (2, 2),
+        (2, 2),
+    ]
+    histories = {c: await history(seller, c) for c in ("Альфа", "Бета", "Зета")}
+    assert "«Квалификация» → «Встреча / презентация»" in histories["Альфа"]
+    events_before = await rows(engine, select(DealEventRow).order_by(DealEventRow.id))
+
+    await open_pipeline(admin)
+    await admin.press("2. Квалификация")
+    await admin.press("✏️ Название")
+    await admin.send("Квалификация BANT")
+    await admin.press("3. Встреча / презентация")
+    await admin.press("⬇️ Ниже")  # now after the proposal
+    await admin.press("◀️ Назад")
+    await admin.press("5. Переговоры")  # only a closed deal sits here
+    await admin.press("🗑 Удалить")
+    await admin.press("🗑 Да, удалить")
+    assert admin.alert == "🗑 Этап «Переговоры» удалён. Перенесено сделок: 0."
+    assert [n for n, _, _ in await stages_of(engine)] == [
+        "Первый контакт",
+        "Квалификация BANT",
+        "Коммерческое предложение",
+        "Встреча / презентация",
+        "Договор",
+        "Оплата",
+    ]
+
+    assert await rows(engine, select(DealEventRow).order_by(DealEventRow.id)) == events_before
+    assert await funnel(engine, order) == funnel_before
+    for client, before in histories.items():
+        after = await history(seller, client)
+        assert after == before.replace("«Квалификация»", "«Квалификация BANT»"), client
+    assert "на этапе «Переговоры»: Нет бюджета" in histories["Зета"]
+    await find_card(seller, "Зета")  # a closed deal in the deleted stage still opens
+    assert "Этап: Переговоры" in seller.card
+    assert "❌ <b>Проиграно</b>: Нет бюджета" in seller.card
+    await seller.press("↩️ Вернуть в работу")  # back to work: the stage is gone, so the first
+    assert "Этап: Первый контакт (1/6)" in seller.card
