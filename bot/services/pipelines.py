@@ -175,7 +175,7 @@ async def archive_pipeline(
             raise StageNotFoundError()
         await move_open_deals(uow, actor, deals, target, now)
     await uow.pipeline_admin.set_pipeline(pipeline.id, "is_archived", True)
-    await audit(uow, actor, now, "pipeline.archive", pipeline.name, len(deals))
+    await audit(uow, actor, now, "pipeline.archive", pipeline.name, after=len(deals))
     await uow.commit()
     return pipeline, len(deals)
 

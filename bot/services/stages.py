@@ -115,7 +115,7 @@ async def delete_stage(
             raise StageNotFoundError()
         await move_open_deals(uow, actor, deals, target, now)
     await uow.pipeline_admin.set_stage(stage.id, "is_archived", True)
-    await audit(uow, actor, now, "stage.delete", _subject(pipeline, stage.name), len(deals))
+    await audit(uow, actor, now, "stage.delete", _subject(pipeline, stage.name), after=len(deals))
     await uow.commit()
     return await editor_view(uow, pipeline.id), len(deals)
 

@@ -363,6 +363,14 @@ async def test_archive_is_refused_while_deals_are_open_then_moves_them_all_in_on
     assert await snapshot(engine) == before
     await admin.press("➡️ Перенести все и архивировать")
     assert admin.buttons() == ["➜ Действующие клиенты", "➜ Возврат клиентов", "◀️ Назад"]
+    pid, own = await pipeline_id(engine, NEW), await stage_id(engine, "Договор")
+    for forged in (f"pl:ax:{pid}:{own}", f"pl:at:{pid}:{pid}", f"pl:ax:{pid}:999999"):
+        await admin.press_data(forged)  # its own stage, itself, nothing: refused
+        assert admin.alert in (
+            "Такого этапа в воронке этой сделки нет.",
+            "Воронка не найдена. Выберите другую.",
+        ), forged
+    assert await snapshot(engine) == before
     await admin.press("➜ Возврат клиентов")
     await admin.press("➜ Специальное предложение")
     assert admin.texts[0] == "🗄 Воронка «Новые клиенты» в архиве. Перенесено сделок: 2."
@@ -376,6 +384,10 @@ async def test_archive_is_refused_while_deals_are_open_then_moves_them_all_in_on
     assert await rows(engine, select(PipelineRow.is_archived).where(PipelineRow.name == NEW)) == [
         (True,)
     ]
+    await admin.send("/audit")
+    assert "Anna: воронка в архиве (перенесено сделок): Новые клиенты: — → 2" in admin.text
+    await admin.press_data(f"pl:ay:{pid}:0")  # a second press on an old button
+    assert admin.alert == "Воронка не найдена. Выберите другую."
     await seller.send("/deals")
     await seller.press("Ромашка")
     assert "Воронка: Возврат клиентов" in seller.card
@@ -488,6 +500,11 @@ async def test_in_english_bad_input_is_answered_in_english(
     admin = person(1000, "Anna", "en")
     await admin.send("/pipelines")
     assert "• New clients — 7 stages" in admin.text
+    await admin.press("➕ New pipeline")
+    await admin.press("Retail")
+    assert admin.alert == "✅ Pipeline “Retail” created."
+    assert "1. Inquiry · 15% · stalls after 1 day" in admin.text
+    await admin.press("◀️ Back")
     await admin.press("New clients")
     await admin.press("2. Qualification")
     await admin.press("🎯 Probability")
