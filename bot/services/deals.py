@@ -138,8 +138,8 @@ async def create_deal(uow: UnitOfWork, actor: User, data: NewDealInput, now: dat
     """A new deal in the pipeline's first stage, owned by its creator, with a history row."""
     _require_staff(actor)
     pipeline = await uow.pipelines.get(data.pipeline_id)
-    if pipeline is None or not pipeline.stages:
-        raise PipelineNotFoundError()
+    if pipeline is None or pipeline.is_archived or not pipeline.stages:
+        raise PipelineNotFoundError()  # archived while the seller was typing, say
     client = await _resolve_client(uow, actor, data, now)
     deal = await uow.deals.add(
         title=client.company,

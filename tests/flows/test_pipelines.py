@@ -12,7 +12,15 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.domain.ids import StageId
 from bot.domain.stage_metrics import FunnelDeal, stage_conversions
-from storage.models import AuditRow, DealEventRow, DealRow, LostReasonRow, PipelineRow, StageRow
+from storage.models import (
+    AuditRow,
+    ClientRow,
+    DealEventRow,
+    DealRow,
+    LostReasonRow,
+    PipelineRow,
+    StageRow,
+)
 from tests.conftest import FakeClock
 from tests.flows.conftest import join
 from tests.flows.harness import Person
@@ -644,3 +652,20 @@ async def test_renames_reorders_and_deletions_keep_history_and_funnel_as_they_we
     assert "❌ <b>Проиграно</b>: Нет бюджета" in seller.card
     await seller.press("↩️ Вернуть в работу")  # back to work: the stage is gone, so the first
     assert "Этап: Первый контакт (1/6)" in seller.card
+
+
+async def test_a_deal_begun_in_a_pipeline_archived_meanwhile_is_refused_and_not_half_written(
+    admin: Person, seller: Person, engine: AsyncEngine
+) -> None:
+    await seller.send("/new")
+    await open_pipeline(admin, "Возврат клиентов")
+    await seller.press("Возврат клиентов")
+    await seller.send("Омега")
+    await seller.press("Пропустить")
+    await seller.press("Пропустить")
+    await admin.press("🗄 В архив")
+    await admin.press("🗄 Да, в архив")
+    await seller.press("Пропустить")
+    assert seller.alert == "Воронка не найдена. Выберите другую."
+    assert await rows(engine, select(DealRow.id)) == []
+    assert await rows(engine, select(ClientRow.id)) == []
