@@ -239,6 +239,7 @@ async def test_reorder_stages_up_and_down_and_the_ends_stay(
     before = await snapshot(engine)
     await admin.press("⬆️ Выше")  # already first
     assert await snapshot(engine) == before
+    assert await audit_actions(engine) == ["stage.order"] * 3
 
 
 async def test_probability_and_stall_limit_accept_only_sane_numbers(
@@ -290,6 +291,8 @@ async def test_a_stage_owner_is_an_active_seller_or_nobody(
     await admin.press("Никому")
     assert "Ответственный: нет" in admin.text
     assert await rows(engine, select(StageRow.owner_id).where(StageRow.id == sid)) == [(None,)]
+    owners = await rows(engine, select(AuditRow.action, AuditRow.before, AuditRow.after))
+    assert owners == [("stage.owner", None, "Sergey"), ("stage.owner", "Sergey", None)]
 
 
 async def test_an_empty_stage_is_deleted_and_the_last_stage_never(
@@ -316,6 +319,7 @@ async def test_an_empty_stage_is_deleted_and_the_last_stage_never(
     assert await stages_of(engine, "Тендеры") == [("Заявка на тендер", 10, 3)]
     archived = await rows(engine, select(StageRow.name).where(StageRow.is_archived.is_(True)))
     assert archived == [("Первый контакт",)]  # kept for history, not erased
+    assert await audit_actions(engine) == ["pipeline.add", "stage.add", "stage.delete"]
 
 
 async def test_a_stage_with_deals_is_deleted_only_by_moving_them_with_history(
