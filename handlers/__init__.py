@@ -9,6 +9,7 @@ def get_routers() -> list[Router]:
     """Fresh routers, in the order updates should try them."""
     from handlers import common, errors, export, language, settings, start, team
     from handlers.deals import card, handoff, listing, new
+    from handlers.pipelines import router as pipelines
     from handlers.plans import router as plans
     from handlers.reports import abc as reports_abc
     from handlers.reports import router as reports
@@ -23,6 +24,7 @@ def get_routers() -> list[Router]:
         team.build_router(),
         language.build_router(),
         settings.build_router(),
+        pipelines.build_router(),
         new.build_router(),
         card.build_router(),
         handoff.build_router(),

@@ -35,6 +35,7 @@ STAFF_COMMANDS = (
     "team",
     "plan",
     "settings",
+    "pipelines",
     "audit",
     "language",
     "help",
@@ -88,8 +89,8 @@ def outsider_key(user: User | None) -> str | None:
 
 
 HIDDEN = {
-    Role.SELLER: frozenset({"invite", "team", "plan", "settings", "audit"}),
-    Role.HEAD: frozenset({"settings", "audit"}),
+    Role.SELLER: frozenset({"invite", "team", "plan", "settings", "pipelines", "audit"}),
+    Role.HEAD: frozenset({"settings", "pipelines", "audit"}),
 }
 
 

@@ -113,6 +113,8 @@ def audit_view(t: Translator, log: AuditPage, tz: ZoneInfo) -> tuple[str, Inline
         who = log.names.get(entry.actor_id, "—") if entry.actor_id else "—"
         key = f"settings.key.{entry.subject}"
         subject = t(key) if entry.action == "setting" and t.has(key) else entry.subject
+        if t.has(f"audit.action.{entry.action}"):  # /pipelines changes say what was done
+            subject = f"{t(f'audit.action.{entry.action}')}: {subject}"
         lines.append(
             t(
                 "audit.row",

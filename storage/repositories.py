@@ -231,7 +231,7 @@ class SqlSettingRepo:
         return {key[len(prefix) :]: value for key, value in rows}
 
 
-def _stage(row: StageRow) -> Stage:
+def stage_of(row: StageRow) -> Stage:
     return Stage(
         id=StageId(row.id),
         pipeline_id=PipelineId(row.pipeline_id),
@@ -240,6 +240,7 @@ def _stage(row: StageRow) -> Stage:
         probability=row.probability,
         stall_days=row.stall_days,
         owner_id=UserId(row.owner_id) if row.owner_id else None,
+        is_archived=row.is_archived,
     )
 
 
@@ -249,7 +250,7 @@ class SqlPipelineRepo:
         # Within one unit of work a pipeline is read once: a stage change needs it twice.
         self._seen: dict[PipelineId, Pipeline] = {}
 
-    async def _assemble(self, rows: Sequence[PipelineRow]) -> list[Pipeline]:
+    async def assemble(self, rows: Sequence[PipelineRow]) -> list[Pipeline]:
         ids = [r.id for r in rows]
         stages = await self._s.scalars(
             select(StageRow)
@@ -264,7 +265,7 @@ class SqlPipelineRepo:
         by_stage: dict[int, list[Stage]] = {i: [] for i in ids}
         by_reason: dict[int, list[LostReason]] = {i: [] for i in ids}
         for s in stages:
-            by_stage[s.pipeline_id].append(_stage(s))
+            by_stage[s.pipeline_id].append(stage_of(s))
         for r in reasons:
             by_reason[r.pipeline_id].append(
                 LostReason(LostReasonId(r.id), PipelineId(r.pipeline_id), r.name)
@@ -277,6 +278,7 @@ class SqlPipelineRepo:
                 position=r.position,
                 stages=tuple(by_stage[r.id]),
                 lost_reasons=tuple(by_reason[r.id]),
+                is_archived=r.is_archived,
             )
             for r in rows
         ]
@@ -289,7 +291,7 @@ class SqlPipelineRepo:
             .where(PipelineRow.is_archived.is_(False))
             .order_by(PipelineRow.position)
         )
-        return await self._assemble(list(rows))
+        return await self.assemble(list(rows))
 
     async def get(self, pipeline_id: PipelineId) -> Pipeline | None:
         if pipeline_id in self._seen:
@@ -297,7 +299,7 @@ class SqlPipelineRepo:
         row = await self._s.get(PipelineRow, pipeline_id)
         if row is None:
             return None
-        return (await self._assemble([row]))[0]
+        return (await self.assemble([row]))[0]
 
     async def hand_over_stages(self, from_owner: UserId, to_owner: UserId) -> int:
         """Stages owned by one member pass to another; how many did."""
@@ -307,7 +309,9 @@ class SqlPipelineRepo:
         self._seen.clear()
         return int(getattr(result, "rowcount", 0) or 0)
 
-    async def add_from_template(self, template: PipelineTemplate, lang: str, position: int) -> None:
+    async def add_from_template(
+        self, template: PipelineTemplate, lang: str, position: int
+    ) -> PipelineId:
         pipeline = PipelineRow(name=template.name[lang], kind=template.kind, position=position)
         self._s.add(pipeline)
         await self._s.flush()
@@ -324,6 +328,7 @@ class SqlPipelineRepo:
         for i, reason in enumerate(template.lost_reasons):
             self._s.add(LostReasonRow(pipeline_id=pipeline.id, name=reason[lang], position=i))
         await self._s.flush()
+        return PipelineId(pipeline.id)
 
     async def count(self) -> int:
         return int(await self._s.scalar(select(func.count()).select_from(PipelineRow)) or 0)

@@ -12,6 +12,7 @@ from storage.audit import SqlAuditRepo
 from storage.departments import SqlDepartmentRepo
 from storage.export import SqlExportRepo
 from storage.outbox import SqlOutboxRepo
+from storage.pipelines import SqlPipelineAdminRepo
 from storage.plans import SqlPlanRepo
 from storage.repositories import (
     SqlClientRepo,
@@ -37,6 +38,7 @@ class SqlUnitOfWork:
         self.invites = SqlInviteRepo(s)
         self.settings = SqlSettingRepo(s)
         self.pipelines = SqlPipelineRepo(s)
+        self.pipeline_admin = SqlPipelineAdminRepo(s)
         self.clients = SqlClientRepo(s)
         self.deals = SqlDealRepo(s)
         self.events = SqlEventRepo(s)

@@ -164,3 +164,41 @@ class PlanValueError(DomainError):
     """Revenue or a count outside what a monthly plan can mean."""
 
     key = "error.plan_value"
+
+
+class NameTakenError(DomainError):
+    """A pipeline, stage or lost reason with this name (in any letter case) already exists."""
+
+    key = "error.name_taken"
+
+
+class ProbabilityInvalidError(DomainError):
+    key = "error.probability_invalid"
+
+
+class StallDaysInvalidError(DomainError):
+    key = "error.stall_days_invalid"
+
+
+class PipelineHasOpenDealsError(DomainError):
+    """A pipeline is archived only once its open deals have gone elsewhere."""
+
+    key = "error.pipeline_has_deals"
+    counted: ClassVar[dict[str, str]] = {"count": "deals_count"}
+
+
+class StageHasDealsError(DomainError):
+    key = "error.stage_has_deals"
+    counted: ClassVar[dict[str, str]] = {"count": "deals_count"}
+
+
+class LastStageError(DomainError):
+    """A pipeline keeps at least one stage, or no deal could enter it."""
+
+    key = "error.last_stage"
+
+
+class LastPipelineError(DomainError):
+    """The company keeps at least one pipeline, or no deal could be created."""
+
+    key = "error.last_pipeline"

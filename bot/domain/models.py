@@ -88,6 +88,7 @@ class Stage:
     probability: int
     stall_days: int
     owner_id: UserId | None = None
+    is_archived: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,6 +96,7 @@ class LostReason:
     id: LostReasonId
     pipeline_id: PipelineId
     name: str
+    is_archived: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,6 +107,7 @@ class Pipeline:
     position: int
     stages: tuple[Stage, ...]
     lost_reasons: tuple[LostReason, ...] = ()
+    is_archived: bool = False
 
     def stage(self, stage_id: StageId) -> Stage | None:
         return next((s for s in self.stages if s.id == stage_id), None)

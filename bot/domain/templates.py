@@ -84,4 +84,43 @@ WIN_BACK = PipelineTemplate(
     ),
 )
 
+WHOLESALE = PipelineTemplate(
+    kind="wholesale",
+    name=_r("Опт", "Wholesale"),
+    stages=(
+        _s("Первый контакт", "First contact", 10, 3),
+        _s("Квалификация закупщика", "Buyer qualification", 20, 5),
+        _s("Прайс и условия отправлены", "Price list and terms sent", 35, 7),
+        _s("Пробная партия", "Trial order", 50, 14),
+        _s("Согласование договора поставки", "Supply contract negotiation", 70, 10),
+        _s("Счёт выставлен", "Invoice sent", 85, 7),
+        _s("Оплата", "Payment", 95, 7),
+    ),
+    lost_reasons=(
+        *_COMMON_REASONS,
+        _r("Не устроили условия отсрочки", "Payment terms did not fit"),
+        _r("Не подошёл минимальный объём", "Minimum order too large"),
+    ),
+)
+
+RETAIL = PipelineTemplate(
+    kind="retail",
+    name=_r("Розница", "Retail"),
+    stages=(
+        _s("Обращение", "Inquiry", 15, 1),
+        _s("Подбор товара", "Product selection", 35, 2),
+        _s("Счёт или бронь", "Invoice or reservation", 65, 2),
+        _s("Оплата", "Payment", 90, 3),
+    ),
+    lost_reasons=(
+        _r("Дорого", "Too expensive"),
+        _r("Купили в другом месте", "Bought elsewhere"),
+        _r("Нет в наличии", "Out of stock"),
+        _r("Не дозвонились", "Could not reach"),
+        _r("Передумали покупать", "Changed their mind"),
+    ),
+)
+
 DEFAULT_PIPELINES = (NEW_CLIENTS, CURRENT_CLIENTS, WIN_BACK)
+# What an admin can start a new pipeline from in /pipelines.
+TEMPLATES = (*DEFAULT_PIPELINES, WHOLESALE, RETAIL)

@@ -23,3 +23,8 @@ def clean_text(text: str | None, limit: int) -> str:
     if len(folded) > limit:
         raise TextTooLongError(limit=limit, length=len(folded))
     return folded
+
+
+PIPELINE_NAME_MAX = 64  # a pipeline's and a stage's name is a button label too
+STAGE_NAME_MAX = 64
+LOST_REASON_MAX = 100

@@ -375,8 +375,11 @@ TEXTS: dict[str, str | tuple[str, ...]] = {
     "/tasks — my tasks\n/find — find a deal or a client\n"
     "/survey — an NPS survey for a client\n/nps — the NPS report\n"
     "/invite — invite a colleague\n/team — the team\n/plan — sellers' monthly plans\n"
+    "/report — sales for a period, /funnel — the funnel, /abc — clients by ABC-XYZ\n"
+    "/export — deals, tasks, plans and answers as a spreadsheet\n"
     "/language — the bot's language\n"
-    "/settings — company settings, /audit — the change log (admins)\n"
+    "/settings — company settings, /pipelines — pipelines and stages, "
+    "/audit — the change log (admins)\n"
     "/cancel — leave the current step",
     "fallback.unknown_command": "There is no such command. The list: /help",
     "fallback.use_buttons": "Please answer with text or the buttons above, or leave with /cancel.",
@@ -401,6 +404,89 @@ TEXTS: dict[str, str | tuple[str, ...]] = {
     "error.already_member": "You are already on the team. Menu: /start",
     "error.text_too_long": "Too long: {length}, at most {limit}. Please shorten it and send again.",
     "error.text_empty": "The text is empty. Please type it in words.",
+    # pipelines
+    "pipes.title": "🧭 <b>Pipelines</b>\nPick a pipeline to set up its stages, or create one.",
+    "pipes.row": "• {name} — {stages}",
+    "pipes.stages_count": ("{n} stage", "{n} stages"),
+    "pipes.btn.new": "➕ New pipeline",
+    "pipes.new.title": "Which template should the pipeline start from? An empty one gets one "
+    "stage; you add the rest.",
+    "pipes.tpl.empty": "Empty",
+    "pipes.ask_name": "What should the pipeline be called? Type a name (up to {limit} "
+    "characters) or /cancel.",
+    "pipes.created": "✅ Pipeline “{name}” created.",
+    "pipes.view.title": "🧭 <b>{name}</b>, stages:",
+    "pipes.view.stage": "{no}. {name} · {probability}% · stalls after {stall}{owner}",
+    "pipes.view.owner": " · 👤 {name}",
+    "pipes.view.reasons": "Lost reasons on the list: {count}.",
+    "pipes.view.hint": "Tap a stage to change it.",
+    "pipes.btn.add_stage": "➕ Stage",
+    "pipes.btn.rename": "✏️ Rename",
+    "pipes.btn.reasons": "📋 Lost reasons",
+    "pipes.btn.archive": "🗄 Archive",
+    "pipes.ask_rename": "A new name for “{name}” (up to {limit} characters) or /cancel.",
+    "pipes.saved": "✅ Saved.",
+    "pipes.archive.confirm": "Archive the pipeline “{name}”? No new deals can enter it; its "
+    "history and closed deals stay.",
+    "pipes.btn.archive_yes": "🗄 Yes, archive",
+    "pipes.archive.has_deals": "“{name}” has {count} in progress, so it is not archived yet. "
+    "You can move them all to another pipeline with one tap.",
+    "pipes.btn.move_all": "➡️ Move them all and archive",
+    "pipes.archive.pick_pipeline": "Which pipeline should the open deals of “{name}” go to?",
+    "pipes.archive.pick_stage": "Which stage of “{name}” should they go to?",
+    "pipes.archived": "🗄 Pipeline “{name}” archived. Deals moved: {count}.",
+    "pipes.stage.title": "Stage “{name}” of “{pipeline}”\n"
+    "Win probability: {probability}%\nStalls after: {stall}\nOwner: {owner}",
+    "pipes.stage.no_owner": "none",
+    "pipes.btn.stage_rename": "✏️ Name",
+    "pipes.btn.up": "⬆️ Up",
+    "pipes.btn.down": "⬇️ Down",
+    "pipes.btn.probability": "🎯 Probability",
+    "pipes.btn.stall": "⏱ Stall limit",
+    "pipes.btn.owner": "👤 Owner",
+    "pipes.btn.delete": "🗑 Delete",
+    "pipes.ask_stage": "The new stage's name (up to {limit} characters) or /cancel. A stage is a "
+    "step the seller takes and can verify: “Meeting held”, “Proposal sent”.",
+    "pipes.ask_probability": "Win probability at “{name}”, now {value}%. Type a number from 0 "
+    "to 100 or /cancel.",
+    "pipes.ask_stall": "After how many days at “{name}” does a deal count as stalled? Now: "
+    "{value}. Type a number from 1 to {limit} or /cancel.",
+    "pipes.warn_client_state": "⚠️ “{name}” sounds like the client's state, not a seller's "
+    "step. The stage is saved, but an action reads better: “Proposal sent”, “Meeting booked”.",
+    "pipes.pick_owner": "Who should get the deals that enter “{name}”?",
+    "pipes.btn.no_owner": "Nobody",
+    "pipes.delete.confirm": "Delete the stage “{name}”? History and closed deals keep its name.",
+    "pipes.btn.delete_yes": "🗑 Yes, delete",
+    "pipes.delete.has_deals": "“{name}” has {count} in progress. Which stage should they go to "
+    "before it is deleted?",
+    "pipes.deleted": "🗑 Stage “{name}” deleted. Deals moved: {count}.",
+    "pipes.reasons.title": "📋 Lost reasons of “{name}”:",
+    "pipes.reasons.empty": "None yet.",
+    "pipes.btn.add_reason": "➕ Reason",
+    "pipes.reason.title": "Lost reason “{name}”",
+    "pipes.btn.reason_archive": "🗄 Take off the list",
+    "pipes.ask_reason": "The lost reason's text (up to {limit} characters) or /cancel.",
+    "pipes.reason_archived": "“{name}” is off the list; deals lost for it keep it.",
+    "audit.action.pipeline.add": "new pipeline",
+    "audit.action.pipeline.rename": "pipeline renamed",
+    "audit.action.pipeline.archive": "pipeline archived (deals moved)",
+    "audit.action.stage.add": "new stage",
+    "audit.action.stage.rename": "stage renamed",
+    "audit.action.stage.order": "stage position",
+    "audit.action.stage.delete": "stage deleted (deals moved)",
+    "audit.action.stage.probability": "stage probability",
+    "audit.action.stage.stall": "stage stall limit",
+    "audit.action.stage.owner": "stage owner",
+    "audit.action.reason.add": "new lost reason",
+    "audit.action.reason.rename": "lost reason reworded",
+    "audit.action.reason.archive": "lost reason taken off",
+    "error.name_taken": "The name “{name}” is already taken. Please choose another.",
+    "error.probability_invalid": "A probability is a whole number from 0 to 100, e.g. 40.",
+    "error.stall_days_invalid": "A stall limit is a whole number of days from 1 to {limit}.",
+    "error.pipeline_has_deals": "The pipeline still has {count} in progress: move them first.",
+    "error.stage_has_deals": "The stage still has {count} in progress: choose where they go.",
+    "error.last_stage": "This is the pipeline's last stage: without stages no deal can enter it.",
+    "error.last_pipeline": "This is the last pipeline: without it no deal can be created.",
     # tasks
     "menu.tasks": "✅ Tasks",
     "card.btn.task": "➕ Task",
@@ -577,6 +663,7 @@ TEXTS: dict[str, str | tuple[str, ...]] = {
     "history.handoff_reassigned": "handed the deal to a new owner",
     "error.member_invalid": "No such team member, or this cannot be done to them.",
     # command menu
+    "cmd.pipelines": "Pipelines and stages",
     "cmd.start": "Start and open the menu",
     "language.choose": "Which language should I speak to you?",
     "language.set": "Done: I speak English now.",

@@ -380,8 +380,11 @@ TEXTS: dict[str, str | tuple[str, ...]] = {
     "/tasks — мои задачи\n/find — найти сделку или клиента\n"
     "/survey — опрос NPS для клиента\n/nps — отчёт NPS\n"
     "/invite — пригласить сотрудника\n/team — команда\n/plan — планы менеджеров на месяц\n"
+    "/report — продажи за период, /funnel — воронка, /abc — клиенты по ABC-XYZ\n"
+    "/export — сделки, задачи, планы и ответы таблицей\n"
     "/language — язык бота\n"
-    "/settings — настройки компании, /audit — журнал изменений (администратор)\n"
+    "/settings — настройки компании, /pipelines — воронки и этапы, "
+    "/audit — журнал изменений (администратор)\n"
     "/cancel — выйти из текущего шага",
     "fallback.unknown_command": "Такой команды нет. Список команд: /help",
     "fallback.use_buttons": "Ответьте, пожалуйста, текстом или кнопками выше, "
@@ -408,6 +411,91 @@ TEXTS: dict[str, str | tuple[str, ...]] = {
     "error.text_too_long": "Слишком длинно: {length}, можно не больше {limit}. "
     "Сократите и отправьте ещё раз.",
     "error.text_empty": "Пустой текст. Напишите, пожалуйста, словами.",
+    # pipelines
+    "pipes.title": "🧭 <b>Воронки</b>\nВыберите воронку, чтобы настроить этапы, "
+    "или создайте новую.",
+    "pipes.row": "• {name} — {stages}",
+    "pipes.stages_count": ("{n} этап", "{n} этапа", "{n} этапов"),
+    "pipes.btn.new": "➕ Новая воронка",
+    "pipes.new.title": "Из какого шаблона создать воронку? Пустая получит один этап, "
+    "остальные добавите сами.",
+    "pipes.tpl.empty": "Пустая",
+    "pipes.ask_name": "Как назвать воронку? Напишите название (до {limit} символов) или /cancel.",
+    "pipes.created": "✅ Воронка «{name}» создана.",
+    "pipes.view.title": "🧭 <b>{name}</b>, этапы:",
+    "pipes.view.stage": "{no}. {name} · {probability}% · застой через {stall}{owner}",
+    "pipes.view.owner": " · 👤 {name}",
+    "pipes.view.reasons": "Причин проигрыша в списке: {count}.",
+    "pipes.view.hint": "Нажмите на этап, чтобы изменить его.",
+    "pipes.btn.add_stage": "➕ Этап",
+    "pipes.btn.rename": "✏️ Переименовать",
+    "pipes.btn.reasons": "📋 Причины проигрыша",
+    "pipes.btn.archive": "🗄 В архив",
+    "pipes.ask_rename": "Новое название для «{name}» (до {limit} символов) или /cancel.",
+    "pipes.saved": "✅ Сохранено.",
+    "pipes.archive.confirm": "Отправить воронку «{name}» в архив? Заводить в неё сделки будет "
+    "нельзя; история и закрытые сделки сохранятся.",
+    "pipes.btn.archive_yes": "🗄 Да, в архив",
+    "pipes.archive.has_deals": "В воронке «{name}» {count} в работе, поэтому она пока не в архиве. "
+    "Можно перенести их все в другую воронку одним нажатием.",
+    "pipes.btn.move_all": "➡️ Перенести все и архивировать",
+    "pipes.archive.pick_pipeline": "В какую воронку перенести открытые сделки из «{name}»?",
+    "pipes.archive.pick_stage": "На какой этап воронки «{name}» их поставить?",
+    "pipes.archived": "🗄 Воронка «{name}» в архиве. Перенесено сделок: {count}.",
+    "pipes.stage.title": "Этап «{name}» воронки «{pipeline}»\n"
+    "Вероятность выигрыша: {probability}%\nЗастой через: {stall}\nОтветственный: {owner}",
+    "pipes.stage.no_owner": "нет",
+    "pipes.btn.stage_rename": "✏️ Название",
+    "pipes.btn.up": "⬆️ Выше",
+    "pipes.btn.down": "⬇️ Ниже",
+    "pipes.btn.probability": "🎯 Вероятность",
+    "pipes.btn.stall": "⏱ Срок застоя",
+    "pipes.btn.owner": "👤 Ответственный",
+    "pipes.btn.delete": "🗑 Удалить",
+    "pipes.ask_stage": "Название нового этапа (до {limit} символов) или /cancel. Этап — шаг "
+    "менеджера, который можно проверить: «Встреча проведена», «КП отправлено».",
+    "pipes.ask_probability": "Вероятность выигрыша на этапе «{name}», сейчас {value}%. "
+    "Напишите число от 0 до 100 или /cancel.",
+    "pipes.ask_stall": "Через сколько дней на этапе «{name}» сделка считается застрявшей? "
+    "Сейчас: {value}. Напишите число от 1 до {limit} или /cancel.",
+    "pipes.warn_client_state": "⚠️ «{name}» звучит как состояние клиента, а не шаг менеджера. "
+    "Этап сохранён, но лучше назвать действие: «КП отправлено», «Встреча назначена».",
+    "pipes.pick_owner": "Кому передавать сделки, которые входят в этап «{name}»?",
+    "pipes.btn.no_owner": "Никому",
+    "pipes.delete.confirm": "Удалить этап «{name}»? История и закрытые сделки сохранят его "
+    "название.",
+    "pipes.btn.delete_yes": "🗑 Да, удалить",
+    "pipes.delete.has_deals": "На этапе «{name}» {count} в работе. На какой этап их перенести "
+    "перед удалением?",
+    "pipes.deleted": "🗑 Этап «{name}» удалён. Перенесено сделок: {count}.",
+    "pipes.reasons.title": "📋 Причины проигрыша в воронке «{name}»:",
+    "pipes.reasons.empty": "Пока ни одной.",
+    "pipes.btn.add_reason": "➕ Причина",
+    "pipes.reason.title": "Причина проигрыша «{name}»",
+    "pipes.btn.reason_archive": "🗄 Убрать из списка",
+    "pipes.ask_reason": "Текст причины проигрыша (до {limit} символов) или /cancel.",
+    "pipes.reason_archived": "Причина «{name}» убрана из списка; у проигранных по ней сделок "
+    "она сохранится.",
+    "audit.action.pipeline.add": "новая воронка",
+    "audit.action.pipeline.rename": "воронка переименована",
+    "audit.action.pipeline.archive": "воронка в архиве (перенесено сделок)",
+    "audit.action.stage.add": "новый этап",
+    "audit.action.stage.rename": "этап переименован",
+    "audit.action.stage.order": "место этапа",
+    "audit.action.stage.delete": "этап удалён (перенесено сделок)",
+    "audit.action.stage.probability": "вероятность этапа",
+    "audit.action.stage.stall": "срок застоя этапа",
+    "audit.action.stage.owner": "ответственный за этап",
+    "audit.action.reason.add": "новая причина проигрыша",
+    "audit.action.reason.rename": "причина проигрыша изменена",
+    "audit.action.reason.archive": "причина проигрыша убрана",
+    "error.name_taken": "Название «{name}» уже занято. Придумайте другое.",
+    "error.probability_invalid": "Вероятность — целое число от 0 до 100, например 40.",
+    "error.stall_days_invalid": "Срок застоя — целое число дней от 1 до {limit}.",
+    "error.pipeline_has_deals": "В воронке ещё {count} в работе: сначала перенесите их.",
+    "error.stage_has_deals": "На этапе ещё {count} в работе: выберите, куда их перенести.",
+    "error.last_stage": "Это последний этап воронки: без этапов в неё нельзя завести сделку.",
+    "error.last_pipeline": "Это последняя воронка: без неё сделку завести негде.",
     # tasks
     "menu.tasks": "✅ Задачи",
     "card.btn.task": "➕ Задача",
@@ -585,6 +673,7 @@ TEXTS: dict[str, str | tuple[str, ...]] = {
     "history.handoff_reassigned": "передал(а) сделку новому ответственному",
     "error.member_invalid": "Такого сотрудника нет или с ним так нельзя.",
     # command menu
+    "cmd.pipelines": "Воронки и этапы",
     "cmd.start": "Начать и открыть меню",
     "language.choose": "На каком языке с вами говорить?",
     "language.set": "Готово: говорю по-русски.",

@@ -88,9 +88,7 @@ async def _view(
     pipeline = pipeline or await uow.pipelines.get(deal.pipeline_id)
     if pipeline is None:
         raise PipelineNotFoundError()
-    stage = pipeline.stage(deal.stage_id)
-    if stage is None:
-        raise StageNotFoundError()
+    stage = await _stage_of(uow, pipeline, deal.stage_id)
     tasks = await uow.tasks.open_for_deal(deal.id)
     return DealView(
         deal=deal,
@@ -102,6 +100,14 @@ async def _view(
         next_task=tasks[0] if tasks else None,
         has_task=bool(tasks),
     )
+
+
+async def _stage_of(uow: UnitOfWork, pipeline: Pipeline, stage_id: StageId) -> Stage:
+    """The deal's stage; a closed deal may sit in a stage deleted since (archived, kept)."""
+    stage = pipeline.stage(stage_id) or (await uow.pipeline_admin.stages([stage_id])).get(stage_id)
+    if stage is None:
+        raise StageNotFoundError()
+    return stage
 
 
 async def _own_deal(uow: UnitOfWork, actor: User, deal_id: DealId) -> Deal:
@@ -132,8 +138,8 @@ async def create_deal(uow: UnitOfWork, actor: User, data: NewDealInput, now: dat
     """A new deal in the pipeline's first stage, owned by its creator, with a history row."""
     _require_staff(actor)
     pipeline = await uow.pipelines.get(data.pipeline_id)
-    if pipeline is None or not pipeline.stages:
-        raise PipelineNotFoundError()
+    if pipeline is None or pipeline.is_archived or not pipeline.stages:
+        raise PipelineNotFoundError()  # archived while the seller was typing, say
     client = await _resolve_client(uow, actor, data, now)
     deal = await uow.deals.add(
         title=client.company,
@@ -311,8 +317,13 @@ async def reopen_deal(uow: UnitOfWork, actor: User, deal_id: DealId, now: dateti
     deal = await _own_deal(uow, actor, deal_id)
     if deal.is_open:
         raise DealNotClosedError()
-    change = DealChange.of(deal, status=DealStatus.OPEN, stage_entered_at=now)
-    event = DealEvent(deal.id, EventKind.REOPENED, actor.id, now, to_stage_id=deal.stage_id)
+    pipeline = await uow.pipelines.get(deal.pipeline_id)
+    if pipeline is None or pipeline.is_archived or not pipeline.stages:
+        raise PipelineNotFoundError()
+    # A stage deleted since the close is gone from the pipeline: start over at the first.
+    stage = pipeline.stage(deal.stage_id) or pipeline.first_stage
+    change = DealChange.of(deal, status=DealStatus.OPEN, stage_id=stage.id, stage_entered_at=now)
+    event = DealEvent(deal.id, EventKind.REOPENED, actor.id, now, to_stage_id=stage.id)
     return await _change(uow, deal, change, event, now)
 
 
@@ -329,12 +340,15 @@ async def add_note(
 
 async def deal_history(
     uow: UnitOfWork, actor: User, deal_id: DealId, now: datetime
-) -> tuple[DealView, list[DealEvent], dict[UserId, str]]:
-    """The deal with every change it went through and the names of who made them."""
+) -> tuple[DealView, list[DealEvent], dict[UserId, str], dict[StageId, str]]:
+    """The deal with every change it went through, the names of who made them and of the
+    stages (renamed, deleted or of another pipeline: history points to stage ids)."""
     view = await _view(uow, await _own_deal(uow, actor, deal_id), now)
     events = await uow.events.for_deal(deal_id)
     names = await uow.users.names([e.actor_id for e in events if e.actor_id is not None])
-    return view, events, names
+    ids = {i for e in events for i in (e.from_stage_id, e.to_stage_id) if i is not None}
+    stages = await uow.pipeline_admin.stages(sorted(ids))
+    return view, events, names, {i: s.name for i, s in stages.items()}
 
 
 async def list_deals(
@@ -372,10 +386,11 @@ async def list_deals(
     with_tasks = await uow.tasks.deals_with_open_tasks([d.id for d in deals])
     items = []
     for deal in deals:
-        pipeline = pipelines.get(deal.pipeline_id)
-        stage = pipeline.stage(deal.stage_id) if pipeline else None
-        if pipeline is None or stage is None:
+        # A closed deal found by a search may be in an archived pipeline or stage.
+        pipeline = pipelines.get(deal.pipeline_id) or await uow.pipelines.get(deal.pipeline_id)
+        if pipeline is None:
             continue
+        stage = await _stage_of(uow, pipeline, deal.stage_id)
         items.append(
             DealView(
                 deal,

@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from types import TracebackType
-from typing import Any, Protocol, Self
+from typing import Any, Literal, Protocol, Self
 from zoneinfo import ZoneInfo
 
 from bot.domain.analytics import (
@@ -23,6 +23,7 @@ from bot.domain.ids import (
     ClientId,
     DealId,
     DepartmentId,
+    LostReasonId,
     PipelineId,
     StageId,
     TaskId,
@@ -37,6 +38,7 @@ from bot.domain.models import (
     DealStatus,
     Department,
     Invite,
+    LostReason,
     Pipeline,
     Role,
     Stage,
@@ -153,8 +155,40 @@ class PipelineRepo(Protocol):
 
     async def add_from_template(
         self, template: PipelineTemplate, lang: str, position: int
-    ) -> None: ...
+    ) -> PipelineId: ...
     async def count(self) -> int: ...
+
+
+PipelineField = Literal["name", "is_archived"]
+StageField = Literal["name", "position", "probability", "stall_days", "owner_id", "is_archived"]
+ReasonField = Literal["name", "is_archived"]
+
+
+class PipelineAdminRepo(Protocol):
+    """What /pipelines changes; reads here are fresh within the unit of work."""
+
+    async def load(self, pipeline_id: PipelineId) -> Pipeline | None: ...
+    async def list_active(self) -> list[Pipeline]: ...
+    async def stages(self, ids: Sequence[StageId]) -> dict[StageId, Stage]: ...
+    async def reason(self, reason_id: LostReasonId) -> LostReason | None: ...
+    async def add_pipeline(self, name: str, kind: str) -> PipelineId: ...
+    async def add_stage(
+        self, pipeline_id: PipelineId, name: str, probability: int, stall_days: int
+    ) -> StageId: ...
+    async def add_reason(self, pipeline_id: PipelineId, name: str) -> LostReasonId: ...
+    async def set_pipeline(
+        self, pipeline_id: PipelineId, field: PipelineField, value: object
+    ) -> None: ...
+    async def set_stage(self, stage_id: StageId, field: StageField, value: object) -> None: ...
+    async def set_reason(
+        self, reason_id: LostReasonId, field: ReasonField, value: object
+    ) -> None: ...
+    async def open_deals(
+        self, pipeline_id: PipelineId | None = None, stage_id: StageId | None = None
+    ) -> list[tuple[DealId, StageId]]: ...
+    async def move_deals(self, deal_ids: Sequence[DealId], stage: Stage, now: datetime) -> int:
+        """Open deals into the stage (and its pipeline); how many moved."""
+        ...
 
 
 class ClientRepo(Protocol):
@@ -428,6 +462,8 @@ class UnitOfWork(Protocol):
     def settings(self) -> SettingRepo: ...
     @property
     def pipelines(self) -> PipelineRepo: ...
+    @property
+    def pipeline_admin(self) -> PipelineAdminRepo: ...
     @property
     def clients(self) -> ClientRepo: ...
     @property

@@ -275,11 +275,14 @@ async def on_history(
     tz: ZoneInfo,
     now: datetime,
 ) -> None:
-    view, events, names = await deals.deal_history(uow, user, DealId(callback_data.deal_id), now)
+    view, events, names, stages = await deals.deal_history(
+        uow, user, DealId(callback_data.deal_id), now
+    )
     await query.answer()
     if isinstance(query.message, Message):
         await query.message.edit_text(
-            history_text(t, view, events, names, tz), reply_markup=back_to_card(t, view.deal.id)
+            history_text(t, view, events, names, stages, tz),
+            reply_markup=back_to_card(t, view.deal.id),
         )
 
 

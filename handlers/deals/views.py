@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from bot.domain.ids import UserId
+from bot.domain.ids import StageId, UserId
 from bot.domain.models import Client, DealEvent, DealStatus, EventKind, Pipeline
 from bot.domain.money import format_amount
 from bot.i18n import Translator
@@ -32,7 +32,8 @@ def amount_text(t: Translator, amount: int | None, currency: str = "RUB") -> str
 
 def card_text(t: Translator, view: DealView, tz: ZoneInfo) -> str:
     deal, e = view.deal, html.escape
-    stage_no = [s.id for s in view.pipeline.stages].index(view.stage.id) + 1
+    ids = [s.id for s in view.pipeline.stages]
+    stage_no: int | str = ids.index(view.stage.id) + 1 if view.stage.id in ids else "—"
     lines = [
         f"💼 <b>{e(deal.title)}</b>",
         t("card.amount", amount=amount_text(t, deal.amount, deal.currency)),
@@ -128,7 +129,12 @@ def back_to_card(t: Translator, deal_id: int) -> InlineKeyboardMarkup:
 
 
 def history_text(
-    t: Translator, view: DealView, events: list[DealEvent], names: dict[UserId, str], tz: ZoneInfo
+    t: Translator,
+    view: DealView,
+    events: list[DealEvent],
+    names: dict[UserId, str],
+    stages: dict[StageId, str],
+    tz: ZoneInfo,
 ) -> str:
     lines = [t("history.title", title=html.escape(view.deal.title))]
     for ev in reversed(events):  # newest first: what does not fit is the oldest
@@ -137,7 +143,7 @@ def history_text(
                 "history.row",
                 at=_when(ev.at, tz),
                 who=html.escape(names.get(ev.actor_id, "—") if ev.actor_id else "—"),
-                what=_what(t, ev, view.pipeline),
+                what=_what(t, ev, stages),
             )
         )
     return fit(t, lines)
@@ -147,10 +153,10 @@ def _when(at: datetime, tz: ZoneInfo) -> str:
     return at.astimezone(tz).strftime("%d.%m %H:%M")
 
 
-def _what(t: Translator, ev: DealEvent, pipeline: Pipeline) -> str:
-    def stage_name(stage_id: int | None) -> str:
-        stage = pipeline.stage(stage_id) if stage_id is not None else None  # type: ignore[arg-type]
-        return html.escape(stage.name) if stage else "—"
+def _what(t: Translator, ev: DealEvent, stages: dict[StageId, str]) -> str:
+    def stage_name(stage_id: StageId | None) -> str:
+        name = stages.get(stage_id) if stage_id is not None else None
+        return html.escape(name) if name else "—"
 
     if ev.kind is EventKind.HANDOFF:
         return t("history.handoff", outcome=t(f"history.handoff_{ev.text}"))

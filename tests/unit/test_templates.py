@@ -6,10 +6,10 @@ import itertools
 
 import pytest
 
-from bot.domain.templates import DEFAULT_PIPELINES, PipelineTemplate
+from bot.domain.templates import DEFAULT_PIPELINES, TEMPLATES, PipelineTemplate
 from bot.i18n import LANGUAGES
 
-PIPELINES = pytest.mark.parametrize("pipeline", DEFAULT_PIPELINES, ids=lambda p: p.kind)
+PIPELINES = pytest.mark.parametrize("pipeline", TEMPLATES, ids=lambda p: p.kind)
 
 # A stage is something the seller does, never how the client feels about the offer.
 MOOD_WORDS = (

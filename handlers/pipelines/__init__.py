@@ -1,0 +1,1 @@
+"""`/pipelines` (admins): the pipeline, stage and lost-reason editor."""
