@@ -9,6 +9,7 @@ def get_routers() -> list[Router]:
     """Fresh routers, in the order updates should try them."""
     from handlers import common, errors, language, settings, start, team
     from handlers.deals import card, handoff, listing, new
+    from handlers.digest import router as digest
     from handlers.surveys import client as survey_client
     from handlers.surveys import seller as survey_team
     from handlers.tasks import router as tasks
@@ -27,5 +28,6 @@ def get_routers() -> list[Router]:
         tasks.build_router(),
         survey_team.build_router(),
         survey_client.build_router(),
+        digest.build_router(),
         common.build_router(),
     ]

@@ -27,6 +27,7 @@ STAFF_COMMANDS = (
     "find",
     "survey",
     "nps",
+    "digest",
     "invite",
     "team",
     "settings",
@@ -83,7 +84,7 @@ def outsider_key(user: User | None) -> str | None:
 
 
 HIDDEN = {
-    Role.SELLER: frozenset({"invite", "team", "settings", "audit"}),
+    Role.SELLER: frozenset({"digest", "invite", "team", "settings", "audit"}),
     Role.HEAD: frozenset({"settings", "audit"}),
 }
 

@@ -8,6 +8,7 @@ from typing import Self
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from storage.audit import SqlAuditRepo
+from storage.digest import SqlDigestRepo
 from storage.outbox import SqlOutboxRepo
 from storage.plans import SqlPlanRepo
 from storage.repositories import (
@@ -43,6 +44,7 @@ class SqlUnitOfWork:
         self.surveys = SqlSurveyRepo(s)
         self.audit = SqlAuditRepo(s)
         self.plans = SqlPlanRepo(s)
+        self.digest = SqlDigestRepo(s)
         return self
 
     async def __aexit__(
