@@ -12,7 +12,19 @@ from dataclasses import replace
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Select, and_, case, exists, false, func, literal, or_, select, union_all
+from sqlalchemy import (
+    Select,
+    and_,
+    case,
+    exists,
+    false,
+    func,
+    literal,
+    literal_column,
+    or_,
+    select,
+    union_all,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.digest import DigestRows, DigestWindow, SellerFacts, Won
@@ -25,6 +37,10 @@ from storage.models import DealEventRow, DealRow, StageRow, SurveyRow, TaskRow
 
 _WON = DealStatus.WON.value
 _OPEN = DealStatus.OPEN.value
+# "+ 0" keeps SQLite from walking the owner index for the GROUP BY and fetching every row
+# through it, which is many times slower than one scan; PostgreSQL is indifferent to it.
+_OWNER = DealRow.owner_id + literal_column("0")
+_DONE_BY = TaskRow.assignee_id + literal_column("0")
 _AMOUNT = func.coalesce(func.sum(func.coalesce(DealRow.amount, 0)), 0)
 
 
@@ -48,9 +64,9 @@ class SqlDigestRepo:
         month = and_(DealRow.closed_at >= w.month_start, DealRow.closed_at < w.today_start)
         yesterday = and_(DealRow.closed_at >= w.yesterday_start, DealRow.closed_at < w.today_start)
         month_won = await self._all(
-            select(DealRow.owner_id, DealRow.is_new_client, func.count(), _AMOUNT)
+            select(_OWNER, DealRow.is_new_client, func.count(), _AMOUNT)
             .where(DealRow.status == _WON, month)
-            .group_by(DealRow.owner_id, DealRow.is_new_client)
+            .group_by(_OWNER, DealRow.is_new_client)
         )
         per_seller: dict[UserId, Won] = defaultdict(Won)
         split = {True: Won(), False: Won()}
@@ -85,16 +101,16 @@ class SqlDigestRepo:
 
     async def _won_by_owner(self, when: Any) -> Sequence[Any]:
         return await self._all(
-            select(DealRow.owner_id, func.count(), _AMOUNT)
+            select(_OWNER, func.count(), _AMOUNT)
             .where(DealRow.status == _WON, when)
-            .group_by(DealRow.owner_id)
+            .group_by(_OWNER)
         )
 
     async def _new_deals(self, w: DigestWindow) -> Sequence[Any]:
         return await self._all(
-            select(DealRow.owner_id, func.count())
+            select(_OWNER, func.count())
             .where(DealRow.created_at >= w.yesterday_start, DealRow.created_at < w.today_start)
-            .group_by(DealRow.owner_id)
+            .group_by(_OWNER)
         )
 
     async def _stage_moves(self, w: DigestWindow) -> Sequence[Any]:
@@ -116,13 +132,13 @@ class SqlDigestRepo:
 
     async def _tasks_done(self, w: DigestWindow) -> Sequence[Any]:
         return await self._all(
-            select(TaskRow.assignee_id, func.count())
+            select(_DONE_BY, func.count())
             .where(
                 TaskRow.status == TaskStatus.DONE.value,
                 TaskRow.done_at >= w.yesterday_start,
                 TaskRow.done_at < w.today_start,
             )
-            .group_by(TaskRow.assignee_id)
+            .group_by(_DONE_BY)
         )
 
     async def _overdue(self, w: DigestWindow) -> Sequence[Any]:
@@ -137,9 +153,7 @@ class SqlDigestRepo:
             TaskRow.deal_id == DealRow.id, TaskRow.status == TaskStatus.OPEN.value
         )
         return await self._all(
-            select(DealRow.owner_id, func.count())
-            .where(DealRow.status == _OPEN, ~has_task)
-            .group_by(DealRow.owner_id)
+            select(_OWNER, func.count()).where(DealRow.status == _OPEN, ~has_task).group_by(_OWNER)
         )
 
     async def _stalled(self, w: DigestWindow) -> Sequence[Any]:
@@ -152,23 +166,26 @@ class SqlDigestRepo:
             ),
         )
         return await self._all(
-            select(DealRow.owner_id, func.count())
-            .where(DealRow.status == _OPEN, stalled)
-            .group_by(DealRow.owner_id)
+            select(_OWNER, func.count()).where(DealRow.status == _OPEN, stalled).group_by(_OWNER)
         )
 
-    async def _open(self) -> Sequence[Any]:
-        amount = func.coalesce(DealRow.amount, 0)
-        return await self._all(
-            select(
-                DealRow.owner_id,
-                func.coalesce(func.sum(amount), 0),
-                func.coalesce(func.sum(amount * StageRow.probability), 0),
-            )
-            .join(StageRow, StageRow.id == DealRow.stage_id)
+    async def _open(self) -> list[tuple[UserId, int, int]]:
+        """Per owner: open value and Σ amount × stage probability. Summed per owner and stage
+        (at most sellers × stages rows) and weighted here: a join of every open deal to its
+        stage costs SQLite a lookup per deal."""
+        per_stage = await self._all(
+            select(_OWNER, DealRow.stage_id + literal_column("0"), _AMOUNT)
             .where(DealRow.status == _OPEN)
-            .group_by(DealRow.owner_id)
+            .group_by(_OWNER, DealRow.stage_id + literal_column("0"))
         )
+        stages = await self._all(select(StageRow.id, StageRow.probability))
+        probability = {int(r[0]): int(r[1]) for r in stages}
+        value: dict[UserId, int] = defaultdict(int)
+        weighted: dict[UserId, int] = defaultdict(int)
+        for owner, stage_id, amount in per_stage:
+            value[UserId(owner)] += int(amount)
+            weighted[UserId(owner)] += int(amount) * probability.get(stage_id, 0)
+        return [(owner, value[owner], weighted[owner]) for owner in value]
 
     async def _nps(self, w: DigestWindow) -> Sequence[Any]:
         def group(low: int, high: int) -> Any:
