@@ -9,6 +9,7 @@ def get_routers() -> list[Router]:
     """Fresh routers, in the order updates should try them."""
     from handlers import common, errors, export, language, settings, start, team
     from handlers.deals import card, handoff, listing, new
+    from handlers.digest import router as digest
     from handlers.pipelines import router as pipelines
     from handlers.plans import router as plans
     from handlers.reports import abc as reports_abc
@@ -36,5 +37,6 @@ def get_routers() -> list[Router]:
         export.build_router(),
         reports.build_router(),
         reports_abc.build_router(),
+        digest.build_router(),
         common.build_router(),
     ]

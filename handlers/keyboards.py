@@ -31,6 +31,7 @@ STAFF_COMMANDS = (
     "report",
     "funnel",
     "abc",
+    "digest",
     "invite",
     "team",
     "plan",
@@ -89,7 +90,7 @@ def outsider_key(user: User | None) -> str | None:
 
 
 HIDDEN = {
-    Role.SELLER: frozenset({"invite", "team", "plan", "settings", "pipelines", "audit"}),
+    Role.SELLER: frozenset({"digest", "invite", "team", "plan", "settings", "pipelines", "audit"}),
     Role.HEAD: frozenset({"settings", "pipelines", "audit"}),
 }
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import Select, and_, case, select, update
+from sqlalchemy import Select, and_, case, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -111,6 +111,15 @@ class SqlTaskRepo:
             .distinct()
         )
         return {DealId(r) for r in rows if r is not None}
+
+    async def overdue(self, now: datetime, limit: int) -> tuple[list[Task], int]:
+        """Open tasks past due, the longest overdue first, and how many there are in all."""
+        late = and_(TaskRow.status == TaskStatus.OPEN.value, TaskRow.due_at < now)
+        total = await self._s.scalar(select(func.count()).select_from(TaskRow).where(late))
+        rows = await self._s.execute(
+            self._select().where(late).order_by(TaskRow.due_at, TaskRow.id).limit(limit)
+        )
+        return [_task(*r) for r in rows], int(total or 0)
 
     async def due_reminders(self, now: datetime, limit: int) -> list[Task]:
         # remind_at is NULL except while a reminder is owed, so its index stays small and sharp.

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from storage.analytics import SqlAnalyticsRepo
 from storage.audit import SqlAuditRepo
 from storage.departments import SqlDepartmentRepo
+from storage.digest import SqlDigestRepo
 from storage.export import SqlExportRepo
 from storage.outbox import SqlOutboxRepo
 from storage.pipelines import SqlPipelineAdminRepo
@@ -51,6 +52,7 @@ class SqlUnitOfWork:
         self.departments = SqlDepartmentRepo(s)
         self.export = SqlExportRepo(s)
         self.analytics = SqlAnalyticsRepo(s)
+        self.digest = SqlDigestRepo(s)
         return self
 
     async def __aexit__(

@@ -67,6 +67,8 @@ class CompanySettings:
     quiet: QuietHours = field(default_factory=QuietHours)
     agenda_at: time = time(8, 30)
     digest_at: time = time(9)
+    # The digest warns when the weighted pipeline covers less than this many plans left.
+    coverage_level: float = 3.0
     currency: str = "RUB"
     language: str = "ru"
     abc: AbcThresholds = field(default_factory=AbcThresholds)
@@ -105,6 +107,13 @@ def _choice(options: tuple[str, ...], upper: bool) -> Callable[[str], str]:
         return text
 
     return pick
+
+
+def _level(value: str) -> float:
+    level = float(value.strip().replace(",", "."))
+    if not 0 < level <= 100:  # also turns away nan and inf
+        raise ValueError("a coverage level is a number above 0, up to 100")
+    return level
 
 
 def _hours(value: str) -> tuple[time, time]:
@@ -152,6 +161,7 @@ FIELDS: dict[str, tuple[str, Callable[[str], Any], Callable[[Any], str]]] = {
     ),
     "agenda_at": ("agenda_at", lambda v: time.fromisoformat(v.strip()), lambda t: f"{t:%H:%M}"),
     "digest_at": ("digest_at", lambda v: time.fromisoformat(v.strip()), lambda t: f"{t:%H:%M}"),
+    "coverage_level": ("coverage_level", _level, lambda v: f"{v:g}"),
     "currency": ("currency", _choice(CURRENCIES, upper=True), str),
     "language": ("language", _choice(LANGUAGES, upper=False), str),
     "abc_thresholds": ("abc", _abc, lambda v: f"{v.a:g}/{v.b:g}"),

@@ -11,6 +11,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.jobs.agenda import send_morning_agenda
 from bot.jobs.context import JobContext
+from bot.jobs.digest import send_morning_digest
 from bot.jobs.reminders import send_due_reminders
 from bot.jobs.stalled import send_stall_alerts
 from bot.jobs.surveys import send_survey_follow_ups
@@ -22,6 +23,7 @@ Job = Callable[[JobContext], Awaitable[int]]
 JOBS: tuple[tuple[Job, int], ...] = (
     (send_due_reminders, 20),
     (send_morning_agenda, 60),
+    (send_morning_digest, 60),
     (send_stall_alerts, 600),
     (send_survey_follow_ups, 600),
 )

@@ -390,6 +390,53 @@ TEXTS: dict[str, str | tuple[str, ...]] = {
     "fallback.use_buttons": "Ответьте, пожалуйста, текстом или кнопками выше, "
     "или выйдите командой /cancel.",
     "fallback.not_understood": "Не понял. Воспользуйтесь кнопками меню или /help.",
+    # digest
+    "digest.title": "📊 <b>Планёрка {day}</b>",
+    "digest.no_data": "нет данных",
+    "digest.yesterday": "<b>Вчера</b>: выиграно {won} на {amount} · "
+    "дневной план {plan} ({percent})",
+    "digest.activity": "Новых сделок: {new} · переходов по этапам: {moves} · "
+    "задач сделано: {tasks}",
+    "digest.month": "<b>Месяц</b>: факт {fact} из плана {plan} ({percent})",
+    "digest.forecast": "Прогноз по темпу: {forecast} · разрыв с планом: {gap}",
+    "digest.no_forecast": "Прогноз: нет данных (ещё не прошло ни одного рабочего дня)",
+    "digest.needed": "Нужно в день: {needed} · осталось рабочих дней: {left}",
+    "digest.pipeline": "<b>Воронка</b>: открыто {open} · взвешенно {weighted} · "
+    "покрытие {coverage}",
+    "digest.coverage_low": "⚠️ Покрытие ниже {level}×: воронка пересыхает",
+    "digest.plan_met": "план выполнен",
+    "digest.sellers": "<b>Менеджеры</b> (факт / план):",
+    "digest.seller": "{mark}{place} {name}: {fact} / {plan} ({percent}) · вчера {won} · "
+    "просрочено {overdue} · без задачи {bare} · в застое {stalled} · NPS {nps}",
+    "digest.no_plan": "без плана",
+    "digest.leak": "<b>Главная утечка</b>: {stage} — потеряно {count} на {amount}",
+    "digest.no_leak": "<b>Утечки</b>: в этом месяце проигранных сделок нет",
+    "digest.clients": "<b>Новые клиенты</b>: {new_count} на {new_amount} · "
+    "<b>действующие</b>: {cur_count} на {cur_amount}",
+    "digest.empty": "📊 Планёрка {day}: планов и сделок пока нет.",
+    "digest.btn.seller": "👤 {name}",
+    "digest.btn.overdue": "🔴 Просроченные задачи",
+    "digest.btn.stalled": "🐢 Сделки в застое",
+    "digest.chart.plan": "План и факт по менеджерам",
+    "digest.chart.month": "Факт месяца нарастающим итогом",
+    "digest.chart.funnel": "Воронка «{pipeline}» в этом месяце",
+    "digest.label.plan": "План",
+    "digest.label.fact": "Факт",
+    "digest.label.forecast": "Прогноз",
+    "digest.label.won": "Выиграно",
+    "digest.line": "🎯 {name}, ваш план на месяц: {fact} из {plan} ({percent}).\n"
+    "Сегодня нужно продать на {needed}. Просроченных задач: {overdue}.",
+    "digest.line_no_plan": "🎯 {name}, план на месяц не задан. Продано с начала месяца: {fact}. "
+    "Просроченных задач: {overdue}.",
+    "digest.line_met": "🎯 {name}, план на месяц выполнен: {fact} из {plan} ({percent}). "
+    "Просроченных задач: {overdue}.",
+    "digest.seller_deals": "👤 <b>{name}</b>: открытые сделки",
+    "digest.overdue_title": "🔴 <b>Просроченные задачи: {count}</b>",
+    "digest.overdue_empty": "Просроченных задач нет 👍",
+    "digest.gone": "Этого сотрудника уже нет в команде.",
+    "digest.heads_only": "Сводка планёрки доступна только руководителю.",
+    "settings.key.coverage_level": "Порог покрытия воронки",
+    "settings.hint.coverage_level": "число, например 3 (взвешенная воронка / остаток плана)",
     # errors
     "error.generic": "Что-то пошло не так. Попробуйте ещё раз.",
     "error.telegram": "Telegram не принял ответ. Попробуйте ещё раз.",
@@ -674,6 +721,7 @@ TEXTS: dict[str, str | tuple[str, ...]] = {
     "error.member_invalid": "Такого сотрудника нет или с ним так нельзя.",
     # command menu
     "cmd.pipelines": "Воронки и этапы",
+    "cmd.digest": "Планёрка: сводка на сегодня",
     "cmd.start": "Начать и открыть меню",
     "language.choose": "На каком языке с вами говорить?",
     "language.set": "Готово: говорю по-русски.",

@@ -361,8 +361,9 @@ async def list_deals(
     text: str | None = None,
     page: int = 0,
     status: DealStatus | None = None,
+    owner_id: UserId | None = None,
 ) -> DealPage:
-    """Deals a page at a time: a seller's own, everyone's for a head or an admin.
+    """Deals a page at a time: a seller's own, everyone's (or one owner's) for a head or an admin.
 
     Open deals only, unless a search text is given: a search finds closed deals too.
     """
@@ -374,7 +375,7 @@ async def list_deals(
         cutoffs = stall_cutoffs(stages, now)
     needle = clean_text(text, SEARCH_MAX) if text is not None else None
     query = DealQuery(
-        owner_id=None if is_manager(actor) else actor.id,
+        owner_id=owner_id if is_manager(actor) else actor.id,
         status=status or (DealStatus.OPEN if needle is None else None),
         pipeline_id=pipeline_id,
         stalled_before=cutoffs,

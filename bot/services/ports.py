@@ -18,6 +18,7 @@ from bot.domain.analytics import (
     OpenPipeline,
     ReasonTotal,
 )
+from bot.domain.digest import DigestRows, DigestWindow
 from bot.domain.export import AnswerExportRow, DealExportRow, PlanExportRow, TaskExportRow
 from bot.domain.ids import (
     ClientId,
@@ -279,6 +280,10 @@ class TaskRepo(Protocol):
     async def open_for(self, assignee_id: UserId, limit: int) -> list[Task]: ...
     async def open_for_deal(self, deal_id: DealId) -> list[Task]: ...
     async def deals_with_open_tasks(self, deal_ids: Sequence[DealId]) -> set[DealId]: ...
+    async def overdue(self, now: datetime, limit: int) -> tuple[list[Task], int]:
+        """Open tasks past due, the longest overdue first, and how many there are in all."""
+        ...
+
     async def due_reminders(self, now: datetime, limit: int) -> list[Task]: ...
     async def clear_reminder(self, task_id: TaskId, remind_at: datetime) -> bool:
         """Forget a reminder once it is queued; False when another process got there first."""
@@ -451,6 +456,17 @@ class AnalyticsRepo(Protocol):
     async def cut_values(self, field: str, limit: int = ...) -> list[str]: ...
 
 
+class DigestRepo(Protocol):
+    async def rows(self, window: DigestWindow, plans: dict[UserId, int]) -> DigestRows:
+        """Every figure of the morning digest, in a fixed number of aggregate queries."""
+        ...
+
+    async def funnel(self, start: datetime, end: datetime) -> list[tuple[PipelineId, int, int]]:
+        """(pipeline, furthest stage position, deals) for deals created in [start, end);
+        position -1 is won."""
+        ...
+
+
 class UnitOfWork(Protocol):
     """One transaction; `commit()` is called by the service, everything else rolls back."""
 
@@ -488,6 +504,8 @@ class UnitOfWork(Protocol):
     def export(self) -> ExportRepo: ...
     @property
     def analytics(self) -> AnalyticsRepo: ...
+    @property
+    def digest(self) -> DigestRepo: ...
 
     async def __aenter__(self) -> Self: ...
     async def __aexit__(

@@ -1,0 +1,137 @@
+"""The morning stand-up digest: its figures for the team, and the lists its buttons open."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import date, datetime
+
+from bot.domain.access import is_manager, is_staff
+from bot.domain.company import CompanySettings
+from bot.domain.deals import stall_cutoffs
+from bot.domain.digest import (
+    Calendar,
+    Digest,
+    DigestForHeadsError,
+    SellerGoneError,
+    build_digest,
+    digest_window,
+    funnel_reached,
+)
+from bot.domain.ids import StageId, UserId
+from bot.domain.models import Pipeline, Role, User
+from bot.domain.plans import month_of
+from bot.domain.stage_metrics import StageConversion
+from bot.domain.tasks import Task
+from bot.services.deals import DealPage, list_deals
+from bot.services.ports import UnitOfWork
+
+OVERDUE_SHOWN = 30
+
+
+@dataclass(frozen=True, slots=True)
+class Funnel:
+    pipeline: Pipeline
+    conversions: list[StageConversion]
+    won: int
+
+
+@dataclass(frozen=True, slots=True)
+class DigestReport:
+    """The digest with the names it needs to be read: sellers, the leak's stage, the funnel."""
+
+    digest: Digest
+    names: dict[UserId, str]
+    stage_names: dict[StageId, str]
+    funnel: Funnel | None
+    currency: str
+
+
+def digest_due(now: datetime, company: CompanySettings) -> date | None:
+    """The team day whose digest is due now: a working day, from the digest time to its end."""
+    local = now.astimezone(company.tz)
+    if local.isoweekday() not in company.working_days:
+        return None
+    if not company.digest_at <= local.time() < company.working_hours[1]:
+        return None
+    return local.date()
+
+
+async def team_digest(uow: UnitOfWork, now: datetime, company: CompanySettings) -> DigestReport:
+    """The figures of this morning for the whole team (the job's view; no access check)."""
+    pipelines = await uow.pipelines.list_active()
+    stages = [s for p in pipelines for s in p.stages]
+    window = replace(
+        digest_window(now, company.tz), stall_cutoffs=tuple(stall_cutoffs(stages, now))
+    )
+    today = window.today_start.astimezone(company.tz).date()
+    plans = {p.seller_id: p.revenue for p in await uow.plans.for_month(month_of(today))}
+    rows = await uow.digest.rows(window, plans)
+    staff = await uow.users.list_staff()
+    roster = frozenset(u.id for u in staff if u.is_active and u.role is Role.SELLER)
+    digest = build_digest(
+        replace(rows, roster=roster), Calendar(today, company.working_days), company.coverage_level
+    )
+    names = {u.id: u.name for u in staff}
+    missing = [s.facts.seller_id for s in digest.sellers if s.facts.seller_id not in names]
+    names |= await uow.users.names(missing)
+    funnel = _funnel(pipelines, await uow.digest.funnel(window.month_start, now))
+    stage_names = {s.id: f"{p.name}: {s.name}" for p in pipelines for s in p.stages}
+    return DigestReport(digest, names, stage_names, funnel, company.currency)
+
+
+def _funnel(pipelines: list[Pipeline], rows: Sequence[tuple[int, int, int]]) -> Funnel | None:
+    """The funnel of the pipeline most of this month's deals went into."""
+    per_pipeline: dict[int, dict[int | None, int]] = {}
+    for pipeline_id, pos, count in rows:
+        per_pipeline.setdefault(pipeline_id, {})[None if pos < 0 else pos] = count
+    busiest = max(
+        (p for p in pipelines if p.id in per_pipeline and p.stages),
+        key=lambda p: sum(per_pipeline[p.id].values()),
+        default=None,
+    )
+    if busiest is None:
+        return None
+    index = {s.position: i for i, s in enumerate(busiest.stages)}
+    furthest: dict[int | None, int] = {}
+    for position, count in per_pipeline[busiest.id].items():
+        if position is None:
+            furthest[None] = furthest.get(None, 0) + count
+        elif (at := index.get(position)) is not None:
+            furthest[at] = furthest.get(at, 0) + count
+    conversions = funnel_reached([s.id for s in busiest.stages], furthest)
+    return Funnel(busiest, conversions, furthest.get(None, 0))
+
+
+def _require_manager(actor: User) -> None:
+    if not is_manager(actor):
+        raise DigestForHeadsError()
+
+
+async def digest_on_demand(
+    uow: UnitOfWork, actor: User, now: datetime, company: CompanySettings
+) -> DigestReport:
+    """A head asks for this morning's digest at any time."""
+    _require_manager(actor)
+    return await team_digest(uow, now, company)
+
+
+async def seller_pipeline(
+    uow: UnitOfWork, actor: User, seller_id: UserId, now: datetime, page: int = 0
+) -> tuple[User, DealPage]:
+    """One seller's open deals by stage, for a head drilling down from the digest."""
+    _require_manager(actor)
+    seller = await uow.users.get(seller_id)
+    if seller is None or not is_staff(seller):
+        raise SellerGoneError()
+    return seller, await list_deals(uow, actor, now, owner_id=seller.id, page=page)
+
+
+async def overdue_tasks(
+    uow: UnitOfWork, actor: User, now: datetime
+) -> tuple[list[Task], int, dict[UserId, str]]:
+    """The team's overdue tasks, the longest overdue first, with their assignees' names."""
+    _require_manager(actor)
+    tasks, total = await uow.tasks.overdue(now, OVERDUE_SHOWN)
+    names = await uow.users.names(list({t.assignee_id for t in tasks}))
+    return tasks, total, names

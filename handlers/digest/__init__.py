@@ -1,0 +1,1 @@
+"""The morning stand-up digest: its messages, pictures and drill-down buttons."""

@@ -1,0 +1,20 @@
+"""Callback data of the digest's drill-down buttons: ids only."""
+
+from __future__ import annotations
+
+import enum
+
+from aiogram.filters.callback_data import CallbackData
+
+from handlers.cbtypes import CbId, CbPage
+
+
+class DigestView(enum.StrEnum):
+    SELLER = "s"  # one seller's open deals by stage
+    OVERDUE = "o"  # the team's overdue tasks
+
+
+class DigestCb(CallbackData, prefix="dg"):
+    view: DigestView
+    seller_id: CbId = 0
+    page: CbPage = 0

@@ -1,0 +1,311 @@
+"""The morning stand-up digest: heads get the figures and pictures, sellers their line."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+from aiogram.methods import SendMessage, SendPhoto
+from aiogram.types import BufferedInputFile
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.domain.ids import UserId
+from bot.domain.plans import Plan
+from bot.jobs.context import JobContext
+from bot.jobs.digest import send_morning_digest
+from handlers.digest.callbacks import DigestCb, DigestView
+from storage.models import DealRow, UserRow
+from storage.uow import SqlUnitOfWorkFactory
+from tests.conftest import FakeClock
+from tests.flows.conftest import Jobs, join
+from tests.flows.harness import Person
+from tests.flows.test_deals import create
+from tests.flows.test_reminders import make_task
+from tests.mocked_bot import MockedBot
+
+PNG = b"\x89PNG\r\n\x1a\n"
+MSK = timedelta(hours=3)
+
+
+def texts_to(bot: MockedBot, chat_id: int) -> list[str]:
+    return [
+        r.text.replace("\u00a0", " ")
+        for r in bot.sent(SendMessage)
+        if r.chat_id == chat_id and r.text is not None
+    ]
+
+
+def digests_to(bot: MockedBot, chat_id: int) -> list[str]:
+    return [t for t in texts_to(bot, chat_id) if t.startswith("📊")]
+
+
+def photos_to(bot: MockedBot, chat_id: int) -> list[bytes]:
+    photos = [r.photo for r in bot.sent(SendPhoto) if r.chat_id == chat_id]
+    return [p.data for p in photos if isinstance(p, BufferedInputFile)]
+
+
+def msk(day: int, hour: int) -> datetime:
+    return datetime(2026, 11, day, hour, tzinfo=UTC) - MSK
+
+
+async def _close(engine: AsyncEngine, title: str, status: str, at: datetime, new: bool) -> None:
+    async with engine.begin() as conn:
+        await conn.execute(
+            update(DealRow)
+            .where(DealRow.title == title)
+            .values(status=status, closed_at=at, is_new_client=new)
+        )
+
+
+async def _user_id(engine: AsyncEngine, tg_id: int) -> UserId:
+    async with engine.connect() as conn:
+        return UserId(
+            (await conn.execute(select(UserRow.id).where(UserRow.tg_id == tg_id))).one()[0]
+        )
+
+
+@pytest.fixture
+async def kate(admin: Person, person: Callable[..., Person]) -> Person:
+    newcomer = person(2700, "Kate", "ru")
+    await join(admin, newcomer, "менеджер")
+    return newcomer
+
+
+async def seed(
+    seller: Person,
+    kate: Person,
+    engine: AsyncEngine,
+    uow_factory: SqlUnitOfWorkFactory,
+    clock: FakeClock,
+) -> None:
+    """November 2026 (21 working days): Sergey plans 2.1 M and has won 450 000, Kate plans
+    1 M and has won 100 000; one deal lost, one big deal open and stalled, a task overdue."""
+    for title, amount in (("Альфа", "300000"), ("Бета", "150000"), ("Гамма", "10000000")):
+        await create(seller, title, amount)
+    await create(kate, "Дельта", "100000")
+    await create(kate, "Эпсилон", "200000")
+    await make_task(seller, "Позвонить", "сегодня 12:00")
+    await _close(engine, "Альфа", "won", msk(10, 12), new=True)
+    await _close(engine, "Бета", "won", msk(23, 15), new=False)  # yesterday, seen from the 24th
+    await _close(engine, "Дельта", "won", msk(5, 12), new=True)
+    await _close(engine, "Эпсилон", "lost", msk(20, 12), new=True)
+    async with engine.begin() as conn:
+        await conn.execute(
+            update(DealRow)
+            .where(DealRow.title == "Гамма")
+            .values(stage_entered_at=clock.now - timedelta(days=5))
+        )
+    sergey_id, kate_id = await _user_id(engine, seller.tg_id), await _user_id(engine, kate.tg_id)
+    async with uow_factory() as uow:
+        month = date(2026, 11, 1)
+        await uow.plans.save(
+            [Plan(sergey_id, month, 210_000_000), Plan(kate_id, month, 100_000_000)],
+            None,
+            clock.now,
+        )
+        await uow.commit()
+
+
+async def test_heads_get_the_figures_and_pictures_and_sellers_their_line(
+    admin: Person,
+    seller: Person,
+    kate: Person,
+    engine: AsyncEngine,
+    uow_factory: SqlUnitOfWorkFactory,
+    jobs: Jobs,
+    clock: FakeClock,
+    bot: MockedBot,
+) -> None:
+    await seed(seller, kate, engine, uow_factory, clock)
+    clock.now = msk(24, 9)  # Tuesday 09:00
+    bot.clear()
+    await jobs.tick()
+    [digest] = digests_to(bot, admin.tg_id)
+    assert digest.startswith("📊 <b>Планёрка 24.11</b>")
+    # Yesterday: Бета won; the daily plan is 3 100 000 / 21 working days.
+    assert "выиграно 1 на 150 000 ₽ · дневной план 147 619,05 ₽ (102 %)" in digest
+    assert "Новых сделок: 5" in digest
+    # 550 000 of 3 100 000; 16 working days passed, 5 left including today.
+    assert "факт 550 000 ₽ из плана 3 100 000 ₽ (18 %)" in digest
+    assert "Прогноз по темпу: 721 875 ₽ · разрыв с планом: 2 378 125 ₽" in digest
+    assert "Нужно в день: 510 000 ₽ · осталось рабочих дней: 5" in digest
+    # Гамма: 10 M at 10 %: 1 M weighted against the 2 550 000 still to do.
+    assert "открыто 10 000 000 ₽ · взвешенно 1 000 000 ₽ · покрытие 0,4×" in digest
+    assert "⚠️ Покрытие ниже 3×" in digest
+    assert "Новые клиенты: Первый контакт</b>" not in digest
+    assert (
+        "<b>Главная утечка</b>: Новые клиенты: Первый контакт — потеряно 1 на 200 000 ₽" in digest
+    )
+    assert "<b>Новые клиенты</b>: 2 на 400 000 ₽ · <b>действующие</b>: 1 на 150 000 ₽" in digest
+    assert (
+        "🏆 1. Sergey: 450 000 ₽ / 2 100 000 ₽ (21 %) · вчера 1 · просрочено 1 · "
+        "без задачи 1 · в застое 1 · NPS нет данных"
+    ) in digest
+    assert "🔻 2. Kate: 100 000 ₽ / 1 000 000 ₽ (10 %) · вчера 0 · просрочено 0" in digest
+    photos = photos_to(bot, admin.tg_id)
+    assert len(photos) == 3 and all(p.startswith(PNG) and len(p) > 5000 for p in photos)
+    assert [t for t in texts_to(bot, seller.tg_id) if t.startswith("🎯")] == [
+        "🎯 Sergey, ваш план на месяц: 450 000 ₽ из 2 100 000 ₽ (21 %).\n"
+        "Сегодня нужно продать на 330 000 ₽. Просроченных задач: 1."
+    ]
+    assert [t for t in texts_to(bot, kate.tg_id) if t.startswith("🎯")] == [
+        "🎯 Kate, ваш план на месяц: 100 000 ₽ из 1 000 000 ₽ (10 %).\n"
+        "Сегодня нужно продать на 180 000 ₽. Просроченных задач: 0."
+    ]
+    assert photos_to(bot, seller.tg_id) == []  # the pictures are the heads'
+
+
+async def test_never_twice_not_even_from_a_second_process(
+    admin: Person,
+    seller: Person,
+    kate: Person,
+    engine: AsyncEngine,
+    uow_factory: SqlUnitOfWorkFactory,
+    jobs: Jobs,
+    clock: FakeClock,
+    bot: MockedBot,
+) -> None:
+    await seed(seller, kate, engine, uow_factory, clock)
+    clock.now = msk(24, 9)
+    bot.clear()
+    await jobs.tick()
+    other_process = JobContext(uow_factory=uow_factory, clock=clock)
+    assert await send_morning_digest(other_process) == 0
+    clock.advance(hours=2)
+    await jobs.tick()
+    assert len(digests_to(bot, admin.tg_id)) == 1
+    assert len(photos_to(bot, admin.tg_id)) == 3
+
+
+async def test_a_late_start_that_morning_still_sends_it_once(
+    admin: Person,
+    seller: Person,
+    kate: Person,
+    engine: AsyncEngine,
+    uow_factory: SqlUnitOfWorkFactory,
+    jobs: Jobs,
+    clock: FakeClock,
+    bot: MockedBot,
+) -> None:
+    await seed(seller, kate, engine, uow_factory, clock)
+    clock.now = msk(24, 8)  # before the digest time: nothing yet
+    bot.clear()
+    await jobs.tick()
+    assert digests_to(bot, admin.tg_id) == []
+    clock.now = msk(24, 14)  # the bot was down at 09:00 and comes back after lunch
+    await jobs.tick()
+    assert len(digests_to(bot, admin.tg_id)) == 1
+
+
+async def test_nothing_on_a_weekend(
+    admin: Person,
+    seller: Person,
+    kate: Person,
+    engine: AsyncEngine,
+    uow_factory: SqlUnitOfWorkFactory,
+    jobs: Jobs,
+    clock: FakeClock,
+    bot: MockedBot,
+) -> None:
+    await seed(seller, kate, engine, uow_factory, clock)
+    clock.now = msk(28, 9)  # Saturday
+    bot.clear()
+    await jobs.tick()
+    assert digests_to(bot, admin.tg_id) == []
+    assert [t for t in texts_to(bot, seller.tg_id) if t.startswith("🎯")] == []
+
+
+async def test_an_empty_team_gets_no_digest(
+    admin: Person, seller: Person, jobs: Jobs, clock: FakeClock, bot: MockedBot
+) -> None:
+    clock.now = msk(24, 9)
+    bot.clear()
+    await jobs.tick()
+    assert digests_to(bot, admin.tg_id) == []
+    assert photos_to(bot, admin.tg_id) == []
+
+
+async def test_the_buttons_drill_down_for_heads_only(
+    admin: Person,
+    seller: Person,
+    kate: Person,
+    engine: AsyncEngine,
+    uow_factory: SqlUnitOfWorkFactory,
+    jobs: Jobs,
+    clock: FakeClock,
+    bot: MockedBot,
+) -> None:
+    await seed(seller, kate, engine, uow_factory, clock)
+    clock.now = msk(24, 9)
+    await jobs.tick()
+    await admin.press("👤 Sergey")
+    assert admin.text.startswith("👤 <b>Sergey</b>: открытые сделки")
+    assert "Гамма" in admin.text and "Альфа" not in admin.text
+    await admin.press("🔴 Просроченные задачи")
+    assert admin.text.startswith("🔴 <b>Просроченные задачи: 1</b>")
+    assert "Позвонить" in admin.text and "Sergey" in admin.text
+    await admin.press("🐢 Сделки в застое")
+    assert "Гамма" in admin.text
+    # A seller replaying a head's button, and a forged seller id, get a polite answer.
+    sergey_id = await _user_id(engine, seller.tg_id)
+    await seller.press_data(DigestCb(view=DigestView.SELLER, seller_id=sergey_id).pack())
+    assert seller.alert == "Сводка планёрки доступна только руководителю."
+    await admin.press_data(DigestCb(view=DigestView.SELLER, seller_id=99_999).pack())
+    assert admin.alert == "Этого сотрудника уже нет в команде."
+    await seller.send("/digest")
+    assert seller.text == "Сводка планёрки доступна только руководителю."
+
+
+async def test_a_head_asks_for_the_digest_on_demand(
+    admin: Person,
+    seller: Person,
+    kate: Person,
+    engine: AsyncEngine,
+    uow_factory: SqlUnitOfWorkFactory,
+    clock: FakeClock,
+    bot: MockedBot,
+) -> None:
+    await seed(seller, kate, engine, uow_factory, clock)
+    clock.now = msk(24, 16)
+    await admin.send("/digest")
+    assert admin.texts[0].replace("\u00a0", " ").startswith("📊 <b>Планёрка 24.11</b>")
+    assert "Sergey" in admin.texts[0]
+
+
+@pytest.mark.parametrize("team_language", ["en"], indirect=True)
+async def test_an_english_head_reads_it_in_english(
+    admin: Person,
+    person: Callable[..., Person],
+    engine: AsyncEngine,
+    uow_factory: SqlUnitOfWorkFactory,
+    jobs: Jobs,
+    clock: FakeClock,
+    bot: MockedBot,
+) -> None:
+    admin.lang = "en"
+    await admin.send("/invite")
+    await admin.press("seller")
+    token = admin.text.split("?start=")[1].split()[0]
+    sam = person(2100, "Sam", "en")
+    await sam.send(f"/start {token}")
+    await create(sam, "Acme", "300000")
+    await _close(engine, "Acme", "won", msk(23, 15), new=True)
+    sam_id = await _user_id(engine, sam.tg_id)
+    async with uow_factory() as uow:
+        await uow.plans.save([Plan(sam_id, date(2026, 11, 1), 100_000_000)], None, clock.now)
+        await uow.commit()
+    clock.now = msk(24, 9)
+    bot.clear()
+    await jobs.tick()
+    [digest] = digests_to(bot, admin.tg_id)
+    assert digest.startswith("📊 <b>Stand-up 24.11</b>")
+    assert "<b>Month</b>: fact ₽300,000 of the plan ₽1,000,000 (30 %)" in digest
+    assert "Sam: ₽300,000 / ₽1,000,000 (30 %)" in digest
+    assert len(photos_to(bot, admin.tg_id)) == 3
+    [line] = [t for t in texts_to(bot, sam.tg_id) if t.startswith("🎯")]
+    assert line == (
+        "🎯 Sam, your plan for the month: ₽300,000 of ₽1,000,000 (30 %).\n"
+        "Today you need to sell ₽140,000. Overdue tasks: 0."
+    )
