@@ -368,6 +368,8 @@ TEXTS: dict[str, str | tuple[str, ...]] = {
     "/new — a new deal\n/deals — my deals by stage\n/task — a new task\n"
     "/tasks — my tasks\n/find — find a deal or a client\n"
     "/survey — an NPS survey for a client\n/nps — my NPS\n"
+    "/report — my sales for a period, /funnel — my funnel, /abc — my clients by ABC-XYZ\n"
+    "/export — my deals and tasks as a spreadsheet\n"
     "/language — the bot's language\n/cancel — leave the current step\n\n"
     "On a deal card: the next stage in one tap, a task, any stage, won or lost, notes.",
     "help.manager": "<b>What I can do</b>\n"
@@ -375,7 +377,8 @@ TEXTS: dict[str, str | tuple[str, ...]] = {
     "/tasks — my tasks\n/find — find a deal or a client\n"
     "/survey — an NPS survey for a client\n/nps — the NPS report\n"
     "/invite — invite a colleague\n/team — the team\n/plan — sellers' monthly plans\n"
-    "/report — sales for a period, /funnel — the funnel, /abc — clients by ABC-XYZ\n"
+    "/digest — today's stand-up digest, /report — sales for a period,\n"
+    "/funnel — the funnel, /abc — clients by ABC-XYZ\n"
     "/export — deals, tasks, plans and answers as a spreadsheet\n"
     "/language — the bot's language\n"
     "/settings — company settings, /pipelines — pipelines and stages, "
