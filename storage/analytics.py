@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, and_, case, func, select, union_all
+from sqlalchemy import ColumnElement, case, func, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.analytics import (
@@ -23,7 +23,7 @@ from bot.domain.analytics import (
 from bot.domain.ids import ClientId, DealId, PipelineId, StageId
 from bot.domain.metrics import ClosedDeal, OpenDeal
 from bot.domain.models import DealStatus, EventKind
-from bot.domain.stage_metrics import StageStay
+from bot.domain.stage_metrics import StageStay, stage_at
 from storage.models import (
     ClientRow,
     DealEventRow,
@@ -153,21 +153,25 @@ class SqlAnalyticsRepo:
             .subquery()
         )
         rows = await self._s.execute(
-            select(StageRow.id, DealRow.status, func.count())
+            select(furthest.c.position, DealRow.status, func.count())
             .select_from(furthest)
             .join(DealRow, DealRow.id == furthest.c.deal_id)
-            .join(
-                StageRow,
-                and_(
-                    StageRow.pipeline_id == pipeline_id,
-                    StageRow.position == furthest.c.position,
-                ),
-            )
-            .group_by(StageRow.id, DealRow.status)
+            .group_by(furthest.c.position, DealRow.status)
         )
+        current = (
+            await self._s.execute(
+                select(StageRow.position, StageRow.id)
+                .where(StageRow.pipeline_id == pipeline_id, StageRow.is_archived.is_(False))
+                .order_by(StageRow.position)
+            )
+        ).all()
+        stages = [(int(at), StageId(stage_id)) for at, stage_id in current]
         counts: dict[tuple[StageId, bool], int] = {}
-        for stage_id, status, n in rows:  # at most three statuses a stage
-            key = (StageId(stage_id), status == DealStatus.WON)
+        for position, status, n in rows:  # at most three statuses a position
+            stage = stage_at(int(position), stages)
+            if stage is None:
+                continue
+            key = (stage, status == DealStatus.WON)
             counts[key] = counts.get(key, 0) + int(n)
         return [FunnelCount(stage, won, n) for (stage, won), n in sorted(counts.items())]
 

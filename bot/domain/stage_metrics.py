@@ -144,3 +144,19 @@ def _furthest(deal: FunnelDeal, depth: dict[StageId, int], end: int) -> int | No
         return end
     known = [depth[s] for s in deal.stages_entered if s in depth]
     return max(known, default=None)
+
+
+def stage_at(position: int, stages: Sequence[tuple[int, StageId]]) -> StageId | None:
+    """The current stage that a deal's furthest position counts for.
+
+    `stages` are the pipeline's current stages as (position, id), ascending. A position of
+    a stage deleted since (archived: it keeps its slot) counts for the last current stage
+    before it, or the first stage when none is before it, so a deal that got that far is
+    never dropped from the funnel. None only when the pipeline has no stages.
+    """
+    found = stages[0][1] if stages else None
+    for at, stage_id in stages:
+        if at > position:
+            break
+        found = stage_id
+    return found

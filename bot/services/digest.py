@@ -21,7 +21,7 @@ from bot.domain.digest import (
 from bot.domain.ids import StageId, UserId
 from bot.domain.models import Pipeline, Role, User
 from bot.domain.plans import month_of
-from bot.domain.stage_metrics import StageConversion
+from bot.domain.stage_metrics import StageConversion, stage_at
 from bot.domain.tasks import Task
 from bot.services.deals import DealPage, list_deals
 from bot.services.ports import UnitOfWork
@@ -92,14 +92,17 @@ def _funnel(pipelines: list[Pipeline], rows: Sequence[tuple[int, int, int]]) -> 
     )
     if busiest is None:
         return None
-    index = {s.position: i for i, s in enumerate(busiest.stages)}
+    ordered = sorted(busiest.stages, key=lambda s: s.position)
+    index = {s.id: i for i, s in enumerate(ordered)}
+    slots = [(s.position, s.id) for s in ordered]
     furthest: dict[int | None, int] = {}
     for position, count in per_pipeline[busiest.id].items():
-        if position is None:
-            furthest[None] = furthest.get(None, 0) + count
-        elif (at := index.get(position)) is not None:
+        # A deleted stage's position counts for the current stage before it (stage_at).
+        stage = None if position is None else stage_at(position, slots)
+        at = None if stage is None else index[stage]
+        if position is None or at is not None:
             furthest[at] = furthest.get(at, 0) + count
-    conversions = funnel_reached([s.id for s in busiest.stages], furthest)
+    conversions = funnel_reached([s.id for s in ordered], furthest)
     return Funnel(busiest, conversions, furthest.get(None, 0))
 
 

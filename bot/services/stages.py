@@ -87,10 +87,10 @@ async def shift_stage(
     j = i - 1 if up else i + 1
     if not 0 <= j < len(order):
         return await editor_view(uow, pipeline.id)
-    order[i], order[j] = order[j], order[i]
-    for position, each in enumerate(order):
-        if each.position != position:
-            await uow.pipeline_admin.set_stage(each.id, "position", position)
+    # The two swap their slots; every other stage, a deleted (archived) one included, keeps
+    # its own, so a position in the history always names one place in the funnel.
+    await uow.pipeline_admin.set_stage(order[i].id, "position", order[j].position)
+    await uow.pipeline_admin.set_stage(order[j].id, "position", order[i].position)
     await audit(uow, actor, now, "stage.order", _subject(pipeline, stage.name), i + 1, j + 1)
     await uow.commit()
     return await editor_view(uow, pipeline.id)

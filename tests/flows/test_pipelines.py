@@ -25,6 +25,8 @@ from tests.conftest import FakeClock
 from tests.flows.conftest import join
 from tests.flows.harness import Person
 from tests.flows.test_deals import create, rows
+from tests.flows.test_reports import last_text
+from tests.mocked_bot import MockedBot
 
 NEW = "Новые клиенты"
 
@@ -596,8 +598,16 @@ async def a_month_of_sales(seller: Person, clock: FakeClock) -> None:
         clock.advance(days=5)
 
 
+async def funnel_report(admin: Person, bot: MockedBot) -> str:
+    """The text of /funnel for the new-clients pipeline, this month, as a head reads it."""
+    await admin.send("/funnel")
+    bot.clear()
+    await admin.press(NEW)
+    return last_text(bot, admin.tg_id)
+
+
 async def test_renames_reorders_and_deletions_keep_history_and_funnel_as_they_were(
-    admin: Person, seller: Person, engine: AsyncEngine, clock: FakeClock
+    admin: Person, seller: Person, engine: AsyncEngine, clock: FakeClock, bot: MockedBot
 ) -> None:
     await a_month_of_sales(seller, clock)
     order = [
@@ -624,11 +634,17 @@ async def test_renames_reorders_and_deletions_keep_history_and_funnel_as_they_we
     histories = {c: await history(seller, c) for c in ("Альфа", "Бета", "Зета")}
     assert "«Квалификация» → «Встреча / презентация»" in histories["Альфа"]
     events_before = await rows(engine, select(DealEventRow).order_by(DealEventRow.id))
+    report_before = await funnel_report(admin, bot)
+    assert "2. Квалификация: " in report_before
 
     await open_pipeline(admin)
     await admin.press("2. Квалификация")
     await admin.press("✏️ Название")
     await admin.send("Квалификация BANT")
+    # The /funnel report reads the same numbers under the new name.
+    renamed = report_before.replace("Квалификация", "Квалификация BANT")
+    assert await funnel_report(admin, bot) == renamed
+    await open_pipeline(admin)
     await admin.press("3. Встреча / презентация")
     await admin.press("⬇️ Ниже")  # now after the proposal
     await admin.press("◀️ Назад")
@@ -647,6 +663,11 @@ async def test_renames_reorders_and_deletions_keep_history_and_funnel_as_they_we
 
     assert await rows(engine, select(DealEventRow).order_by(DealEventRow.id)) == events_before
     assert await funnel(engine, order) == funnel_before
+    after = await funnel_report(admin, bot)
+    # Every deal still counts: the one that got to the deleted stage stops just before it.
+    assert "1. Первый контакт: 2 → дальше 50%" in after
+    assert "4. Встреча / презентация: 1 → дальше 0%" in after
+    assert after.split("🏁")[1] == renamed.split("🏁")[1]  # won, lost, cycle, leak alike
     for client, before in histories.items():
         after = await history(seller, client)
         assert after == before.replace("«Квалификация»", "«Квалификация BANT»"), client

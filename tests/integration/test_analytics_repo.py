@@ -311,4 +311,4 @@ async def test_a_report_takes_the_same_number_of_queries_for_more_deals(
         report = await sales_report(uow, head, window)
     assert report.total.won == 3 + 60
     assert await queries() == few
-    assert few == (8, 8, 3)
+    assert few == (8, 9, 3)  # /funnel: + the current stages, to place deleted ones

@@ -416,3 +416,12 @@ def test_nobody_is_best_or_worst_when_nothing_tells_them_apart() -> None:
     assert rank_sellers([]) == []
     with pytest.raises(ValueError, match="negative"):
         seller(1, 10, -1)
+
+
+def test_a_deleted_stages_position_counts_for_the_current_stage_before_it() -> None:
+    from bot.domain.stage_metrics import stage_at
+
+    stages = [(0, StageId(10)), (1, StageId(11)), (3, StageId(13))]  # slot 2 was deleted
+    assert [stage_at(p, stages) for p in range(5)] == [10, 11, 11, 13, 13]
+    assert stage_at(-1, stages) == 10  # before the first current stage: the first one
+    assert stage_at(0, []) is None
