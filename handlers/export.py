@@ -20,6 +20,7 @@ from bot.services.export import Export, export_tables
 from bot.services.ports import UnitOfWork
 from handlers.filters import IsStaff
 from handlers.keyboards import settle
+from handlers.screens import show
 
 RENDERERS = {ExportFormat.XLSX: (xlsx_bytes, "xlsx"), ExportFormat.CSV: (csv_zip_bytes, "zip")}
 
@@ -58,13 +59,9 @@ async def cmd_export(message: Message, t: Translator) -> None:
 
 
 async def on_period(query: CallbackQuery, callback_data: ExportPeriodCb, t: Translator) -> None:
-    await query.answer()
-    if isinstance(query.message, Message):
-        period = t(f"export.period.{callback_data.period.value}")
-        await query.message.edit_text(
-            t("export.pick_format", period=period),
-            reply_markup=formats_keyboard(t, callback_data.period),
-        )
+    period = t(f"export.period.{callback_data.period.value}")
+    text = t("export.pick_format", period=period)
+    await show(query, (text, formats_keyboard(t, callback_data.period)))
 
 
 async def on_format(

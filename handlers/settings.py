@@ -21,6 +21,7 @@ from bot.domain.models import Role, User
 from bot.i18n import Translator
 from bot.services.company import SETTING_KEYS, AuditPage, audit_log, change_setting
 from bot.services.ports import UnitOfWork
+from handlers import screens
 from handlers.cbtypes import CbPage
 from handlers.filters import TypedText
 from handlers.texts import escaped, fit
@@ -148,10 +149,7 @@ async def on_audit_page(
     t: Translator,
     tz: ZoneInfo,
 ) -> None:
-    text, markup = audit_view(t, await audit_log(uow, user, callback_data.page), tz)
-    await query.answer()
-    if isinstance(query.message, Message):
-        await query.message.edit_text(text, reply_markup=markup)
+    await screens.show(query, audit_view(t, await audit_log(uow, user, callback_data.page), tz))
 
 
 def build_router() -> Router:

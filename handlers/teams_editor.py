@@ -20,6 +20,7 @@ from bot.services.ports import UnitOfWork
 from handlers.cbtypes import CbId
 from handlers.deals.views import short
 from handlers.filters import TypedText
+from handlers.screens import ask, show
 from handlers.texts import escaped, fit
 
 MAX_BUTTONS = 60
@@ -98,12 +99,10 @@ async def on_dept(
         await departments.delete_department(uow, user, dept_id, now)
         alert, action = t("dept.deleted"), "l"
     if action == "l":
-        text, markup = teams_view(t, await departments.teams_overview(uow, user))
+        screen = teams_view(t, await departments.teams_overview(uow, user))
     else:
-        text, markup = team_card(t, await departments.team_info(uow, user, dept_id))
-    await query.answer(alert)
-    if isinstance(query.message, Message):
-        await query.message.edit_text(text, reply_markup=markup)
+        screen = team_card(t, await departments.team_info(uow, user, dept_id))
+    await show(query, screen, alert)
 
 
 async def _ask_name(
@@ -120,11 +119,7 @@ async def _ask_name(
     else:
         info = await departments.team_info(uow, user, dept_id)
         prompt = t("dept.ask_rename", name=escaped(info.department.name, 64))
-    await state.set_state(TeamName.name)
-    await state.update_data(dept_id=dept_id or 0)
-    await query.answer()
-    if isinstance(query.message, Message):
-        await query.message.answer(prompt)
+    await ask(query, state, TeamName.name, prompt, dept_id=dept_id or 0)
 
 
 async def on_name(
@@ -160,12 +155,8 @@ async def _pick_head(
         kb.button(text=short("➜ " + head.name), callback_data=_cb("s", dept_id, head.id))
     kb.button(text=t("dept.btn.back"), callback_data=_cb("o", dept_id))
     kb.adjust(1)
-    await query.answer()
-    if isinstance(query.message, Message):
-        key = "dept.pick_head" if heads else "dept.no_heads"
-        await query.message.edit_text(
-            t(key, name=escaped(info.department.name, 64)), reply_markup=kb.as_markup()
-        )
+    key = "dept.pick_head" if heads else "dept.no_heads"
+    await show(query, (t(key, name=escaped(info.department.name, 64)), kb.as_markup()))
 
 
 def build_router() -> Router:

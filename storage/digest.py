@@ -242,6 +242,8 @@ class SqlDigestRepo:
         )
         return [(w.day_starts[int(r[0])][0], int(r[1])) for r in rows]
 
+    # Not AnalyticsRepo.funnel: one query for every pipeline (no cut), and a won deal counts
+    # as past every stage; /funnel's keeps won apart at its furthest stage, one pipeline a call.
     async def funnel(self, start: datetime, end: datetime) -> list[tuple[PipelineId, int, int]]:
         """Deals created in [start, end), counted by the furthest stage position they
         entered, per pipeline; a won deal's position is -1 (beyond every stage)."""

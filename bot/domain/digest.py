@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from fractions import Fraction
 from zoneinfo import ZoneInfo
 
@@ -23,6 +23,7 @@ from bot.domain.errors import DomainError
 from bot.domain.ids import StageId, UserId
 from bot.domain.metrics import round_half_away
 from bot.domain.nps import NpsSummary
+from bot.domain.periods import day_start
 from bot.domain.plan_metrics import (
     PlanCoverage,
     SellerResult,
@@ -306,13 +307,9 @@ def digest_window(now: datetime, tz: ZoneInfo) -> DigestWindow:
     first, _ = month_bounds(today)
     days = [first + timedelta(days=k) for k in range((today - first).days)]
     return DigestWindow(
-        month_start=_midnight(first, tz),
-        today_start=_midnight(today, tz),
-        yesterday_start=_midnight(today - timedelta(days=1), tz),
+        month_start=day_start(first, tz),
+        today_start=day_start(today, tz),
+        yesterday_start=day_start(today - timedelta(days=1), tz),
         now=now,
-        day_starts=tuple((d, _midnight(d, tz)) for d in days),
+        day_starts=tuple((d, day_start(d, tz)) for d in days),
     )
-
-
-def _midnight(day: date, tz: ZoneInfo) -> datetime:
-    return datetime.combine(day, time(0), tzinfo=tz).astimezone(UTC)

@@ -5,9 +5,11 @@ from __future__ import annotations
 import enum
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time
+from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from zoneinfo import ZoneInfo
+
+from bot.domain.periods import day_start
 
 
 class NpsGroup(enum.StrEnum):
@@ -145,7 +147,7 @@ def period_bounds(period: Period, now: datetime, tz: ZoneInfo) -> tuple[datetime
     month = month_key(now, tz)
     months = _PERIOD_MONTHS[period]
     first = month.replace(month=(month.month - 1) // months * months + 1)
-    return _month_start_at(first, tz), _month_start_at(_add_months(first, months), tz)
+    return day_start(first, tz), day_start(_add_months(first, months), tz)
 
 
 def month_starts(start: datetime, end: datetime, tz: ZoneInfo) -> list[date]:
@@ -154,7 +156,7 @@ def month_starts(start: datetime, end: datetime, tz: ZoneInfo) -> list[date]:
         raise ValueError("end must be an aware datetime")
     months: list[date] = []
     month = month_key(start, tz)
-    while _month_start_at(month, tz) < end:
+    while day_start(month, tz) < end:
         months.append(month)
         month = _add_months(month, 1)
     return months
@@ -166,11 +168,6 @@ def month_key(moment: datetime, tz: ZoneInfo) -> date:
         # A naive time would be read in the server's zone, not the team's.
         raise ValueError("moment must be an aware datetime")
     return moment.astimezone(tz).date().replace(day=1)
-
-
-def _month_start_at(first: date, tz: ZoneInfo) -> datetime:
-    # If a zone skips midnight, fold=0 lands on the first instant the day actually has.
-    return datetime.combine(first, time(0), tzinfo=tz).astimezone(UTC)
 
 
 def _add_months(first: date, months: int) -> date:

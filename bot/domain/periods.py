@@ -31,6 +31,7 @@ class RangeError(ValueError):
 
 def day_start(day: date, tz: ZoneInfo) -> datetime:
     """The first instant of the team-calendar day, in UTC."""
+    # If a zone skips midnight, fold=0 lands on the first instant the day actually has.
     return datetime.combine(day, time(0), tzinfo=tz).astimezone(UTC)
 
 

@@ -19,6 +19,7 @@ from bot.domain.models import User
 from bot.i18n import Translator
 from bot.services import deals
 from bot.services.ports import Notifier, UnitOfWork
+from handlers import screens
 from handlers.deals.callbacks import CardAction, DealCb
 from handlers.deals.states import DealInput
 from handlers.deals.views import (
@@ -50,9 +51,7 @@ async def input_step(state: FSMContext) -> AsyncIterator[None]:
 async def _show(
     query: CallbackQuery, t: Translator, tz: ZoneInfo, view: deals.DealView, toast: str = ""
 ) -> None:
-    await query.answer(toast)
-    if isinstance(query.message, Message):
-        await query.message.edit_text(card_text(t, view, tz), reply_markup=card_keyboard(t, view))
+    await screens.show(query, (card_text(t, view, tz), card_keyboard(t, view)), toast)
 
 
 async def _refresh_after_stale(
@@ -65,9 +64,8 @@ async def _refresh_after_stale(
     now: datetime,
 ) -> None:
     view = await deals.open_deal(uow, user, deal_id, now)
-    await query.answer(t("error.stale_action"), show_alert=True)
-    if isinstance(query.message, Message):
-        await query.message.edit_text(card_text(t, view, tz), reply_markup=card_keyboard(t, view))
+    card = (card_text(t, view, tz), card_keyboard(t, view))
+    await screens.show(query, card, t("error.stale_action"), show_alert=True)
 
 
 Handler = Callable[..., Awaitable[None]]

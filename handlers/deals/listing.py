@@ -19,11 +19,12 @@ from handlers.deals.callbacks import DealsPageCb
 from handlers.deals.states import FindDeals
 from handlers.deals.views import found_keyboard, list_keyboard, list_text
 from handlers.filters import IsStaff, TypedText
+from handlers.screens import Screen, show
 
 
 async def _render(
     uow: UnitOfWork, user: User, t: Translator, now: datetime, cb: DealsPageCb
-) -> tuple[str, object]:
+) -> Screen:
     pipelines, _ = await deals.pipelines_for(uow, user)
     known = {p.id for p in pipelines}
     pipeline_id = cb.pipeline_id if cb.pipeline_id in known else 0
@@ -46,7 +47,7 @@ async def cmd_deals(
 ) -> None:
     await state.clear()
     text, kb = await _render(uow, user, t, now, DealsPageCb())
-    await message.answer(text, reply_markup=kb)  # type: ignore[arg-type]
+    await message.answer(text, reply_markup=kb)
 
 
 async def on_deals_page(
@@ -59,10 +60,7 @@ async def on_deals_page(
     state: FSMContext,
 ) -> None:
     await state.clear()
-    text, kb = await _render(uow, user, t, now, callback_data)
-    await query.answer()
-    if isinstance(query.message, Message):
-        await query.message.edit_text(text, reply_markup=kb)  # type: ignore[arg-type]
+    await show(query, await _render(uow, user, t, now, callback_data))
 
 
 async def cmd_find(

@@ -31,10 +31,11 @@ from handlers.pipelines.callbacks import (
     ReasonCb,
     StageCb,
 )
-from handlers.pipelines.replies import ask, show
+from handlers.pipelines.replies import ask
 from handlers.pipelines.stage_screens import on_reason, on_stage
 from handlers.pipelines.states import Field, PipelineEdit
 from handlers.pipelines.typed import on_text
+from handlers.screens import show
 from handlers.settings import is_admin
 
 

@@ -6,7 +6,7 @@ import html
 from datetime import datetime
 
 from aiogram.fsm.context import FSMContext
-from aiogram.types import CallbackQuery, Message
+from aiogram.types import CallbackQuery
 
 from bot.domain.errors import StageHasDealsError
 from bot.domain.ids import LostReasonId, StageId, UserId
@@ -18,8 +18,9 @@ from bot.services import pipelines, stages
 from bot.services.ports import UnitOfWork
 from handlers.pipelines import keyboards as kbs
 from handlers.pipelines.callbacks import ReasonAction, ReasonCb, StageAction, StageCb
-from handlers.pipelines.replies import ask, show
+from handlers.pipelines.replies import ask
 from handlers.pipelines.states import Field
+from handlers.screens import show
 
 
 async def on_stage(
@@ -83,10 +84,8 @@ async def _delete(
         pipeline = await pipelines.open_pipeline(uow, user, stage.pipeline_id)
         await show(query, kbs.move_stages_screen(t, stage, pipeline.pipeline, count))
         return
-    await query.answer(t("pipes.deleted", name=stage.name, count=moved), show_alert=True)
-    if isinstance(query.message, Message):
-        text, markup = kbs.pipeline_screen(t, view)
-        await query.message.edit_text(text, reply_markup=markup)
+    deleted = t("pipes.deleted", name=stage.name, count=moved)
+    await show(query, kbs.pipeline_screen(t, view), deleted, show_alert=True)
 
 
 async def on_reason(
@@ -105,9 +104,7 @@ async def on_reason(
         await ask(query, state, Field.REASON_RENAME, rid, question)
     elif callback_data.action is ReasonAction.ARCHIVE:
         view = await pipelines.archive_reason(uow, user, rid, now)
-        await query.answer(t("pipes.reason_archived", name=reason.name), show_alert=True)
-        if isinstance(query.message, Message):
-            text, markup = kbs.reasons_screen(t, view.pipeline)
-            await query.message.edit_text(text, reply_markup=markup)
+        archived = t("pipes.reason_archived", name=reason.name)
+        await show(query, kbs.reasons_screen(t, view.pipeline), archived, show_alert=True)
     else:
         await show(query, kbs.reason_screen(t, reason))

@@ -19,6 +19,7 @@ from bot.domain.plans import (
     MAX_COUNT,
     MAX_REVENUE,
     CountError,
+    Plan,
     month_from_index,
     parse_count,
 )
@@ -121,6 +122,18 @@ async def on_revenue(
     extras = (before.won_deals, before.meetings, before.proposals) if before else ()
     target = plans.plan_of(seller.id, month, revenue, *extras)
     plan = await plans.set_plan(uow, user, target, current, now)
+    await _saved(message, t, company, state, seller, plan)
+
+
+async def _saved(
+    message: Message,
+    t: Translator,
+    company: CompanySettings,
+    state: FSMContext,
+    seller: User,
+    plan: Plan,
+) -> None:
+    """The stored plan, with the optional counts offered under it as the next step."""
     await state.set_state(PlanEdit.extras)
     text, markup = saved_view(t, seller, plan, company.currency)
     await message.answer(text, reply_markup=markup)
@@ -177,9 +190,7 @@ async def on_count(
     counts[list(COUNT_FIELDS).index(field)] = count
     target = plans.plan_of(seller.id, month, before.revenue, *counts)
     plan = await plans.set_plan(uow, user, target, current, now)
-    await state.set_state(PlanEdit.extras)
-    text, markup = saved_view(t, seller, plan, company.currency)
-    await message.answer(text, reply_markup=markup)
+    await _saved(message, t, company, state, seller, plan)
 
 
 async def on_done(

@@ -23,6 +23,7 @@ from bot.reports.charts import render
 from bot.reports.funnel_chart import funnel_png
 from bot.services import reports
 from bot.services.ports import UnitOfWork
+from bot.services.reports import SalesReport
 from handlers.filters import IsStaff, TypedText
 from handlers.reports.callbacks import NONE, PICKED, CutKind, FunnelCb, PeriodChoice, ReportCb
 from handlers.reports.views import (
@@ -35,6 +36,7 @@ from handlers.reports.views import (
     report_keyboard,
     sales_text,
 )
+from handlers.screens import ask
 from handlers.texts import clip
 
 
@@ -53,10 +55,7 @@ async def cmd_report(
 ) -> None:
     window = reports.window_of(ReportPeriod.MONTH, now, tz)
     report = await reports.sales_report(uow, user, window)
-    await message.answer(
-        sales_text(Fmt(t, company.currency), report),
-        reply_markup=report_keyboard(t, PeriodChoice.MONTH),
-    )
+    await _send_sales(message, t, company, report, PeriodChoice.MONTH)
 
 
 async def on_report_period(
@@ -75,18 +74,13 @@ async def on_report_period(
         return
     if callback_data.period is PeriodChoice.CUSTOM:
         reports.scoped(user)
-        await state.set_state(ReportRange.text)
-        await query.answer()
-        await query.message.answer(t("rep.range.ask"))
+        await ask(query, state, ReportRange.text, t("rep.range.ask"))
         return
     await state.clear()  # a period button ends a wait for typed dates
     window = reports.window_of(ReportPeriod(callback_data.period.value), now, tz)
     report = await reports.sales_report(uow, user, window)
     await query.answer()
-    await query.message.answer(
-        sales_text(Fmt(t, company.currency), report),
-        reply_markup=report_keyboard(t, callback_data.period),
-    )
+    await _send_sales(query.message, t, company, report, callback_data.period)
 
 
 async def on_range(
@@ -106,8 +100,18 @@ async def on_range(
         return
     await state.clear()
     report = await reports.sales_report(uow, user, window)
+    await _send_sales(message, t, company, report, None)
+
+
+async def _send_sales(
+    message: Message,
+    t: Translator,
+    company: CompanySettings,
+    report: SalesReport,
+    chosen: PeriodChoice | None,
+) -> None:
     await message.answer(
-        sales_text(Fmt(t, company.currency), report), reply_markup=report_keyboard(t, None)
+        sales_text(Fmt(t, company.currency), report), reply_markup=report_keyboard(t, chosen)
     )
 
 

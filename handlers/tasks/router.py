@@ -23,6 +23,7 @@ from bot.services.ports import UnitOfWork
 from handlers.deals.callbacks import CardAction, DealCb
 from handlers.filters import IsStaff, TypedText
 from handlers.keyboards import settle
+from handlers.screens import show
 from handlers.tasks.callbacks import DueCb, NextStepCb, TaskAction, TaskCb, TasksCb, from_minutes
 from handlers.tasks.states import NewTask, Reschedule
 from handlers.tasks.views import (
@@ -186,10 +187,7 @@ async def on_tasks_list(
     state: FSMContext,
 ) -> None:
     await state.clear()
-    text, markup = await _task_list(uow, user, t, tz, now)
-    await query.answer()
-    if isinstance(query.message, Message):
-        await query.message.edit_text(text, reply_markup=markup)
+    await show(query, await _task_list(uow, user, t, tz, now))
 
 
 async def _task_list(

@@ -73,7 +73,8 @@ async def kate(admin: Person, person: Callable[..., Person]) -> Person:
     return newcomer
 
 
-async def seed(
+@pytest.fixture
+async def seeded(
     seller: Person,
     kate: Person,
     engine: AsyncEngine,
@@ -112,13 +113,11 @@ async def test_heads_get_the_figures_and_pictures_and_sellers_their_line(
     admin: Person,
     seller: Person,
     kate: Person,
-    engine: AsyncEngine,
-    uow_factory: SqlUnitOfWorkFactory,
     jobs: Jobs,
     clock: FakeClock,
     bot: MockedBot,
+    seeded: None,
 ) -> None:
-    await seed(seller, kate, engine, uow_factory, clock)
     clock.now = msk(24, 9)  # Tuesday 09:00
     bot.clear()
     await jobs.tick()
@@ -159,15 +158,12 @@ async def test_heads_get_the_figures_and_pictures_and_sellers_their_line(
 
 async def test_never_twice_not_even_from_a_second_process(
     admin: Person,
-    seller: Person,
-    kate: Person,
-    engine: AsyncEngine,
     uow_factory: SqlUnitOfWorkFactory,
     jobs: Jobs,
     clock: FakeClock,
     bot: MockedBot,
+    seeded: None,
 ) -> None:
-    await seed(seller, kate, engine, uow_factory, clock)
     clock.now = msk(24, 9)
     bot.clear()
     await jobs.tick()
@@ -180,16 +176,8 @@ async def test_never_twice_not_even_from_a_second_process(
 
 
 async def test_a_late_start_that_morning_still_sends_it_once(
-    admin: Person,
-    seller: Person,
-    kate: Person,
-    engine: AsyncEngine,
-    uow_factory: SqlUnitOfWorkFactory,
-    jobs: Jobs,
-    clock: FakeClock,
-    bot: MockedBot,
+    admin: Person, jobs: Jobs, clock: FakeClock, bot: MockedBot, seeded: None
 ) -> None:
-    await seed(seller, kate, engine, uow_factory, clock)
     clock.now = msk(24, 8)  # before the digest time: nothing yet
     bot.clear()
     await jobs.tick()
@@ -200,16 +188,8 @@ async def test_a_late_start_that_morning_still_sends_it_once(
 
 
 async def test_nothing_on_a_weekend(
-    admin: Person,
-    seller: Person,
-    kate: Person,
-    engine: AsyncEngine,
-    uow_factory: SqlUnitOfWorkFactory,
-    jobs: Jobs,
-    clock: FakeClock,
-    bot: MockedBot,
+    admin: Person, seller: Person, jobs: Jobs, clock: FakeClock, bot: MockedBot, seeded: None
 ) -> None:
-    await seed(seller, kate, engine, uow_factory, clock)
     clock.now = msk(28, 9)  # Saturday
     bot.clear()
     await jobs.tick()
@@ -230,14 +210,12 @@ async def test_an_empty_team_gets_no_digest(
 async def test_the_buttons_drill_down_for_heads_only(
     admin: Person,
     seller: Person,
-    kate: Person,
     engine: AsyncEngine,
-    uow_factory: SqlUnitOfWorkFactory,
     jobs: Jobs,
     clock: FakeClock,
     bot: MockedBot,
+    seeded: None,
 ) -> None:
-    await seed(seller, kate, engine, uow_factory, clock)
     clock.now = msk(24, 9)
     await jobs.tick()
     await admin.press("👤 Sergey")
@@ -259,15 +237,8 @@ async def test_the_buttons_drill_down_for_heads_only(
 
 
 async def test_a_head_asks_for_the_digest_on_demand(
-    admin: Person,
-    seller: Person,
-    kate: Person,
-    engine: AsyncEngine,
-    uow_factory: SqlUnitOfWorkFactory,
-    clock: FakeClock,
-    bot: MockedBot,
+    admin: Person, clock: FakeClock, bot: MockedBot, seeded: None
 ) -> None:
-    await seed(seller, kate, engine, uow_factory, clock)
     clock.now = msk(24, 16)
     await admin.send("/digest")
     assert admin.texts[0].replace("\u00a0", " ").startswith("📊 <b>Планёрка 24.11</b>")

@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, datetime
 
+import pytest
 from aiogram.methods import SendChatAction, SendMessage, SendPhoto
 
 from tests.conftest import FakeClock
@@ -34,7 +35,16 @@ def on(clock: FakeClock, month: int, day: int) -> None:
     clock.now = datetime(2026, month, day, 7, 0, tzinfo=UTC)
 
 
+@pytest.fixture
+async def olga(admin: Person, person: Callable[..., Person]) -> Person:
+    newcomer = person(2100, "Olga")
+    await join(admin, newcomer, "менеджер")
+    return newcomer
+
+
+@pytest.fixture
 async def november(seller: Person, olga: Person, clock: FakeClock) -> None:
+    """Sales from July to November by Sergey (seller) and Olga; the clock is put back."""
     start = clock.now
     on(clock, 7, 1)
     await create(seller, "Омега", "10000")
@@ -73,12 +83,7 @@ def last_text(bot: MockedBot, chat_id: int) -> str:
     return [r.text for r in bot.sent(SendMessage) if r.chat_id == chat_id][-1]
 
 
-async def test_the_month_report_adds_up(
-    admin: Person, seller: Person, person: Callable[..., Person], clock: FakeClock
-) -> None:
-    olga = person(2100, "Olga")
-    await join(admin, olga, "менеджер")
-    await november(seller, olga, clock)
+async def test_the_month_report_adds_up(admin: Person, november: None) -> None:
     await admin.send("/report")
     text = admin.text
     assert "📈 <b>Продажи команды</b> · 01.11.2026 — 23.11.2026" in text
@@ -103,12 +108,7 @@ async def test_the_month_report_adds_up(
     assert "Закрытых сделок за период нет." in admin.text
 
 
-async def test_a_custom_range_and_bad_ones(
-    admin: Person, seller: Person, person: Callable[..., Person], clock: FakeClock
-) -> None:
-    olga = person(2100, "Olga")
-    await join(admin, olga, "менеджер")
-    await november(seller, olga, clock)
+async def test_a_custom_range_and_bad_ones(admin: Person, november: None) -> None:
     await admin.send("/report")
     await admin.press("Свои даты")
     assert "Напишите период" in admin.text
@@ -129,11 +129,8 @@ async def test_a_custom_range_and_bad_ones(
 
 
 async def test_a_seller_sees_only_their_own_numbers(
-    admin: Person, seller: Person, person: Callable[..., Person], clock: FakeClock
+    admin: Person, seller: Person, olga: Person, november: None
 ) -> None:
-    olga = person(2100, "Olga")
-    await join(admin, olga, "менеджер")
-    await november(seller, olga, clock)
     await seller.send("/report")
     assert "📈 <b>Мои продажи</b>" in seller.text
     assert f"✅ Выиграно: 2 на {rub('140 000')}" in seller.text
@@ -145,15 +142,8 @@ async def test_a_seller_sees_only_their_own_numbers(
 
 
 async def test_the_funnel_shows_conversions_and_a_picture_and_cuts_by_seller(
-    admin: Person,
-    seller: Person,
-    person: Callable[..., Person],
-    clock: FakeClock,
-    bot: MockedBot,
+    admin: Person, bot: MockedBot, november: None
 ) -> None:
-    olga = person(2100, "Olga")
-    await join(admin, olga, "менеджер")
-    await november(seller, olga, clock)
     await admin.send("/funnel")
     assert admin.text == "Какую воронку показать?"
     bot.clear()
@@ -194,11 +184,8 @@ async def test_the_funnel_shows_conversions_and_a_picture_and_cuts_by_seller(
 
 
 async def test_abc_table_cell_list_and_lost_clients(
-    admin: Person, seller: Person, person: Callable[..., Person], clock: FakeClock
+    admin: Person, seller: Person, november: None
 ) -> None:
-    olga = person(2100, "Olga")
-    await join(admin, olga, "менеджер")
-    await november(seller, olga, clock)
     await admin.send("/abc")
     text = admin.text
     assert "🧮 <b>ABC-XYZ клиентов</b> · 01.06.2026 — 23.11.2026 (6 мес.)" in text
@@ -283,11 +270,8 @@ async def test_english_reports(
 
 
 async def test_abc_thresholds_and_lost_days_come_from_the_settings(
-    admin: Person, seller: Person, person: Callable[..., Person], clock: FakeClock
+    admin: Person, november: None
 ) -> None:
-    olga = person(2100, "Olga")
-    await join(admin, olga, "менеджер")
-    await november(seller, olga, clock)
     await admin.send("/settings")
     assert "• ABC: доли A/B, %: <b>80/15</b>" in admin.text
     assert "• Клиент ушёл через, дн.: <b>90</b>" in admin.text
