@@ -7,7 +7,7 @@ from datetime import datetime
 from aiogram import F, Router
 from aiogram.filters import Command, CommandObject
 from aiogram.fsm.context import FSMContext
-from aiogram.types import CallbackQuery, Message
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 
 from bot.domain.access import is_manager
 from bot.domain.ids import PipelineId
@@ -21,9 +21,10 @@ from handlers.deals.views import found_keyboard, list_keyboard, list_text
 from handlers.filters import IsStaff, TypedText
 
 
-async def _render(
+async def render_deals(
     uow: UnitOfWork, user: User, t: Translator, now: datetime, cb: DealsPageCb
-) -> tuple[str, object]:
+) -> tuple[str, InlineKeyboardMarkup]:
+    """A page of the open deals the user may see, with its paging and filter buttons."""
     pipelines, _ = await deals.pipelines_for(uow, user)
     known = {p.id for p in pipelines}
     pipeline_id = cb.pipeline_id if cb.pipeline_id in known else 0
@@ -45,8 +46,8 @@ async def cmd_deals(
     message: Message, uow: UnitOfWork, user: User, t: Translator, now: datetime, state: FSMContext
 ) -> None:
     await state.clear()
-    text, kb = await _render(uow, user, t, now, DealsPageCb())
-    await message.answer(text, reply_markup=kb)  # type: ignore[arg-type]
+    text, kb = await render_deals(uow, user, t, now, DealsPageCb())
+    await message.answer(text, reply_markup=kb)
 
 
 async def on_deals_page(
@@ -59,10 +60,10 @@ async def on_deals_page(
     state: FSMContext,
 ) -> None:
     await state.clear()
-    text, kb = await _render(uow, user, t, now, callback_data)
+    text, kb = await render_deals(uow, user, t, now, callback_data)
     await query.answer()
     if isinstance(query.message, Message):
-        await query.message.edit_text(text, reply_markup=kb)  # type: ignore[arg-type]
+        await query.message.edit_text(text, reply_markup=kb)
 
 
 async def cmd_find(
