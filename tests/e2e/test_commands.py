@@ -37,6 +37,17 @@ async def test_the_heads_commands_answer_in_the_demo_company(demo_sandbox: str) 
         admin = Chat(http, demo_sandbox, ADMIN, "Анна")
         await head.send("/start", "руководитель")
 
+        # The stalled deals open apart from the digest, which stays as it was.
+        await head.send("/digest", "Планёрка")
+        [digest] = [m for m in await head.bot_messages() if "Планёрка" in str(m.get("text"))]
+        album = await download(
+            http, demo_sandbox, await new_file(head, digest["message_id"], "photo")
+        )
+        assert album.startswith(b"\x89PNG")  # the charts come as an album (sendMediaGroup)
+        await head.press("🐢 Сделки в застое", "Открытые сделки команды")
+        [same] = [m for m in await head.bot_messages() if m["message_id"] == digest["message_id"]]
+        assert same == digest
+
         await head.send("/report", "Продажи команды")
         await head.press("Неделя", "Продажи команды")
         month = await head.press("Месяц", r"Продажи команды.* 01\.\d\d\.\d{4} —")
