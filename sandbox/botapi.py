@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import secrets
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -17,8 +18,9 @@ log = logging.getLogger(__name__)
 Params = dict[str, Any]
 Method = Callable[[World, Params], Awaitable[Any]]
 SENDING = frozenset(
-    {"sendMessage", "sendPhoto", "sendDocument", "editMessageText", "editMessageReplyMarkup"}
-)
+    {"sendMessage", "sendPhoto", "sendDocument", "sendMediaGroup", "editMessageText",
+     "editMessageReplyMarkup"}
+)  # fmt: skip
 NOT_MODIFIED = (
     "message is not modified: specified new message content and reply markup are exactly "
     "the same as a current content and reply markup of the message"
@@ -147,6 +149,38 @@ async def send_document(world: World, params: Params) -> Any:
     return await _send_media(world, params, "document")
 
 
+async def send_media_group(world: World, params: Params) -> Any:
+    """2 to 10 photos or documents, each its own message with the same media_group_id."""
+    chat_id = _chat(world, params)
+    items = params.get("media")
+    if not isinstance(items, list) or not 2 <= len(items) <= 10:
+        raise BadRequest("wrong number of media in the group: 2 to 10 are allowed")
+    kinds = {item.get("type") if isinstance(item, dict) else None for item in items}
+    if not kinds <= {"photo", "document"} or len(kinds) != 1:
+        raise BadRequest("media group must be all photos or all documents")
+    group, media = secrets.token_hex(8), []
+    for item in items:
+        ref = str(item.get("media") or "")
+        file_id = (
+            params.get(ref.removeprefix("attach://"), ref) if ref.startswith("attach://") else ref
+        )
+        kind = str(item["type"])
+        caption = check_text(item.get("caption"), item.get("parse_mode"), caption=True)
+        extra = {
+            "caption": caption,
+            "raw": item.get("caption"),
+            "parse_mode": item.get("parse_mode"),
+        }
+        media.append(
+            (kind, _file(world, str(file_id), photo=kind == "photo"), extra if caption else {})
+        )
+    sent = []
+    for kind, stored, extra in media:  # checked all first: nothing is half-sent
+        message = await world.bot_sends(chat_id, **{kind: stored}, **extra, media_group_id=group)
+        sent.append(world.public(message))
+    return sent
+
+
 def _target(world: World, params: Params, verb: str) -> dict[str, Any]:
     chat_id = _chat(world, params)
     message = world.find(chat_id, _int(params, "message_id"))
@@ -229,6 +263,7 @@ METHODS: dict[str, Method] = {
     "sendMessage": send_message,
     "sendPhoto": send_photo,
     "sendDocument": send_document,
+    "sendMediaGroup": send_media_group,
     "editMessageText": edit_message_text,
     "editMessageReplyMarkup": edit_message_reply_markup,
     "deleteMessage": delete_message,

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
+
+ALL_WEEK = frozenset(range(1, 8))
 
 
 class JumpClock:
@@ -22,10 +25,15 @@ class JumpClock:
         self.offset += max(delta, timedelta(0))
         return self()
 
-    def next_morning(self, tz: ZoneInfo, at: time = time(9, 0)) -> datetime:
-        """To `at` tomorrow in the team's time zone (today's, if that is still ahead)."""
+    def next_morning(
+        self, tz: ZoneInfo, at: time = time(9, 0), days: Collection[int] = ALL_WEEK
+    ) -> datetime:
+        """To the next `at` of a working day (ISO weekdays `days`) in the team's time zone:
+        today's, if that is still ahead, so the morning agenda and the digest can land."""
         local = self().astimezone(tz)
-        target = datetime.combine(local.date(), at, tzinfo=tz)
-        if target <= local:
-            target = datetime.combine(local.date() + timedelta(days=1), at, tzinfo=tz)
+        day = local.date()
+        target = datetime.combine(day, at, tzinfo=tz)
+        while target <= local or (days and target.isoweekday() not in days):
+            day += timedelta(days=1)
+            target = datetime.combine(day, at, tzinfo=tz)
         return self.forward(target - local)

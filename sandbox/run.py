@@ -59,7 +59,7 @@ class Jumper:
         if to == "morning":
             async with self.ctx.uow_factory() as uow:
                 company = await self.ctx.company(uow)
-            self.clock.next_morning(company.tz)
+            self.clock.next_morning(company.tz, days=company.working_days)
         else:
             self.clock.forward(timedelta(hours=hours))
         queued = 0

@@ -106,7 +106,8 @@ def _funnel(pipelines: list[Pipeline], rows: Sequence[tuple[int, int, int]]) -> 
     return Funnel(busiest, conversions, furthest.get(None, 0))
 
 
-def _require_manager(actor: User) -> None:
+def require_manager(actor: User) -> None:
+    """The digest and its drill-downs are for heads and admins."""
     if not is_manager(actor):
         raise DigestForHeadsError()
 
@@ -115,7 +116,7 @@ async def digest_on_demand(
     uow: UnitOfWork, actor: User, now: datetime, company: CompanySettings
 ) -> DigestReport:
     """A head asks for this morning's digest at any time."""
-    _require_manager(actor)
+    require_manager(actor)
     return await team_digest(uow, now, company)
 
 
@@ -123,7 +124,7 @@ async def seller_pipeline(
     uow: UnitOfWork, actor: User, seller_id: UserId, now: datetime, page: int = 0
 ) -> tuple[User, DealPage]:
     """One seller's open deals by stage, for a head drilling down from the digest."""
-    _require_manager(actor)
+    require_manager(actor)
     seller = await uow.users.get(seller_id)
     if seller is None or not is_staff(seller):
         raise SellerGoneError()
@@ -134,7 +135,7 @@ async def overdue_tasks(
     uow: UnitOfWork, actor: User, now: datetime
 ) -> tuple[list[Task], int, dict[UserId, str]]:
     """The team's overdue tasks, the longest overdue first, with their assignees' names."""
-    _require_manager(actor)
+    require_manager(actor)
     tasks, total = await uow.tasks.overdue(now, OVERDUE_SHOWN)
     names = await uow.users.names(list({t.assignee_id for t in tasks}))
     return tasks, total, names

@@ -22,9 +22,10 @@ from handlers.filters import IsStaff, TypedText
 from handlers.screens import Screen, show
 
 
-async def _render(
+async def render_deals(
     uow: UnitOfWork, user: User, t: Translator, now: datetime, cb: DealsPageCb
 ) -> Screen:
+    """A page of the open deals the user may see, with its paging and filter buttons."""
     pipelines, _ = await deals.pipelines_for(uow, user)
     known = {p.id for p in pipelines}
     pipeline_id = cb.pipeline_id if cb.pipeline_id in known else 0
@@ -46,7 +47,7 @@ async def cmd_deals(
     message: Message, uow: UnitOfWork, user: User, t: Translator, now: datetime, state: FSMContext
 ) -> None:
     await state.clear()
-    text, kb = await _render(uow, user, t, now, DealsPageCb())
+    text, kb = await render_deals(uow, user, t, now, DealsPageCb())
     await message.answer(text, reply_markup=kb)
 
 
@@ -60,7 +61,7 @@ async def on_deals_page(
     state: FSMContext,
 ) -> None:
     await state.clear()
-    await show(query, await _render(uow, user, t, now, callback_data))
+    await show(query, await render_deals(uow, user, t, now, callback_data))
 
 
 async def cmd_find(

@@ -12,6 +12,7 @@ from handlers.cbtypes import CbId, CbPage
 class DigestView(enum.StrEnum):
     SELLER = "s"  # one seller's open deals by stage
     OVERDUE = "o"  # the team's overdue tasks
+    STALLED = "t"  # the team's stalled deals, as /deals lists them
 
 
 class DigestCb(CallbackData, prefix="dg"):

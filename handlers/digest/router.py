@@ -8,7 +8,13 @@ from zoneinfo import ZoneInfo
 from aiogram import Router
 from aiogram.enums import ChatAction
 from aiogram.filters import Command
-from aiogram.types import BufferedInputFile, CallbackQuery, InputMediaPhoto, Message
+from aiogram.types import (
+    BufferedInputFile,
+    CallbackQuery,
+    InlineKeyboardMarkup,
+    InputMediaPhoto,
+    Message,
+)
 
 from bot.domain.company import CompanySettings
 from bot.domain.ids import UserId
@@ -16,6 +22,8 @@ from bot.domain.models import User
 from bot.i18n import Translator
 from bot.services import digest
 from bot.services.ports import UnitOfWork
+from handlers.deals.callbacks import DealsPageCb
+from handlers.deals.listing import render_deals
 from handlers.digest.callbacks import DigestCb, DigestView
 from handlers.digest.notices import render_charts
 from handlers.digest.views import (
@@ -64,12 +72,18 @@ async def on_digest_button(
     now: datetime,
     tz: ZoneInfo,
 ) -> None:
+    markup: InlineKeyboardMarkup | None
     if callback_data.view is DigestView.SELLER:
         seller, page = await digest.seller_pipeline(
             uow, user, UserId(callback_data.seller_id), now, callback_data.page
         )
         text = seller_deals_text(t, seller.name, page)
         markup = seller_deals_keyboard(page, seller.id)
+    elif callback_data.view is DigestView.STALLED:
+        # A new message, as for the other drill-downs: the digest itself stays as it was,
+        # and the list's own paging and filter buttons then edit the list, not the digest.
+        digest.require_manager(user)
+        text, markup = await render_deals(uow, user, t, now, DealsPageCb(stalled=True))
     else:
         tasks, total, names = await digest.overdue_tasks(uow, user, now)
         text, markup = overdue_text(t, tasks, total, names, now, tz), None

@@ -17,7 +17,7 @@ from bot.domain.tasks import Task
 from bot.i18n import Translator
 from bot.services.deals import DealPage
 from bot.services.digest import DigestReport
-from handlers.deals.callbacks import CardAction, DealCb, DealsPageCb
+from handlers.deals.callbacks import CardAction, DealCb
 from handlers.deals.views import list_text, short
 from handlers.digest.callbacks import DigestCb, DigestView
 from handlers.tasks.views import task_line
@@ -154,7 +154,7 @@ def digest_keyboard(t: Translator, report: DigestReport) -> InlineKeyboardMarkup
             text=t("digest.btn.overdue"), callback_data=DigestCb(view=DigestView.OVERDUE).pack()
         ),
         InlineKeyboardButton(
-            text=t("digest.btn.stalled"), callback_data=DealsPageCb(stalled=True).pack()
+            text=t("digest.btn.stalled"), callback_data=DigestCb(view=DigestView.STALLED).pack()
         ),
     )
     return kb.as_markup()

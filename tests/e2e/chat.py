@@ -123,6 +123,16 @@ class Chat:
         texts = [_text(m)[:120] for m in await self.bot_messages()][-5:]
         raise AssertionError(f"{self.name} waited for {expect!r}; the chat ends with {texts}")
 
+    async def wait_photos(self, count: int) -> list[list[dict[str, Any]]]:
+        """Until the chat holds `count` photos from the bot: each one's sizes, in order."""
+        deadline = asyncio.get_running_loop().time() + WAIT
+        while asyncio.get_running_loop().time() < deadline:
+            photos = [m["photo"] for m in await self.bot_messages() if m.get("photo")]
+            if len(photos) >= count:
+                return photos
+            await asyncio.sleep(0.1)
+        raise AssertionError(f"{self.name} waited for {count} photos; got {len(photos)}")
+
     async def texts(self, pattern: str = "") -> list[str]:
         return [_text(m) for m in await self.bot_messages() if re.search(pattern, _text(m), re.S)]
 

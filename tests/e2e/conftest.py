@@ -34,20 +34,33 @@ async def api(box: Sandbox) -> AsyncIterator[Bot]:
     await bot.session.close()
 
 
-@pytest.fixture
-async def sandbox(tmp_path: Path) -> AsyncIterator[str]:
-    """`python -m sandbox --headless --port 0`: its address, once it is up."""
-    args = ["-m", "sandbox", "--headless", "--port", "0", "--no-demo",
-            "--database", str(tmp_path / "sandbox.db")]  # fmt: skip
+async def _sandbox(tmp_path: Path, *options: str) -> AsyncIterator[str]:
+    """`python -m sandbox --headless --port 0 ...`: its address, once it is up."""
+    args = ["-m", "sandbox", "--headless", "--port", "0",
+            "--database", str(tmp_path / "sandbox.db"), *options]  # fmt: skip
     process = await start_process(args, tmp_path, child_env())
     assert process.stdout is not None
     try:
         line = b""
         while not line.startswith(b"SANDBOX_URL="):  # log lines may come first
-            line = await asyncio.wait_for(process.stdout.readline(), 60)
+            line = await asyncio.wait_for(process.stdout.readline(), 90)
             assert line, "the sandbox exited before printing its address"
         yield line.decode().split("=", 1)[1].strip()
     finally:
         output = await stop_process(process)
         assert "Traceback" not in output, output
     assert process.returncode == 0, output
+
+
+@pytest.fixture
+async def sandbox(tmp_path: Path) -> AsyncIterator[str]:
+    """An empty sandbox: no demo company, only the admin."""
+    async for url in _sandbox(tmp_path, "--no-demo"):
+        yield url
+
+
+@pytest.fixture
+async def demo_sandbox(tmp_path: Path) -> AsyncIterator[str]:
+    """The sandbox with its demo company (a head, sellers, 300 deals, plans, NPS)."""
+    async for url in _sandbox(tmp_path):
+        yield url

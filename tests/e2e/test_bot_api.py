@@ -20,7 +20,9 @@ from aiogram.types import (
     BufferedInputFile,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
+    InputMediaPhoto,
     KeyboardButton,
+    MediaUnion,
     ReplyKeyboardMarkup,
 )
 
@@ -107,6 +109,29 @@ async def test_uploads_are_kept_and_served_back(box: Sandbox, api: Bot) -> None:
             assert await photo.read() == b"PNGDATA"
         async with http.get(f"{box.url}/file/bot42:e2e-token/{file.file_path}") as csv:
             assert await csv.read() == b"a;b\n1;2\n"
+
+
+async def test_a_media_group_is_one_message_per_picture(box: Sandbox, api: Bot) -> None:
+    """`/digest` sends its charts as an album (it was 404 here before)."""
+    box.world.user(USER, "Ivan")
+    charts = [BufferedInputFile(f"PNG{n}".encode(), f"{n}.png") for n in range(3)]
+    album: list[MediaUnion] = [InputMediaPhoto(media=charts[0], caption="<b>Plan</b>")]
+    album += [InputMediaPhoto(media=c) for c in charts[1:]]
+    sent = await api.send_media_group(USER, album)
+    assert [m.caption for m in sent] == ["Plan", None, None]
+    assert len({m.media_group_id for m in sent}) == 1 and sent[0].media_group_id
+    async with aiohttp.ClientSession() as http:
+        for n, message in enumerate(sent):
+            assert message.photo
+            async with http.get(f"{box.url}/sandbox/files/{message.photo[-1].file_id}") as got:
+                assert await got.read() == f"PNG{n}".encode()
+    chat = len(box.world.chats[USER])
+    with pytest.raises(TelegramBadRequest, match="2 to 10"):
+        await api.send_media_group(USER, [InputMediaPhoto(media=charts[0])])
+    with pytest.raises(TelegramBadRequest, match="wrong file identifier"):
+        await api.send_media_group(USER, [InputMediaPhoto(media=charts[0]),
+                                          InputMediaPhoto(media="no-such-file")])  # fmt: skip
+    assert len(box.world.chats[USER]) == chat  # nothing half-sent
 
 
 async def test_a_reply_keyboard_stays_under_the_input(box: Sandbox, api: Bot) -> None:

@@ -18,9 +18,17 @@ async def faults(http: aiohttp.ClientSession, base: str, **body: object) -> None
         response.raise_for_status()
 
 
-async def jump(http: aiohttp.ClientSession, base: str, hours: float) -> None:
-    async with http.post(f"{base}/sandbox/api/jump", json={"hours": hours}) as response:
+async def jump(http: aiohttp.ClientSession, base: str, hours: float = 0, to: str = "hours") -> str:
+    """Move the bot's clock and run its jobs; the new time (ISO)."""
+    async with http.post(f"{base}/sandbox/api/jump", json={"hours": hours, "to": to}) as response:
         response.raise_for_status()
+        return str((await response.json())["now"])
+
+
+async def download(http: aiohttp.ClientSession, base: str, file_id: str) -> bytes:
+    async with http.get(f"{base}/sandbox/files/{file_id}") as response:
+        response.raise_for_status()
+        return await response.read()
 
 
 async def calls(http: aiohttp.ClientSession, base: str) -> list[tuple[float, str, int, int]]:
@@ -35,6 +43,9 @@ async def test_a_day_of_a_sales_team(sandbox: str) -> None:
         admin = Chat(http, sandbox, ADMIN, "Анна")
         seller = Chat(http, sandbox, SELLER, "Мария")
         client = Chat(http, sandbox, CLIENT, "Сергей")
+
+        # The day starts at 09:00 of a working day, so the morning after is another day.
+        day = await jump(http, sandbox, to="morning")
 
         # The admin invites a seller, who joins through the link.
         await admin.send("/start", "Анна")
@@ -81,3 +92,16 @@ async def test_a_day_of_a_sales_team(sandbox: str) -> None:
         await admin.wait("Критик: «Ромашка» оценил\\(а\\) нас на 3 из 10")
         await admin.wait("Мария заблокировал\\(а\\) бота")
         assert [c[3] for c in await calls(http, sandbox) if c[2] == SELLER][-1] == 403
+
+        # The next working morning at 09:00 the admin (a head too) gets the stand-up digest:
+        # the won deal is in it, then its pictures, real PNGs the chat can download.
+        morning = await jump(http, sandbox, to="morning")
+        assert morning[11:16] == "06:00" and morning[:10] > day[:10]  # 09:00 in Moscow
+        digest = await admin.wait("Планёрка")
+        assert "Мария" in digest, digest
+        if morning[:7] == day[:7]:  # the month to date; else it turned over a weekend
+            assert re.search(r"Мария: 150[\s\u00a0\u202f]000", digest), digest
+        photos = await admin.wait_photos(3)
+        for photo in photos:
+            png = await download(http, sandbox, photo[-1]["file_id"])
+            assert png.startswith(b"\x89PNG\r\n\x1a\n") and len(png) > 5_000

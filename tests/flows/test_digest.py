@@ -6,7 +6,7 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from aiogram.methods import SendMessage, SendPhoto
+from aiogram.methods import EditMessageReplyMarkup, EditMessageText, SendMessage, SendPhoto
 from aiogram.types import BufferedInputFile
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -234,6 +234,22 @@ async def test_the_buttons_drill_down_for_heads_only(
     assert admin.alert == "Этого сотрудника уже нет в команде."
     await seller.send("/digest")
     assert seller.text == "Сводка планёрки доступна только руководителю."
+
+
+async def test_the_stalled_button_lists_the_deals_apart_and_keeps_the_digest(
+    admin: Person, seller: Person, jobs: Jobs, clock: FakeClock, seeded: None
+) -> None:
+    """Found in the sandbox: the stalled list replaced the digest text it was pressed on."""
+    clock.now = msk(24, 9)
+    await jobs.tick()
+    digest, _ = admin.find_button("🐢 Сделки в застое")
+    replies = await admin.press("🐢 Сделки в застое")
+    assert not [r for r in replies if isinstance(r, EditMessageText | EditMessageReplyMarkup)]
+    [listing] = [r for r in replies if isinstance(r, SendMessage)]
+    assert "Гамма" in listing.text and "Альфа" not in listing.text
+    assert admin.find_button("🐢 Сделки в застое")[0].message_id == digest.message_id
+    await seller.press_data(DigestCb(view=DigestView.STALLED).pack())
+    assert seller.alert == "Сводка планёрки доступна только руководителю."
 
 
 async def test_a_head_asks_for_the_digest_on_demand(

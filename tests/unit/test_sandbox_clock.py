@@ -43,3 +43,11 @@ def test_next_morning_is_the_next_nine_oclock_in_the_team_zone(
     clock = at(JumpClock(), now)
     moved = clock.next_morning(MOSCOW)
     assert abs(moved - expected) < timedelta(seconds=1)
+
+
+def test_next_morning_skips_the_days_off_so_the_digest_lands() -> None:
+    friday_evening = datetime(2026, 11, 27, 18, 0, tzinfo=MOSCOW)
+    clock = at(JumpClock(), friday_evening)
+    moved = clock.next_morning(MOSCOW, days=frozenset({1, 2, 3, 4, 5}))
+    assert abs(moved - datetime(2026, 11, 30, 9, 0, tzinfo=MOSCOW)) < timedelta(seconds=1)
+    assert clock.next_morning(MOSCOW).isoweekday() == 2  # every day: Tuesday, not Monday again

@@ -1,0 +1,82 @@
+"""The head's and admin's commands over HTTP against the demo company of `python -m sandbox`:
+each answers with its report, chart or file, and none says "something went wrong"."""
+
+from __future__ import annotations
+
+import asyncio
+
+import aiohttp
+import pytest
+
+from tests.e2e.chat import WAIT, Chat
+from tests.e2e.test_day import download
+
+ADMIN, HEAD = 100001, 100002
+
+
+async def new_file(chat: Chat, after: int, kind: str) -> str:
+    """The id of the first photo or document the bot sent after message `after`."""
+    deadline = asyncio.get_running_loop().time() + WAIT
+    while asyncio.get_running_loop().time() < deadline:
+        for message in await chat.bot_messages():
+            media = message.get(kind)
+            if media and message["message_id"] > after:
+                return str((media[-1] if kind == "photo" else media)["file_id"])
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"{chat.name}: no {kind} after message {after}")
+
+
+async def last_id(chat: Chat) -> int:
+    return max((m["message_id"] for m in await chat.bot_messages()), default=0)
+
+
+@pytest.mark.e2e
+async def test_the_heads_commands_answer_in_the_demo_company(demo_sandbox: str) -> None:
+    async with aiohttp.ClientSession() as http:
+        head = Chat(http, demo_sandbox, HEAD, "Олег")
+        admin = Chat(http, demo_sandbox, ADMIN, "Анна")
+        await head.send("/start", "руководитель")
+
+        # The stalled deals open apart from the digest, which stays as it was.
+        await head.send("/digest", "Планёрка")
+        [digest] = [m for m in await head.bot_messages() if "Планёрка" in str(m.get("text"))]
+        album = await download(
+            http, demo_sandbox, await new_file(head, digest["message_id"], "photo")
+        )
+        assert album.startswith(b"\x89PNG")  # the charts come as an album (sendMediaGroup)
+        await head.press("🐢 Сделки в застое", "Открытые сделки команды")
+        [same] = [m for m in await head.bot_messages() if m["message_id"] == digest["message_id"]]
+        assert same == digest
+
+        await head.send("/report", "Продажи команды")
+        await head.press("Неделя", "Продажи команды")
+        month = await head.press("Месяц", r"Продажи команды.* 01\.\d\d\.\d{4} —")
+        assert "Выиграно" in month
+
+        await head.send("/funnel", "Какую воронку показать")
+        before = await last_id(head)
+        funnel = await head.press("🔻", "Воронка «")
+        assert "1. " in funnel
+        png = await download(http, demo_sandbox, await new_file(head, before, "photo"))
+        assert png.startswith(b"\x89PNG")
+
+        await head.send("/abc", "ABC-XYZ клиентов")
+        await head.press("AZ", "Сегмент AZ")
+
+        await head.send("/plan", "Планы на")
+        await head.press("Мария Иванова", "Введите выручку")
+        await head.send("3,5 млн", r"План сохранён.*Мария Иванова.*3\s500\s000")
+
+        await head.send("/export", "За какой период")
+        await head.press("Этот месяц", "В каком формате")
+        before = await last_id(head)
+        await head.press("XLSX")
+        xlsx = await download(http, demo_sandbox, await new_file(head, before, "document"))
+        assert xlsx.startswith(b"PK")  # a zip: the workbook
+
+        await admin.send("/start", "администратор")
+        await admin.send("/pipelines", "Воронки")
+        await admin.press("Новые клиенты", "Новые клиенты.*этапы:")
+
+        for chat in (head, admin):
+            assert not await chat.texts("Что-то пошло не так|Telegram не принял")
