@@ -394,6 +394,7 @@ TEXTS: dict[str, str | tuple[str, ...]] = {
     "digest.activity": "New deals: {new} · stage moves: {moves} · tasks done: {tasks}",
     "digest.month": "<b>Month</b>: fact {fact} of the plan {plan} ({percent})",
     "digest.forecast": "Run-rate forecast: {forecast} · gap to the plan: {gap}",
+    "digest.forecast_ahead": "Run-rate forecast: {forecast} · ahead of the plan by {gap}",
     "digest.no_forecast": "Forecast: no data (no working day has passed yet)",
     "digest.needed": "Needed per day: {needed} · working days left: {left}",
     "digest.pipeline": "<b>Pipeline</b>: open {open} · weighted {weighted} · coverage {coverage}",

@@ -402,6 +402,7 @@ TEXTS: dict[str, str | tuple[str, ...]] = {
     "задач сделано: {tasks}",
     "digest.month": "<b>Месяц</b>: факт {fact} из плана {plan} ({percent})",
     "digest.forecast": "Прогноз по темпу: {forecast} · разрыв с планом: {gap}",
+    "digest.forecast_ahead": "Прогноз по темпу: {forecast} · выше плана на {gap}",
     "digest.no_forecast": "Прогноз: нет данных (ещё не прошло ни одного рабочего дня)",
     "digest.needed": "Нужно в день: {needed} · осталось рабочих дней: {left}",
     "digest.pipeline": "<b>Воронка</b>: открыто {open} · взвешенно {weighted} · "

@@ -79,7 +79,10 @@ def digest_text(t: Translator, report: DigestReport) -> str:
     if m.forecast is None:
         lines.append(t("digest.no_forecast"))
     else:
-        lines.append(t("digest.forecast", forecast=f.money(m.forecast), gap=f.money(m.gap)))
+        # plan − forecast: a shortfall, or (negative) the pace running ahead of the plan.
+        key = "digest.forecast_ahead" if m.gap is not None and m.gap < 0 else "digest.forecast"
+        gap = None if m.gap is None else abs(m.gap)
+        lines.append(t(key, forecast=f.money(m.forecast), gap=f.money(gap)))
     lines.append(t("digest.needed", needed=f.money(m.needed_per_day), left=m.days_left))
     cov = p.coverage
     coverage = (

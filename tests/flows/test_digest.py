@@ -252,6 +252,33 @@ async def test_the_stalled_button_lists_the_deals_apart_and_keeps_the_digest(
     assert seller.alert == "Сводка планёрки доступна только руководителю."
 
 
+async def test_a_pace_ahead_of_the_plan_reads_as_ahead_not_as_a_negative_gap(
+    admin: Person,
+    seller: Person,
+    kate: Person,
+    engine: AsyncEngine,
+    uow_factory: SqlUnitOfWorkFactory,
+    jobs: Jobs,
+    clock: FakeClock,
+    bot: MockedBot,
+    seeded: None,
+) -> None:
+    sergey_id, kate_id = await _user_id(engine, seller.tg_id), await _user_id(engine, kate.tg_id)
+    async with uow_factory() as uow:  # 550 000 won in 16 of 21 days: 721 875 at this pace
+        month = date(2026, 11, 1)
+        await uow.plans.save(
+            [Plan(sergey_id, month, 30_000_000), Plan(kate_id, month, 20_000_000)],
+            None,
+            clock.now,
+        )
+        await uow.commit()
+    clock.now = msk(24, 9)
+    await jobs.tick()
+    [digest] = digests_to(bot, admin.tg_id)
+    assert "Прогноз по темпу: 721 875 ₽ · выше плана на 221 875 ₽" in digest
+    assert "−" not in digest.split("Прогноз")[1].split("\n")[0]
+
+
 async def test_a_head_asks_for_the_digest_on_demand(
     admin: Person, clock: FakeClock, bot: MockedBot, seeded: None
 ) -> None:
