@@ -68,6 +68,20 @@ class SqlDepartmentRepo:
         )
         return int(count or 0)
 
+    async def led_members(self, head_id: UserId) -> dict[DepartmentId, frozenset[UserId]]:
+        """The teams this person heads, each with its members (active or not); one query."""
+        rows = await self._s.execute(
+            select(DepartmentRow.id, UserRow.id)
+            .outerjoin(UserRow, UserRow.department_id == DepartmentRow.id)
+            .where(DepartmentRow.head_id == head_id)
+        )
+        led: dict[DepartmentId, set[UserId]] = {}
+        for department_id, user_id in rows:
+            members = led.setdefault(DepartmentId(department_id), set())
+            if user_id is not None:
+                members.add(UserId(user_id))
+        return {d: frozenset(m) for d, m in led.items()}
+
     async def move_member(self, user_id: UserId, department_id: DepartmentId | None) -> None:
         await self._s.execute(
             update(UserRow).where(UserRow.id == user_id).values(department_id=department_id)

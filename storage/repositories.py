@@ -522,6 +522,8 @@ class SqlDealRepo:
             conditions.append(DealRow.status == query.status.value)
         if query.owner_id is not None:
             conditions.append(DealRow.owner_id == query.owner_id)
+        if query.owner_ids is not None:
+            conditions.append(DealRow.owner_id.in_(sorted(query.owner_ids)))
         if query.pipeline_id is not None:
             conditions.append(DealRow.pipeline_id == query.pipeline_id)
         if query.stalled_before is not None:

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable, Mapping
 
-from bot.domain.ids import DepartmentId
+from bot.domain.ids import DepartmentId, UserId
 from bot.domain.models import MANAGER_ROLES, STAFF_ROLES, Deal, Department, Role, User
 
 
@@ -45,6 +45,23 @@ def manages(actor: User, member: User, departments: Iterable[Department]) -> boo
     if not led:
         return True
     return member.id == actor.id or member.department_id in led
+
+
+def owner_scope(
+    actor: User, led: Mapping[DepartmentId, Collection[UserId]]
+) -> frozenset[UserId] | None:
+    """Whose deals and tasks the actor sees, given the members of the teams they lead:
+    None for everyone (an admin; a head who leads no team); a head who leads teams their
+    members and themselves (as `manages`); a seller only themselves."""
+    if not is_manager(actor):
+        return frozenset({actor.id})
+    if actor.role is Role.ADMIN or not led:
+        return None
+    return frozenset({actor.id, *(m for members in led.values() for m in members)})
+
+
+def in_scope(scope: frozenset[UserId] | None, person: UserId) -> bool:
+    return scope is None or person in scope
 
 
 def can_move_between(

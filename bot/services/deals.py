@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from bot.domain.access import can_touch_deal, is_manager, is_staff
+from bot.domain.access import is_manager, is_staff
 from bot.domain.deals import days_in_stage, is_stalled, stall_cutoffs
 from bot.domain.errors import (
     AccessDeniedError,
@@ -42,6 +42,7 @@ from bot.domain.text import (
 )
 from bot.services.notify import enqueue
 from bot.services.ports import DealChange, DealQuery, Notifier, UnitOfWork
+from bot.services.scope import may_touch_deal, owner_scope_of
 
 PAGE_SIZE = 8
 
@@ -114,7 +115,7 @@ async def _own_deal(uow: UnitOfWork, actor: User, deal_id: DealId) -> Deal:
     deal = await uow.deals.get(deal_id)
     if deal is None:
         raise DealNotFoundError()
-    if not can_touch_deal(actor, deal):
+    if not await may_touch_deal(uow, actor, deal):
         raise AccessDeniedError()
     return deal
 
@@ -363,7 +364,8 @@ async def list_deals(
     status: DealStatus | None = None,
     owner_id: UserId | None = None,
 ) -> DealPage:
-    """Deals a page at a time: a seller's own, everyone's (or one owner's) for a head or an admin.
+    """Deals a page at a time: a seller's own; everyone's (or one owner's) for an admin or a
+    head who leads no team; the members' of their teams for a head who leads some.
 
     Open deals only, unless a search text is given: a search finds closed deals too.
     """
@@ -376,6 +378,7 @@ async def list_deals(
     needle = clean_text(text, SEARCH_MAX) if text is not None else None
     query = DealQuery(
         owner_id=owner_id if is_manager(actor) else actor.id,
+        owner_ids=await owner_scope_of(uow, actor) if is_manager(actor) else None,
         status=status or (DealStatus.OPEN if needle is None else None),
         pipeline_id=pipeline_id,
         stalled_before=cutoffs,

@@ -58,6 +58,7 @@ class DealQuery:
     """A page of deals: whose, which pipeline, only stalled ones (per-stage cut-offs)."""
 
     owner_id: UserId | None = None
+    owner_ids: frozenset[UserId] | None = None  # a head's teams; None: no such limit
     status: DealStatus | None = DealStatus.OPEN
     pipeline_id: PipelineId | None = None
     stalled_before: Sequence[tuple[StageId, datetime]] | None = None
@@ -411,6 +412,9 @@ class DepartmentRepo(Protocol):
         ...
 
     async def move_member(self, user_id: UserId, department_id: DepartmentId | None) -> None: ...
+    async def led_members(self, head_id: UserId) -> dict[DepartmentId, frozenset[UserId]]:
+        """The teams this person heads, each with its members (active or not)."""
+        ...
 
 
 class ExportRepo(Protocol):

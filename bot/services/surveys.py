@@ -6,7 +6,7 @@ import secrets
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
-from bot.domain.access import can_touch_deal, is_staff
+from bot.domain.access import is_staff
 from bot.domain.errors import (
     AccessDeniedError,
     DealNotFoundError,
@@ -34,6 +34,7 @@ from bot.domain.tasks import Task
 from bot.domain.text import clean_text
 from bot.services.notify import enqueue
 from bot.services.ports import FollowUp, Notifier, UnitOfWork
+from bot.services.scope import may_touch_deal
 from bot.services.team import Person
 
 FOLLOW_UP_BATCH = 200
@@ -52,7 +53,7 @@ async def ask_feedback(uow: UnitOfWork, actor: User, deal_id: DealId, now: datet
     deal = await uow.deals.get(deal_id)
     if deal is None:
         raise DealNotFoundError()
-    if not can_touch_deal(actor, deal):
+    if not await may_touch_deal(uow, actor, deal):
         raise AccessDeniedError()
     if deal.client is None:
         raise DealNotFoundError()
@@ -218,7 +219,7 @@ async def recovery_task(
     if survey is None or survey.deal_id is None:
         raise SurveyInvalidError()
     deal = await uow.deals.get(survey.deal_id)
-    if deal is None or not can_touch_deal(actor, deal):
+    if deal is None or not await may_touch_deal(uow, actor, deal):
         raise AccessDeniedError()
     if survey.recovery_task_id is not None:
         existing = await uow.tasks.get(survey.recovery_task_id)  # type: ignore[arg-type]

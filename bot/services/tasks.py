@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from bot.domain.access import can_touch_deal, is_manager, is_staff
+from bot.domain.access import in_scope, is_manager, is_staff
 from bot.domain.errors import (
     AccessDeniedError,
     DealNotFoundError,
@@ -19,6 +19,7 @@ from bot.domain.models import User
 from bot.domain.tasks import Task, TaskStatus, split_by_day
 from bot.domain.text import TASK_MAX, clean_text
 from bot.services.ports import TaskChange, UnitOfWork
+from bot.services.scope import may_touch_deal, owner_scope_of
 
 LIST_LIMIT = 50
 
@@ -34,10 +35,13 @@ class TaskList:
         return len(self.overdue) + len(self.today) + len(self.later)
 
 
-def _may_touch(actor: User, task: Task) -> bool:
-    return is_staff(actor) and (
-        is_manager(actor) or actor.id in (task.assignee_id, task.created_by)
-    )
+async def _may_touch(uow: UnitOfWork, actor: User, task: Task) -> bool:
+    """Its assignee and author; a manager whose scope takes in its assignee."""
+    if not is_staff(actor):
+        return False
+    if actor.id in (task.assignee_id, task.created_by):
+        return True
+    return is_manager(actor) and in_scope(await owner_scope_of(uow, actor), task.assignee_id)
 
 
 async def _task_for(uow: UnitOfWork, actor: User, task_id: TaskId) -> Task:
@@ -47,9 +51,9 @@ async def _task_for(uow: UnitOfWork, actor: User, task_id: TaskId) -> Task:
     if task.deal_id is not None:
         # A deal's tasks follow the deal: after a handoff the previous owner is out.
         deal = await uow.deals.get(task.deal_id)
-        allowed = deal is not None and can_touch_deal(actor, deal)
+        allowed = deal is not None and await may_touch_deal(uow, actor, deal)
     else:
-        allowed = _may_touch(actor, task)
+        allowed = await _may_touch(uow, actor, task)
     if not allowed:
         raise AccessDeniedError()
     return task
@@ -72,7 +76,7 @@ async def create_task(
         deal = await uow.deals.get(deal_id)
         if deal is None:
             raise DealNotFoundError()
-        if not can_touch_deal(actor, deal):
+        if not await may_touch_deal(uow, actor, deal):
             raise AccessDeniedError()
         assignee = deal.owner_id
         same = await uow.tasks.find_open(deal_id, clean_text(text, TASK_MAX), due_at)

@@ -12,10 +12,12 @@ from bot.domain.access import (
     can_invite,
     can_move_between,
     can_touch_deal,
+    in_scope,
     is_manager,
     is_staff,
     led_departments,
     manages,
+    owner_scope,
 )
 from bot.domain.ids import DealId, DepartmentId, PipelineId, StageId, TelegramId, UserId
 from bot.domain.models import Deal, DealStatus, Department, Role, User
@@ -244,6 +246,40 @@ def test_managing_someone_follows_the_role_and_the_teams_led(
     else:
         expected = member_id == 1 or member_team in led
     assert manages(actor, member, depts) is expected
+
+
+@given(
+    role=st.sampled_from(MANAGERS),
+    heads=st.lists(st.sampled_from([None, 1, 2, 3]), min_size=0, max_size=3),
+    members=st.lists(
+        st.tuples(st.integers(min_value=2, max_value=9), st.sampled_from([None, 1, 2, 3])),
+        max_size=8,
+        unique_by=lambda m: m[0],
+    ),
+)
+def test_the_owners_in_scope_are_exactly_the_people_managed(role, heads, members):
+    """The deals' scope (resolved once from the led teams' members) agrees with `manages`."""
+    actor = make_user(role, user_id=1)
+    depts = [Department(DepartmentId(i + 1), f"T{i}", h) for i, h in enumerate(heads)]
+    people = [actor] + [make_user(user_id=i, team=t) for i, t in members]
+    led = {
+        d: frozenset(p.id for p in people if p.department_id == d)
+        for d in led_departments(actor, depts)
+    }
+    scope = owner_scope(actor, led)
+    for person in people:
+        assert in_scope(scope, person.id) is manages(actor, person, depts)
+
+
+def test_a_seller_s_scope_is_themselves_and_an_admin_s_everyone():
+    seller = make_user(Role.SELLER, user_id=4, team=1)
+    assert owner_scope(seller, {NORTH: frozenset({UserId(4), UserId(5)})}) == frozenset({UserId(4)})
+    assert owner_scope(make_user(Role.ADMIN), {NORTH: frozenset({UserId(5)})}) is None
+    head = make_user(Role.HEAD, user_id=2)
+    assert owner_scope(head, {}) is None
+    assert owner_scope(head, {NORTH: frozenset()}) == frozenset(
+        {UserId(2)}
+    )  # an empty team of their own
 
 
 def test_an_admin_moves_between_any_teams_and_out_of_them():
