@@ -27,7 +27,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.domain.digest import DigestRows, DigestWindow, SellerFacts, Won
+from bot.domain.digest import DigestRows, DigestWindow, OwnerBreakdown, SellerFacts, Won, totals
 from bot.domain.ids import PipelineId, StageId, UserId
 from bot.domain.models import DealStatus, EventKind
 from bot.domain.nps import from_counts
@@ -69,10 +69,10 @@ class SqlDigestRepo:
             .group_by(_OWNER, DealRow.is_new_client)
         )
         per_seller: dict[UserId, Won] = defaultdict(Won)
-        split = {True: Won(), False: Won()}
+        split: dict[bool, dict[UserId, Won]] = {True: defaultdict(Won), False: defaultdict(Won)}
         for owner, is_new, count, amount in month_won:
             per_seller[UserId(owner)] += Won(int(count), int(amount))
-            split[bool(is_new)] += Won(int(count), int(amount))
+            split[bool(is_new)][UserId(owner)] += Won(int(count), int(amount))
         facts: dict[str, dict[UserId, Any]] = {
             "month_won": per_seller,
             "yesterday_won": _won(await self._won_by_owner(yesterday)),
@@ -89,15 +89,13 @@ class SqlDigestRepo:
         facts["nps"] = {
             UserId(r[0]): from_counts(int(r[1]), int(r[2]), int(r[3])) for r in await self._nps(w)
         }
-        sellers = _assemble(facts)
-        return DigestRows(
-            sellers=sellers,
-            plans=plans,
-            won_new=split[True],
-            won_current=split[False],
+        breakdown = OwnerBreakdown(
+            won_new=dict(split[True]),
+            won_current=dict(split[False]),
             losses=await self._losses(w),
             daily=await self._daily(w),
         )
+        return replace(totals(breakdown), sellers=_assemble(facts), plans=plans, by_owner=breakdown)
 
     async def _won_by_owner(self, when: Any) -> Sequence[Any]:
         return await self._all(
@@ -203,24 +201,25 @@ class SqlDigestRepo:
             .group_by(SurveyRow.seller_id)
         )
 
-    async def _losses(self, w: DigestWindow) -> list[StageLoss]:
-        """Deals lost this month by the stage they were lost at, in pipeline order."""
+    async def _losses(self, w: DigestWindow) -> list[tuple[UserId, StageLoss]]:
+        """Deals lost this month by owner and the stage they were lost at, in pipeline order."""
         rows = await self._all(
-            select(DealRow.stage_id, func.count(), _AMOUNT)
+            select(_OWNER, DealRow.stage_id, func.count(), _AMOUNT)
             .join(StageRow, StageRow.id == DealRow.stage_id)
             .where(
                 DealRow.status == DealStatus.LOST.value,
                 DealRow.closed_at >= w.month_start,
                 DealRow.closed_at < w.today_start,
             )
-            .group_by(DealRow.stage_id, StageRow.pipeline_id, StageRow.position)
-            .order_by(StageRow.pipeline_id, StageRow.position)
+            .group_by(_OWNER, DealRow.stage_id, StageRow.pipeline_id, StageRow.position)
+            .order_by(StageRow.pipeline_id, StageRow.position, DealRow.stage_id, _OWNER)
         )
-        return [StageLoss(StageId(r[0]), int(r[1]), int(r[2])) for r in rows]
+        return [(UserId(r[0]), StageLoss(StageId(r[1]), int(r[2]), int(r[3]))) for r in rows]
 
-    async def _daily(self, w: DigestWindow) -> list[tuple[date, int]]:
-        """Won amount per local day: the day is picked by comparing with the UTC instants of
-        the local midnights, which is exact in any zone and through DST, on any database."""
+    async def _daily(self, w: DigestWindow) -> list[tuple[UserId, date, int]]:
+        """Won amount per owner and local day: the day is picked by comparing with the UTC
+        instants of the local midnights, which is exact in any zone and through DST, on any
+        database."""
         if not w.day_starts:
             return []
         day_no = case(
@@ -232,15 +231,15 @@ class SqlDigestRepo:
             else_=literal(len(w.day_starts) - 1),
         ).label("day_no")
         rows = await self._all(
-            select(day_no, _AMOUNT)
+            select(_OWNER, day_no, _AMOUNT)
             .where(
                 DealRow.status == _WON,
                 DealRow.closed_at >= w.month_start,
                 DealRow.closed_at < w.today_start,
             )
-            .group_by(day_no)
+            .group_by(_OWNER, day_no)
         )
-        return [(w.day_starts[int(r[0])][0], int(r[1])) for r in rows]
+        return [(UserId(r[0]), w.day_starts[int(r[1])][0], int(r[2])) for r in rows]
 
     # Not AnalyticsRepo.funnel: one query for every pipeline (no cut), and a won deal counts
     # as past every stage; /funnel's keeps won apart at its furthest stage, one pipeline a call.

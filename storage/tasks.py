@@ -112,9 +112,13 @@ class SqlTaskRepo:
         )
         return {DealId(r) for r in rows if r is not None}
 
-    async def overdue(self, now: datetime, limit: int) -> tuple[list[Task], int]:
+    async def overdue(
+        self, now: datetime, limit: int, assignee_ids: frozenset[UserId] | None = None
+    ) -> tuple[list[Task], int]:
         """Open tasks past due, the longest overdue first, and how many there are in all."""
         late = and_(TaskRow.status == TaskStatus.OPEN.value, TaskRow.due_at < now)
+        if assignee_ids is not None:
+            late = and_(late, TaskRow.assignee_id.in_(sorted(assignee_ids)))
         total = await self._s.scalar(select(func.count()).select_from(TaskRow).where(late))
         rows = await self._s.execute(
             self._select().where(late).order_by(TaskRow.due_at, TaskRow.id).limit(limit)

@@ -60,6 +60,17 @@ def owner_scope(
     return frozenset({actor.id, *(m for members in led.values() for m in members)})
 
 
+def scope_among(
+    actor: User, departments: Iterable[Department], people: Iterable[User]
+) -> frozenset[UserId] | None:
+    """`owner_scope` from the teams and the people already at hand (no query per person)."""
+    led = led_departments(actor, departments)
+    members = [p for p in people if p.department_id in led]
+    return owner_scope(
+        actor, {d: frozenset(p.id for p in members if p.department_id == d) for d in led}
+    )
+
+
 def in_scope(scope: frozenset[UserId] | None, person: UserId) -> bool:
     return scope is None or person in scope
 

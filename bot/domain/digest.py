@@ -8,7 +8,7 @@ nothing left to cover) is None, which a message shows as "no data", never as NaN
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from fractions import Fraction
 from zoneinfo import ZoneInfo
@@ -77,6 +77,16 @@ class SellerFacts:
 
 
 @dataclass(frozen=True, slots=True)
+class OwnerBreakdown:
+    """The team-wide figures of `DigestRows`, per deal owner: a head's digest sums their teams'."""
+
+    won_new: Mapping[UserId, Won]
+    won_current: Mapping[UserId, Won]
+    losses: Sequence[tuple[UserId, StageLoss]]  # stages in pipeline order
+    daily: Sequence[tuple[UserId, date, int]]
+
+
+@dataclass(frozen=True, slots=True)
 class DigestRows:
     """Everything the digest needs from storage, already aggregated."""
 
@@ -89,6 +99,49 @@ class DigestRows:
     # Who is ranked: the team's sellers, whether or not they did anything (a seller with a
     # plan is ranked too). Figures of others (a head's own deals) count in the team totals.
     roster: frozenset[UserId] = frozenset()
+    by_owner: OwnerBreakdown | None = None
+
+
+def totals(breakdown: OwnerBreakdown, owners: Collection[UserId] | None = None) -> DigestRows:
+    """The team-wide figures summed over `owners` (None: everyone); sellers and plans empty."""
+
+    def keep(owner: UserId) -> bool:
+        return owners is None or owner in owners
+
+    losses: dict[StageId, StageLoss] = {}  # insertion order: the pipeline order of the rows
+    for owner, loss in breakdown.losses:
+        if keep(owner):
+            was = losses.get(loss.stage_id, StageLoss(loss.stage_id, 0, 0))
+            losses[loss.stage_id] = StageLoss(
+                loss.stage_id, was.lost_deals + loss.lost_deals, was.lost_amount + loss.lost_amount
+            )
+    daily: dict[date, int] = {}
+    for owner, day, amount in breakdown.daily:
+        if keep(owner):
+            daily[day] = daily.get(day, 0) + amount
+    return DigestRows(
+        sellers=[],
+        plans={},
+        won_new=sum((w for o, w in breakdown.won_new.items() if keep(o)), Won()),
+        won_current=sum((w for o, w in breakdown.won_current.items() if keep(o)), Won()),
+        losses=list(losses.values()),
+        daily=sorted(daily.items()),
+    )
+
+
+def for_owners(rows: DigestRows, owners: frozenset[UserId]) -> DigestRows:
+    """The digest's rows narrowed to some owners' (a head's teams): their lines, plans and
+    the team-wide figures summed over them alone."""
+    if rows.by_owner is None:
+        raise ValueError("rows without a per-owner breakdown cannot be narrowed")
+    scoped = totals(rows.by_owner, owners)
+    return replace(
+        scoped,
+        sellers=[f for f in rows.sellers if f.seller_id in owners],
+        plans={s: p for s, p in rows.plans.items() if s in owners},
+        roster=rows.roster & owners,
+        by_owner=rows.by_owner,
+    )
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,16 +6,18 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 
-from bot.domain.access import is_manager, is_staff
+from bot.domain.access import in_scope, is_manager, is_staff
 from bot.domain.company import CompanySettings
 from bot.domain.deals import stall_cutoffs
 from bot.domain.digest import (
     Calendar,
     Digest,
     DigestForHeadsError,
+    DigestRows,
     SellerGoneError,
     build_digest,
     digest_window,
+    for_owners,
     funnel_reached,
 )
 from bot.domain.ids import StageId, UserId
@@ -25,6 +27,7 @@ from bot.domain.stage_metrics import StageConversion, stage_at
 from bot.domain.tasks import Task
 from bot.services.deals import DealPage, list_deals
 from bot.services.ports import UnitOfWork
+from bot.services.scope import owner_scope_of
 
 OVERDUE_SHOWN = 30
 
@@ -45,6 +48,14 @@ class DigestReport:
     stage_names: dict[StageId, str]
     funnel: Funnel | None
     currency: str
+    basis: DigestBasis | None = None  # what the digest was built from, to narrow it to teams
+
+
+@dataclass(frozen=True, slots=True)
+class DigestBasis:
+    rows: DigestRows
+    calendar: Calendar
+    level: float
 
 
 def digest_due(now: datetime, company: CompanySettings) -> date | None:
@@ -69,15 +80,27 @@ async def team_digest(uow: UnitOfWork, now: datetime, company: CompanySettings) 
     rows = await uow.digest.rows(window, plans)
     staff = await uow.users.list_staff()
     roster = frozenset(u.id for u in staff if u.is_active and u.role is Role.SELLER)
-    digest = build_digest(
-        replace(rows, roster=roster), Calendar(today, company.working_days), company.coverage_level
+    basis = DigestBasis(
+        replace(rows, roster=roster),
+        Calendar(today, company.working_days),
+        company.coverage_level,
     )
+    digest = build_digest(basis.rows, basis.calendar, basis.level)
     names = {u.id: u.name for u in staff}
     missing = [s.facts.seller_id for s in digest.sellers if s.facts.seller_id not in names]
     names |= await uow.users.names(missing)
     funnel = _funnel(pipelines, await uow.digest.funnel(window.month_start, now))
     stage_names = {s.id: f"{p.name}: {s.name}" for p in pipelines for s in p.stages}
-    return DigestReport(digest, names, stage_names, funnel, company.currency)
+    return DigestReport(digest, names, stage_names, funnel, company.currency, basis)
+
+
+def for_scope(report: DigestReport, scope: frozenset[UserId] | None) -> DigestReport:
+    """The digest of a head's teams: their sellers' lines, plan, fact, ranking and totals
+    (None: the whole company). The funnel stays the company's."""
+    if scope is None or report.basis is None:
+        return report
+    b = report.basis
+    return replace(report, digest=build_digest(for_owners(b.rows, scope), b.calendar, b.level))
 
 
 def _funnel(pipelines: list[Pipeline], rows: Sequence[tuple[int, int, int]]) -> Funnel | None:
@@ -117,7 +140,7 @@ async def digest_on_demand(
 ) -> DigestReport:
     """A head asks for this morning's digest at any time."""
     require_manager(actor)
-    return await team_digest(uow, now, company)
+    return for_scope(await team_digest(uow, now, company), await owner_scope_of(uow, actor))
 
 
 async def seller_pipeline(
@@ -128,6 +151,8 @@ async def seller_pipeline(
     seller = await uow.users.get(seller_id)
     if seller is None or not is_staff(seller):
         raise SellerGoneError()
+    if not in_scope(await owner_scope_of(uow, actor), seller.id):
+        raise SellerGoneError()  # another team's (a forged button)
     return seller, await list_deals(uow, actor, now, owner_id=seller.id, page=page)
 
 
@@ -136,6 +161,7 @@ async def overdue_tasks(
 ) -> tuple[list[Task], int, dict[UserId, str]]:
     """The team's overdue tasks, the longest overdue first, with their assignees' names."""
     require_manager(actor)
-    tasks, total = await uow.tasks.overdue(now, OVERDUE_SHOWN)
+    scope = await owner_scope_of(uow, actor)
+    tasks, total = await uow.tasks.overdue(now, OVERDUE_SHOWN, scope)
     names = await uow.users.names(list({t.assignee_id for t in tasks}))
     return tasks, total, names

@@ -4,19 +4,24 @@ for the admin) everyone's, as before."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import date, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.domain.ids import TelegramId
+from bot.domain.plans import Plan
+from handlers.digest.callbacks import DigestCb, DigestView
 from storage.models import DealEventRow, DealRow, TaskRow
 from storage.uow import SqlUnitOfWorkFactory
 from tests.conftest import FakeClock
-from tests.flows.conftest import join
+from tests.flows.conftest import Jobs, join
 from tests.flows.harness import Person
 from tests.flows.test_deals import create
 from tests.flows.test_departments import NOT_YOURS, two_teams
+from tests.flows.test_digest import _close, _user_id, digests_to, msk, photos_to, texts_to
+from tests.flows.test_reminders import make_task
+from tests.mocked_bot import MockedBot
 
 
 async def deal_ids(engine: AsyncEngine) -> dict[str, tuple[int, int]]:
@@ -139,3 +144,100 @@ async def test_a_head_who_leads_no_team_still_sees_every_deal(
     south, _ = (await deal_ids(engine))["Лютик Юг"]
     await ivan.press_data(f"d:o:{south}:0")
     assert "💼 <b>Лютик Юг</b>" in ivan.card
+
+
+async def seed_two_teams_month(
+    admin: Person,
+    seller: Person,
+    person: Callable[..., Person],
+    engine: AsyncEngine,
+    uow_factory: SqlUnitOfWorkFactory,
+    clock: FakeClock,
+) -> tuple[Person, Person, Person]:
+    """North (Helen: Sergey won 300 000 new and lost one, Olga idle; plans 1 M and 0) and
+    South (Hugo: Pavel won 500 000 from a current client; plan 2 M); November 2026."""
+    helen, hugo, _, pavel = await two_teams(admin, seller, person)
+    await create(seller, "Альфа", "300000")
+    await create(seller, "Бета", "100000")
+    await create(pavel, "Лютик", "500000")
+    await _close(engine, "Альфа", "won", msk(10, 12), new=True)
+    await _close(engine, "Бета", "lost", msk(20, 12), new=True)
+    await _close(engine, "Лютик", "won", msk(12, 12), new=False)
+    sergey, pavel_id = await _user_id(engine, seller.tg_id), await _user_id(engine, pavel.tg_id)
+    async with uow_factory() as uow:
+        month = date(2026, 11, 1)
+        plans = [Plan(sergey, month, 100_000_000), Plan(pavel_id, month, 200_000_000)]
+        await uow.plans.save(plans, None, clock.now)
+        await uow.commit()
+    return helen, hugo, pavel
+
+
+async def test_a_head_who_leads_teams_gets_the_digest_of_their_teams_only(
+    admin: Person,
+    seller: Person,
+    person: Callable[..., Person],
+    engine: AsyncEngine,
+    uow_factory: SqlUnitOfWorkFactory,
+    clock: FakeClock,
+    jobs: Jobs,
+    bot: MockedBot,
+) -> None:
+    helen, hugo, pavel = await seed_two_teams_month(
+        admin, seller, person, engine, uow_factory, clock
+    )
+    clock.now = msk(24, 9)  # Tuesday 09:00
+    bot.clear()
+    await jobs.tick()
+    [north] = digests_to(bot, helen.tg_id)
+    [south] = digests_to(bot, hugo.tg_id)
+    [everyone] = digests_to(bot, admin.tg_id)
+
+    assert "факт 300 000 ₽ из плана 1 000 000 ₽ (30 %)" in north
+    assert "Sergey: 300 000 ₽ / 1 000 000 ₽" in north and "Olga" in north
+    assert "Pavel" not in north and "Лютик" not in north
+    assert "<b>Новые клиенты</b>: 1 на 300 000 ₽" in north
+    assert "<b>Главная утечка</b>: Новые клиенты: Первый контакт — потеряно 1" in north
+
+    assert "факт 500 000 ₽ из плана 2 000 000 ₽ (25 %)" in south
+    assert "Pavel: 500 000 ₽ / 2 000 000 ₽" in south
+    assert "Sergey" not in south and "Olga" not in south
+    assert "Главная утечка" not in south  # the North's loss is not the South's
+
+    assert "факт 800 000 ₽ из плана 3 000 000 ₽" in everyone
+    assert all(name in everyone for name in ("Sergey", "Olga", "Pavel"))
+
+    # Each got their own pictures: the plan-vs-fact bars are of their own sellers.
+    pictures = {p.tg_id: photos_to(bot, p.tg_id) for p in (helen, hugo, admin)}
+    assert all(len(ps) == 3 for ps in pictures.values())
+    assert len({ps[0] for ps in pictures.values()}) == 3
+    # Sellers still get their own line as before.
+    assert any(t.startswith("🎯 Pavel") for t in texts_to(bot, pavel.tg_id))
+
+    # On demand, and through the drill-down buttons, the same teams only.
+    await helen.send("/digest")
+    assert "факт 300 000 ₽ из плана 1 000 000 ₽ (30 %)" in helen.text.replace("\u00a0", " ")
+    await admin.send("/digest")
+    assert "Pavel" in admin.text
+    pavel_id = await _user_id(engine, pavel.tg_id)
+    await helen.press_data(DigestCb(view=DigestView.SELLER, seller_id=pavel_id).pack())
+    assert helen.alert == "Этого сотрудника уже нет в команде."
+    await hugo.press_data(DigestCb(view=DigestView.SELLER, seller_id=pavel_id).pack())
+    assert hugo.text.startswith("👤 <b>Pavel</b>: открытые сделки")
+
+
+async def test_a_head_sees_only_their_teams_overdue_tasks(
+    admin: Person,
+    seller: Person,
+    person: Callable[..., Person],
+    jobs: Jobs,
+    clock: FakeClock,
+) -> None:
+    helen, hugo, _, pavel = await two_teams(admin, seller, person)
+    await make_task(pavel, "Позвонить Лютику", "сегодня 12:00")
+    clock.advance(days=1)
+    overdue = DigestCb(view=DigestView.OVERDUE).pack()
+    await hugo.press_data(overdue)
+    assert hugo.text.startswith("🔴 <b>Просроченные задачи: 1</b>")
+    assert "Позвонить Лютику" in hugo.text
+    await helen.press_data(overdue)
+    assert "Позвонить Лютику" not in helen.text

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
@@ -14,6 +15,7 @@ from bot.domain.company import CompanySettings, changed
 from bot.domain.digest import (
     Calendar,
     DigestRows,
+    OwnerBreakdown,
     SellerFacts,
     Won,
     biggest_leak,
@@ -21,7 +23,9 @@ from bot.domain.digest import (
     cumulative,
     daily_plan,
     digest_window,
+    for_owners,
     funnel_reached,
+    totals,
 )
 from bot.domain.errors import SettingInvalidError
 from bot.domain.ids import StageId, UserId
@@ -187,3 +191,67 @@ def test_the_coverage_level_is_a_company_setting() -> None:
     for bad in ("0", "-1", "nan", "inf", "много", "101"):
         with pytest.raises(SettingInvalidError):
             changed(CompanySettings(), "coverage_level", bad)
+
+
+A, B, C = UserId(1), UserId(2), UserId(3)
+FIRST, SECOND = StageId(10), StageId(5)  # pipeline order, not id order
+
+
+def breakdown() -> OwnerBreakdown:
+    return OwnerBreakdown(
+        won_new={A: Won(1, 300), B: Won(2, 50)},
+        won_current={C: Won(1, 500)},
+        losses=[
+            (A, StageLoss(FIRST, 1, 100)),
+            (C, StageLoss(FIRST, 1, 10)),
+            (B, StageLoss(SECOND, 2, 20)),
+        ],
+        daily=[
+            (A, date(2026, 11, 10), 300),
+            (C, date(2026, 11, 3), 500),
+            (B, date(2026, 11, 10), 50),
+        ],
+    )
+
+
+def test_the_team_totals_sum_every_owner_keeping_the_pipeline_order():
+    whole = totals(breakdown())
+    assert whole.won_new == Won(3, 350) and whole.won_current == Won(1, 500)
+    assert whole.losses == [StageLoss(FIRST, 2, 110), StageLoss(SECOND, 2, 20)]
+    assert whole.daily == [(date(2026, 11, 3), 500), (date(2026, 11, 10), 350)]
+
+
+def test_a_heads_rows_keep_only_their_teams_lines_plans_and_totals():
+    full = replace(
+        totals(breakdown()),
+        sellers=[SellerFacts(A, month_won=Won(1, 300)), SellerFacts(C, month_won=Won(1, 500))],
+        plans={A: 1000, C: 2000},
+        roster=frozenset({A, B, C}),
+        by_owner=breakdown(),
+    )
+    north = for_owners(full, frozenset({A, B}))
+    assert [s.seller_id for s in north.sellers] == [A]
+    assert north.plans == {A: 1000} and north.roster == {A, B}
+    assert north.won_new == Won(3, 350) and north.won_current == Won()
+    assert north.losses == [StageLoss(FIRST, 1, 100), StageLoss(SECOND, 2, 20)]
+    assert north.daily == [(date(2026, 11, 10), 350)]
+    digest = build_digest(north, Calendar(date(2026, 11, 24), frozenset(range(1, 6))))
+    assert digest.month.fact == 300 and digest.month.plan == 1000
+    assert digest.leak == StageLoss(SECOND, 2, 20)
+    with pytest.raises(ValueError, match="breakdown"):
+        for_owners(replace(full, by_owner=None), frozenset({A}))
+
+
+@given(st.sets(st.sampled_from([A, B, C])))
+def test_a_scope_and_the_rest_add_up_to_the_whole(owners):
+    rest = frozenset({A, B, C}) - owners
+    one, other, whole = totals(breakdown(), owners), totals(breakdown(), rest), totals(breakdown())
+    assert one.won_new + other.won_new == whole.won_new
+    assert one.won_current + other.won_current == whole.won_current
+    assert sum(a for _, a in one.daily) + sum(a for _, a in other.daily) == sum(
+        a for _, a in whole.daily
+    )
+    lost = {s.stage_id: s.lost_deals for s in whole.losses}
+    for loss in [*one.losses, *other.losses]:
+        lost[loss.stage_id] -= loss.lost_deals
+    assert set(lost.values()) == {0}
