@@ -49,6 +49,8 @@ def _cut(cut: Cut) -> list[ColumnElement[bool]]:
     where: list[ColumnElement[bool]] = []
     if cut.owner_id is not None:
         where.append(DealRow.owner_id == cut.owner_id)
+    if cut.owner_ids is not None:
+        where.append(DealRow.owner_id.in_(sorted(cut.owner_ids)))
     if cut.pipeline_id is not None:
         where.append(DealRow.pipeline_id == cut.pipeline_id)
     if cut.channel is not None:

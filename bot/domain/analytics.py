@@ -14,6 +14,7 @@ class Cut:
     """Which deals a report looks at; None everywhere means all of them."""
 
     owner_id: UserId | None = None
+    owner_ids: frozenset[UserId] | None = None  # a head's teams; None: no such limit
     pipeline_id: PipelineId | None = None
     channel: str | None = None
     product: str | None = None

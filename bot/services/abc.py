@@ -21,7 +21,7 @@ from bot.domain.ids import ClientId
 from bot.domain.models import User
 from bot.domain.periods import day_start
 from bot.services.ports import UnitOfWork
-from bot.services.reports import scoped
+from bot.services.reports import scoped_to_teams
 
 # No margins are recorded: LTV is in revenue (P = 100 %) over a year's lifetime.
 MARGIN = 1.0
@@ -66,7 +66,7 @@ async def abc_report(
 ) -> AbcReport:
     """ABC-XYZ of the clients who bought in the last `months` months (this one included),
     with the company's thresholds and its days without a purchase for a lost client."""
-    cut = scoped(actor)
+    cut = await scoped_to_teams(uow, actor)
     tz = company.tz
     months = months if months in MONTH_CHOICES else DEFAULT_MONTHS
     today = now.astimezone(tz).date()

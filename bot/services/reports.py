@@ -10,7 +10,7 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from bot.domain.access import is_manager, is_staff
+from bot.domain.access import in_scope, is_manager, is_staff
 from bot.domain.analytics import EVERY_DEAL, Cut, ReasonTotal
 from bot.domain.errors import AccessDeniedError, PipelineNotFoundError
 from bot.domain.ids import PipelineId
@@ -35,6 +35,7 @@ from bot.domain.stage_metrics import (
     stage_durations,
 )
 from bot.services.ports import UnitOfWork
+from bot.services.scope import owner_scope_of
 
 LOST_REASONS_SHOWN = 5
 
@@ -136,6 +137,20 @@ def scoped(actor: User, cut: Cut = EVERY_DEAL) -> Cut:
     return replace(cut, owner_id=actor.id)
 
 
+async def scoped_to_teams(uow: UnitOfWork, actor: User, cut: Cut = EVERY_DEAL) -> Cut:
+    """`scoped`, and for a head who leads teams their members' deals only (one query); a cut
+    by a seller of another team is refused."""
+    cut = scoped(actor, cut)
+    if not is_manager(actor):
+        return cut
+    scope = await owner_scope_of(uow, actor)
+    if scope is None:
+        return cut
+    if cut.owner_id is not None and not in_scope(scope, cut.owner_id):
+        raise AccessDeniedError()
+    return replace(cut, owner_ids=scope)
+
+
 async def figures(uow: UnitOfWork, window: Window, cut: Cut) -> Figures:
     """Two queries: the period's closings and its cohort of created deals."""
     closings = await uow.analytics.closings(window.start, window.end, cut)
@@ -175,7 +190,7 @@ async def pipe(uow: UnitOfWork, cut: Cut, seen: Figures) -> Pipe:
 
 async def sales_report(uow: UnitOfWork, actor: User, window: Window) -> SalesReport:
     """The period's sales, new and current clients apart, and why deals were lost."""
-    cut = scoped(actor)
+    cut = await scoped_to_teams(uow, actor)
     total = await figures(uow, window, cut)
     return SalesReport(
         window=window,
@@ -199,7 +214,7 @@ async def funnel_report(
     cut: Cut = EVERY_DEAL,
 ) -> FunnelReport:
     """The pipeline's deals created in the period, stage by stage, under one cut."""
-    cut = replace(scoped(actor, cut), pipeline_id=pipeline_id)
+    cut = replace(await scoped_to_teams(uow, actor, cut), pipeline_id=pipeline_id)
     pipeline = await uow.pipelines.get(pipeline_id)
     if pipeline is None or not pipeline.stages:
         raise PipelineNotFoundError()
@@ -244,5 +259,10 @@ async def cut_options(uow: UnitOfWork, actor: User, kind: str) -> list[tuple[int
     if scoped(actor).owner_id is not None and kind == "seller":
         raise AccessDeniedError()
     if kind == "seller":
-        return [(u.id, u.name) for u in await uow.users.list_staff() if u.is_active]
+        scope = await owner_scope_of(uow, actor)
+        return [
+            (u.id, u.name)
+            for u in await uow.users.list_staff()
+            if u.is_active and in_scope(scope, u.id)
+        ]
     return list(enumerate(await uow.analytics.cut_values(kind)))

@@ -21,6 +21,7 @@ from tests.flows.test_deals import create
 from tests.flows.test_departments import NOT_YOURS, two_teams
 from tests.flows.test_digest import _close, _user_id, digests_to, msk, photos_to, texts_to
 from tests.flows.test_reminders import make_task
+from tests.flows.test_reports import last_text
 from tests.mocked_bot import MockedBot
 
 
@@ -241,3 +242,41 @@ async def test_a_head_sees_only_their_teams_overdue_tasks(
     assert "Позвонить Лютику" in hugo.text
     await helen.press_data(overdue)
     assert "Позвонить Лютику" not in helen.text
+
+
+async def test_a_head_who_leads_teams_reports_on_their_teams(
+    admin: Person,
+    seller: Person,
+    person: Callable[..., Person],
+    engine: AsyncEngine,
+    uow_factory: SqlUnitOfWorkFactory,
+    clock: FakeClock,
+    bot: MockedBot,
+) -> None:
+    helen, hugo, pavel = await seed_two_teams_month(
+        admin, seller, person, engine, uow_factory, clock
+    )
+    reports = {}
+    for head in (helen, hugo, admin):
+        await head.send("/report")
+        reports[head.tg_id] = head.text.replace("\u00a0", " ")
+    assert "✅ Выиграно: 1 на 300 000 ₽" in reports[helen.tg_id]
+    assert "❌ Проиграно: 1 на 100 000 ₽" in reports[helen.tg_id]
+    assert "✅ Выиграно: 1 на 500 000 ₽" in reports[hugo.tg_id]
+    assert "❌ Проиграно: 0 на 0" in reports[hugo.tg_id]
+    assert "✅ Выиграно: 2 на 800 000 ₽" in reports[admin.tg_id]
+
+    await helen.send("/funnel")
+    bot.clear()
+    await helen.press("Новые клиенты")
+    assert "🏁 Выиграно: 1" in last_text(bot, helen.tg_id)
+    await helen.press("менеджер")
+    assert "Pavel" not in helen.buttons() and "Sergey" in helen.buttons()
+    async with engine.connect() as conn:
+        pipeline = await conn.scalar(select(DealRow.pipeline_id).where(DealRow.title == "Лютик"))
+    pavel_id = await _user_id(engine, pavel.tg_id)
+    await helen.press_data(f"fu:{pipeline}:month:seller:{pavel_id}")
+    assert helen.alert == "Эта кнопка больше не действует. Откройте нужный раздел заново: /help"
+    bot.clear()
+    await admin.press_data(f"fu:{pipeline}:month:seller:{pavel_id}")
+    assert "Срез: менеджер — Pavel" in last_text(bot, admin.tg_id)
