@@ -32,6 +32,7 @@ from storage.models import (
     StageRow,
     UtcDateTime,
 )
+from storage.scope import managed_by
 
 _AMOUNT = func.coalesce(DealRow.amount, 0)
 # Events that put a deal into a stage (to_stage_id) or end its stay there.
@@ -49,8 +50,8 @@ def _cut(cut: Cut) -> list[ColumnElement[bool]]:
     where: list[ColumnElement[bool]] = []
     if cut.owner_id is not None:
         where.append(DealRow.owner_id == cut.owner_id)
-    if cut.owner_ids is not None:
-        where.append(DealRow.owner_id.in_(sorted(cut.owner_ids)))
+    if cut.managed_by is not None:
+        where.append(managed_by(DealRow.owner_id, cut.managed_by))
     if cut.pipeline_id is not None:
         where.append(DealRow.pipeline_id == cut.pipeline_id)
     if cut.channel is not None:

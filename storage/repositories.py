@@ -48,6 +48,7 @@ from storage.models import (
     TaskRow,
     UserRow,
 )
+from storage.scope import managed_by
 
 
 def fold(text: str) -> str:
@@ -522,8 +523,8 @@ class SqlDealRepo:
             conditions.append(DealRow.status == query.status.value)
         if query.owner_id is not None:
             conditions.append(DealRow.owner_id == query.owner_id)
-        if query.owner_ids is not None:
-            conditions.append(DealRow.owner_id.in_(sorted(query.owner_ids)))
+        if query.managed_by is not None:
+            conditions.append(managed_by(DealRow.owner_id, query.managed_by))
         if query.pipeline_id is not None:
             conditions.append(DealRow.pipeline_id == query.pipeline_id)
         if query.stalled_before is not None:

@@ -14,7 +14,7 @@ class Cut:
     """Which deals a report looks at; None everywhere means all of them."""
 
     owner_id: UserId | None = None
-    owner_ids: frozenset[UserId] | None = None  # a head's teams; None: no such limit
+    managed_by: UserId | None = None  # a head: only the deals of the people they manage
     pipeline_id: PipelineId | None = None
     channel: str | None = None
     product: str | None = None

@@ -66,7 +66,7 @@ async def abc_report(
 ) -> AbcReport:
     """ABC-XYZ of the clients who bought in the last `months` months (this one included),
     with the company's thresholds and its days without a purchase for a lost client."""
-    cut = await scoped_to_teams(uow, actor)
+    cut = scoped_to_teams(actor)
     tz = company.tz
     months = months if months in MONTH_CHOICES else DEFAULT_MONTHS
     today = now.astimezone(tz).date()

@@ -27,6 +27,7 @@ from bot.domain.models import (
     EventKind,
     NewDealInput,
     Pipeline,
+    Role,
     Stage,
     User,
 )
@@ -42,7 +43,7 @@ from bot.domain.text import (
 )
 from bot.services.notify import enqueue
 from bot.services.ports import DealChange, DealQuery, Notifier, UnitOfWork
-from bot.services.scope import may_touch_deal, owner_scope_of
+from bot.services.scope import may_touch_deal
 
 PAGE_SIZE = 8
 
@@ -378,7 +379,7 @@ async def list_deals(
     needle = clean_text(text, SEARCH_MAX) if text is not None else None
     query = DealQuery(
         owner_id=owner_id if is_manager(actor) else actor.id,
-        owner_ids=await owner_scope_of(uow, actor) if is_manager(actor) else None,
+        managed_by=actor.id if actor.role is Role.HEAD else None,
         status=status or (DealStatus.OPEN if needle is None else None),
         pipeline_id=pipeline_id,
         stalled_before=cutoffs,

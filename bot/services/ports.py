@@ -58,7 +58,7 @@ class DealQuery:
     """A page of deals: whose, which pipeline, only stalled ones (per-stage cut-offs)."""
 
     owner_id: UserId | None = None
-    owner_ids: frozenset[UserId] | None = None  # a head's teams; None: no such limit
+    managed_by: UserId | None = None  # a head: only the deals of the people they manage
     status: DealStatus | None = DealStatus.OPEN
     pipeline_id: PipelineId | None = None
     stalled_before: Sequence[tuple[StageId, datetime]] | None = None
