@@ -61,7 +61,7 @@ def abc_text(f: Fmt, report: AbcReport, tz: ZoneInfo) -> str:
             cell = report.matrix.cells[segment]
             if cell.clients:
                 ltv = f.money(report.segment_ltv.get(segment))
-                lines.append(t("abc.segment_ltv", code=segment.code, n=cell.clients, ltv=ltv))
+                lines.append(t.n("abc.segment_ltv", cell.clients, code=segment.code, ltv=ltv))
     lines.append("")
     if not report.lost:
         lines.append(t("abc.no_lost", days=report.lost_after_days))
@@ -102,11 +102,11 @@ def cell_text(f: Fmt, report: AbcReport, code: str) -> str:
     if not clients:
         lines.append(t("abc.cell_empty"))
     lines += [
-        t(
+        t.n(
             "abc.client_row",
+            c.purchases,
             name=html.escape(clip(c.name, NAME_MAX)),
             revenue=f.money(c.revenue),
-            n=c.purchases,
             ltv=f.money(c.ltv),
         )
         for c in clients

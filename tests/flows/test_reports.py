@@ -13,7 +13,7 @@ The reports are read on Monday 23 November.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from aiogram.methods import SendChatAction, SendMessage, SendPhoto
@@ -287,3 +287,18 @@ async def test_abc_thresholds_and_lost_days_come_from_the_settings(
     # Гамма's 300 000 is A; Альфа starts at 68 % of the revenue, past 60 %: B.
     assert admin.buttons(of="🧮")[:3] == ["AZ (1)", "BZ (1)", "CZ (1)"]
     assert "Ушедших клиентов нет (без покупок больше 200 дн.)." in admin.text
+
+
+async def test_english_abc_counts_take_the_singular_for_one(
+    admin: Person, person: Callable[..., Person], clock: FakeClock
+) -> None:
+    john = person(3000, "John", "en")
+    await join(admin, john, "менеджер")
+    await create(john, "Acme", "1000")
+    await john.press("Won")
+    clock.now += timedelta(minutes=1)
+    await john.send("/abc")
+    assert "• AZ: 1 client, LTV ₽2,000" in john.text
+    assert "1 clients" not in john.text
+    await john.press("AZ (1)")
+    assert "• Acme — ₽1,000, 1 purchase, LTV ₽2,000" in john.text
