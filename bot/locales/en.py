@@ -64,7 +64,7 @@ TEXTS: dict[str, str | tuple[str, ...]] = {
     "plan.count.meetings": "meetings: {n}",
     "plan.count.proposals": "proposals: {n}",
     "plan.no_sellers": "No active sellers yet. Invite them with /invite.",
-    "plan.total": "Team total: <b>{total}</b> (plans set for {planned} of {sellers} sellers)",
+    "plan.total": "Team total: <b>{total}</b> (plans set: {planned} of {sellers})",
     "plan.hint": "Press a seller to set their plan.",
     "plan.btn.prev": "◀️ {month}",
     "plan.btn.next": "{month} ▶️",
