@@ -429,6 +429,7 @@ TEXTS: dict[str, str | tuple[str, ...]] = {
     "digest.line_met": "🎯 {name}, your plan for the month is met: {fact} of {plan} ({percent}). "
     "Overdue tasks: {overdue}.",
     "digest.seller_deals": "👤 <b>{name}</b>: open deals",
+    "digest.seller_deals_count": "📋 Open deals: {count} · page {page}/{pages}",
     "digest.overdue_title": "🔴 <b>Overdue tasks: {count}</b>",
     "digest.overdue_empty": "No overdue tasks 👍",
     "digest.gone": "This person is no longer in the team.",

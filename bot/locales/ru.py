@@ -443,6 +443,7 @@ TEXTS: dict[str, str | tuple[str, ...]] = {
     "digest.line_met": "🎯 {name}, план на месяц выполнен: {fact} из {plan} ({percent}). "
     "Просроченных задач: {overdue}.",
     "digest.seller_deals": "👤 <b>{name}</b>: открытые сделки",
+    "digest.seller_deals_count": "📋 Открытых сделок: {count} · стр. {page}/{pages}",
     "digest.overdue_title": "🔴 <b>Просроченные задачи: {count}</b>",
     "digest.overdue_empty": "Просроченных задач нет 👍",
     "digest.gone": "Этого сотрудника уже нет в команде.",
