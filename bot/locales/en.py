@@ -44,6 +44,7 @@ TEXTS: dict[str, str | tuple[str, ...]] = {
     "dept.btn.rename": "✏️ Rename",
     "dept.btn.set_head": "👤 Set the head",
     "dept.btn.delete": "🗑 Delete",
+    "team.btn.back": "◀️ Whole team",
     "dept.btn.back": "◀️ All teams",
     "dept.ask_name": "Type the new team's name (up to 64 characters) or /cancel.",
     "dept.ask_rename": "Type the new name for “{name}” (up to 64 characters) or /cancel.",

@@ -44,6 +44,7 @@ TEXTS: dict[str, str | tuple[str, ...]] = {
     "dept.btn.set_head": "👤 Назначить руководителя",
     "dept.btn.delete": "🗑 Удалить",
     "dept.btn.back": "◀️ Все отделы",
+    "team.btn.back": "◀️ Вся команда",
     "dept.ask_name": "Напишите название нового отдела (до 64 символов) или /cancel.",
     "dept.ask_rename": "Напишите новое название для «{name}» (до 64 символов) или /cancel.",
     "dept.created": "✅ Отдел «{name}» создан.",
