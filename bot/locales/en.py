@@ -315,7 +315,7 @@ TEXTS: dict[str, str | tuple[str, ...]] = {
     "fun.cut.current": "current clients",
     "fun.no_deals": "No deals were created in this pipeline in the period.",
     "fun.stage": "{i}. {name}: {reached} → on {rate} · median {days}",
-    "fun.won": "🏁 Won: {n}",
+    "fun.won": "🏁 Of these, won: {n}",
     "fun.leak": "🕳 Most deals lost at “{name}”: {n} worth {amount}",
     "fun.no_pipelines": "There are no pipelines yet.",
     "fun.pick": "Which pipeline?",

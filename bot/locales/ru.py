@@ -319,7 +319,7 @@ TEXTS: dict[str, str | tuple[str, ...]] = {
     "fun.cut.current": "действующие",
     "fun.no_deals": "За период в этой воронке не создано ни одной сделки.",
     "fun.stage": "{i}. {name}: {reached} → дальше {rate} · медиана {days}",
-    "fun.won": "🏁 Выиграно: {n}",
+    "fun.won": "🏁 Из них выиграно: {n}",
     "fun.leak": "🕳 Больше всего проиграно на этапе «{name}»: {n} на {amount}",
     "fun.no_pipelines": "Воронок пока нет.",
     "fun.pick": "Какую воронку показать?",

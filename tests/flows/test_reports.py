@@ -156,7 +156,7 @@ async def test_the_funnel_shows_conversions_and_a_picture_and_cuts_by_seller(
     assert "1. Первый контакт: 5 → дальше 100% · медиана 3,0 дн." in text
     assert "2. Квалификация: 5 → дальше 60%" in text
     assert "3. Встреча / презентация: 3 → дальше 100% · медиана —" in text
-    assert "🏁 Выиграно: 3" in text
+    assert "🏁 Из них выиграно: 3" in text
     assert f"🕳 Больше всего проиграно на этапе «Квалификация»: 1 на {rub('50 000')}" in text
     assert bot.sent(SendChatAction)[-1].action == "upload_photo"
     photo = bot.last(SendPhoto)
@@ -168,7 +168,7 @@ async def test_the_funnel_shows_conversions_and_a_picture_and_cuts_by_seller(
     text = last_text(bot, admin.tg_id)
     assert "Срез: менеджер — Olga" in text
     assert "1. Первый контакт: 1 → дальше 100%" in text
-    assert "🏁 Выиграно: 1" in text
+    assert "🏁 Из них выиграно: 1" in text
     assert bot.last(SendPhoto).chat_id == admin.tg_id
     await admin.press("действующие")
     text = last_text(bot, admin.tg_id)
@@ -302,3 +302,24 @@ async def test_english_abc_counts_take_the_singular_for_one(
     assert "1 clients" not in john.text
     await john.press("AZ (1)")
     assert "• Acme — ₽1,000, 1 purchase, LTV ₽2,000" in john.text
+
+
+async def test_the_funnels_won_line_says_it_counts_the_deals_created_in_the_period(
+    admin: Person, seller: Person, clock: FakeClock, bot: MockedBot
+) -> None:
+    """Found in the sandbox: "🏁 Выиграно: 6" above "✅ Выиграно: 19" in one message; the
+    first counts the period's new deals that were won, the second every deal won in it."""
+    start = clock.now
+    on(clock, 10, 30)
+    await create(seller, "Октябрь", "1000")
+    on(clock, 11, 2)
+    await seller.press("✅ Успешно")  # created in October, won in November
+    await create(seller, "Ноябрь", "2000")
+    on(clock, 11, 5)
+    await seller.press("✅ Успешно")
+    clock.now = start
+    await admin.send("/funnel")
+    await admin.press("Новые клиенты")
+    text = last_text(bot, admin.tg_id)
+    assert "🏁 Из них выиграно: 1" in text
+    assert f"✅ Выиграно: 2 на {rub('3 000')}" in text
