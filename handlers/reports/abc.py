@@ -60,7 +60,7 @@ def abc_text(f: Fmt, report: AbcReport, tz: ZoneInfo) -> str:
         for segment in SEGMENTS:
             cell = report.matrix.cells[segment]
             if cell.clients:
-                ltv = f.money(report.segment_ltv.get(segment))
+                ltv = f.estimate(report.segment_ltv.get(segment))
                 lines.append(t.n("abc.segment_ltv", cell.clients, code=segment.code, ltv=ltv))
     lines.append("")
     if not report.lost:
@@ -107,7 +107,7 @@ def cell_text(f: Fmt, report: AbcReport, code: str) -> str:
             c.purchases,
             name=html.escape(clip(c.name, NAME_MAX)),
             revenue=f.money(c.revenue),
-            ltv=f.money(c.ltv),
+            ltv=f.estimate(c.ltv),
         )
         for c in clients
     ]
