@@ -324,3 +324,19 @@ async def test_the_funnels_won_line_says_it_counts_the_deals_created_in_the_peri
     text = last_text(bot, admin.tg_id)
     assert "🏁 Из них выиграно: 1" in text
     assert f"✅ Выиграно: 2 на {rub('3 000')}" in text
+
+
+async def test_a_range_typed_without_a_year_is_never_in_the_future(
+    admin: Person, clock: FakeClock
+) -> None:
+    """Found in the sandbox: on 23 November "01.12–05.12" gave December to come, all zeros;
+    a head means the last December. Over New Year, "20.12–10.01" was "reversed"."""
+    await admin.send("/report")
+    await admin.press("Свои даты")
+    await admin.send("01.12–05.12")
+    assert "01.12.2025 — 05.12.2025" in admin.text
+    clock.now = datetime(2027, 1, 12, 7, 0, tzinfo=UTC)
+    await admin.send("/report")
+    await admin.press("Свои даты")
+    await admin.send("20.12–10.01")
+    assert "20.12.2026 — 10.01.2027" in admin.text
