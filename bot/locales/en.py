@@ -170,7 +170,7 @@ TEXTS: dict[str, str | tuple[str, ...]] = {
     "amount.too_large": "That amount is too large. Please check the number and type it again.",
     # export
     "export.pick_period": "📦 <b>Export</b> of deals, tasks, plans and NPS answers. Which period?",
-    "export.pick_format": "📦 <b>Export</b> for {period}. Which format?",
+    "export.pick_format": "📦 <b>Export</b>: {period}. Which format?",
     "export.period.m": "This month",
     "export.period.lm": "Last month",
     "export.period.q": "This quarter",
