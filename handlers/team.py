@@ -23,7 +23,8 @@ from handlers.alerts import handover_notice
 from handlers.cbtypes import CbId
 from handlers.deals.views import short
 from handlers.filters import IsManager
-from handlers.teams_editor import DeptCb
+from handlers.screens import Screen, show
+from handlers.teams_editor import BACK_TO_TEAM, DeptCb
 from handlers.texts import escaped, fit
 
 
@@ -67,6 +68,16 @@ async def on_invite_role(
 
 
 async def cmd_team(message: Message, uow: UnitOfWork, user: User, t: Translator) -> None:
+    text, markup = await team_screen(uow, user, t)
+    await message.answer(text, reply_markup=markup)
+
+
+async def on_back_to_team(query: CallbackQuery, uow: UnitOfWork, user: User, t: Translator) -> None:
+    """◀️ from a member's card or the list of teams: the roster again, in place."""
+    await show(query, await team_screen(uow, user, t))
+
+
+async def team_screen(uow: UnitOfWork, user: User, t: Translator) -> Screen:
     team = await roster(uow, user)
     kb = InlineKeyboardBuilder()
     # Telegram takes at most 100 buttons: the active colleagues, the first of them.
@@ -77,7 +88,7 @@ async def cmd_team(message: Message, uow: UnitOfWork, user: User, t: Translator)
     kb.adjust(2)
     if user.role is Role.ADMIN:
         kb.row(InlineKeyboardButton(text=t("dept.btn.teams"), callback_data=DeptCb().pack()))
-    await message.answer(fit(t, team_lines(t, team)), reply_markup=kb.as_markup())
+    return fit(t, team_lines(t, team)), kb.as_markup()
 
 
 def team_lines(t: Translator, team: Roster) -> list[str]:
@@ -154,6 +165,7 @@ def member_card(
         kb.button(
             text=t("member.btn.deactivate"), callback_data=MemberCb(action="d", user_id=member.id)
         )
+    kb.button(text=t("team.btn.back"), callback_data=DeptCb(action=BACK_TO_TEAM))
     kb.adjust(1)
     return text, kb.as_markup()
 
@@ -224,6 +236,7 @@ async def _pick_team(
         kb.button(text=short("➜ " + team.name), callback_data=cb)
     if place.may_leave:
         kb.button(text=t("dept.btn.no_team"), callback_data=MemberCb(action="g", user_id=member.id))
+    kb.button(text=t("btn.back"), callback_data=MemberCb(action="o", user_id=member.id))
     kb.adjust(1)
     await query.answer()
     if isinstance(query.message, Message):
@@ -240,6 +253,7 @@ async def _pick_successor(
     for other in colleagues[:MAX_BUTTONS]:
         cb = MemberCb(action="t", user_id=member.id, arg=other.id)
         kb.button(text=short("➜ " + other.name), callback_data=cb)
+    kb.button(text=t("btn.back"), callback_data=MemberCb(action="o", user_id=member.id))
     kb.adjust(1)
     await query.answer()
     if isinstance(query.message, Message):
@@ -257,5 +271,6 @@ def build_router() -> Router:
     router.message(Command("team"))(cmd_team)
     actions = {"o", "h", "s", "d", "t", "m", "g"}
     router.callback_query(MemberCb.filter(F.action.in_(actions)))(on_member)
+    router.callback_query(DeptCb.filter(F.action == BACK_TO_TEAM))(on_back_to_team)
     router.include_router(teams_editor.build_router())
     return router

@@ -26,8 +26,12 @@ from handlers.texts import escaped, fit
 MAX_BUTTONS = 60
 
 
+BACK_TO_TEAM = "t"  # handled by handlers.team: the roster in place of the pressed screen
+
+
 class DeptCb(CallbackData, prefix="dp"):
-    # l: list, o: open, n: new, r: rename, h: choose a head, s: set head `arg`, x: delete
+    # l: list, o: open, n: new, r: rename, h: choose a head, s: set head `arg`, x: delete,
+    # t: back to the team (BACK_TO_TEAM)
     action: str = "l"
     dept_id: CbId = 0
     arg: CbId = 0
@@ -52,6 +56,7 @@ def teams_view(t: Translator, teams: list[TeamInfo]) -> tuple[str, InlineKeyboar
     for info in teams[:MAX_BUTTONS]:
         kb.button(text=short(info.department.name), callback_data=_cb("o", info.department.id))
     kb.button(text=t("dept.btn.create"), callback_data=DeptCb(action="n"))
+    kb.button(text=t("team.btn.back"), callback_data=DeptCb(action=BACK_TO_TEAM))
     kb.adjust(2)
     return fit(t, lines), kb.as_markup()
 

@@ -66,7 +66,13 @@ class Jumper:
         for job, _seconds in JOBS:
             queued += await job(self.ctx)
         log.info("Jumped to %s; the jobs queued %d notices", self.clock().isoformat(), queued)
-        return {"now": self.clock().isoformat(), "queued": queued}
+        return {"now": self.clock().isoformat(), "clock": await self.team_time(), "queued": queued}
+
+    async def team_time(self) -> str:
+        """Now in the team's time zone and the bot's format: 23.11.2026 10:00 (Europe/Moscow)."""
+        async with self.ctx.uow_factory() as uow:
+            company = await self.ctx.company(uow)
+        return f"{self.clock().astimezone(company.tz):%d.%m.%Y %H:%M} ({company.tz.key})"
 
 
 async def serve(options: Options) -> None:
@@ -87,7 +93,8 @@ async def serve(options: Options) -> None:
         for persona in box.personas:
             box.world.user(persona["id"], persona["first_name"], username=persona["username"],
                            language_code=persona["language_code"])  # fmt: skip
-        box.jump, box.now = Jumper(clock, settings, uows), lambda: clock().isoformat()
+        jumper = Jumper(clock, settings, uows)
+        box.jump, box.now, box.clock = jumper, lambda: clock().isoformat(), jumper.team_time
         print(f"SANDBOX_URL={url}", flush=True)
         if not options.headless:
             print(BANNER.format(url=url, db=options.database), flush=True)

@@ -29,6 +29,8 @@ class Sandbox:
     personas: list[dict[str, Any]] = field(default_factory=list)
     jump: Jump | None = None
     now: Callable[[], str] | None = None
+    # The bot's clock as the team reads it (its time zone and date format), for the page.
+    clock: Callable[[], Awaitable[str]] | None = None
     runner: web.AppRunner | None = None
     url: str = ""
 
@@ -113,6 +115,7 @@ async def on_state(request: web.Request) -> web.StreamResponse:
         {
             "version": box.world.version,
             "now": box.now() if box.now else None,
+            "clock": await box.clock() if box.clock else None,
             "personas": people(box),
             "bot": BOT_USERNAME,
             "confirmed": box.world.confirmed,
@@ -150,6 +153,7 @@ async def on_chat(request: web.Request) -> web.StreamResponse:
         {
             "version": world.version,
             "now": box.now() if box.now else None,
+            "clock": await box.clock() if box.clock else None,
             "messages": messages,
             "keyboard": world.reply_keyboards.get(user),
             "commands": world.menu(user),

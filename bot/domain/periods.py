@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 MAX_RANGE_DAYS = 366
+NEW_YEAR_SPAN_DAYS = 92  # "20.12–10.01" spans New Year; "15.11–01.10" is a slip, not a year
 
 _DATE = re.compile(r"\d{4}-\d{1,2}-\d{1,2}|\d{1,2}[./]\d{1,2}(?:[./]\d{2,4})?")
 _GLUE = re.compile(r"[\s\-–—:,]*(?:по|to|till|until)?[\s\-–—:,]*", re.IGNORECASE)
@@ -58,7 +59,8 @@ def period_days(period: ReportPeriod, now: datetime, tz: ZoneInfo) -> tuple[date
 
 
 def parse_range(text: str, today: date) -> tuple[date, date]:
-    """Two dates, first and last inclusive; a date without a year is in today's year.
+    """Two dates, first and last inclusive; dates without a year are the latest such range
+    that has begun by today (a report looks back), in today's year when it has.
 
     RangeError("format") when the text is not two dates, "reversed" when the end comes
     first, "too_long" for more than a year.
@@ -68,11 +70,36 @@ def parse_range(text: str, today: date) -> tuple[date, date]:
     if len(found) != 2 or not _GLUE.fullmatch(rest):
         raise RangeError("format")
     first, last = (_date(m.group(), today) for m in found)
+    if not any(_has_year(m.group()) for m in found):
+        first, last = _latest_begun(first, last, today)
     if last < first:
         raise RangeError("reversed")
     if (last - first).days >= MAX_RANGE_DAYS:
         raise RangeError("too_long")
     return first, last
+
+
+def _has_year(token: str) -> bool:
+    return "-" in token or len(re.split(r"[./]", token)) == 3
+
+
+def _latest_begun(first: date, last: date, today: date) -> tuple[date, date]:
+    """Dates typed without a year: a range over New Year ("20.12–10.01") starts the year
+    before, and a range that has not begun yet is last year's: a report looks back."""
+    if last < first and first.month > last.month:
+        earlier = _year_back(first)
+        if (last - earlier).days <= NEW_YEAR_SPAN_DAYS:
+            first = earlier
+    if first > today:
+        first, last = _year_back(first), _year_back(last)
+    return first, last
+
+
+def _year_back(day: date) -> date:
+    try:
+        return day.replace(year=day.year - 1)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year - 1, day=28)
 
 
 def _date(token: str, today: date) -> date:

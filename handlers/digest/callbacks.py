@@ -11,6 +11,7 @@ from handlers.cbtypes import CbId, CbPage
 
 class DigestView(enum.StrEnum):
     SELLER = "s"  # one seller's open deals by stage
+    SELLER_PAGE = "p"  # another page of that list, turned in place
     OVERDUE = "o"  # the team's overdue tasks
     STALLED = "t"  # the team's stalled deals, as /deals lists them
 

@@ -34,6 +34,7 @@ from handlers.digest.views import (
     seller_deals_text,
 )
 from handlers.filters import IsStaff
+from handlers.screens import show
 
 
 async def cmd_digest(
@@ -73,7 +74,7 @@ async def on_digest_button(
     tz: ZoneInfo,
 ) -> None:
     markup: InlineKeyboardMarkup | None
-    if callback_data.view is DigestView.SELLER:
+    if callback_data.view in (DigestView.SELLER, DigestView.SELLER_PAGE):
         seller, page = await digest.seller_pipeline(
             uow, user, UserId(callback_data.seller_id), now, callback_data.page
         )
@@ -87,6 +88,9 @@ async def on_digest_button(
     else:
         tasks, total, names = await digest.overdue_tasks(uow, user, now)
         text, markup = overdue_text(t, tasks, total, names, now, tz), None
+    if callback_data.view is DigestView.SELLER_PAGE:
+        await show(query, (text, markup))  # the list's own page buttons turn its page
+        return
     await query.answer()
     if isinstance(query.message, Message):
         await query.message.answer(text, reply_markup=markup)

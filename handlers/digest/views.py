@@ -182,7 +182,8 @@ def seller_line(t: Translator, report: DigestReport, line: SellerLine, name: str
 
 def seller_deals_text(t: Translator, name: str, page: DealPage) -> str:
     header = t("digest.seller_deals", name=escaped(name, NAME_SHOWN))
-    body = list_text(t, page, stalled=False, title_key="deals.title", show_owner=False)
+    title = "digest.seller_deals_count"
+    body = list_text(t, page, stalled=False, title_key=title, show_owner=False)
     return f"{header}\n{body}"
 
 
@@ -194,7 +195,7 @@ def seller_deals_keyboard(page: DealPage, seller_id: int) -> InlineKeyboardMarku
     nav = []
     for label, target in (("◀️", page.page - 1), ("▶️", page.page + 1)):
         if 0 <= target < page.pages:
-            cb2 = DigestCb(view=DigestView.SELLER, seller_id=seller_id, page=target)
+            cb2 = DigestCb(view=DigestView.SELLER_PAGE, seller_id=seller_id, page=target)
             nav.append(InlineKeyboardButton(text=label, callback_data=cb2.pack()))
     if nav:
         kb.row(*nav)

@@ -60,8 +60,8 @@ def abc_text(f: Fmt, report: AbcReport, tz: ZoneInfo) -> str:
         for segment in SEGMENTS:
             cell = report.matrix.cells[segment]
             if cell.clients:
-                ltv = f.money(report.segment_ltv.get(segment))
-                lines.append(t("abc.segment_ltv", code=segment.code, n=cell.clients, ltv=ltv))
+                ltv = f.estimate(report.segment_ltv.get(segment))
+                lines.append(t.n("abc.segment_ltv", cell.clients, code=segment.code, ltv=ltv))
     lines.append("")
     if not report.lost:
         lines.append(t("abc.no_lost", days=report.lost_after_days))
@@ -102,12 +102,12 @@ def cell_text(f: Fmt, report: AbcReport, code: str) -> str:
     if not clients:
         lines.append(t("abc.cell_empty"))
     lines += [
-        t(
+        t.n(
             "abc.client_row",
+            c.purchases,
             name=html.escape(clip(c.name, NAME_MAX)),
             revenue=f.money(c.revenue),
-            n=c.purchases,
-            ltv=f.money(c.ltv),
+            ltv=f.estimate(c.ltv),
         )
         for c in clients
     ]

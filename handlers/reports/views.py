@@ -31,6 +31,10 @@ class Fmt:
     def money(self, minor: int | None) -> str:
         return "—" if minor is None else format_amount(minor, self.currency, self.t.lang)
 
+    def estimate(self, minor: int | None) -> str:
+        """An average or a forecast, in whole units: kopecks there are false precision."""
+        return self.money(None if minor is None else (minor + 50) // 100 * 100)
+
     def share(self, value: float | None) -> str:
         return "—" if value is None else f"{value * 100:.0f}%"
 
@@ -59,7 +63,7 @@ def figures_lines(f: Fmt, fig: Figures) -> list[str]:
         t("rep.won", n=fig.won, amount=f.money(fig.won_amount)),
         t("rep.lost", n=fig.lost, amount=f.money(fig.lost_amount)),
         t("rep.win_rate", rate=f.share(fig.win_rate)),
-        t("rep.average_check", amount=f.money(fig.average_check)),
+        t("rep.average_check", amount=f.estimate(fig.average_check)),
         t("rep.cycle", days=f.cycle(fig.cycle)),
     ]
 
@@ -68,8 +72,8 @@ def pipe_lines(f: Fmt, fig: Figures, pipe: Pipe) -> list[str]:
     t = f.t
     return [
         t("rep.lead_to_sale", rate=f.share(fig.lead_to_sale)),
-        t("rep.pipe", n=pipe.deals, value=f.money(pipe.value), weighted=f.money(pipe.weighted)),
-        t("rep.velocity", amount=f.money(pipe.velocity))
+        t("rep.pipe", n=pipe.deals, value=f.money(pipe.value), weighted=f.estimate(pipe.weighted)),
+        t("rep.velocity", amount=f.estimate(pipe.velocity))
         if pipe.velocity is not None
         else t("rep.velocity_none"),
     ]

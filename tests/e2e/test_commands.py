@@ -4,6 +4,8 @@ each answers with its report, chart or file, and none says "something went wrong
 from __future__ import annotations
 
 import asyncio
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 import aiohttp
 import pytest
@@ -12,6 +14,7 @@ from tests.e2e.chat import WAIT, Chat
 from tests.e2e.test_day import download
 
 ADMIN, HEAD = 100001, 100002
+MOSCOW = ZoneInfo("Europe/Moscow")
 
 
 async def new_file(chat: Chat, after: int, kind: str) -> str:
@@ -80,3 +83,17 @@ async def test_the_heads_commands_answer_in_the_demo_company(demo_sandbox: str) 
 
         for chat in (head, admin):
             assert not await chat.texts("Что-то пошло не так|Telegram не принял")
+
+
+@pytest.mark.e2e
+async def test_the_page_clock_reads_in_the_teams_time_zone_and_date_format(sandbox: str) -> None:
+    """Found in the sandbox: the page showed the bot's time in the browser's zone and locale
+    (11/22/2026, 11:16:04 PM for a Moscow team at 02:16 the next day)."""
+    async with aiohttp.ClientSession() as http:
+        async with http.get(f"{sandbox}/sandbox/api/state") as response:
+            state = await response.json()
+        async with http.post(f"{sandbox}/sandbox/api/jump", json={"hours": 1}) as response:
+            jumped = await response.json()
+    for payload in (state, jumped):
+        at = datetime.fromisoformat(payload["now"]).astimezone(MOSCOW)
+        assert payload["clock"] == f"{at:%d.%m.%Y %H:%M} (Europe/Moscow)"

@@ -172,7 +172,7 @@ async def test_a_head_cannot_reach_into_another_heads_team_even_by_forged_button
     await helen.press("Sergey")
     assert "Отдел: Север" in helen.text
     # Helen leads one team only: there is nowhere for her to move Sergey.
-    assert helen.buttons(of="👤") == ["⛔ Отключить и передать дела"]
+    assert helen.buttons(of="👤") == ["⛔ Отключить и передать дела", "◀️ Вся команда"]
 
 
 async def test_a_head_switches_off_their_seller_and_hands_the_work_within_their_team(
@@ -182,7 +182,7 @@ async def test_a_head_switches_off_their_seller_and_hands_the_work_within_their_
     await helen.send("/team")
     await helen.press("Sergey")
     await helen.press("Отключить и передать дела")
-    assert helen.buttons() == ["➜ Helen", "➜ Olga"]  # not Pavel, Hugo or Anna
+    assert helen.buttons() == ["➜ Helen", "➜ Olga", "◀️ Назад"]  # not Pavel, Hugo or Anna
     await helen.press("➜ Olga")
     assert helen.text.startswith("⛔ Sergey отключён(а). Olga получает")
     after = await state(engine)
@@ -205,7 +205,7 @@ async def test_a_head_who_leads_two_teams_moves_a_seller_between_them(
     await helen.send("/team")
     await helen.press("Sergey")
     await helen.press("🔀")
-    assert helen.buttons() == ["➜ Восток"]  # not the South, not "out of every team"
+    assert helen.buttons() == ["➜ Восток", "◀️ Назад"]  # not the South, not "out of every team"
     await helen.press("➜ Восток")
     assert "Отдел: Восток" in helen.text
     assert (await state(engine))[2000] == ("Восток", True)
@@ -351,7 +351,7 @@ async def test_an_admin_takes_a_seller_out_of_the_only_team_and_then_deletes_it(
     await move(admin, "Sam", "Key accounts")
     await admin.press("🔀")
     assert admin.text == "Which team does Sam move to?"
-    assert admin.buttons() == ["➜ Out of every team"]
+    assert admin.buttons() == ["➜ Out of every team", "◀️ Back"]
     await admin.press("Out of every team")
     assert "Team: no team" in admin.text
     await admin.send("/team")
@@ -408,3 +408,27 @@ async def test_a_big_team_with_long_names_fits_one_message(
     assert len(admin.text) <= 4096
     assert admin.text.startswith("<b>Команда</b> (201):")
     assert admin.text.splitlines()[-1].startswith("…и ещё ")
+
+
+async def test_every_team_screen_leads_back_and_a_switch_off_can_be_called_off(
+    admin: Person, seller: Person, engine: AsyncEngine
+) -> None:
+    """Found in the sandbox: a member's card, the team pickers and the list of teams had no
+    way back, and "⛔ switch off" pressed by mistake left only the successors to choose."""
+    await make_team(admin, "Север")
+    await admin.send("/team")
+    roster = admin.text
+    await admin.press("Sergey")
+    await admin.press("⛔")
+    assert "◀️ Назад" in admin.buttons()
+    await admin.press("◀️ Назад")
+    assert admin.text.startswith("👤 <b>Sergey</b>")
+    await admin.press("🔀")
+    await admin.press("◀️ Назад")
+    assert admin.text.startswith("👤 <b>Sergey</b>")
+    await admin.press("◀️ Вся команда")
+    assert admin.text == roster
+    await admin.press("🗂")
+    await admin.press("◀️ Вся команда")
+    assert admin.text == roster
+    assert (await state(engine))[seller.tg_id] == (None, True)

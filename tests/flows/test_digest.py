@@ -323,3 +323,27 @@ async def test_an_english_head_reads_it_in_english(
         "🎯 Sam, your plan for the month: ₽300,000 of ₽1,000,000 (30 %).\n"
         "Today you need to sell ₽140,000. Overdue tasks: 0."
     )
+
+
+async def test_a_sellers_deals_from_the_digest_are_theirs_and_page_in_place(
+    admin: Person, seller: Person, jobs: Jobs, clock: FakeClock, seeded: None
+) -> None:
+    """Found in the sandbox: a head opening Sergey's deals read "My open deals", and each
+    ▶️ sent one more list instead of turning the page of the one pressed."""
+    for n in range(8):  # with Гамма, nine open deals: two pages
+        await create(seller, f"Клиент {n}", "1000")
+    clock.now = msk(24, 9)
+    await jobs.tick()
+    await admin.press("👤 Sergey")
+    first = admin.text
+    assert first.startswith("👤 <b>Sergey</b>: открытые сделки")
+    assert "Мои" not in first
+    assert "📋 Открытых сделок: 9 · стр. 1/2" in first
+    listing, _ = admin.find_button("▶️")
+    replies = await admin.press("▶️")
+    assert not [r for r in replies if isinstance(r, SendMessage)]
+    [edit] = [r for r in replies if isinstance(r, EditMessageText)]
+    assert edit.message_id == listing.message_id
+    assert edit.text is not None and "стр. 2/2" in edit.text and "Мои" not in edit.text
+    await admin.press("◀️")
+    assert "стр. 1/2" in admin.text

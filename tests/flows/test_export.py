@@ -314,6 +314,7 @@ async def test_the_export_speaks_english_to_an_english_head(
     await join(admin, helen, "руководитель")
     await helen.send("/export")
     await helen.press("This month")
+    assert helen.text == "📦 <b>Export</b>: This month. Which format?"  # not "for This month"
     await helen.press("XLSX")
     [data] = helen.documents.values()
     book = openpyxl.load_workbook(io.BytesIO(data))

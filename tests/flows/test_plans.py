@@ -333,7 +333,7 @@ async def test_an_english_head_reads_and_sets_plans_in_english(
     await head.send("8")
     await head.press("Done")
     assert "• Sam — ₽1,500,000 · proposals: 8" in head.text
-    assert "Team total: <b>₽1,500,000</b> (plans set for 1 of 1 sellers)" in head.text
+    assert "Team total: <b>₽1,500,000</b> (plans set: 1 of 1)" in head.text
     await head.press("Copy last month")
     assert head.text == "Nothing to copy: no active seller had a plan in October 2026."
     await sam.send("/plan")

@@ -82,6 +82,21 @@ def test_bad_ranges_say_why(text: str, reason: str) -> None:
     assert caught.value.reason == reason
 
 
+@pytest.mark.parametrize(
+    ("text", "first", "last"),
+    [
+        ("01.11–30.11", date(2026, 11, 1), date(2026, 11, 30)),  # this month, to come in part
+        ("01.12–05.12", date(2025, 12, 1), date(2025, 12, 5)),  # wholly ahead: the last one
+        ("20.12–10.01", date(2025, 12, 20), date(2026, 1, 10)),  # over New Year
+        ("01.12.2026–05.12.2026", date(2026, 12, 1), date(2026, 12, 5)),  # a year is obeyed
+    ],
+)
+def test_a_range_without_a_year_is_the_latest_that_has_begun(
+    text: str, first: date, last: date
+) -> None:
+    assert parse_range(text, TODAY) == (first, last)
+
+
 def test_a_year_is_the_longest_range() -> None:
     assert parse_range("2026-01-01 2026-12-31", TODAY) == (date(2026, 1, 1), date(2026, 12, 31))
     with pytest.raises(RangeError):
