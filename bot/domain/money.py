@@ -138,6 +138,16 @@ def _well_grouped(groups: list[str]) -> bool:
     return len(groups[0]) <= 3 and all(len(group) == 3 for group in groups[1:])
 
 
+def whole_units(minor: int, *, up: bool = False) -> int:
+    """An amount rounded to whole roubles (still in kopecks): for averages, forecasts and
+    targets, where kopecks are false precision. Nearest, halves away from zero; `up` rounds
+    a target up, so doing it does meet the plan."""
+    if up:
+        return -(-minor // 100) * 100
+    sign = -1 if minor < 0 else 1
+    return sign * ((abs(minor) + 50) // 100 * 100)
+
+
 def format_amount(minor: int, currency: str = "RUB", lang: str = "ru") -> str:
     """Human format: ru '150 000 ₽', '1 500,50 ₽'; en '₽150,000', '₽1,500.50'.
 

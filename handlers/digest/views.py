@@ -12,7 +12,7 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from bot.domain.digest import SellerLine, Won
 from bot.domain.ids import UserId
 from bot.domain.metrics import round_half_away
-from bot.domain.money import format_amount
+from bot.domain.money import format_amount, whole_units
 from bot.domain.tasks import Task
 from bot.i18n import Translator
 from bot.services.deals import DealPage
@@ -37,6 +37,14 @@ class Formats:
         if amount is None:
             return self.t("digest.no_data")
         return format_amount(amount, self.currency, self.t.lang)
+
+    def estimate(self, amount: int | None) -> str:
+        """A daily plan or a forecast, in whole units."""
+        return self.money(None if amount is None else whole_units(amount))
+
+    def target(self, amount: int | None) -> str:
+        """What a day needs, in whole units rounded up: doing it meets the plan."""
+        return self.money(None if amount is None else whole_units(amount, up=True))
 
     def percent(self, value: float | None) -> str:
         if value is None:
@@ -64,7 +72,7 @@ def digest_text(t: Translator, report: DigestReport) -> str:
             "digest.yesterday",
             won=y.won.count,
             amount=f.money(y.won.amount),
-            plan=f.money(y.daily_plan),
+            plan=f.estimate(y.daily_plan),
             percent=f.percent(y.percent),
         ),
         t("digest.activity", new=y.new_deals, moves=y.stage_moves, tasks=y.tasks_done),
@@ -82,8 +90,8 @@ def digest_text(t: Translator, report: DigestReport) -> str:
         # plan − forecast: a shortfall, or (negative) the pace running ahead of the plan.
         key = "digest.forecast_ahead" if m.gap is not None and m.gap < 0 else "digest.forecast"
         gap = None if m.gap is None else abs(m.gap)
-        lines.append(t(key, forecast=f.money(m.forecast), gap=f.money(gap)))
-    lines.append(t("digest.needed", needed=f.money(m.needed_per_day), left=m.days_left))
+        lines.append(t(key, forecast=f.estimate(m.forecast), gap=f.estimate(gap)))
+    lines.append(t("digest.needed", needed=f.target(m.needed_per_day), left=m.days_left))
     cov = p.coverage
     coverage = (
         f.ratio(cov.ratio)
@@ -94,7 +102,7 @@ def digest_text(t: Translator, report: DigestReport) -> str:
         t(
             "digest.pipeline",
             open=f.money(p.open_value),
-            weighted=f.money(p.weighted),
+            weighted=f.estimate(p.weighted),
             coverage=coverage,
         )
     )
@@ -177,7 +185,7 @@ def seller_line(t: Translator, report: DigestReport, line: SellerLine, name: str
         return t("digest.line_no_plan", **common)
     if line.fact >= line.plan:
         return t("digest.line_met", **common)
-    return t("digest.line", needed=f.money(line.needed_today), **common)
+    return t("digest.line", needed=f.target(line.needed_today), **common)
 
 
 def seller_deals_text(t: Translator, name: str, page: DealPage) -> str:

@@ -11,7 +11,7 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from bot.domain.abc_xyz import SEGMENTS
 from bot.domain.metrics import DaysSummary
 from bot.domain.models import Pipeline
-from bot.domain.money import format_amount
+from bot.domain.money import format_amount, whole_units
 from bot.domain.periods import ReportPeriod
 from bot.i18n import Translator
 from bot.reports.funnel_chart import FunnelBar
@@ -33,7 +33,7 @@ class Fmt:
 
     def estimate(self, minor: int | None) -> str:
         """An average or a forecast, in whole units: kopecks there are false precision."""
-        return self.money(None if minor is None else (minor + 50) // 100 * 100)
+        return self.money(None if minor is None else whole_units(minor))
 
     def share(self, value: float | None) -> str:
         return "—" if value is None else f"{value * 100:.0f}%"

@@ -124,7 +124,7 @@ async def test_heads_get_the_figures_and_pictures_and_sellers_their_line(
     [digest] = digests_to(bot, admin.tg_id)
     assert digest.startswith("📊 <b>Планёрка 24.11</b>")
     # Yesterday: Бета won; the daily plan is 3 100 000 / 21 working days.
-    assert "выиграно 1 на 150 000 ₽ · дневной план 147 619,05 ₽ (102 %)" in digest
+    assert "выиграно 1 на 150 000 ₽ · дневной план 147 619 ₽ (102 %)" in digest
     assert "Новых сделок: 5" in digest
     # 550 000 of 3 100 000; 16 working days passed, 5 left including today.
     assert "факт 550 000 ₽ из плана 3 100 000 ₽ (18 %)" in digest

@@ -269,7 +269,7 @@ async def test_a_head_who_leads_teams_reports_on_their_teams(
     await helen.send("/funnel")
     bot.clear()
     await helen.press("Новые клиенты")
-    assert "🏁 Выиграно: 1" in last_text(bot, helen.tg_id)
+    assert "🏁 Из них выиграно: 1" in last_text(bot, helen.tg_id)
     await helen.press("менеджер")
     assert "Pavel" not in helen.buttons() and "Sergey" in helen.buttons()
     async with engine.connect() as conn:

@@ -252,3 +252,23 @@ def test_a_compact_amount_reads_back_within_half_a_percent(minor, lang):
     # Three significant digits: the shown value is off by at most 0.5 % (or half a rouble).
     back = parse_amount(format_compact(minor, lang=lang))
     assert abs(back - minor) <= max(minor * 0.005, 50)
+
+
+@pytest.mark.parametrize(
+    ("minor", "nearest", "up"),
+    [
+        (14_761_905, 14_761_900, 14_762_000),
+        (50, 100, 100),
+        (49, 0, 100),
+        (0, 0, 0),
+        (-150, -200, -100),
+        (1_000_000, 1_000_000, 1_000_000),
+    ],
+)
+def test_estimates_are_whole_roubles_and_targets_round_up(
+    minor: int, nearest: int, up: int
+) -> None:
+    from bot.domain.money import whole_units
+
+    assert whole_units(minor) == nearest
+    assert whole_units(minor, up=True) == up
