@@ -3,6 +3,7 @@ second process loses and doubles nothing."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import datetime
@@ -50,6 +51,11 @@ def _logged(job: Job) -> Job:
     async def run(ctx: JobContext) -> int:
         try:
             queued = await job(ctx)
+        except asyncio.CancelledError:
+            # Shutdown cancels a job mid-run: its transaction rolls back and the next start
+            # runs it again (every job is safe to repeat), so this is no error to report.
+            log.info("job %s stopped by shutdown; it runs again on the next start", job.__name__)
+            return 0
         except Exception:
             log.exception("job %s failed; it runs again on its next tick", job.__name__)
             return 0
