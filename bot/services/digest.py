@@ -120,11 +120,11 @@ def _funnel(pipelines: list[Pipeline], rows: Sequence[tuple[int, int, int]]) -> 
     slots = [(s.position, s.id) for s in ordered]
     furthest: dict[int | None, int] = {}
     for position, count in per_pipeline[busiest.id].items():
-        # A deleted stage's position counts for the current stage before it (stage_at).
+        # Won (None) is past every stage; a deleted stage's position counts for the current
+        # stage before it (stage_at), which always exists: `busiest` has stages.
         stage = None if position is None else stage_at(position, slots)
         at = None if stage is None else index[stage]
-        if position is None or at is not None:
-            furthest[at] = furthest.get(at, 0) + count
+        furthest[at] = furthest.get(at, 0) + count
     conversions = funnel_reached([s.id for s in ordered], furthest)
     return Funnel(busiest, conversions, furthest.get(None, 0))
 
