@@ -8,10 +8,52 @@ from collections import defaultdict, deque
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
+from enum import Enum
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.domain.ids import TelegramId, UserId
+
+
+# What a notice or a list entry is about, checked before every try: a stale one is not sent.
+# "task:<id>:<due ts>" holds while the task is open and due then; "deal:<id>:<stage id>" while
+# the deal is open in that stage; "survey:<id>" while the survey waits for its answer.
+def task_ref(task_id: int, due_at: datetime) -> str:
+    return f"task:{task_id}:{int(due_at.timestamp())}"
+
+
+def deal_stage_ref(deal_id: int, stage_id: int) -> str:
+    return f"deal:{deal_id}:{stage_id}"
+
+
+def survey_ref(survey_id: int) -> str:
+    return f"survey:{survey_id}"
+
+
+Button = dict[str, Any]  # Telegram's JSON for one inline button
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """One item of a list notice (a reminder, a stalled deal, an escalation, an agenda).
+
+    A person's list notices that are due together are sent as one message, composed by the
+    notifier from their entries (`text` a line or block of HTML in the reader's language,
+    `buttons` its rows of one-tap buttons); an entry whose `ref` went stale is left out.
+    """
+
+    kind: str
+    text: str
+    buttons: tuple[tuple[Button, ...], ...] = ()
+    ref: str | None = None
+
+
+class Merge(Enum):
+    """Why a list message holds what it holds: the notifier words its header by it."""
+
+    TOGETHER = "together"  # due at the same moment (or one notice of many entries)
+    OUTAGE = "outage"  # held back while Telegram could not be reached
+    HELD = "held"  # held back by the hourly cap on unsolicited messages
 
 
 @dataclass(frozen=True, slots=True)
@@ -20,6 +62,13 @@ class Notice:
 
     `dedup_key` names the notification once and for all ("task:7:due:1764000000"): enqueueing
     the same key again is a no-op, which makes every job safe to run twice.
+
+    A notice is one unit of delivery: `album` pictures go as one album right after the text,
+    and nothing else reaches the chat in between. A notice with `entries` is a list: alone and
+    on time with one entry it is sent as `text`/`reply_markup`; otherwise (several entries,
+    merged with the person's other lists, or late) the notifier composes it from its entries.
+    `ref` and `expires_at` say how long it is worth sending: transient failures are retried
+    until then, and a stale or expired notice is dropped, not failed.
     """
 
     chat_id: TelegramId
@@ -30,6 +79,15 @@ class Notice:
     reply_markup: dict[str, Any] | None = None  # Telegram's JSON for an inline keyboard
     photo: bytes | None = None
     not_before: datetime | None = None
+    album: tuple[bytes, ...] = ()
+    entries: tuple[Entry, ...] = ()
+    ref: str | None = None
+    expires_at: datetime | None = None
+
+    @property
+    def parts(self) -> int:
+        """Requests this notice takes: the message, then the album if any."""
+        return 1 + (1 if self.album else 0)
 
 
 @dataclass(frozen=True, slots=True)

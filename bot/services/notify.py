@@ -5,16 +5,34 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import datetime
+from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 from bot.domain.ids import UserId
 from bot.domain.models import User
-from bot.domain.notices import Notice, QuietHours, next_allowed
+from bot.domain.notices import Entry, Merge, Notice, QuietHours, next_allowed
 from bot.services.ports import UnitOfWork
 
 # (manager, blocked user) → the text for that manager, in the manager's language.
 UnreachableText = Callable[[User, User], str]
 UNREACHABLE_KIND = "unreachable"
+
+
+class DeliveryTexts(Protocol):
+    """What the sender asks the one Telegram-facing notifier to word at the moment of sending."""
+
+    def compose(
+        self, reader: User | None, entries: Sequence[Entry], why: Merge
+    ) -> tuple[str, dict[str, Any] | None]:
+        """One message (HTML text, inline keyboard JSON) of a person's list entries, in the
+        reader's language: a header by `why` and the kinds, the entries, their buttons; paged
+        (the first entries, then "and N more" with a button to the whole list) so it keeps
+        within Telegram's 4096 characters and 100 buttons."""
+        ...
+
+    def unreachable(self, head: User, user: User) -> str:
+        """To a head or admin: `user` blocked the bot or has no chat with it any more."""
+        ...
 
 
 async def enqueue(
