@@ -12,7 +12,7 @@ from typing import Any
 from aiohttp import web
 
 from sandbox.entities import MAX_ALERT, BadRequest, check_markup, check_text
-from sandbox.world import World
+from sandbox.world import Delivery, World
 
 log = logging.getLogger(__name__)
 Params = dict[str, Any]
@@ -21,6 +21,9 @@ SENDING = frozenset(
     {"sendMessage", "sendPhoto", "sendDocument", "sendMediaGroup", "editMessageText",
      "editMessageReplyMarkup"}
 )  # fmt: skip
+# The calls that post a new message: what Telegram's flood limits count and tests read.
+POSTING = frozenset({"sendMessage", "sendPhoto", "sendDocument", "sendMediaGroup"})
+HANG_POLL = 0.02  # seconds between looks at whether a hang was lifted
 NOT_MODIFIED = (
     "message is not modified: specified new message content and reply markup are exactly "
     "the same as a current content and reply markup of the message"
@@ -305,8 +308,30 @@ async def long_poll(request: web.Request, world: World, params: Params) -> web.S
     return answer(updates)
 
 
-async def dispatch(request: web.Request, world: World, method: str) -> web.StreamResponse:
-    """One Bot API call; errors come back in Telegram's shape and status."""
+def too_many(seconds: int) -> web.Response:
+    return refuse(429, f"Too Many Requests: retry after {seconds}", retry_after=seconds)
+
+
+def drop(request: web.Request) -> web.Response:
+    """Lose the connection without an answer: the client sees a network error."""
+    if request.transport is not None:
+        request.transport.abort()
+    return web.Response(status=204)  # written nowhere
+
+
+async def unreachable(request: web.Request, world: World) -> web.Response:
+    """Telegram out of reach: refused at once, or held while the hang lasts, then dropped
+    unanswered (it was never processed). A client's own timeout usually ends it first."""
+    # A plain flag a test may flip directly on `world.faults`, so it is looked at, not awaited.
+    while world.faults.hang and not world.faults.refuse:  # noqa: ASYNC110
+        await asyncio.sleep(HANG_POLL)
+    return drop(request)
+
+
+async def dispatch(
+    request: web.Request, world: World, method: str, arrived: float
+) -> web.StreamResponse:
+    """One Bot API call (`arrived`: monotonic seconds); errors come in Telegram's shape."""
     try:
         params = await read_params(request, world)
         if method == "getUpdates":
@@ -315,7 +340,7 @@ async def dispatch(request: web.Request, world: World, method: str) -> web.Strea
         if handler is None:
             return refuse(404, "Not Found")
         if method in SENDING:
-            return await _send(world, method, handler, params)
+            return await _send(world, method, handler, params, arrived)
         return answer(await handler(world, params))
     except BadRequest as error:
         return refuse(400, error.description)
@@ -323,22 +348,45 @@ async def dispatch(request: web.Request, world: World, method: str) -> web.Strea
         return refuse(error.code, error.description, **error.parameters)
 
 
-async def _send(world: World, method: str, handler: Method, params: Params) -> web.Response:
-    """A call that shows something in a chat: flood control applies, and it is logged."""
-    faults, loop = world.faults, asyncio.get_running_loop()
-    chat = int(params["chat_id"]) if str(params.get("chat_id", "")).lstrip("-").isdigit() else None
-    status, response = 200, None
+def _throttle(world: World, method: str, chat: int | None, arrived: float) -> int:
+    """Seconds to wait if this send is over a limit (an injected flood, the strict limits)."""
+    faults = world.faults
     if faults.flood > 0 and faults.flood_chat in (None, chat):
         faults.flood -= 1
-        after = faults.retry_after
-        status = 429
-        response = refuse(429, f"Too Many Requests: retry after {after}", retry_after=after)
+        return faults.retry_after
+    if faults.strict and method in POSTING:
+        return world.gate.admit(chat, arrived)
+    return 0
+
+
+async def _send(
+    world: World, method: str, handler: Method, params: Params, arrived: float
+) -> web.Response:
+    """A call that shows something in a chat: flood control applies, and it is logged."""
+    loop = asyncio.get_running_loop()
+    chat = int(params["chat_id"]) if str(params.get("chat_id", "")).lstrip("-").isdigit() else None
+    status, response = 200, None
+    if wait := _throttle(world, method, chat, arrived):
+        world.throttled += 1
+        status, response = 429, too_many(wait)
     else:
         try:
-            response = answer(await handler(world, params))
+            result = await handler(world, params)
         except BadRequest as error:
             status, response = 400, refuse(400, error.description)
         except ApiError as error:
             status, response = error.code, refuse(error.code, error.description)
+        else:
+            response = answer(result)
+            if method in POSTING and chat is not None:
+                world.deliveries.append(Delivery(arrived, chat, method, _shown(result)))
+        if status != 200 and world.faults.strict and method in POSTING:
+            world.gate.release(chat, arrived)
     world.calls.append((loop.time(), method, chat, status))
     return response
+
+
+def _shown(result: Any) -> str:
+    """What a sent message (or an album) says: its text, or its captions."""
+    messages = result if isinstance(result, list) else [result]
+    return "\n".join(str(m.get("text") or m.get("caption") or "") for m in messages).strip()

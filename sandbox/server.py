@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import astuple, dataclass, field
 from pathlib import Path
 from typing import Any
 
 from aiohttp import web
 
-from sandbox.botapi import dispatch, refuse
+from sandbox.botapi import dispatch, refuse, unreachable
 from sandbox.world import BOT_USERNAME, World
 
 log = logging.getLogger(__name__)
@@ -75,6 +76,7 @@ def build_app(box: Sandbox) -> web.Application:
     app.router.add_post("/sandbox/api/jump", on_jump)
     app.router.add_post("/sandbox/api/faults", on_faults)
     app.router.add_get("/sandbox/api/calls", on_calls)
+    app.router.add_get("/sandbox/api/deliveries", on_deliveries)
     app.router.add_get("/", on_page)
     return app
 
@@ -84,16 +86,21 @@ def _box(request: web.Request) -> Sandbox:
 
 
 async def on_bot_api(request: web.Request) -> web.StreamResponse:
-    box = _box(request)
+    arrived, box = time.monotonic(), _box(request)
+    if box.world.faults.refuse or box.world.faults.hang:
+        return await unreachable(request, box.world)
     if request.match_info["token"] != box.token:
         return refuse(401, "Unauthorized")
-    return await dispatch(request, box.world, request.match_info["method"])
+    return await dispatch(request, box.world, request.match_info["method"], arrived)
 
 
 async def on_file(request: web.Request) -> web.StreamResponse:
     box = _box(request)
-    if "token" in request.match_info and request.match_info["token"] != box.token:
-        return refuse(401, "Unauthorized")
+    if "token" in request.match_info:  # the bot's download, through the Bot API
+        if box.world.faults.refuse or box.world.faults.hang:
+            return await unreachable(request, box.world)
+        if request.match_info["token"] != box.token:
+            return refuse(401, "Unauthorized")
     stored = box.world.files.get(request.match_info["file_id"])
     if stored is None:
         return refuse(404, "Not Found")
@@ -212,22 +219,38 @@ async def on_jump(request: web.Request) -> web.StreamResponse:
 
 
 async def on_faults(request: web.Request) -> web.StreamResponse:
-    """Test hooks: {"flood": n, "retry_after": s, "block": id, "unblock": id, "drop_polls": n}."""
+    """Test hooks: {"flood": n, "retry_after": s, "flood_chat": id, "block": id, "unblock": id,
+    "drop_polls": n, "refuse": bool, "hang": bool, "strict": bool}; the faults now."""
     faults, body = _box(request).world.faults, await _body(request)
     faults.flood = int(body.get("flood", faults.flood))
     faults.retry_after = int(body.get("retry_after", faults.retry_after))
     if "flood_chat" in body:
         faults.flood_chat = None if body["flood_chat"] is None else int(body["flood_chat"])
     faults.drop_polls = int(body.get("drop_polls", faults.drop_polls))
+    for switch in ("refuse", "hang", "strict"):
+        if switch in body:
+            if not isinstance(body[switch], bool):
+                raise web.HTTPBadRequest(text=f"{switch} is true or false")
+            setattr(faults, switch, body[switch])
     if "block" in body:
         faults.blocked.add(int(body["block"]))
     if "unblock" in body:
         faults.blocked.discard(int(body["unblock"]))
     return web.json_response(
-        {"flood": faults.flood, "drop_polls": faults.drop_polls, "blocked": sorted(faults.blocked)}
-    )
+        {"flood": faults.flood, "drop_polls": faults.drop_polls, "blocked": sorted(faults.blocked),
+         "refuse": faults.refuse, "hang": faults.hang, "strict": faults.strict}
+    )  # fmt: skip
 
 
 async def on_calls(request: web.Request) -> web.StreamResponse:
     """What the bot sent, in order: [seconds, method, chat, status] (for tests)."""
     return web.json_response(_box(request).world.calls)
+
+
+async def on_deliveries(request: web.Request) -> web.StreamResponse:
+    """The messages Telegram accepted, in order of arrival ([monotonic seconds, chat, method,
+    text]), and how many sends were answered 429 (for tests and benchmarks)."""
+    world = _box(request).world
+    return web.json_response(
+        {"throttled": world.throttled, "deliveries": [list(astuple(d)) for d in world.deliveries]}
+    )

@@ -10,8 +10,10 @@ import asyncio
 import contextlib
 import itertools
 import json
+import math
 import secrets
 import time
+from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -35,6 +37,57 @@ class Faults:
     retry_after: int = 1
     blocked: set[int] = field(default_factory=set)  # chats whose user blocked the bot
     drop_polls: int = 0  # the next this many getUpdates calls lose their connection
+    # Telegram unreachable: every Bot API request loses its connection unanswered ...
+    refuse: bool = False
+    # ... or is held unanswered until this is lifted, then dropped (it was never processed).
+    hang: bool = False
+    # Telegram's limits enforced to the letter (see `RateGate`): beyond them, 429.
+    strict: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    """A message Telegram accepted: when it arrived (monotonic seconds), where, what it said."""
+
+    at: float
+    chat: int
+    method: str
+    text: str
+
+
+@dataclass
+class RateGate:
+    """Telegram's flood limits with no forgiveness: at most `per_second` accepted sends in any
+    one-second window, and one send per chat per `per_chat` seconds (sliding, at arrival)."""
+
+    per_second: int = 30
+    per_chat: float = 1.0
+    _window: deque[float] = field(default_factory=deque)
+    _last: dict[int, float] = field(default_factory=dict)
+
+    def admit(self, chat: int | None, now: float) -> int:
+        """0: taken (and counted); else the whole seconds to wait, as Telegram's retry_after."""
+        while self._window and self._window[0] <= now - 1.0:
+            self._window.popleft()
+        waits = []
+        if len(self._window) >= self.per_second:
+            waits.append(self._window[0] + 1.0 - now)
+        last = self._last.get(chat) if chat is not None else None
+        if last is not None and now - last < self.per_chat:
+            waits.append(last + self.per_chat - now)
+        if waits:
+            return max(1, math.ceil(max(waits)))
+        self._window.append(now)
+        if chat is not None:
+            self._last[chat] = now
+        return 0
+
+    def release(self, chat: int | None, at: float) -> None:
+        """A send taken by `admit` that Telegram refused after all (400, 403): it uses nothing."""
+        with contextlib.suppress(ValueError):
+            self._window.remove(at)
+        if chat is not None and self._last.get(chat) == at:
+            del self._last[chat]
 
 
 @dataclass
@@ -54,6 +107,9 @@ class World:
     confirmed: int = 0  # every update below this id was confirmed by the bot
     polls: int = 0  # getUpdates calls answered or dropped
     calls: list[tuple[float, str, int | None, int]] = field(default_factory=list)  # sends
+    deliveries: list[Delivery] = field(default_factory=list)  # accepted sends, in order
+    throttled: int = 0  # 429 answers given, by the strict limits or an injected flood
+    gate: RateGate = field(default_factory=RateGate)
     version: int = 0
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     _update_ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
