@@ -325,6 +325,7 @@ async def unreachable(request: web.Request, world: World) -> web.Response:
     # A plain flag a test may flip directly on `world.faults`, so it is looked at, not awaited.
     while world.faults.hang and not world.faults.refuse:  # noqa: ASYNC110
         await asyncio.sleep(HANG_POLL)
+    world.dropped += 1
     return drop(request)
 
 

@@ -249,8 +249,9 @@ async def on_calls(request: web.Request) -> web.StreamResponse:
 
 async def on_deliveries(request: web.Request) -> web.StreamResponse:
     """The messages Telegram accepted, in order of arrival ([monotonic seconds, chat, method,
-    text]), and how many sends were answered 429 (for tests and benchmarks)."""
+    text]), how many sends were answered 429 and how many requests lost their connection."""
     world = _box(request).world
     return web.json_response(
-        {"throttled": world.throttled, "deliveries": [list(astuple(d)) for d in world.deliveries]}
-    )
+        {"throttled": world.throttled, "dropped": world.dropped,
+         "deliveries": [list(astuple(d)) for d in world.deliveries]}
+    )  # fmt: skip

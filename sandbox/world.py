@@ -109,6 +109,7 @@ class World:
     calls: list[tuple[float, str, int | None, int]] = field(default_factory=list)  # sends
     deliveries: list[Delivery] = field(default_factory=list)  # accepted sends, in order
     throttled: int = 0  # 429 answers given, by the strict limits or an injected flood
+    dropped: int = 0  # Bot API requests that lost their connection to `refuse` or `hang`
     gate: RateGate = field(default_factory=RateGate)
     version: int = 0
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))

@@ -30,7 +30,7 @@ async def test_refused_bot_api_calls_lose_their_connection_while_the_page_stays_
             assert (await response.json())["refuse"] is False
     assert box.world.chats[USER] == [] and box.world.deliveries == []
     await api.send_message(USER, "back")
-    assert [d.text for d in box.world.deliveries] == ["back"]
+    assert [d.text for d in box.world.deliveries] == ["back"] and box.world.dropped == 2
 
 
 async def test_a_hang_holds_calls_unanswered_until_the_clients_timeout(

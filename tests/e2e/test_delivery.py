@@ -1,0 +1,290 @@
+"""Notices a team can trust, the real bot against the sandbox's Bot API with its faults:
+nothing lost through an outage, at most a duplicate per crash, each chat in order, no flood.
+
+The outage runs on `python -m sandbox --headless`, whose clock the test moves through the
+outage instead of waiting it out; the crashes kill a `python -m bot` child talking to an
+in-test Bot API server. Telegram's flood limits are enforced strictly throughout.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import subprocess
+import sys
+from collections import Counter
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import aiohttp
+import pytest
+
+from bot.domain.ids import TelegramId
+from bot.domain.notices import Notice
+from bot.services.notify import enqueue
+from sandbox.server import Sandbox
+from storage.db import migrate
+from tests.e2e.chat import Chat, child_env
+from tests.e2e.conftest import TOKEN
+from tests.e2e.delivery import (
+    Tally,
+    add_reminders,
+    add_sellers,
+    bot_now,
+    deliveries,
+    faults,
+    jump,
+    mark,
+    tally,
+    uows_for,
+    walk,
+)
+
+ADMIN = 100001
+SELLERS = {100101 + n: f"Продавец {n + 1}" for n in range(8)}
+REMINDERS = 200
+OUTAGE = timedelta(minutes=5)
+STEP = timedelta(seconds=30)
+
+
+async def settle(
+    progress: Callable[[], object],
+    done: Callable[[], bool],
+    seconds: float,
+    *,
+    quiet: float = 2.0,
+    nudge: Callable[[], object] | None = None,
+) -> None:
+    """Until `done()` has held for `quiet` seconds with no progress, or `seconds` pass; each
+    `quiet` seconds without progress `nudge()` runs (a jump of the bot's clock)."""
+    loop = asyncio.get_running_loop()
+    deadline, last, since = loop.time() + seconds, await _value(progress), loop.time()
+    while loop.time() < deadline:
+        await asyncio.sleep(0.25)
+        now, value = loop.time(), await _value(progress)
+        if value != last:
+            last, since = value, now
+        elif now - since >= quiet:
+            if done():
+                return
+            if nudge is not None:
+                await _value(nudge)
+            since = now
+
+
+async def _value(call: Callable[[], object]) -> object:
+    value = call()
+    return await value if asyncio.iscoroutine(value) else value
+
+
+# ---------------------------------------------------------------------- a. an outage
+
+
+@pytest.mark.e2e
+async def test_reminders_due_through_an_outage_all_arrive_once_and_in_order(
+    sandbox: str, tmp_path: Path
+) -> None:
+    database = tmp_path / "sandbox.db"
+    async with aiohttp.ClientSession() as http:
+        sellers = await add_sellers(database, SELLERS, await bot_now(http, sandbox))
+        for tg, name in SELLERS.items():  # each opens their chat with the bot
+            await Chat(http, sandbox, tg, name).send("/help")
+        # 09:00 of a working day: the morning agenda goes out before the tasks exist.
+        await jump(http, sandbox, to="morning")
+        await faults(http, sandbox, strict=True, refuse=True)
+        start = await bot_now(http, sandbox)
+        marks = await add_reminders(database, sellers, start, OUTAGE / REMINDERS, REMINDERS)
+
+        await walk(http, sandbox, OUTAGE, STEP, pause=0.3)  # refused while they come due
+        await faults(http, sandbox, refuse=False, hang=True)
+        await walk(http, sandbox, OUTAGE, STEP, pause=0.3)  # then silent
+        await faults(http, sandbox, hang=False)
+
+        figures = Tally(0, 0, 0, 0, 0, 0, 0)
+
+        async def count() -> int:
+            nonlocal figures
+            received, _ = await deliveries(http, sandbox)
+            figures = tally(marks, received)
+            return figures.delivered + figures.duplicates
+
+        async def nudge() -> None:
+            await jump(http, sandbox, seconds=60)
+
+        await settle(count, lambda: figures.lost == 0, 60, nudge=nudge)
+        _, throttled = await deliveries(http, sandbox)
+    print(f"\noutage (5 min refused, 5 min hung), {REMINDERS} reminders to {len(SELLERS)} "
+          f"people: {figures.line()}; 429s {throttled}")  # fmt: skip
+    assert figures.lost == 0, figures
+    assert figures.duplicates == 0, figures
+    assert figures.out_of_order_raw == 0, figures
+
+
+# ---------------------------------------------------------------------- b. crashes
+
+
+CHATS = [200100 + n for n in range(50)]
+NOTICES = 500
+KILLS = 20
+
+
+async def queue_notices(database: Path) -> dict[int, list[str]]:
+    """The bot's database, migrated, with NOTICES notices queued to CHATS in a shuffled order."""
+    engine, uows = uows_for(database)
+    chats = [CHATS[n % len(CHATS)] for n in range(NOTICES)]
+    random.Random(42).shuffle(chats)
+    marks: dict[int, list[str]] = {chat: [] for chat in CHATS}
+    notices = []
+    for n, chat in enumerate(chats):
+        text = f"Уведомление {mark('N', n)} для {chat}"
+        notices.append(Notice(TelegramId(chat), "e2e", text, dedup_key=f"e2e:{n}"))
+        marks[chat].append(mark("N", n))
+    try:
+        await migrate(engine)
+        async with uows() as uow:
+            await enqueue(uow, notices, datetime.now(UTC), ZoneInfo("UTC"), None)
+            await uow.commit()
+    finally:
+        await engine.dispose()
+    return marks
+
+
+async def until(condition: Callable[[], bool], seconds: float) -> bool:
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + seconds
+    while not condition():
+        if loop.time() >= deadline:
+            return False
+        await asyncio.sleep(0.02)
+    return True
+
+
+class Respawn:
+    """`python -m bot` run, killed and run again at once (see tests/e2e/respawn.py)."""
+
+    def __init__(self, process: asyncio.subprocess.Process) -> None:
+        self.process = process
+        self.output: list[str] = []
+
+    @classmethod
+    async def start(cls, cwd: Path, env: dict[str, str]) -> Respawn:
+        process = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "tests.e2e.respawn", cwd=cwd, env=env, stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+        return cls(process)
+
+    async def _say(self, word: str) -> int:
+        assert self.process.stdin is not None and self.process.stdout is not None
+        self.process.stdin.write(f"{word}\n".encode())
+        while True:
+            line = (await asyncio.wait_for(self.process.stdout.readline(), 60)).decode()
+            assert line, "respawn ended: " + "".join(self.output[-20:])
+            if line.startswith("respawn: "):
+                return int(line.split()[-1])
+            self.output.append(line)
+
+    async def run(self) -> int:
+        return await self._say("run")
+
+    async def kill(self) -> int:
+        return await self._say("kill")
+
+    async def stop(self) -> int:
+        code = await self._say("stop")
+        assert self.process.stdin is not None
+        self.process.stdin.close()
+        await asyncio.wait_for(self.process.wait(), 15)
+        return code
+
+
+@pytest.mark.e2e
+async def test_kill_9_during_delivery_loses_nothing_and_doubles_at_most_one_per_crash(
+    box: Sandbox, tmp_path: Path
+) -> None:
+    for chat in CHATS:
+        box.world.user(chat, f"Клиент {chat}")
+    box.world.faults.strict = True
+    marks = await queue_notices(tmp_path / "bot.db")
+    env = child_env(
+        BOT_TOKEN=TOKEN,
+        TELEGRAM_API_URL=box.url,
+        DATABASE_URL=f"sqlite:///{tmp_path / 'bot.db'}",
+        BOT_ADMINS=str(ADMIN),
+        LOG_LEVEL="WARNING",
+    )
+
+    def figures() -> Tally:
+        return tally(marks, [(d.chat, d.text) for d in box.world.deliveries])
+
+    rng, started = random.Random(20), asyncio.get_running_loop().time()
+    kills_in_delivery, bot = 0, await Respawn.start(tmp_path, env)
+    try:
+        for _ in range(KILLS):
+            before = len(box.world.deliveries)
+            await bot.run()
+            # A random moment once it delivers again (not at all: items it cannot take yet).
+            delivering = await until(lambda: len(box.world.deliveries) > before, 8)  # noqa: B023
+            await asyncio.sleep(rng.uniform(0, 0.8))
+            kills_in_delivery += delivering and figures().lost > 0
+            assert await bot.kill() == -9
+        await bot.run()
+        await until(lambda: figures().lost == 0, 75)
+        await asyncio.sleep(1.5)  # time enough for a double to show
+    finally:
+        code = await bot.stop()
+    result = figures()
+    elapsed = asyncio.get_running_loop().time() - started
+    print(f"\nkill -9 x{KILLS} ({kills_in_delivery} while delivering), {NOTICES} notices to "
+          f"{len(CHATS)} chats: {result.line()}; duplicates per crash "
+          f"{result.duplicates / KILLS:.2f}; 429s {box.world.throttled}; {elapsed:.0f} s")  # fmt: skip
+    assert code == 0, "".join(bot.output)
+    assert result.lost == 0, result
+    assert result.duplicates <= KILLS and result.most <= 2, result
+    assert result.out_of_order == 0, result
+
+
+# ---------------------------------------------------------------------- c. 09:00
+
+
+STAFF = {100001: ("admin", 4), 100002: ("head", 4), 100011: ("seller", 3),
+         100012: ("seller", 3), 100013: ("seller", 3)}  # fmt: skip
+
+
+async def first_minute(http: aiohttp.ClientSession, base: str, start: datetime) -> Counter[int]:
+    """Messages each person got dated in [start, start + 1 min); an album counts as one."""
+    counts: Counter[int] = Counter()
+    first, end = int(start.timestamp()), int(start.timestamp()) + 60
+    for person in STAFF:
+        albums: set[str] = set()
+        for message in await Chat(http, base, person, "").bot_messages():
+            if not first <= message["date"] < end:
+                continue
+            group = message.get("media_group_id")
+            if group is None or group not in albums:
+                counts[person] += 1
+            if group is not None:
+                albums.add(group)
+    return counts
+
+
+@pytest.mark.e2e
+async def test_at_nine_each_person_gets_a_few_messages_not_a_flood(demo_sandbox: str) -> None:
+    async with aiohttp.ClientSession() as http:
+        await faults(http, demo_sandbox, strict=True)
+
+        async def sent() -> int:
+            return len((await deliveries(http, demo_sandbox))[0])
+
+        # What the start itself sends (its catch-up run of every job) goes out first.
+        await settle(sent, lambda: True, 30, quiet=3)
+        nine = await jump(http, demo_sandbox, to="morning")
+        # The minute is not waited out: counted once delivery has been quiet for a while.
+        await settle(sent, lambda: True, 60, quiet=4)
+        counts = await first_minute(http, demo_sandbox, nine)
+    summary = ", ".join(f"{STAFF[p][0]} {p}: {counts[p]}" for p in STAFF)
+    print(f"\n09:00 on the demo company, messages in the first minute: {summary}")
+    for person, (role, most) in STAFF.items():
+        assert counts[person] <= most, (role, person, counts[person])
