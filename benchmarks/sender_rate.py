@@ -19,6 +19,11 @@ The fake forgives ``--jitter`` seconds (20 ms) at both limits: the sender spaces
 exactly, and the event loop wakes a few milliseconds late now and then; real Telegram is far
 less exact than this fake.
 
+Then the strict runs (issue 11, item 8), against the sandbox's own limits with nothing
+forgiven (``sandbox.world.RateGate``: at most 30 accepted sends in any one-second window, one
+per chat per second, sliding, at arrival on the monotonic clock): many chats (allowed 30/s),
+and a backlog to 5 chats (allowed 5/s). The goal: 0 × 429 at ≥ 0.95 of the allowed rate.
+
     .venv/bin/python benchmarks/sender_rate.py [--latency 0.015] [--jitter 0.02] [--quick]
 """
 
@@ -53,6 +58,7 @@ from bot.domain.models import User
 from bot.domain.notices import DeliveryPolicy, Notice
 from bot.jobs.sender import Sender
 from bot.services.clock import utc_now
+from sandbox.world import RateGate
 from storage.db import make_engine, make_sessions, migrate
 from storage.uow import SqlUnitOfWorkFactory
 from tests.mocked_bot import BOT_TOKEN, BOT_USER
@@ -63,9 +69,12 @@ PER_CHAT_INTERVAL = 1.0
 class FakeTelegram(OfflineSession):
     """A Bot API with Telegram's limits: G per second in all, one per second per chat."""
 
-    def __init__(self, per_second: int, latency: float, jitter: float, expected: int) -> None:
+    def __init__(
+        self, per_second: int, latency: float, jitter: float, expected: int, strict: bool = False
+    ) -> None:
         super().__init__()
         self.per_second, self.latency, self.jitter = per_second, latency, jitter
+        self.strict = RateGate(per_second, PER_CHAT_INTERVAL) if strict else None
         self.expected, self.all_in = expected, asyncio.Event()
         self.window: deque[float] = deque()  # accepted sends within the last second
         self.last_in_chat: dict[int, float] = {}
@@ -95,6 +104,12 @@ class FakeTelegram(OfflineSession):
 
     def _admit(self, method: SendMessage, chat: int) -> None:
         now = time.monotonic()
+        if self.strict is not None:
+            if wait := self.strict.admit(chat, now):
+                self.refused += 1
+                raise TelegramRetryAfter(method, "Too Many Requests", retry_after=wait)
+            self._accepted(now)
+            return
         while self.window and self.window[0] <= now - (1.0 - self.jitter):
             self.window.popleft()
         too_soon = now - self.last_in_chat.get(chat, -1e9) < PER_CHAT_INTERVAL - self.jitter
@@ -103,6 +118,9 @@ class FakeTelegram(OfflineSession):
             raise TelegramRetryAfter(method, "Too Many Requests", retry_after=1)
         self.window.append(now)
         self.last_in_chat[chat] = now
+        self._accepted(now)
+
+    def _accepted(self, now: float) -> None:
         self.accepted.append(now)
         if len(self.accepted) == self.expected:
             self.all_in.set()
@@ -114,6 +132,7 @@ class Run:
     policy_per_second: int
     items: int
     chats: int
+    strict: bool = False  # the sandbox's limits, nothing forgiven
 
 
 def never_blocked(head: User, user: User) -> str:
@@ -147,7 +166,7 @@ async def measure(run: Run, template: Path, latency: float, jitter: float) -> di
     async with uows() as uow:
         await uow.outbox.add(notices(run), utc_now())
         await uow.commit()
-    api = FakeTelegram(run.api_per_second, latency, jitter, expected=run.items)
+    api = FakeTelegram(run.api_per_second, latency, jitter, run.items, run.strict)
     bot = Bot(BOT_TOKEN, session=api)
     policy = DeliveryPolicy(global_per_second=run.policy_per_second)
     sender = Sender(bot, uows, utc_now, policy, "bench", ZoneInfo("UTC"), None, never_blocked)
@@ -177,6 +196,7 @@ def report(run: Run, figures: dict[str, float]) -> None:
     allowed = min(run.api_per_second, min(run.chats, run.items) / PER_CHAT_INTERVAL)
     own_cap = min(run.policy_per_second, allowed)
     print(
+        f"{'strict ' if run.strict else ''}"
         f"API {run.api_per_second:>3}/s  policy {run.policy_per_second:>3}/s  "
         f"{run.items} items to {run.chats} chats: sent {figures['sent']:.0f}, "
         f"429s {figures['refused']:.0f}, {figures['elapsed']:.1f} s, "
@@ -198,6 +218,8 @@ async def main() -> None:
         Run(api_per_second=30, policy_per_second=30, items=600 // scale, chats=100),
         Run(api_per_second=100, policy_per_second=30, items=150 // scale, chats=100),
         Run(api_per_second=100, policy_per_second=100, items=300 // scale, chats=100),
+        Run(api_per_second=30, policy_per_second=30, items=600 // scale, chats=100, strict=True),
+        Run(api_per_second=30, policy_per_second=30, items=100 // scale, chats=5, strict=True),
     ]
     print(
         f"sender_rate: network latency {args.latency * 1000:.0f} ms each way, "
