@@ -289,6 +289,7 @@ def refuse(code: int, description: str, **parameters: Any) -> web.Response:
 
 async def long_poll(request: web.Request, world: World, params: Params) -> web.StreamResponse:
     """getUpdates: answer at once when updates wait, else hold the request up to `timeout`."""
+    world.polling = True
     offset = int(params["offset"]) if params.get("offset") not in (None, "") else None
     limit = min(int(params.get("limit") or 100), 100)
     deadline = asyncio.get_running_loop().time() + min(float(params.get("timeout") or 0), 50)

@@ -127,6 +127,7 @@ async def on_state(request: web.Request) -> web.StreamResponse:
             "bot": BOT_USERNAME,
             "confirmed": box.world.confirmed,
             "pending": len(box.world.updates),
+            "polling": box.world.polling,  # the bot is up once it asks for updates
         }
     )
 

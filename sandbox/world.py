@@ -106,6 +106,7 @@ class World:
     faults: Faults = field(default_factory=Faults)
     confirmed: int = 0  # every update below this id was confirmed by the bot
     polls: int = 0  # getUpdates calls answered or dropped
+    polling: bool = False  # a getUpdates call has come: the bot is up
     calls: list[tuple[float, str, int | None, int]] = field(default_factory=list)  # sends
     deliveries: list[Delivery] = field(default_factory=list)  # accepted sends, in order
     throttled: int = 0  # 429 answers given, by the strict limits or an injected flood

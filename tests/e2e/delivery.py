@@ -99,18 +99,41 @@ async def jump(
         return datetime.fromisoformat((await response.json())["now"])
 
 
-async def bot_now(http: aiohttp.ClientSession, base: str) -> datetime:
+async def state(http: aiohttp.ClientSession, base: str) -> dict[str, Any]:
     async with http.get(f"{base}/sandbox/api/state") as response:
         response.raise_for_status()
-        return datetime.fromisoformat((await response.json())["now"])
+        result: dict[str, Any] = await response.json()
+        return result
 
 
-async def deliveries(http: aiohttp.ClientSession, base: str) -> tuple[list[tuple[int, str]], int]:
-    """Every accepted message as (chat, text) in order of arrival, and the 429s given."""
+async def bot_now(http: aiohttp.ClientSession, base: str) -> datetime:
+    return datetime.fromisoformat((await state(http, base))["now"])
+
+
+async def bot_is_up(http: aiohttp.ClientSession, base: str, seconds: float = 60) -> None:
+    """Until the bot polls for updates (its start, the jobs' first run with it, is done)."""
+    deadline = asyncio.get_running_loop().time() + seconds
+    while not (await state(http, base))["polling"]:
+        assert asyncio.get_running_loop().time() < deadline, "the bot did not start"
+        await asyncio.sleep(0.1)
+
+
+@dataclass(frozen=True)
+class Seen:
+    """What Telegram accepted, (chat, text) in order of arrival; the 429s it gave; the
+    requests an outage dropped."""
+
+    received: list[tuple[int, str]]
+    throttled: int
+    dropped: int
+
+
+async def deliveries(http: aiohttp.ClientSession, base: str) -> Seen:
     async with http.get(f"{base}/sandbox/api/deliveries") as response:
         response.raise_for_status()
         body = await response.json()
-    return [(int(d[1]), str(d[3])) for d in body["deliveries"]], int(body["throttled"])
+    received = [(int(d[1]), str(d[3])) for d in body["deliveries"]]
+    return Seen(received, int(body["throttled"]), int(body["dropped"]))
 
 
 async def walk(
