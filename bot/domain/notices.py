@@ -30,6 +30,16 @@ def survey_ref(survey_id: int) -> str:
     return f"survey:{survey_id}"
 
 
+def parse_ref(ref: str) -> tuple[str, int, int | None] | None:
+    """("task", 7, 1764000000), ("deal", 5, 12), ("survey", 3, None); None if not a ref."""
+    kind, _, rest = ref.partition(":")
+    ident, _, extra = rest.partition(":")
+    try:
+        return kind, int(ident), int(extra) if extra else None
+    except ValueError:
+        return None
+
+
 Button = dict[str, Any]  # Telegram's JSON for one inline button
 
 
@@ -92,12 +102,15 @@ class Notice:
 
 @dataclass(frozen=True, slots=True)
 class OutboxItem:
-    """A claimed notice with its delivery bookkeeping."""
+    """A claimed notice with its delivery bookkeeping: `parts_sent` of its parts went out
+    already; `why` is how its list was merged (None: never merged)."""
 
     id: int
     notice: Notice
     attempts: int
     created_at: datetime
+    parts_sent: int = 0
+    why: Merge | None = None
 
 
 @dataclass(frozen=True, slots=True)
