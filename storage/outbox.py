@@ -124,20 +124,30 @@ class SqlOutboxRepo:
         self._s = session
 
     async def add(self, notices: Sequence[Notice], now: datetime) -> int:
-        plain = [_values(n, now) for n in notices if not n.album]
-        added = 0
-        for start in range(0, len(plain), _INSERT_CHUNK):
-            added += len(await self._insert(plain[start : start + _INSERT_CHUNK]))
-        for notice in (n for n in notices if n.album):
-            ids = await self._insert([_values(notice, now)])
-            if ids:
-                files = [
-                    {"outbox_id": ids[0], "position": i, "data": data}
-                    for i, data in enumerate(notice.album)
-                ]
-                await self._s.execute(insert(OutboxFileRow), files)
-                added += 1
+        """Insert in the given order (ids order a chat's notices that are due together)."""
+        added, plain = 0, []
+        for notice in notices:
+            if not notice.album:
+                plain.append(_values(notice, now))
+                if len(plain) == _INSERT_CHUNK:
+                    added, plain = added + len(await self._insert(plain)), []
+                continue
+            if plain:
+                added, plain = added + len(await self._insert(plain)), []
+            added += await self._add_album(notice, now)
+        if plain:
+            added += len(await self._insert(plain))
         return added
+
+    async def _add_album(self, notice: Notice, now: datetime) -> int:
+        ids = await self._insert([_values(notice, now)])
+        if not ids:
+            return 0
+        files = [
+            {"outbox_id": ids[0], "position": i, "data": d} for i, d in enumerate(notice.album)
+        ]
+        await self._s.execute(insert(OutboxFileRow), files)
+        return 1
 
     async def _insert(self, rows: list[dict[str, Any]]) -> list[int]:
         # ON CONFLICT DO NOTHING skips a known dedup_key inside the statement, so the caller's
@@ -277,7 +287,7 @@ class SqlOutboxRepo:
     async def _pairs(self, ids: Collection[int], stmt: Any) -> dict[int, Any]:
         if not ids:
             return {}
-        return dict((await self._s.execute(stmt)).tuples())
+        return {row[0]: row[1] for row in await self._s.execute(stmt)}
 
     async def sent_since(
         self, chat_ids: Collection[int], since: datetime
