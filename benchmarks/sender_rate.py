@@ -42,7 +42,7 @@ from collections import deque
 from dataclasses import dataclass
 from http import HTTPStatus
 from pathlib import Path
-from typing import cast
+from typing import Any, cast
 from zoneinfo import ZoneInfo
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -135,8 +135,15 @@ class Run:
     strict: bool = False  # the sandbox's limits, nothing forgiven
 
 
-def never_blocked(head: User, user: User) -> str:
-    raise AssertionError("no one blocks the bot in the benchmark")
+class NeverBlocked:
+    def compose(self, reader: User | None, entries: Any, why: Any) -> tuple[str, None]:
+        raise AssertionError("no lists here")
+
+    def unreachable(self, head: User, user: User) -> str:
+        raise AssertionError("no one blocks the bot in the benchmark")
+
+
+never_blocked = NeverBlocked()
 
 
 def notices(run: Run) -> list[Notice]:

@@ -32,7 +32,7 @@ from bot.services.clock import Clock, utc_now
 from bot.services.ports import UnitOfWorkFactory
 from bot.services.team import prepare_installation
 from handlers import get_routers
-from handlers.alerts import unreachable_text
+from handlers.interim_texts import InterimTexts
 from handlers.keyboards import STAFF_COMMANDS
 from handlers.middlewares import ContextMiddleware
 from storage.db import make_engine, make_sessions, migrate
@@ -140,7 +140,7 @@ def build_sender(bot: Bot, ctx: JobContext, send_rate: float = 30.0) -> Sender:
         owner,
         ctx.defaults.tz,  # only for "X blocked the bot" notices to heads
         ctx.defaults.quiet,
-        unreachable_text,
+        InterimTexts(),
     )
 
 

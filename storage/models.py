@@ -245,23 +245,46 @@ class OutboxRow(Base):
     """
 
     __tablename__ = "outbox"
-    __table_args__ = (Index("ix_outbox_status_not_before", "status", "not_before"),)
+    __table_args__ = (
+        Index("ix_outbox_status_not_before", "status", "not_before"),
+        # A chat's queue: its oldest undelivered notice is the only one that may go.
+        Index("ix_outbox_chat_queue", "chat_id", "status", "not_before", "id"),
+    )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     chat_id: Mapped[int] = mapped_column(BigInteger)
     kind: Mapped[str] = mapped_column(String(32))
     dedup_key: Mapped[str | None] = mapped_column(String(200), unique=True)
-    payload: Mapped[str] = mapped_column(Text)  # JSON: text, parse_mode, reply_markup
+    payload: Mapped[str] = mapped_column(Text)  # JSON: text, reply_markup, entries, why
     attachment: Mapped[bytes | None] = mapped_column(LargeBinary)  # a photo or a document
+    # pending → sending → sent | failed (a permanent answer) | dropped (stale, expired, merged)
     status: Mapped[str] = mapped_column(String(8))
     attempts: Mapped[int] = mapped_column(Integer, default=0)
+    # When it was meant to go: a chat's notices go in this order, retries included.
     not_before: Mapped[datetime] = mapped_column(UtcDateTime())
+    retry_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    ref: Mapped[str | None] = mapped_column(String(100))
+    expires_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    parts_sent: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    merged_into: Mapped[int | None] = mapped_column(BigId)
     lease_until: Mapped[datetime | None] = mapped_column(UtcDateTime())
     lease_owner: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
     sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     error: Mapped[str | None] = mapped_column(String(500))
+
+
+class OutboxFileRow(Base):
+    """A picture of a notice's album, in order."""
+
+    __tablename__ = "outbox_file"
+
+    outbox_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("outbox.id", ondelete="CASCADE"), primary_key=True
+    )
+    position: Mapped[int] = mapped_column(Integer, primary_key=True)
+    data: Mapped[bytes] = mapped_column(LargeBinary)
 
 
 class JobRunRow(Base):

@@ -36,6 +36,7 @@ from aiogram.methods import (
     GetMe,
     SendChatAction,
     SendDocument,
+    SendMediaGroup,
     SendMessage,
     SendPhoto,
     SetChatMenuButton,
@@ -261,6 +262,15 @@ class MockedSession(BaseSession):
                 caption=method.caption,
                 reply_markup=method.reply_markup,
             )
+        if isinstance(method, SendMediaGroup):
+            album = []
+            for media in method.media:
+                file_id = self._file_id(media.media, "photo")
+                size = PhotoSize(
+                    file_id=file_id, file_unique_id=f"{file_id}-u", width=1280, height=720
+                )
+                album.append(self._new_message(bot, method.chat_id, photo=[size]))
+            return album
         if isinstance(method, SendDocument):
             file_id = self._file_id(method.document, "document")
             file_name = method.document.filename if isinstance(method.document, InputFile) else None

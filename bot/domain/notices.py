@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import heapq
 import math
-from collections import defaultdict, deque
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from enum import Enum
@@ -28,6 +25,16 @@ def deal_stage_ref(deal_id: int, stage_id: int) -> str:
 
 def survey_ref(survey_id: int) -> str:
     return f"survey:{survey_id}"
+
+
+def parse_ref(ref: str) -> tuple[str, int, int | None] | None:
+    """("task", 7, 1764000000), ("deal", 5, 12), ("survey", 3, None); None if not a ref."""
+    kind, _, rest = ref.partition(":")
+    ident, _, extra = rest.partition(":")
+    try:
+        return kind, int(ident), int(extra) if extra else None
+    except ValueError:
+        return None
 
 
 Button = dict[str, Any]  # Telegram's JSON for one inline button
@@ -92,12 +99,15 @@ class Notice:
 
 @dataclass(frozen=True, slots=True)
 class OutboxItem:
-    """A claimed notice with its delivery bookkeeping."""
+    """A claimed notice with its delivery bookkeeping: `parts_sent` of its parts went out
+    already; `why` is how its list was merged (None: never merged)."""
 
     id: int
     notice: Notice
     attempts: int
     created_at: datetime
+    parts_sent: int = 0
+    why: Merge | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,24 +139,33 @@ def next_allowed(now: datetime, tz: ZoneInfo, quiet: QuietHours) -> datetime:
 
 @dataclass
 class DeliveryPolicy:
-    """How the sender keeps Telegram's limits and retries."""
+    """How the sender keeps Telegram's limits, retries and spares people floods."""
 
     global_per_second: float = 30.0
     per_chat_interval: float = 1.0
-    max_attempts: int = 6
-    base_backoff: float = 2.0
-    max_backoff: float = 600.0
+    # The share of the global rate left unused, so Telegram's count never reaches its limit.
+    margin: float = 0.03
+    base_backoff: float = 1.0
+    # While Telegram is unreachable, one probe at least this often: an outage ends in seconds.
+    max_backoff: float = 30.0
+    # A revoked token: every item fails alike, so wait long between tries.
+    hold_seconds: float = 300.0
     lease_seconds: float = 60.0
-    # One claim holds about this much of the global budget; the rest of a busy chat's items
-    # go back to the queue, so one chat never holds the sender up.
+    # One claim takes about this much of the global budget.
     batch_seconds: float = 1.0
+    # How soon to claim again while notices are going out (a chat's next one waits for it).
+    busy_seconds: float = 0.2
     # Shorter than the lease, so a hung request ends before another worker may take the item.
     send_timeout: float = 20.0
+    # Unsolicited messages to one person in an hour; past it, lists wait and go as one.
+    hourly_cap: int = 10
+    # How long a notice with neither a ref nor an expiry stays worth sending.
+    horizon: timedelta = timedelta(days=2)
     extra: dict[str, Any] = field(default_factory=dict)
 
-    def backoff(self, attempts: int) -> float:
-        """Seconds to wait after the `attempts`-th failure: exponential, capped."""
-        return float(min(self.max_backoff, self.base_backoff * 2 ** max(0, attempts - 1)))
+    def backoff(self, failures: int) -> float:
+        """Seconds to wait after the `failures`-th failure in a row: exponential, capped."""
+        return float(min(self.max_backoff, self.base_backoff * 2 ** max(0, failures - 1)))
 
     @property
     def claim_limit(self) -> int:
@@ -154,92 +173,73 @@ class DeliveryPolicy:
         return max(1, math.ceil(self.global_per_second * self.batch_seconds))
 
 
-@dataclass(frozen=True, slots=True)
-class Slot:
-    """When an item may go (seconds on the limiter's clock); `booked` False: not this batch."""
-
-    at: float
-    booked: bool
+# Times reach the pacer through datetimes, rounded to microseconds.
+_TOLERANCE = 2e-6
 
 
-class RateLimiter:
-    """Telegram's limits as bookings: sends at least `1/per_second` apart in all, and
-    `per_chat_interval` apart within a chat. Times are plain seconds on any steady clock.
+class Pacer:
+    """Telegram's limits as a schedule of send starts, on any steady clock in seconds.
 
-    Sends go on a grid of `1/per_second` steps, one send a step: every one-second window holds
-    at most `per_second` of them, and a send held back by its chat takes a whole later step,
-    so the steps it skipped stay whole for later batches to fill (no budget lost to slivers).
+    Starts go on a grid of `1/per_second` steps, one a step, and never closer than a step to
+    the previous actual start (a late wake-up cannot bunch two). A chat's next start is
+    `per_chat_interval` after Telegram answered its previous send (`done`), which keeps the
+    arrivals Telegram sees that far apart whatever the network's jitter.
     """
 
     def __init__(self, per_second: float, per_chat_interval: float) -> None:
         self.spacing = 1.0 / per_second
         self.per_chat_interval = per_chat_interval
-        self._booked: set[int] = set()  # grid steps taken, not yet long past
-        self._next_in_chat: dict[int, float] = {}
+        self.paused_all = -math.inf
+        self._booked: set[int] = set()
+        self._reserved: dict[int, int] = {}  # chat → its booked step
+        self._chat_free: dict[int, float] = {}
         self._paused: dict[int, float] = {}
-        self._paused_all = -math.inf
+        self._last_start = -math.inf
 
-    def plan(self, chats: Sequence[int], now: float, horizon: float) -> list[Slot]:
-        """Book a batch, earliest-ready chat first; a chat's own items keep their order.
-
-        Items that could only go after `now + horizon` are not booked: their `at` says when
-        to offer them again, and other chats are not held up by them.
-        """
+    def reserve(self, chat: int, now: float) -> float:
+        """When the chat's next send may start; that step is booked for it until `start`."""
         self._forget(now)
-        queues: dict[int, deque[int]] = defaultdict(deque)
-        for index, chat in enumerate(chats):
-            queues[chat].append(index)
-        ready = [(max(now, self._next_in_chat.get(c, now)), q[0], c) for c, q in queues.items()]
-        heapq.heapify(ready)
-        slots: list[Slot] = [Slot(now, False)] * len(chats)
-        while ready:
-            when, index, chat = heapq.heappop(ready)
-            step = self._free_step(when)
-            at = step * self.spacing
-            slots[index] = Slot(at, at <= now + horizon)
-            if slots[index].booked:
-                self._booked.add(step)
-                self._next_in_chat[chat] = at + self.per_chat_interval
-            queues[chat].popleft()
-            if queues[chat]:
-                heapq.heappush(ready, (at + self.per_chat_interval, queues[chat][0], chat))
-        return slots
-
-    def pause(self, until: float, chat: int | None = None) -> None:
-        """Telegram asked to wait (429): nothing more to the chat (or at all) before `until`."""
-        if chat is None:
-            self._paused_all = max(self._paused_all, until)
-            return
-        self._next_in_chat[chat] = max(self._next_in_chat.get(chat, until), until)
-        self._paused[chat] = max(self._paused.get(chat, until), until)
-
-    def paused_until(self, chat: int) -> float:
-        """The end of a pause Telegram asked for, for items booked before it came."""
-        return max(self._paused.get(chat, -math.inf), self._paused_all)
-
-    def room(self, now: float, horizon: float) -> int:
-        """How many more sends fit between `now` and `now + horizon`: the next claim's size."""
-        first = self._step(max(now, self._paused_all))
-        last = math.floor((now + horizon) / self.spacing)
-        return sum(1 for k in range(first, last + 1) if k not in self._booked)
-
-    def next_free(self, now: float) -> float:
-        """The first moment from `now` on when another send could go."""
-        return self._free_step(now) * self.spacing
-
-    def _step(self, moment: float) -> int:
-        # The first grid step at or after the moment (a hair of float error forgiven).
-        return math.ceil(moment / self.spacing - 1e-9)
-
-    def _free_step(self, ready: float) -> int:
-        step = self._step(max(ready, self._paused_all))
+        self._release(chat)
+        ready = max(now, self.paused(chat), self._chat_free.get(chat, now))
+        ready = max(ready, self._last_start + self.spacing)
+        step = math.ceil((ready - _TOLERANCE) / self.spacing)
         while step in self._booked:
             step += 1
-        return step
+        self._booked.add(step)
+        self._reserved[chat] = step
+        return step * self.spacing
+
+    def start(self, chat: int, now: float) -> bool:
+        """At the moment of sending: may it go now? If so, it counts as started."""
+        self._release(chat)
+        free = max(self.paused(chat), self._chat_free.get(chat, -math.inf))
+        if now < free - _TOLERANCE or now - self._last_start < self.spacing - _TOLERANCE:
+            return False
+        self._last_start = now
+        return True
+
+    def done(self, chat: int, now: float) -> None:
+        """Telegram answered a send to the chat (whatever it said)."""
+        self._chat_free[chat] = max(self._chat_free.get(chat, now), now + self.per_chat_interval)
+
+    def pause(self, until: float, chat: int | None = None) -> None:
+        """Telegram asked to wait, or cannot be reached: nothing to the chat (or at all)."""
+        if chat is None:
+            self.paused_all = max(self.paused_all, until)
+        else:
+            self._paused[chat] = max(self._paused.get(chat, until), until)
+
+    def paused(self, chat: int) -> float:
+        return max(self._paused.get(chat, -math.inf), self.paused_all)
+
+    def _release(self, chat: int) -> None:
+        step = self._reserved.pop(chat, None)
+        if step is not None:
+            self._booked.discard(step)
 
     def _forget(self, now: float) -> None:
-        # Steps and chat intervals in the past constrain nothing; keep the records short.
-        self._booked = {k for k in self._booked if k >= self._step(now)}
-        for times in (self._next_in_chat, self._paused):
-            for chat in [c for c, t in times.items() if t <= now]:
-                del times[chat]
+        # Records in the past constrain nothing; keep them short.
+        if len(self._chat_free) + len(self._paused) > 1000:
+            for times in (self._chat_free, self._paused):
+                for chat in [c for c, t in times.items() if t <= now]:
+                    del times[chat]

@@ -1,29 +1,36 @@
-"""The one sender: delivers the outbox within Telegram's limits, each item to its end.
+"""The one sender: delivers the outbox within Telegram's limits, each notice to its end.
 
-Every claimed item ends sent, failed with a reason, or back in the queue with a time:
+The rules (docs/notifications.md tells the whole road):
 
-* 429 (flood control): back after Telegram's `retry_after`, the chat paused as long. Not
-  counted as an attempt (it is never the item's fault) and never given up on: Telegram names
-  the wait, and a message dropped for it would have gone through after it.
-* Network errors, timeouts, 5xx: counted; back after `policy.backoff`, failed after
-  `policy.max_attempts` tries.
-* 403 (the user blocked the bot): failed "blocked"; the user is marked unreachable and, on
-  that change only, every head gets one notice.
-* Other refusals (400 and the like): failed with Telegram's words.
-
-Delivery is at least once: a crash between Telegram's answer and the commit of "sent" leaves
-the item to be sent again when its lease runs out. Leases keep everything else exactly once.
+* Order per chat: the outbox hands out only a chat's oldest undelivered notice, so a chat's
+  notices go in the order they were queued, retries included, and a multi-part notice (the
+  digest's text, then its album) has the chat to itself until it is done.
+* Nothing dropped for a transient failure: network errors, timeouts and 5xx pause the whole
+  sender (Telegram is unreachable for everyone) with capped backoff, then one notice probes;
+  a notice is tried until it is stale (its task done, its deal moved on) or expired. 429
+  pauses the chat for Telegram's `retry_after`. Only permanent answers fail a notice: 403 and
+  "chat not found" (the person is marked unreachable and the heads told once), other refusals
+  with Telegram's words.
+* One message per person at once: list notices (reminders, stall lists, escalations, the
+  agenda) due together for one chat are merged into one message, worded as a catch-up after
+  an outage, and held and summarised past an hourly cap of unsolicited messages.
+* Rate with a margin: sends start at least `1 / (rate × (1 − margin))` apart, and a chat's
+  next send starts `per_chat_interval` after Telegram answered the previous one, so Telegram
+  never sees two sends to a chat closer than its limit, whatever the network's jitter.
+* The crash window: each part is recorded in its own short transaction as soon as Telegram
+  answers; a crash in between sends that part again (at least once). Leases of a process of
+  this host that died are released when the next one starts.
 """
 
 from __future__ import annotations
 
 import asyncio
-import heapq
 import logging
-import math
+import os
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from aiogram import Bot
@@ -37,19 +44,18 @@ from aiogram.exceptions import (
     TelegramServerError,
     TelegramUnauthorizedError,
 )
-from aiogram.types import BufferedInputFile, InlineKeyboardMarkup
+from aiogram.types import BufferedInputFile, InlineKeyboardMarkup, InputMediaPhoto
 
-from bot.domain.notices import DeliveryPolicy, Notice, OutboxItem, QuietHours, RateLimiter
+from bot.domain.notices import DeliveryPolicy, OutboxItem, Pacer, QuietHours
 from bot.services.clock import Clock
-from bot.services.notify import UnreachableText, report_unreachable
+from bot.services.notify import DeliveryTexts, report_unreachable
+from bot.services.outbox import Claimed, claim_batch
 from bot.services.ports import UnitOfWork, UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
 Sleep = Callable[[float], Awaitable[None]]
-# A claim can wait tens of milliseconds for the database (SQLite's busy handler backs off in
-# steps), so the next batch is claimed this long before the first free slot.
-CLAIM_LEAD = 0.1
 TRANSIENT = (TelegramNetworkError, TelegramServerError, TimeoutError)
+GONE = ("chat not found", "user not found", "bot can't initiate conversation")
 
 
 def _reason(prefix: str, exc: BaseException) -> str:
@@ -57,15 +63,16 @@ def _reason(prefix: str, exc: BaseException) -> str:
     return f"{prefix}: {message}"
 
 
-@dataclass(frozen=True, slots=True)
-class _Batch:
-    claimed: int
-    tasks: list[asyncio.Task[None]]
-    full: bool = False  # nothing claimed because the next second is booked up already
+@dataclass
+class _Outage:
+    """Telegram unreachable: how many tries failed in a row, and when it last came back."""
+
+    failures: int = 0
+    ended_at: float | None = None
 
 
 class Sender:
-    """Claims due outbox items, sends them on a schedule that keeps Telegram's limits."""
+    """Claims chats' next notices and sends them on a schedule that keeps Telegram's limits."""
 
     def __init__(
         self,
@@ -76,65 +83,101 @@ class Sender:
         owner: str,
         tz: ZoneInfo,
         quiet: QuietHours | None,
-        render_unreachable: UnreachableText,
+        texts: DeliveryTexts,
         sleep: Sleep = asyncio.sleep,
         idle_seconds: float = 1.0,
     ) -> None:
         self._bot, self._uows, self._clock, self._policy = bot, uow_factory, clock, policy
-        self._owner, self._tz, self._quiet = owner, tz, quiet
-        self._render, self._sleep, self._idle_seconds = render_unreachable, sleep, idle_seconds
-        self._limiter = RateLimiter(policy.global_per_second, policy.per_chat_interval)
-        self._comebacks: list[float] = []  # a heap: when the items this worker put back are due
+        self._owner, self._tz, self._quiet, self._texts = owner, tz, quiet, texts
+        self._sleep, self._idle_seconds = sleep, idle_seconds
+        self._pacer = Pacer(
+            policy.global_per_second * (1 - policy.margin), policy.per_chat_interval
+        )
+        self._outage = _Outage()
+        self._waiting = 0  # claimed, not yet started: the next claim leaves room for them
+        self._active = 0  # claimed, not yet finished
 
     async def run(self, stop: asyncio.Event) -> None:
-        """Send until `stop` is set, then finish the batches in flight (a second or so)."""
+        """Send until `stop` is set, then finish the notices in flight."""
+        await self._release_dead()
         in_flight: set[asyncio.Task[None]] = set()
         try:
             while not stop.is_set():
-                batch = await self._start_safely()
-                in_flight.update(batch.tasks)
-                for task in batch.tasks:
+                tasks = await self._start_safely()
+                in_flight.update(tasks)
+                for task in tasks:
                     task.add_done_callback(in_flight.discard)
-                if batch.claimed or batch.full:
-                    # Claim again just before the first free slot, while these are in flight:
-                    # the next batch fills the gaps this one left, and the budget has no holes.
-                    now, spacing = self._seconds(), self._limiter.spacing
-                    wait = self._limiter.next_free(now) - CLAIM_LEAD - now
-                    # Booked up: the window must move on before anything fits (no spinning).
-                    await self._rest(stop, max(wait, spacing) if batch.full else wait)
-                else:
-                    await self._idle(stop)
+                busy = tasks or in_flight
+                await self._rest(stop, self._policy.busy_seconds if busy else self._idle())
         finally:
             await asyncio.gather(*in_flight)
 
     async def run_once(self) -> int:
         """Claim one batch and see it through (sent, failed or put back); how many were taken."""
-        batch = await self._start()
-        await asyncio.gather(*batch.tasks)
-        return batch.claimed
+        tasks = await self._start()
+        await asyncio.gather(*tasks)
+        return len(tasks)
 
-    async def _start_safely(self) -> _Batch:
+    # ------------------------------------------------------------------ claiming
+
+    async def _start_safely(self) -> list[asyncio.Task[None]]:
         try:
             return await self._start()
         except Exception:
             # The database may be away for a while; the outbox keeps, so try again later.
-            log.exception("Claiming from the outbox failed; trying again")
-            return _Batch(0, [])
+            log.warning("Claiming from the outbox failed; trying again", exc_info=True)
+            return []
 
-    async def _start(self) -> _Batch:
-        """Claim, book a send time for each item, and start sending; put back what must wait."""
-        now, horizon = self._seconds(), self._policy.batch_seconds
-        limit = min(self._policy.claim_limit, self._limiter.room(now, horizon))
-        if limit == 0:
-            return _Batch(0, [], full=True)
-        items = await self._claim(limit)
+    async def _start(self) -> list[asyncio.Task[None]]:
+        room = self._room()
+        if room <= 0:
+            return []
+        claimed = await self._claim(room)
+        self._waiting += len(claimed)
+        self._active += len(claimed)
+        return [asyncio.create_task(self._guard(self._deliver(c))) for c in claimed]
+
+    def _room(self) -> int:
         now = self._seconds()
-        slots = self._limiter.plan([i.notice.chat_id for i in items], now, horizon)
-        pairs = list(zip(items, slots, strict=True))
-        later = [(item, slot.at) for item, slot in pairs if not slot.booked]
-        work = [self._put_back(later, "waiting for the chat's turn")]
-        work += [self._deliver(item, slot.at) for item, slot in pairs if slot.booked]
-        return _Batch(len(items), [asyncio.create_task(self._guard(w)) for w in work])
+        if self._pacer.paused_all > now:
+            return 0
+        if self._outage.failures:
+            # Telegram was unreachable: one notice at a time finds out whether it is back.
+            return 0 if self._active else 1
+        return self._policy.claim_limit - self._waiting
+
+    async def _claim(self, limit: int) -> list[Claimed]:
+        now = self._clock()
+        outage_end = self._outage.ended_at
+        async with self._uows() as uow:
+            claimed = await claim_batch(
+                uow,
+                self._owner,
+                now,
+                limit,
+                self._policy,
+                self._texts,
+                recovered_at=None if outage_end is None else _at(outage_end),
+            )
+            await uow.commit()
+        return claimed
+
+    async def _release_dead(self) -> None:
+        """A process of this host that died leaves leases: hand them back at once."""
+        try:
+            async with self._uows() as uow:
+                released = 0
+                for owner in await uow.outbox.sending_owners():
+                    if owner != self._owner and _is_dead(owner, self._owner):
+                        released += await uow.outbox.release(owner)
+                await uow.commit()
+        except Exception:
+            log.warning("Releasing dead leases failed; they run out by themselves", exc_info=True)
+            return
+        if released:
+            log.info("Released %d notices a stopped process had claimed", released)
+
+    # ------------------------------------------------------------------ sending
 
     async def _guard(self, work: Awaitable[None]) -> None:
         try:
@@ -143,79 +186,91 @@ class Sender:
             # The item stays "sending" and comes back when its lease runs out.
             log.exception("Recording a delivery failed")
 
-    # ------------------------------------------------------------------ claiming
-
-    async def _claim(self, limit: int) -> list[OutboxItem]:
-        now = self._clock()
-        lease_until = now + timedelta(seconds=self._policy.lease_seconds)
-        async with self._uows() as uow:
-            items = await uow.outbox.claim(self._owner, now, lease_until, limit)
-            live = await self._drop_inactive(uow, items)
-            await uow.commit()
-        return live
-
-    async def _drop_inactive(self, uow: UnitOfWork, items: list[OutboxItem]) -> list[OutboxItem]:
-        ids = {item.notice.user_id for item in items if item.notice.user_id is not None}
-        active = {uid for uid in ids if (user := await uow.users.get(uid)) and user.is_active}
-        live = []
-        for item in items:
-            if item.notice.user_id is None or item.notice.user_id in active:
-                live.append(item)
-            else:
-                await uow.outbox.mark_failed(item.id, self._owner, "inactive")
-        return live
-
-    # ------------------------------------------------------------------ sending
-
-    async def _deliver(self, item: OutboxItem, at: float) -> None:
-        delay = at - self._seconds()
-        if delay > 0:
-            await self._sleep(delay)
-        paused = self._limiter.paused_until(item.notice.chat_id)
-        if paused > self._seconds():
-            # Booked before Telegram asked this chat to wait: wait as asked.
-            await self._put_back([(item, paused)], "flood control: chat paused")
-            return
+    async def _deliver(self, claimed: Claimed) -> None:
+        item, chat, started = claimed.item, claimed.item.notice.chat_id, False
         try:
-            await self._send(item.notice)
-        except Exception as exc:
-            await self._on_error(item, exc)
+            for part in range(item.parts_sent, item.notice.parts):
+                if not await self._take_turn(chat):
+                    await self._put_back(item, "waiting: Telegram asked to pause")
+                    return
+                if not started:
+                    started = True
+                    self._waiting -= 1
+                try:
+                    await self._send_part(claimed, part)
+                except Exception as exc:
+                    self._pacer.done(chat, self._seconds())
+                    await self._on_error(item, exc)
+                    return
+                self._pacer.done(chat, self._seconds())
+                self._recovered()
+                await self._record_part(item, part)
+        finally:
+            self._active -= 1
+            if not started:
+                self._waiting -= 1
+
+    async def _take_turn(self, chat: int) -> bool:
+        """Wait for this chat's and the bot's next free moment; False if a pause came first."""
+        while True:
+            now = self._seconds()
+            at = self._pacer.reserve(chat, now)
+            if at - now > self._policy.batch_seconds * 2 and self._pacer.paused(chat) > now:
+                return False
+            if at > now:
+                await self._sleep(at - now)
+            if self._pacer.start(chat, self._seconds()):
+                return True
+
+    async def _send_part(self, claimed: Claimed, part: int) -> None:
+        notice, timeout = claimed.item.notice, int(self._policy.send_timeout)
+        markup = InlineKeyboardMarkup.model_validate(claimed.markup) if claimed.markup else None
+        if part == 1:
+            await self._send_album(notice.chat_id, notice.album, timeout)
+        elif notice.photo is not None:
+            await self._bot.send_photo(
+                notice.chat_id,
+                BufferedInputFile(notice.photo, "chart.png"),
+                caption=claimed.text or None,
+                reply_markup=markup,
+                request_timeout=timeout,
+            )
         else:
+            await self._bot.send_message(
+                notice.chat_id, claimed.text, reply_markup=markup, request_timeout=timeout
+            )
+
+    async def _send_album(self, chat_id: int, album: Sequence[bytes], wait: int) -> None:
+        files = [BufferedInputFile(png, f"chart{i + 1}.png") for i, png in enumerate(album)]
+        if len(files) == 1:
+            await self._bot.send_photo(chat_id, files[0], request_timeout=wait)
+            return
+        media: list[Any] = [InputMediaPhoto(media=f) for f in files[:10]]
+        await self._bot.send_media_group(chat_id, media, request_timeout=wait)
+
+    async def _record_part(self, item: OutboxItem, part: int) -> None:
+        if part + 1 >= item.notice.parts:
             await self._record(
                 lambda uow: uow.outbox.mark_sent(item.id, self._owner, self._clock())
             )
+        else:
+            await self._record(lambda uow: uow.outbox.part_sent(item.id, self._owner, part + 1))
 
-    async def _send(self, notice: Notice) -> None:
-        markup = (
-            InlineKeyboardMarkup.model_validate(notice.reply_markup)
-            if notice.reply_markup
-            else None
-        )
-        timeout = int(self._policy.send_timeout)
-        if notice.photo is None:
-            await self._bot.send_message(
-                notice.chat_id, notice.text, reply_markup=markup, request_timeout=timeout
-            )
-            return
-        await self._bot.send_photo(
-            notice.chat_id,
-            BufferedInputFile(notice.photo, "chart.png"),
-            caption=notice.text or None,
-            reply_markup=markup,
-            request_timeout=timeout,
-        )
+    # ------------------------------------------------------------------ outcomes
 
     async def _on_error(self, item: OutboxItem, exc: Exception) -> None:
         if isinstance(exc, TelegramRetryAfter):
             await self._flood(item, exc.retry_after)
         elif isinstance(exc, TelegramForbiddenError):
-            await self._blocked(item)
+            await self._unreachable(item, "blocked")
         elif isinstance(exc, TelegramUnauthorizedError):
             await self._hold(item, exc)
         elif isinstance(exc, TelegramEntityTooLarge):
             await self._fail(item, _reason("too large", exc))
         elif isinstance(exc, TRANSIENT):
             await self._transient(item, exc)
+        elif isinstance(exc, TelegramBadRequest) and any(g in exc.message for g in GONE):
+            await self._unreachable(item, _reason("gone", exc))
         elif isinstance(exc, TelegramBadRequest):
             await self._fail(item, _reason("bad request", exc))
         elif isinstance(exc, TelegramAPIError):
@@ -225,63 +280,63 @@ class Sender:
             log.error("Outbox item %s cannot be sent", item.id, exc_info=exc)
             await self._fail(item, _reason("error", exc))
 
-    # ------------------------------------------------------------------ outcomes
-
     async def _flood(self, item: OutboxItem, retry_after: float) -> None:
-        self._limiter.pause(self._seconds() + retry_after, item.notice.chat_id)
-        await self._retry(item, retry_after, f"flood control: {retry_after}s", item.attempts)
+        until = self._seconds() + retry_after
+        self._pacer.pause(until, item.notice.chat_id)
+        await self._retry(item, until, f"flood control: {retry_after}s", item.attempts)
 
     async def _transient(self, item: OutboxItem, exc: Exception) -> None:
-        attempts, reason = item.attempts + 1, _reason("network", exc)
-        if attempts >= self._policy.max_attempts:
-            await self._fail(item, reason)
-            return
-        await self._retry(item, self._policy.backoff(attempts), reason, attempts)
+        self._outage.failures += 1
+        wait = self._policy.backoff(self._outage.failures)
+        until = self._seconds() + wait
+        self._pacer.pause(until)
+        if self._outage.failures == 1:
+            log.warning("Telegram is unreachable (%s); the outbox waits and retries", exc)
+        await self._retry(item, until, _reason("network", exc), item.attempts + 1)
 
-    async def _blocked(self, item: OutboxItem) -> None:
+    def _recovered(self) -> None:
+        if self._outage.failures:
+            log.warning("Telegram is reachable again after %d failed tries", self._outage.failures)
+            self._outage = _Outage(ended_at=self._seconds())
+
+    async def _unreachable(self, item: OutboxItem, reason: str) -> None:
         user_id = item.notice.user_id
 
         async def write(uow: UnitOfWork) -> None:
-            await uow.outbox.mark_failed(item.id, self._owner, "blocked")
+            await uow.outbox.mark_failed(item.id, self._owner, reason)
             if user_id is not None:
                 now = self._clock()
-                await report_unreachable(uow, user_id, now, self._tz, self._quiet, self._render)
+                await report_unreachable(
+                    uow, user_id, now, self._tz, self._quiet, self._texts.unreachable
+                )
 
+        log.warning("Outbox item %s failed: %s", item.id, reason)
         await self._record(write)
 
     async def _hold(self, item: OutboxItem, exc: Exception) -> None:
         # A revoked token fails every item alike: keep them all for when it is fixed.
         log.error("Telegram refuses the bot token; the outbox waits")
-        wait = self._policy.max_backoff
-        self._limiter.pause(self._seconds() + wait)
-        await self._retry(item, wait, _reason("unauthorized", exc), item.attempts)
+        until = self._seconds() + self._policy.hold_seconds
+        self._pacer.pause(until)
+        await self._retry(item, until, _reason("unauthorized", exc), item.attempts)
 
     async def _fail(self, item: OutboxItem, reason: str) -> None:
         log.warning("Outbox item %s failed: %s", item.id, reason)
         await self._record(lambda uow: uow.outbox.mark_failed(item.id, self._owner, reason))
 
-    async def _retry(self, item: OutboxItem, after: float, reason: str, attempts: int) -> None:
-        not_before = self._clock() + timedelta(seconds=after)
-        heapq.heappush(self._comebacks, not_before.timestamp())
+    async def _retry(self, item: OutboxItem, until: float, reason: str, attempts: int) -> None:
+        retry_at = _at(until)
         await self._record(
-            lambda uow: uow.outbox.retry(item.id, self._owner, not_before, reason, attempts)
+            lambda uow: uow.outbox.retry(item.id, self._owner, retry_at, reason, attempts)
         )
 
-    async def _put_back(self, items: Sequence[tuple[OutboxItem, float]], reason: str) -> None:
-        if not items:
-            return
-        for _, at in items:
-            heapq.heappush(self._comebacks, at)
-
-        async def write(uow: UnitOfWork) -> None:
-            for item, at in items:
-                not_before = datetime.fromtimestamp(at, UTC)
-                await uow.outbox.retry(item.id, self._owner, not_before, reason, item.attempts)
-
-        await self._record(write)
+    async def _put_back(self, item: OutboxItem, reason: str) -> None:
+        until = max(self._pacer.paused(item.notice.chat_id), self._seconds())
+        await self._retry(item, until, reason, item.attempts)
 
     async def _record(self, write: Callable[[UnitOfWork], Awaitable[object]]) -> None:
-        # One transaction per outcome, committed at once: a crash loses at most what is in flight.
+        # One short transaction per outcome, committed at once: the window in which a crash
+        # makes Telegram's answer unknown to the outbox is this transaction's length.
         async with self._uows() as uow:
             await write(uow)
             await uow.commit()
@@ -291,14 +346,9 @@ class Sender:
     def _seconds(self) -> float:
         return self._clock().timestamp()
 
-    async def _idle(self, stop: asyncio.Event) -> None:
-        # Rest until the next item this worker put back is due, a second at most.
-        now = self._seconds()
-        while self._comebacks and self._comebacks[0] <= now:
-            heapq.heappop(self._comebacks)
-        soonest = self._comebacks[0] if self._comebacks else math.inf
-        # A millisecond over: the stored time is rounded to microseconds and must be due.
-        await self._rest(stop, min(self._idle_seconds, soonest - now + 0.001))
+    def _idle(self) -> float:
+        until_unpaused = self._pacer.paused_all - self._seconds()
+        return max(self._policy.busy_seconds, min(self._idle_seconds, until_unpaused + 0.001))
 
     async def _rest(self, stop: asyncio.Event, seconds: float) -> None:
         if seconds <= 0:
@@ -310,3 +360,27 @@ class Sender:
         finally:
             sleeper.cancel()
             stopper.cancel()
+
+
+def _at(seconds: float) -> datetime:
+    return datetime.fromtimestamp(seconds, UTC)
+
+
+def _is_dead(owner: str, mine: str) -> bool:
+    """`host:pid:token`: a process of this host that is gone, or an earlier one with our pid
+    (a restarted container's bot is pid 1 again)."""
+    host, _, rest = owner.partition(":")
+    pid_text, _, _ = rest.partition(":")
+    my_host, _, my_rest = mine.partition(":")
+    if host != my_host or not pid_text.isdigit():
+        return False
+    pid = int(pid_text)
+    if pid == int(my_rest.partition(":")[0] or -1):
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from types import TracebackType
@@ -45,7 +45,7 @@ from bot.domain.models import (
     Stage,
     User,
 )
-from bot.domain.notices import Notice, OutboxItem, QuietHours
+from bot.domain.notices import Entry, Merge, Notice, OutboxItem, QuietHours
 from bot.domain.plans import Plan
 from bot.domain.stage_metrics import StageStay
 from bot.domain.surveys import OpenedSurvey, Survey, SurveyAnswerRow, SurveyKind
@@ -252,14 +252,38 @@ class OutboxRepo(Protocol):
     async def claim(
         self, owner: str, now: datetime, lease_until: datetime, limit: int
     ) -> list[OutboxItem]:
-        """Take due pending items (and items whose lease ran out) for this worker alone."""
+        """Lease, for this worker alone, up to `limit` chats' next due notices (each the oldest
+        undelivered one of its chat; an item whose lease ran out counts as undelivered)."""
         ...
 
+    async def followers(self, chat_ids: Collection[int], now: datetime) -> list[OutboxItem]:
+        """The due notices waiting behind these chats' heads, in queue order."""
+        ...
+
+    async def merge(
+        self,
+        head: int,
+        owner: str,
+        entries: Sequence[Entry],
+        why: Merge,
+        merged: Collection[int],
+        text: str,
+        reply_markup: dict[str, Any] | None,
+    ) -> None: ...
+    async def live_refs(self, refs: Iterable[str], now: datetime) -> set[str]: ...
+    async def sent_since(
+        self, chat_ids: Collection[int], since: datetime
+    ) -> dict[int, list[datetime]]: ...
+    async def sending_owners(self) -> set[str]: ...
+    async def release(self, owner: str) -> int: ...
     async def mark_sent(self, item_id: int, owner: str, now: datetime) -> None: ...
+    async def part_sent(self, item_id: int, owner: str, parts_sent: int) -> None: ...
     async def retry(
-        self, item_id: int, owner: str, not_before: datetime, error: str, attempts: int
+        self, item_id: int, owner: str, retry_at: datetime, error: str, attempts: int
     ) -> None: ...
     async def mark_failed(self, item_id: int, owner: str, error: str) -> None: ...
+    async def drop(self, item_id: int, owner: str, reason: str) -> None: ...
+    async def purge_files(self, before: datetime) -> None: ...
 
 
 class TaskRepo(Protocol):

@@ -14,7 +14,7 @@ from bot.jobs.context import JobContext
 from bot.jobs.scheduler import JOBS
 from bot.jobs.sender import Sender
 from bot.services.team import prepare_installation
-from handlers.alerts import unreachable_text
+from handlers.interim_texts import InterimTexts
 from storage.uow import SqlUnitOfWorkFactory
 from tests.conftest import FakeClock
 from tests.flows.harness import Person
@@ -125,7 +125,7 @@ def jobs(bot: MockedBot, uow_factory: SqlUnitOfWorkFactory, clock: FakeClock) ->
         "test",
         ctx.defaults.tz,
         ctx.defaults.quiet,
-        unreachable_text,
+        InterimTexts(),
         sleep,
     )
     return Jobs(ctx, sender, clock)

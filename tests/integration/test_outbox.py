@@ -50,8 +50,15 @@ class NetworkSession(MockedSession):
         return await super().make_request(bot, method, timeout)
 
 
-def never_blocked(head: User, user: User) -> str:
-    raise AssertionError("no one blocks the bot here")
+class NeverBlocked:
+    def compose(self, reader: User | None, entries: Any, why: Any) -> tuple[str, None]:
+        raise AssertionError("no lists here")
+
+    def unreachable(self, head: User, user: User) -> str:
+        raise AssertionError("no one blocks the bot here")
+
+
+never_blocked = NeverBlocked()
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])

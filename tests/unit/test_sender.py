@@ -7,7 +7,9 @@ outbox's claims and leases are the point. Time is a FakeClock that the sender's 
 from __future__ import annotations
 
 import asyncio
+import os
 import random
+import socket
 from collections import Counter
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -25,14 +27,14 @@ from aiogram.exceptions import (
     TelegramServerError,
     TelegramUnauthorizedError,
 )
-from aiogram.methods import SendMessage, SendPhoto, TelegramMethod
+from aiogram.methods import SendMediaGroup, SendMessage, SendPhoto, TelegramMethod
 from aiogram.methods.base import TelegramType
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.domain.ids import TelegramId
 from bot.domain.models import Role, User
-from bot.domain.notices import DeliveryPolicy, Notice, QuietHours
+from bot.domain.notices import DeliveryPolicy, Entry, Notice, QuietHours, task_ref
 from bot.jobs.sender import Sender
 from bot.services.notify import enqueue
 from storage.db import make_engine, make_sessions
@@ -46,8 +48,20 @@ NIGHT = QuietHours()
 ASK = SendMessage(chat_id=1, text="x")  # the method an exception says it came from
 
 
-def blocked_text(head: User, user: User) -> str:
-    return f"{user.name} blocked the bot (for {head.name})"
+class Texts:
+    """The notifier's words, plainly: a list is its header by `why`, then its entries."""
+
+    def compose(self, reader, entries, why):
+        lines = [f"[{why.value}] {len(entries)} for {reader.name if reader else '-'}"]
+        lines += [e.text for e in entries]
+        rows = [list(row) for e in entries for row in e.buttons]
+        return "\n".join(lines), ({"inline_keyboard": rows} if rows else None)
+
+    def unreachable(self, head: User, user: User) -> str:
+        return f"{user.name} blocked the bot (for {head.name})"
+
+
+blocked_text = Texts()
 
 
 def notice(n: int, chat: int = 500, user: User | None = None, **fields: Any) -> Notice:
@@ -174,9 +188,16 @@ async def drain(sender: Sender, clock: FakeClock, engine: AsyncEngine, rounds: i
         waiting = [r for r in (await rows(engine)).values() if r.status in ("pending", "sending")]
         if not waiting:
             return
-        clock.now = max(clock.now, min(r.lease_until or r.not_before for r in waiting))
+        # To the next moment something becomes claimable (a retry, a lease running out).
+        ahead = [t for r in waiting if (t := r.lease_until or r.retry_at or r.not_before) > clock()]
+        clock.now = min(ahead) if ahead else clock.now + timedelta(seconds=1)
         clock.advance(seconds=0.001)
-    raise AssertionError("the outbox did not drain")
+    left = [
+        (r.id, r.chat_id, r.status, r.retry_at, r.error)
+        for r in (await rows(engine)).values()
+        if r.status in ("pending", "sending")
+    ]
+    raise AssertionError(f"the outbox did not drain at {clock()}: {left}")
 
 
 # Sending
@@ -233,7 +254,7 @@ async def test_flood_control_is_waited_out_then_the_item_is_sent_once(
     state = await rows(engine)
     # The flooded chat waits as Telegram said, without spending an attempt; others go on.
     assert state["test:1"].status == state["test:2"].status == "pending"
-    assert state["test:1"].not_before == state["test:2"].not_before == start + timedelta(seconds=5)
+    assert state["test:1"].retry_at == start + timedelta(seconds=5)
     assert state["test:1"].attempts == 0
     assert state["test:3"].status == "sent"
     clock.now = start + timedelta(seconds=4)
@@ -298,7 +319,7 @@ async def test_network_errors_are_retried_with_backoff_then_sent(
     sender = make_sender(base_backoff=2.0)
     await sender.run_once()
     row = (await rows(engine))["test:1"]
-    assert (row.status, row.attempts, row.not_before) == (
+    assert (row.status, row.attempts, row.retry_at) == (
         "pending",
         1,
         start + timedelta(seconds=2),
@@ -307,7 +328,9 @@ async def test_network_errors_are_retried_with_backoff_then_sent(
     clock.advance(seconds=2)
     await sender.run_once()
     row = (await rows(engine))["test:1"]
-    assert (row.attempts, row.not_before) == (2, start + timedelta(seconds=6))
+    # The second try waited for the next step of the send grid after the pause: a few ms.
+    assert row.attempts == 2
+    assert timedelta(0) <= row.retry_at - (start + timedelta(seconds=6)) < timedelta(seconds=0.1)
     clock.advance(seconds=4)
     await sender.run_once()
     assert (await rows(engine))["test:1"].status == "sent"
@@ -315,17 +338,24 @@ async def test_network_errors_are_retried_with_backoff_then_sent(
     assert delivered(bot) == {"item 1": 1}
 
 
-async def test_an_item_fails_with_its_reason_after_the_last_attempt(
+async def test_a_notice_is_retried_through_a_long_outage_and_dropped_only_once_expired(
     make_sender, uow_factory, clock, bot, engine
 ):
-    await put(uow_factory, clock, notice(1))
-    for _ in range(3):
-        bot.queue_response(SendMessage, TelegramNetworkError(ASK, "Connection reset"))
-    await drain(make_sender(max_attempts=3), clock, engine)
-    row = (await rows(engine))["test:1"]
-    assert (row.status, row.error) == ("failed", "network: Connection reset")
-    assert len(bot.sent(SendMessage)) == 3
-    assert delivered(bot) == {}
+    start = clock()
+    expiry = start + timedelta(hours=2)
+    await put(uow_factory, clock, notice(1), notice(2, chat=600, expires_at=expiry))
+    bot.session.chaos = lambda method: TelegramNetworkError(ASK, "Connection refused")
+    sender = make_sender()
+    while clock() < start + timedelta(hours=3):
+        await sender.run_once()
+        clock.advance(seconds=7)
+    state = await rows(engine)
+    # Three hours of refusals: the backoff stays capped, no attempt limit gives up on item 1.
+    assert state["test:1"].status == "pending" and state["test:1"].attempts > 100
+    assert (state["test:2"].status, state["test:2"].error) == ("dropped", "expired")
+    bot.session.chaos = None
+    await drain(sender, clock, engine)
+    assert delivered(bot) == {"item 1": 1}
 
 
 # Refusals
@@ -339,8 +369,8 @@ async def test_an_item_fails_with_its_reason_after_the_last_attempt(
             "bad request: Bad Request: message is too long",
         ),
         (
-            TelegramNotFound(ASK, "Not Found: chat not found"),
-            "TelegramNotFound: Not Found: chat not found",
+            TelegramNotFound(ASK, "Not Found"),
+            "TelegramNotFound: Not Found",
         ),
         (
             TelegramEntityTooLarge(ASK, "Request Entity Too Large"),
@@ -377,19 +407,21 @@ async def test_a_refused_token_holds_the_outbox_without_spending_attempts(
     start = clock()
     await put(uow_factory, clock, notice(1), notice(2, chat=600))
     bot.queue_response(SendMessage, TelegramUnauthorizedError(ASK, "Unauthorized"))
-    sender = make_sender(max_backoff=600.0)
+    sender = make_sender(hold_seconds=600.0)
     await sender.run_once()
     state = await rows(engine)
-    held = [r for r in state.values() if r.status == "pending"]
+    held = [r for r in state.values() if r.status == "pending" and r.retry_at]
     assert held and all(r.attempts == 0 for r in held)
-    assert all(r.not_before >= start + timedelta(seconds=600) for r in held)
+    assert all(r.retry_at >= start + timedelta(seconds=600) for r in held), [
+        (r.retry_at, r.error) for r in held
+    ]
     clock.advance(seconds=300)
     assert await sender.run_once() == 0
     await drain(sender, clock, engine)
     assert delivered(bot) == {"item 1": 1, "item 2": 1}
 
 
-async def test_a_notice_for_an_inactive_user_fails_without_a_request(
+async def test_a_notice_for_an_inactive_user_is_dropped_without_a_request(
     make_sender, uow_factory, clock, bot, engine
 ):
     seller = await add_user(uow_factory, clock, 2000, Role.SELLER)
@@ -401,7 +433,7 @@ async def test_a_notice_for_an_inactive_user_fails_without_a_request(
     await put(uow_factory, clock, notice(1, user=seller))
     await make_sender().run_once()
     row = (await rows(engine))["test:1"]
-    assert (row.status, row.error) == ("failed", "inactive")
+    assert (row.status, row.error) == ("dropped", "inactive")
     assert not bot.requests
 
 
@@ -524,7 +556,7 @@ async def test_whatever_telegram_answers_every_item_ends_sent_or_failed_and_none
     users = [await add_user(uow_factory, clock, 3000 + n, Role.SELLER) for n in range(8)]
     await put(uow_factory, clock, *(notice(n, user=users[n % 8]) for n in range(40)))
     bot.session.chaos = chaos(seed)
-    await drain(make_sender(max_attempts=4), clock, engine, rounds=2000)
+    await drain(make_sender(), clock, engine, rounds=4000)
 
     state = {k: r for k, r in (await rows(engine)).items() if r.kind == "test"}
     assert len(state) == 40
@@ -535,3 +567,186 @@ async def test_whatever_telegram_answers_every_item_ends_sent_or_failed_and_none
     assert {k for k, r in state.items() if r.status == "sent"} == {
         f"test:{text.split()[1]}" for text in accepted
     }
+
+
+# Order, units, relevance, merging: what a person meets after faults
+
+
+def texts_to(bot: MockedBot, chat: int) -> list[str]:
+    """What reached the chat, in order: texts, captions, and '[album of N]'."""
+    session: TimedSession = bot.session  # type: ignore[assignment]
+    seen = []
+    for _, m, ok in session.log:
+        if not ok or getattr(m, "chat_id", None) != chat:
+            continue
+        if isinstance(m, SendMediaGroup):
+            seen.append(f"[album of {len(m.media)}]")
+        else:
+            seen.append(getattr(m, "text", None) or getattr(m, "caption", None) or "")
+    return seen
+
+
+async def test_a_chats_notices_keep_their_order_through_retries(
+    make_sender, uow_factory, clock, bot, engine
+):
+    await put(uow_factory, clock, *(notice(n) for n in range(1, 6)), notice(9, chat=600))
+    failures = iter([True, False, True, True, False] + [False] * 50)
+
+    def flaky(method: TelegramMethod[Any]) -> BaseException | None:
+        if getattr(method, "chat_id", None) == 500 and next(failures):
+            return TelegramServerError(ASK, "Bad Gateway")
+        return None
+
+    bot.session.chaos = flaky
+    await drain(make_sender(), clock, engine)
+    assert texts_to(bot, 500) == [f"item {n}" for n in range(1, 6)]
+    assert delivered(bot)["item 9"] == 1
+
+
+async def test_429_on_one_item_holds_the_rest_of_its_chat_behind_it(
+    make_sender, uow_factory, clock, bot, engine
+):
+    await put(uow_factory, clock, notice(1), notice(2), notice(3))
+    bot.queue_response(SendMessage, TelegramRetryAfter(ASK, "Too Many Requests", retry_after=7))
+    await drain(make_sender(), clock, engine)
+    assert texts_to(bot, 500) == ["item 1", "item 2", "item 3"]
+
+
+async def test_the_digest_and_its_album_are_one_unit_with_nothing_between(
+    make_sender, uow_factory, clock, bot, engine
+):
+    digest = notice(1, album=(b"png-1", b"png-2", b"png-3"))
+    await put(uow_factory, clock, digest, notice(2))
+    bot.queue_response(SendMediaGroup, TelegramNetworkError(ASK, "Connection reset"))
+    await drain(make_sender(), clock, engine)
+    # The album failed once and was retried alone: the text went once, item 2 waited.
+    assert texts_to(bot, 500) == ["item 1", "[album of 3]", "item 2"]
+    row = (await rows(engine))["test:1"]
+    assert (row.status, row.parts_sent) == ("sent", 1)
+
+
+async def test_a_single_picture_album_goes_as_a_photo(make_sender, uow_factory, clock, bot, engine):
+    await put(uow_factory, clock, notice(1, album=(b"png-1",)))
+    await drain(make_sender(), clock, engine)
+    assert [type(m).__name__ for m in bot.requests] == ["SendMessage", "SendPhoto"]
+
+
+async def test_a_notice_about_a_task_that_is_gone_is_dropped_not_sent(
+    make_sender, uow_factory, clock, bot, engine
+):
+    due = clock()
+    await put(
+        uow_factory,
+        clock,
+        notice(1, ref=task_ref(999, due)),  # no such task: done and deleted, or never was
+        notice(2, ref="weather:1"),  # a ref of a kind the outbox does not know stays live
+    )
+    await drain(make_sender(), clock, engine)
+    state = await rows(engine)
+    assert (state["test:1"].status, state["test:1"].error) == ("dropped", "stale")
+    assert delivered(bot) == {"item 2": 1}
+
+
+def listed(n: int, chat: int = 500, kind: str = "reminder", ref: str | None = None) -> Notice:
+    button = {"text": f"✅ {n}", "callback_data": f"done:{n}"}
+    entry = Entry(kind, f"line {n}", ((button,),), ref)
+    return Notice(
+        TelegramId(chat), kind, f"item {n}", dedup_key=f"test:{n}", entries=(entry,), ref=ref
+    )
+
+
+async def test_lists_due_together_for_one_person_go_as_one_message(
+    make_sender, uow_factory, clock, bot, engine
+):
+    await put(
+        uow_factory, clock, listed(1), listed(2, kind="stall"), listed(3), listed(4, chat=600)
+    )
+    await drain(make_sender(), clock, engine)
+    [together] = texts_to(bot, 500)
+    assert together.splitlines() == ["[together] 3 for -", "line 1", "line 2", "line 3"]
+    markup = bot.sent(SendMessage)[0].reply_markup
+    assert markup is not None and len(markup.inline_keyboard) == 3
+    assert texts_to(bot, 600) == ["item 4"]  # alone and on time: its own words
+    state = await rows(engine)
+    assert [state[f"test:{n}"].status for n in (1, 2, 3)] == ["sent", "dropped", "dropped"]
+    assert state["test:2"].merged_into == state["test:1"].id
+
+
+async def test_a_plain_notice_keeps_its_place_between_lists(
+    make_sender, uow_factory, clock, bot, engine
+):
+    await put(uow_factory, clock, listed(1), notice(2), listed(3), listed(4))
+    await drain(make_sender(), clock, engine)
+    assert [t.splitlines()[0] for t in texts_to(bot, 500)] == [
+        "item 1",
+        "item 2",
+        "[together] 2 for -",
+    ]
+
+
+async def test_after_an_outage_a_persons_waiting_lists_come_as_one_catch_up(
+    make_sender, uow_factory, clock, bot, engine
+):
+    bot.session.chaos = lambda method: TelegramNetworkError(ASK, "Connection refused")
+    sender = make_sender()
+    for n in range(1, 8):
+        await put(uow_factory, clock, listed(n))
+        await sender.run_once()
+        clock.advance(minutes=1)
+    bot.session.chaos = None
+    await put(uow_factory, clock, listed(20, chat=600))  # came due after the outage
+    await drain(sender, clock, engine)
+    [catch_up] = texts_to(bot, 500)
+    assert catch_up.splitlines()[0] == "[outage] 7 for -"
+    assert catch_up.splitlines()[1:] == [f"line {n}" for n in range(1, 8)]
+    assert texts_to(bot, 600) == ["item 20"]
+
+
+async def test_past_the_hourly_cap_lists_wait_and_go_as_one_summary(
+    make_sender, uow_factory, clock, bot, engine
+):
+    start = clock()
+    sender = make_sender(hourly_cap=3)
+    for n in range(1, 4):
+        await put(uow_factory, clock, listed(n))
+        await drain(sender, clock, engine)
+        clock.advance(minutes=5)
+    for n in range(4, 9):
+        await put(uow_factory, clock, listed(n))
+        await sender.run_once()
+        clock.advance(minutes=5)
+    assert len(texts_to(bot, 500)) == 3
+    await drain(sender, clock, engine)
+    sent = texts_to(bot, 500)
+    assert len(sent) == 4
+    assert sent[3].splitlines()[0] == "[held] 5 for -"
+    summary_at = send_times(bot)[sent[3]]
+    assert summary_at >= start + timedelta(hours=1)
+
+
+async def test_stale_entries_are_left_out_of_a_list(make_sender, uow_factory, clock, bot, engine):
+    await put(uow_factory, clock, listed(1, ref=task_ref(999, clock())), listed(2), listed(3))
+    await drain(make_sender(), clock, engine)
+    [message] = texts_to(bot, 500)
+    assert message.splitlines() == ["[together] 2 for -", "line 2", "line 3"]
+
+
+async def test_a_dead_process_of_this_host_has_its_leases_released_at_start(
+    make_sender, uow_factory, clock, bot, engine
+):
+    await put(uow_factory, clock, notice(1))
+    host = socket.gethostname()
+    dead = f"{host}:{2**22 + 12345}:abc123"  # above any pid this machine hands out
+    async with uow_factory() as uow:
+        await uow.outbox.claim(dead, clock(), clock() + timedelta(minutes=5), 10)
+        await uow.commit()
+    sender = make_sender(owner=f"{host}:{os.getpid()}:def456")
+    stop = asyncio.Event()
+    task = asyncio.create_task(sender.run(stop))
+    for _ in range(2000):
+        if delivered(bot):
+            break
+        await asyncio.sleep(0.001)
+    stop.set()
+    await asyncio.wait_for(task, timeout=5)
+    assert delivered(bot) == {"item 1": 1}  # long before the five-minute lease ran out

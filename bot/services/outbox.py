@@ -1,0 +1,190 @@
+"""Taking the next notices to send: each chat's head, checked and merged before it goes."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from typing import Any
+
+from bot.domain.ids import UserId
+from bot.domain.models import User
+from bot.domain.notices import DeliveryPolicy, Entry, Merge, OutboxItem
+from bot.services.notify import DeliveryTexts
+from bot.services.ports import UnitOfWork
+
+HOUR = timedelta(hours=1)
+
+
+@dataclass(frozen=True, slots=True)
+class Claimed:
+    """A notice leased for sending, with the words it goes out with."""
+
+    item: OutboxItem
+    text: str
+    markup: dict[str, Any] | None
+
+
+async def claim_batch(
+    uow: UnitOfWork,
+    owner: str,
+    now: datetime,
+    limit: int,
+    policy: DeliveryPolicy,
+    texts: DeliveryTexts,
+    recovered_at: datetime | None = None,
+) -> list[Claimed]:
+    """Lease up to `limit` chats' next notices; drop what is no longer worth sending; merge a
+    person's list notices that wait together. `recovered_at`: Telegram came back then, so
+    lists that waited for it are worded as a catch-up. The caller commits."""
+    lease_until = now + timedelta(seconds=policy.lease_seconds)
+    items = await uow.outbox.claim(owner, now, lease_until, limit)
+    if not items:
+        return []
+    users = await uow.users.many([i.notice.user_id for i in items if i.notice.user_id])
+    lists = [i for i in items if i.notice.entries]
+    chats = {i.notice.chat_id for i in lists}
+    runs = _runs(lists, await uow.outbox.followers(chats, now) if chats else [])
+    refs = _refs(items, runs)
+    live = await uow.outbox.live_refs(refs, now) if refs else set()
+    sent = await uow.outbox.sent_since(chats, now - HOUR) if chats else {}
+    ctx = _Context(uow, owner, now, policy, texts, live, recovered_at)
+    claimed = []
+    for item in items:
+        reason = _not_worth_sending(item, users, live, now, policy)
+        if reason is not None:
+            await uow.outbox.drop(item.id, owner, reason)
+        elif not item.notice.entries:
+            claimed.append(Claimed(item, item.notice.text, item.notice.reply_markup))
+        else:
+            reader = users.get(item.notice.user_id) if item.notice.user_id else None
+            chat = item.notice.chat_id
+            ready = await ctx.prepare(item, runs.get(chat, []), reader, sent.get(chat, []))
+            if ready is not None:
+                claimed.append(ready)
+    return claimed
+
+
+def _runs(
+    heads: Sequence[OutboxItem], followers: Sequence[OutboxItem]
+) -> dict[int, list[OutboxItem]]:
+    """Each list head's followers up to the first notice that is not a list (it keeps its turn)."""
+    head_ids = {h.id for h in heads}
+    by_chat: dict[int, list[OutboxItem]] = defaultdict(list)
+    for item in followers:
+        if item.id not in head_ids:
+            by_chat[item.notice.chat_id].append(item)
+    runs = {}
+    for chat, queue in by_chat.items():
+        run = []
+        for item in queue:
+            if not item.notice.entries or item.notice.parts > 1:
+                break
+            run.append(item)
+        runs[chat] = run
+    return runs
+
+
+def _refs(items: Iterable[OutboxItem], runs: Mapping[int, list[OutboxItem]]) -> set[str]:
+    refs = set()
+    for item in [*items, *(f for run in runs.values() for f in run)]:
+        if item.notice.ref:
+            refs.add(item.notice.ref)
+        refs.update(e.ref for e in item.notice.entries if e.ref)
+    return refs
+
+
+def _not_worth_sending(
+    item: OutboxItem,
+    users: Mapping[UserId, User],
+    live: set[str],
+    now: datetime,
+    policy: DeliveryPolicy,
+) -> str | None:
+    notice = item.notice
+    if notice.user_id is not None:
+        user = users.get(notice.user_id)
+        if user is None or not user.is_active:
+            return "inactive"
+    if _expired(item, now, policy):
+        return "expired"
+    # A list's own ref is its first entry's; its entries are checked one by one.
+    if notice.ref and not notice.entries and notice.ref not in live:
+        return "stale"
+    return None
+
+
+def _expired(item: OutboxItem, now: datetime, policy: DeliveryPolicy) -> bool:
+    notice = item.notice
+    if notice.expires_at is not None:
+        return notice.expires_at <= now
+    if notice.ref or notice.entries:
+        return False  # worth sending while what it is about holds
+    return (notice.not_before or item.created_at) + policy.horizon <= now
+
+
+@dataclass
+class _Context:
+    uow: UnitOfWork
+    owner: str
+    now: datetime
+    policy: DeliveryPolicy
+    texts: DeliveryTexts
+    live: set[str]
+    recovered_at: datetime | None
+
+    def _fresh(self, entries: Iterable[Entry]) -> list[Entry]:
+        return [e for e in entries if e.ref is None or e.ref in self.live]
+
+    async def prepare(
+        self,
+        item: OutboxItem,
+        run: Sequence[OutboxItem],
+        reader: User | None,
+        sent: Sequence[datetime],
+    ) -> Claimed | None:
+        """The head with its followers' entries; None if nothing is left, or it must wait."""
+        notice = item.notice
+        entries = self._fresh(notice.entries)
+        for follower in run:
+            if not _expired(follower, self.now, self.policy):
+                entries += self._fresh(follower.notice.entries)
+        merged = [f.id for f in run]
+        why = self._why(item, run, sent)
+        plain = (
+            len(entries) == 1
+            and len(notice.entries) == 1
+            and not merged
+            and why is Merge.TOGETHER
+            and bool(notice.text)
+        )
+        text, markup = (
+            (notice.text, notice.reply_markup)
+            if plain or not entries
+            else self.texts.compose(reader, entries, why)
+        )
+        if merged or not plain:
+            await self.uow.outbox.merge(item.id, self.owner, entries, why, merged, text, markup)
+        if not entries:
+            await self.uow.outbox.drop(item.id, self.owner, "stale")
+            return None
+        if why is Merge.HELD and len(sent) >= self.policy.hourly_cap:
+            until = sent[len(sent) - self.policy.hourly_cap] + HOUR
+            await self.uow.outbox.retry(
+                item.id, self.owner, until, "held: hourly cap", item.attempts
+            )
+            return None
+        return Claimed(replace(item, notice=replace(notice, entries=tuple(entries))), text, markup)
+
+    def _why(self, item: OutboxItem, run: Sequence[OutboxItem], sent: Sequence[datetime]) -> Merge:
+        if self.policy.hourly_cap and len(sent) >= self.policy.hourly_cap:
+            return Merge.HELD
+        if item.why is Merge.HELD:
+            return Merge.HELD
+        # Attempts count only failures to reach Telegram (a 429 or a held token spends none).
+        oldest = min((i.notice.not_before or i.created_at) for i in [item, *run])
+        late = bool(self.recovered_at and oldest < self.recovered_at)
+        if item.why is Merge.OUTAGE or item.attempts or late:
+            return Merge.OUTAGE
+        return Merge.TOGETHER
