@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import random
+import re
 import subprocess
 import sys
 from collections import Counter
@@ -29,6 +30,7 @@ from storage.db import migrate
 from tests.e2e.chat import Chat, child_env
 from tests.e2e.conftest import TOKEN
 from tests.e2e.delivery import (
+    MARK,
     Tally,
     add_reminders,
     add_sellers,
@@ -115,8 +117,9 @@ async def test_reminders_due_through_an_outage_all_arrive_once_and_in_order(
 
         await settle(count, lambda: figures.lost == 0, 60, nudge=nudge)
         seen = await deliveries(http, sandbox)
+    messages = sum(1 for chat, text in seen.received if chat in SELLERS and MARK.search(text))
     print(f"\noutage (5 min refused, 5 min hung), {REMINDERS} reminders to {len(SELLERS)} "
-          f"people: {figures.line()}; 429s {seen.throttled}; "
+          f"people: {figures.line()}; in {messages} messages; 429s {seen.throttled}; "
           f"requests dropped by the outage {seen.dropped}")  # fmt: skip
     assert figures.lost == 0, figures
     assert figures.duplicates == 0, figures
@@ -254,21 +257,31 @@ STAFF = {100001: ("admin", 4), 100002: ("head", 4), 100011: ("seller", 3),
          100012: ("seller", 3), 100013: ("seller", 3)}  # fmt: skip
 
 
-async def first_minute(http: aiohttp.ClientSession, base: str, start: datetime) -> Counter[int]:
-    """Messages each person got dated in [start, start + 1 min); an album counts as one."""
-    counts: Counter[int] = Counter()
+async def first_minute(
+    http: aiohttp.ClientSession, base: str, start: datetime
+) -> dict[int, list[str]]:
+    """The messages each person got dated in [start, start + 1 min), each by its first line;
+    an album is one message."""
+    got: dict[int, list[str]] = {}
     first, end = int(start.timestamp()), int(start.timestamp()) + 60
     for person in STAFF:
         albums: set[str] = set()
+        got[person] = []
         for message in await Chat(http, base, person, "").bot_messages():
-            if not first <= message["date"] < end:
-                continue
             group = message.get("media_group_id")
-            if group is None or group not in albums:
-                counts[person] += 1
+            if not first <= message["date"] < end or group in albums:
+                continue
             if group is not None:
                 albums.add(group)
-    return counts
+            text = str(message.get("text") or message.get("caption") or "[album]")
+            got[person].append(text.strip().split("\n")[0])
+    return got
+
+
+def kinds(lines: list[str]) -> str:
+    """What a person got, roughly: each first line's first two words, digits left out."""
+    heads = Counter(" ".join(re.sub(r"\d+", "", line).split()[:2]) for line in lines)
+    return "; ".join(f"{n}× {head}" for head, n in heads.most_common(4))
 
 
 @pytest.mark.e2e
@@ -285,8 +298,9 @@ async def test_at_nine_each_person_gets_a_few_messages_not_a_flood(demo_sandbox:
         nine = await jump(http, demo_sandbox, to="morning")
         # The minute is not waited out: counted once delivery has been quiet for a while.
         await settle(sent, lambda: True, 60, quiet=4)
-        counts = await first_minute(http, demo_sandbox, nine)
-    summary = ", ".join(f"{STAFF[p][0]} {p}: {counts[p]}" for p in STAFF)
-    print(f"\n09:00 on the demo company, messages in the first minute: {summary}")
+        got = await first_minute(http, demo_sandbox, nine)
+    print("\n09:00 on the demo company, messages in the first minute:")
+    for person, (role, _) in STAFF.items():
+        print(f"  {role} {person}: {len(got[person])} ({kinds(got[person])})")
     for person, (role, most) in STAFF.items():
-        assert counts[person] <= most, (role, person, counts[person])
+        assert len(got[person]) <= most, (role, person, got[person])
