@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.domain.ids import TelegramId, UserId
 from bot.domain.models import Role, User
@@ -151,7 +152,7 @@ async def walk(
 # ---------------------------------------------------------------------- the bot's database
 
 
-def uows_for(database: Path) -> tuple[Any, SqlUnitOfWorkFactory]:
+def uows_for(database: Path) -> tuple[AsyncEngine, SqlUnitOfWorkFactory]:
     """An engine and unit-of-work factory on a bot's SQLite file (dispose the engine after)."""
     engine = make_engine(f"sqlite+aiosqlite:///{database}")
     return engine, SqlUnitOfWorkFactory(make_sessions(engine))
