@@ -26,10 +26,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import os
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -55,6 +56,7 @@ from bot.services.ports import UnitOfWork, UnitOfWorkFactory
 log = logging.getLogger(__name__)
 Sleep = Callable[[float], Awaitable[None]]
 TRANSIENT = (TelegramNetworkError, TelegramServerError, TimeoutError)
+PURGE_EVERY = timedelta(hours=1)
 GONE = ("chat not found", "user not found", "bot can't initiate conversation")
 
 
@@ -101,8 +103,12 @@ class Sender:
         """Send until `stop` is set, then finish the notices in flight."""
         await self._release_dead()
         in_flight: set[asyncio.Task[None]] = set()
+        purged = -math.inf
         try:
             while not stop.is_set():
+                if self._seconds() - purged > PURGE_EVERY.total_seconds():
+                    purged = self._seconds()
+                    await self._purge_safely()
                 tasks = await self._start_safely()
                 in_flight.update(tasks)
                 for task in tasks:
@@ -176,6 +182,15 @@ class Sender:
             return
         if released:
             log.info("Released %d notices a stopped process had claimed", released)
+
+    async def _purge_safely(self) -> None:
+        # Album pictures are the bulk of the outbox; a day after delivery nobody needs them.
+        try:
+            async with self._uows() as uow:
+                await uow.outbox.purge_files(self._clock() - PURGE_EVERY * 24)
+                await uow.commit()
+        except Exception:
+            log.warning("Purging delivered pictures failed; trying again later", exc_info=True)
 
     # ------------------------------------------------------------------ sending
 

@@ -38,7 +38,7 @@ from bot.domain.notices import DeliveryPolicy, Entry, Notice, QuietHours, task_r
 from bot.jobs.sender import Sender
 from bot.services.notify import enqueue
 from storage.db import make_engine, make_sessions
-from storage.models import OutboxRow, UserRow
+from storage.models import OutboxFileRow, OutboxRow, UserRow
 from storage.uow import SqlUnitOfWorkFactory
 from tests.conftest import FakeClock
 from tests.mocked_bot import MockedBot, MockedSession
@@ -750,3 +750,18 @@ async def test_a_dead_process_of_this_host_has_its_leases_released_at_start(
     stop.set()
     await asyncio.wait_for(task, timeout=5)
     assert delivered(bot) == {"item 1": 1}  # long before the five-minute lease ran out
+
+
+async def test_pictures_of_delivered_notices_are_purged_a_day_later(
+    make_sender, uow_factory, clock, bot, engine
+):
+    await put(uow_factory, clock, notice(1, album=(b"png-1", b"png-2")), notice(2, album=(b"x",)))
+    await drain(make_sender(), clock, engine)
+    clock.advance(days=1, seconds=1)
+    await put(uow_factory, clock, notice(3, album=(b"still waiting",)))
+    async with uow_factory() as uow:
+        await uow.outbox.purge_files(clock() - timedelta(days=1))
+        await uow.commit()
+    async with make_sessions(engine)() as session:
+        kept = (await session.scalars(select(OutboxFileRow.data))).all()
+    assert kept == [b"still waiting"]
