@@ -46,7 +46,9 @@ async def on_anything_else(
     assert user is not None
     typed = message.text or message.caption  # a file sent with a command as its caption
     if typed and typed.startswith("/"):
-        command = typed[1:].split(maxsplit=1)[0].split("@")[0].lower()
+        # "/" alone (or "/ text") names no command: answered like any unknown one.
+        words = typed[1:].split(maxsplit=1)
+        command = words[0].split("@")[0].lower() if words and typed[1:2].strip() else ""
         if command in ADMIN_COMMANDS:
             key = "error.admins_only"
         elif command in MANAGER_COMMANDS:
