@@ -684,6 +684,7 @@ TEXTS: dict[str, str | tuple[str, ...]] = {
     "error.survey_invalid": "Эта ссылка на опрос недействительна или устарела. Спасибо, что "
     "хотели ответить!",
     "error.survey_answered": "Ваш ответ уже записан. Спасибо!",
+    "error.survey_link_spent": "Эта ссылка больше не действует.",
     "error.survey_for_staff": "Это ссылка для клиента: перешлите её ему.",
     "error.score_invalid": "Оценка — число от 0 до 10.",
     "cmd.survey": "Опрос NPS для клиента",
