@@ -667,6 +667,7 @@ TEXTS: dict[str, str | tuple[str, ...]] = {
     "error.survey_invalid": "This survey link is not valid or has expired. Thank you for "
     "wanting to answer!",
     "error.survey_answered": "Your answer is already recorded. Thank you!",
+    "error.busy": "The bot is very busy right now and this was not saved. Please do it again.",
     "error.survey_link_spent": "This link is no longer valid.",
     "error.survey_for_staff": "This link is for your client: please forward it to them.",
     "error.score_invalid": "A score is a number from 0 to 10.",

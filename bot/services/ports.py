@@ -545,5 +545,16 @@ class Notifier(Protocol):
     ) -> Notice: ...
 
 
+class DatabaseBusyError(Exception):
+    """The database's write lock stayed taken past its busy timeout (SQLite under load).
+
+    Raised by a unit of work as it closes; it kept nothing, so the whole unit of work may
+    simply run again (`bot.services.writes.write` does, and so does the update middleware)."""
+
+
 class UnitOfWorkFactory(Protocol):
-    def __call__(self) -> UnitOfWork: ...
+    def __call__(self, *, write: bool = False) -> UnitOfWork:
+        """A fresh unit of work. `write=True` for a short transaction that writes (jobs, the
+        sender): on SQLite it takes the write lock with its first statement, so it never
+        fails half-way; keep Telegram and anything slow out of it."""
+        ...
