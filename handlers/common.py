@@ -13,7 +13,7 @@ from handlers.keyboards import main_menu, outsider_key
 
 # Someone without the role gets "this is for …", not "no such command".
 MANAGER_COMMANDS = frozenset({"invite", "team", "plan"})
-ADMIN_COMMANDS = frozenset({"settings", "pipelines", "audit"})
+ADMIN_COMMANDS = frozenset({"settings", "pipelines", "audit", "delivery"})
 
 
 async def cmd_cancel(message: Message, user: User | None, t: Translator, state: FSMContext) -> None:

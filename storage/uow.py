@@ -15,6 +15,7 @@ from bot.services.ports import DatabaseBusyError
 from storage.analytics import SqlAnalyticsRepo
 from storage.audit import SqlAuditRepo
 from storage.db import is_busy, writer_engine
+from storage.delivery import SqlDeliveryRepo
 from storage.departments import SqlDepartmentRepo
 from storage.digest import SqlDigestRepo
 from storage.export import SqlExportRepo
@@ -61,6 +62,7 @@ class SqlUnitOfWork:
         self.export = SqlExportRepo(s)
         self.analytics = SqlAnalyticsRepo(s)
         self.digest = SqlDigestRepo(s)
+        self.delivery = SqlDeliveryRepo(s)
         return self
 
     async def __aexit__(

@@ -18,6 +18,7 @@ from bot.domain.analytics import (
     OpenPipeline,
     ReasonTotal,
 )
+from bot.domain.delivery import DeliveryCounts, FailedNotice
 from bot.domain.digest import DigestRows, DigestWindow
 from bot.domain.export import AnswerExportRow, DealExportRow, PlanExportRow, TaskExportRow
 from bot.domain.ids import (
@@ -474,6 +475,15 @@ class DigestRepo(Protocol):
         ...
 
 
+class DeliveryRepo(Protocol):
+    """The outbox read for admins (the sender alone writes it)."""
+
+    async def counts(self, day_start: datetime, since: datetime) -> DeliveryCounts: ...
+    async def failures(
+        self, since: datetime, offset: int, limit: int
+    ) -> tuple[list[FailedNotice], int]: ...
+
+
 class UnitOfWork(Protocol):
     """One transaction; `commit()` is called by the service, everything else rolls back."""
 
@@ -513,6 +523,8 @@ class UnitOfWork(Protocol):
     def analytics(self) -> AnalyticsRepo: ...
     @property
     def digest(self) -> DigestRepo: ...
+    @property
+    def delivery(self) -> DeliveryRepo: ...
 
     async def __aenter__(self) -> Self: ...
     async def __aexit__(
