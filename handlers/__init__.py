@@ -7,7 +7,7 @@ from aiogram import Router
 
 def get_routers() -> list[Router]:
     """Fresh routers, in the order updates should try them."""
-    from handlers import common, errors, export, language, settings, start, team
+    from handlers import common, delivery, errors, export, language, settings, start, team
     from handlers.deals import card, handoff, listing, new
     from handlers.digest import router as digest
     from handlers.pipelines import router as pipelines
@@ -25,6 +25,7 @@ def get_routers() -> list[Router]:
         team.build_router(),
         language.build_router(),
         settings.build_router(),
+        delivery.build_router(),
         pipelines.build_router(),
         new.build_router(),
         card.build_router(),
