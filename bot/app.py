@@ -35,6 +35,7 @@ from handlers import get_routers
 from handlers.alerts import unreachable_text
 from handlers.keyboards import STAFF_COMMANDS
 from handlers.middlewares import ContextMiddleware
+from handlers.notices import TelegramNotifier
 from storage.db import make_engine, make_sessions, migrate
 from storage.uow import SqlUnitOfWorkFactory
 
@@ -119,10 +120,13 @@ async def prepare_database(settings: Settings) -> tuple[AsyncEngine, SqlUnitOfWo
 
 
 def job_context(settings: Settings, uow_factory: UnitOfWorkFactory, clock: Clock) -> JobContext:
+    """The jobs' storage, clock and settings, and the one notifier that words their notices."""
+    defaults = settings.company_defaults()
     return JobContext(
         uow_factory=uow_factory,
         clock=clock,
-        defaults=settings.company_defaults(),
+        notifier=TelegramNotifier.of(defaults),
+        defaults=defaults,
         grace=timedelta(hours=settings.reminder_grace_hours),
     )
 
