@@ -7,7 +7,17 @@ from aiogram import Router
 
 def get_routers() -> list[Router]:
     """Fresh routers, in the order updates should try them."""
-    from handlers import common, delivery, errors, export, language, settings, start, team
+    from handlers import (
+        common,
+        delivery,
+        errors,
+        export,
+        language,
+        lists,
+        settings,
+        start,
+        team,
+    )
     from handlers.deals import card, handoff, listing, new
     from handlers.digest import router as digest
     from handlers.pipelines import router as pipelines
@@ -32,6 +42,7 @@ def get_routers() -> list[Router]:
         handoff.build_router(),
         listing.build_router(),
         tasks.build_router(),
+        lists.build_router(),
         survey_team.build_router(),
         survey_client.build_router(),
         plans.build_router(),

@@ -145,7 +145,7 @@ class ContextMiddleware(BaseMiddleware):
                 now=self._clock(),
                 company=company,
                 tz=company.tz,
-                notifier=TelegramNotifier(company.tz, company.quiet, company.company_name),
+                notifier=TelegramNotifier.of(company),
             )
             return await handler(event, data)
 
