@@ -107,7 +107,7 @@ class Jobs:
             done = await self.sender.run_once()
             sent += done
             idle = 0 if done else idle + 1
-            if idle == 3:
+            if idle == 5:  # past LIST_GATHER, the moment lists wait to be sent together
                 break
             if not done:
                 self.clock.advance(seconds=1.1)

@@ -36,7 +36,7 @@ from bot.domain.ids import TelegramId
 from bot.domain.models import Role, User
 from bot.domain.notices import DeliveryPolicy, Entry, Notice, QuietHours, task_ref
 from bot.jobs.sender import Sender
-from bot.services.notify import enqueue
+from bot.services.notify import LIST_GATHER, enqueue
 from storage.db import make_engine, make_sessions
 from storage.models import OutboxFileRow, OutboxRow, UserRow
 from storage.uow import SqlUnitOfWorkFactory
@@ -675,7 +675,10 @@ async def test_lists_due_together_for_one_person_go_as_one_message(
 async def test_a_plain_notice_keeps_its_place_between_lists(
     make_sender, uow_factory, clock, bot, engine
 ):
-    await put(uow_factory, clock, listed(1), notice(2), listed(3), listed(4))
+    # Lists wait LIST_GATHER to be sent together; a plain notice due at that moment, queued
+    # between them, goes between them.
+    gathered = clock() + LIST_GATHER
+    await put(uow_factory, clock, listed(1), notice(2, not_before=gathered), listed(3), listed(4))
     await drain(make_sender(), clock, engine)
     assert [t.splitlines()[0] for t in texts_to(bot, 500)] == [
         "item 1",
