@@ -9,6 +9,7 @@ import sys
 
 from pydantic import ValidationError
 
+from bot import redact
 from bot.config import Settings
 
 NO_TOKEN = """\
@@ -38,6 +39,7 @@ def main() -> int:
     logging.basicConfig(
         level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
+    redact.install(redact.secrets_of(settings))
     if settings.bot_token is None:
         print(NO_TOKEN, file=sys.stderr)
         return 2

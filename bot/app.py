@@ -32,9 +32,9 @@ from bot.services.clock import Clock, utc_now
 from bot.services.ports import UnitOfWorkFactory
 from bot.services.team import prepare_installation
 from handlers import get_routers
-from handlers.interim_texts import InterimTexts
 from handlers.keyboards import STAFF_COMMANDS
 from handlers.middlewares import ContextMiddleware
+from handlers.notices import TelegramNotifier
 from storage.db import make_engine, make_sessions, migrate
 from storage.uow import SqlUnitOfWorkFactory
 
@@ -119,10 +119,13 @@ async def prepare_database(settings: Settings) -> tuple[AsyncEngine, SqlUnitOfWo
 
 
 def job_context(settings: Settings, uow_factory: UnitOfWorkFactory, clock: Clock) -> JobContext:
+    """The jobs' storage, clock and settings, and the one notifier that words their notices."""
+    defaults = settings.company_defaults()
     return JobContext(
         uow_factory=uow_factory,
         clock=clock,
-        defaults=settings.company_defaults(),
+        notifier=TelegramNotifier.of(defaults),
+        defaults=defaults,
         grace=timedelta(hours=settings.reminder_grace_hours),
     )
 
@@ -140,7 +143,7 @@ def build_sender(bot: Bot, ctx: JobContext, send_rate: float = 30.0) -> Sender:
         owner,
         ctx.defaults.tz,  # only for "X blocked the bot" notices to heads
         ctx.defaults.quiet,
-        InterimTexts(),
+        ctx.notifier,
     )
 
 

@@ -7,7 +7,17 @@ from aiogram import Router
 
 def get_routers() -> list[Router]:
     """Fresh routers, in the order updates should try them."""
-    from handlers import common, errors, export, language, settings, start, team
+    from handlers import (
+        common,
+        delivery,
+        errors,
+        export,
+        language,
+        lists,
+        settings,
+        start,
+        team,
+    )
     from handlers.deals import card, handoff, listing, new
     from handlers.digest import router as digest
     from handlers.pipelines import router as pipelines
@@ -25,12 +35,14 @@ def get_routers() -> list[Router]:
         team.build_router(),
         language.build_router(),
         settings.build_router(),
+        delivery.build_router(),
         pipelines.build_router(),
         new.build_router(),
         card.build_router(),
         handoff.build_router(),
         listing.build_router(),
         tasks.build_router(),
+        lists.build_router(),
         survey_team.build_router(),
         survey_client.build_router(),
         plans.build_router(),

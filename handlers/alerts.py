@@ -1,34 +1,33 @@
-"""The notices scheduled jobs send: reminders, morning agendas, stall alerts."""
+"""The notices of a seller's day: reminders, the missed-reminders summary, the morning
+agenda; and the one-liners to heads (a member blocked the bot, a colleague's work handed over)."""
 
 from __future__ import annotations
 
 import html
 from datetime import date, datetime
-from typing import Any
 from zoneinfo import ZoneInfo
 
-from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
-from aiogram.utils.keyboard import InlineKeyboardBuilder
-
+from bot.domain.calendar import end_of_day
 from bot.domain.models import Deal, User
-from bot.domain.notices import Notice
+from bot.domain.notices import Button, Entry, Notice, task_ref
 from bot.domain.tasks import Task
 from bot.i18n import Translator, translator
-from bot.services.agenda import Agenda, Stall
+from bot.services.agenda import Agenda
 from bot.services.members import Handover
+from handlers.compose import compose_body
 from handlers.deals.callbacks import CardAction, DealCb
 from handlers.deals.views import short
-from handlers.tasks.callbacks import TaskAction, TaskCb
-from handlers.tasks.views import reminder, task_line
-
-
-def _json(markup: InlineKeyboardMarkup) -> dict[str, Any]:
-    return markup.model_dump(mode="json", exclude_none=True)
+from handlers.lists import EntryAction, entry_button
+from handlers.tasks.views import is_on_time, reminder, task_line
+from handlers.texts import MESSAGE_BUDGET
 
 
 def reminder_notice(task: Task, user: User, now: datetime, tz: ZoneInfo) -> Notice:
-    text, markup = reminder(translator(user.language), task, now, tz)
+    """The reminder on its own (text and keyboard), and as one entry of a list."""
+    t = translator(user.language)
+    text, markup = reminder(t, task, now, tz)
     assert task.remind_at is not None
+    entry = reminder_entry(t, task, now, tz)
     return Notice(
         chat_id=user.tg_id,
         kind="reminder",
@@ -36,35 +35,60 @@ def reminder_notice(task: Task, user: User, now: datetime, tz: ZoneInfo) -> Noti
         user_id=user.id,
         dedup_key=f"remind:{task.id}:{int(task.remind_at.timestamp())}",
         reply_markup=markup,
+        entries=(entry,),
+        ref=entry.ref,
+    )
+
+
+def reminder_entry(t: Translator, task: Task, now: datetime, tz: ZoneInfo) -> Entry:
+    """One line (when, what, which deal) and one row: done, and the deal's card."""
+    row = [entry_button(short("✅ " + task.text), EntryAction.DONE, task.id)]
+    if task.deal_id:
+        row.append(entry_button(t("task.btn.deal"), EntryAction.DEAL, task.deal_id))
+    return Entry(
+        kind="reminder",
+        text=task_line(t, task, now, tz, on_time=is_on_time(task, now)),
+        buttons=(tuple(row),),
+        ref=task_ref(task.id, task.due_at),
     )
 
 
 def missed_notice(user: User, tasks: list[Task], now: datetime, tz: ZoneInfo) -> Notice:
     """While the bot was down these came due: one summary instead of a burst of reminders."""
     t = translator(user.language)
-    lines = [t("reminder.missed", count=len(tasks))]
-    lines += [task_line(t, task, now, tz) for task in tasks[:10]]
+    entries = tuple(reminder_entry(t, task, now, tz) for task in tasks)
+    header = t("reminder.missed", count=len(tasks))
+    body, markup = compose_body(t, entries, MESSAGE_BUDGET - len(header))
     first = min(int(task.remind_at.timestamp()) for task in tasks if task.remind_at)
     return Notice(
         chat_id=user.tg_id,
         kind="reminder",
-        text="\n".join(lines),
+        text=f"{header}\n{body}",
         user_id=user.id,
         dedup_key=f"missed:{user.id}:{first}",
-        reply_markup=_json(_tasks_keyboard(t, tasks)),
+        reply_markup=markup,
+        entries=entries,
     )
 
 
-def _tasks_keyboard(t: Translator, tasks: list[Task]) -> InlineKeyboardMarkup:
-    kb = InlineKeyboardBuilder()
-    for task in tasks[:5]:
-        cb = TaskCb(action=TaskAction.DONE, task_id=task.id)
-        kb.button(text=short("✅ " + task.text), callback_data=cb)
-    kb.adjust(1)
-    return kb.as_markup()
+def _agenda_rows(t: Translator, agenda: Agenda) -> tuple[tuple[Button, ...], ...]:
+    rows = [
+        (entry_button(short("✅ " + task.text), EntryAction.DONE, task.id),)
+        for task in (agenda.overdue + agenda.today)[:5]
+    ]
+    rows += [  # one tap to set the missing next step
+        (_deal_button("⏭ " + deal.title, CardAction.TASK, deal),)
+        for deal in agenda.without_task[:3]
+    ]
+    rows += [  # the card, under the list: move it on or close it
+        (entry_button(short("💼 " + deal.title), EntryAction.DEAL, deal.id),)
+        for deal in agenda.stalled[:3]
+    ]
+    return tuple(rows)
 
 
 def agenda_notice(agenda: Agenda, day: date, now: datetime, tz: ZoneInfo) -> Notice:
+    """The day's plan: one block that may go out merged with a stall list due with it."""
     user = agenda.user
     t = translator(user.language)
     lines = [t("agenda.title", name=html.escape(user.name))]
@@ -79,57 +103,22 @@ def agenda_notice(agenda: Agenda, day: date, now: datetime, tz: ZoneInfo) -> Not
         if total:
             lines.append(f"\n<b>{t(key, count=total)}</b>")
             lines += [f"• {html.escape(d.title)}" for d in deals]
-    kb = _tasks_keyboard(t, agenda.overdue + agenda.today)
-    for deal in agenda.without_task[:3]:  # one tap to set the missing next step
-        kb.inline_keyboard.append([_deal_button("⏭ " + deal.title, CardAction.TASK, deal)])
-    for deal in agenda.stalled[:3]:  # the card: move it on or close it
-        kb.inline_keyboard.append(_deal_row(t, deal))
+    text = "\n".join(lines)
+    rows = _agenda_rows(t, agenda)
     return Notice(
         chat_id=user.tg_id,
         kind="agenda",
-        text="\n".join(lines),
+        text=text,
         user_id=user.id,
         dedup_key=f"agenda:{user.id}:{day.isoformat()}",
-        reply_markup=_json(kb),
+        reply_markup={"inline_keyboard": [list(row) for row in rows]},
+        entries=(Entry(kind="agenda", text=text, buttons=rows),),
+        expires_at=end_of_day(day, tz),
     )
 
 
-def _deal_button(text: str, action: CardAction, deal: Deal) -> InlineKeyboardButton:
-    cb = DealCb(action=action, deal_id=deal.id)
-    return InlineKeyboardButton(text=short(text), callback_data=cb.pack())
-
-
-def _deal_row(t: Translator, deal: Deal) -> list[InlineKeyboardButton]:
-    return [_deal_button("💼 " + deal.title, CardAction.OPEN, deal)]
-
-
-def stall_notice(stall: Stall, reader: User, owner_name: str, *, for_head: bool) -> Notice:
-    t = translator(reader.language)
-    deal = stall.deal
-    key = "stall.head" if for_head else "stall.owner"
-    text = t(
-        key,
-        deal=html.escape(deal.title),
-        stage=html.escape(stall.stage.name),
-        limit=t.n("days", stall.stage.stall_days),
-        owner=html.escape(owner_name),
-    )
-    kb = InlineKeyboardBuilder()
-    kb.row(*_deal_row(t, deal))
-    if not for_head:
-        kb.row(
-            _deal_button(t("card.btn.task"), CardAction.TASK, deal),
-            _deal_button(t("card.btn.lost"), CardAction.LOST, deal),
-        )
-    entered = int(deal.stage_entered_at.timestamp())
-    return Notice(
-        chat_id=reader.tg_id,
-        kind="stall",
-        text=text,
-        user_id=reader.id,
-        dedup_key=f"stall:{deal.id}:{entered}:{reader.id}:{int(for_head)}",
-        reply_markup=_json(kb.as_markup()),
-    )
+def _deal_button(text: str, action: CardAction, deal: Deal) -> Button:
+    return {"text": short(text), "callback_data": DealCb(action=action, deal_id=deal.id).pack()}
 
 
 def unreachable_text(head: User, user: User) -> str:

@@ -13,7 +13,7 @@ from handlers.keyboards import main_menu, outsider_key
 
 # Someone without the role gets "this is for …", not "no such command".
 MANAGER_COMMANDS = frozenset({"invite", "team", "plan"})
-ADMIN_COMMANDS = frozenset({"settings", "pipelines", "audit"})
+ADMIN_COMMANDS = frozenset({"settings", "pipelines", "audit", "delivery"})
 
 
 async def cmd_cancel(message: Message, user: User | None, t: Translator, state: FSMContext) -> None:
@@ -46,7 +46,9 @@ async def on_anything_else(
     assert user is not None
     typed = message.text or message.caption  # a file sent with a command as its caption
     if typed and typed.startswith("/"):
-        command = typed[1:].split(maxsplit=1)[0].split("@")[0].lower()
+        # "/" alone (or "/ text") names no command: answered like any unknown one.
+        words = typed[1:].split(maxsplit=1)
+        command = words[0].split("@")[0].lower() if words and typed[1:2].strip() else ""
         if command in ADMIN_COMMANDS:
             key = "error.admins_only"
         elif command in MANAGER_COMMANDS:

@@ -11,6 +11,7 @@ from aiogram.types import ErrorEvent, Message
 
 from bot.domain.errors import DomainError
 from bot.i18n import Translator, translator
+from bot.services.ports import DatabaseBusyError
 
 log = logging.getLogger(__name__)
 
@@ -53,9 +54,16 @@ async def on_bad_request(event: ErrorEvent, t: Translator | None = None) -> None
     await say(event, (t or translator("ru"))("error.telegram"))
 
 
+async def on_busy(event: ErrorEvent, t: Translator | None = None) -> None:
+    # The middleware handled the update again while it could; it kept nothing, so say so.
+    log.warning("The database stayed busy; the person was asked to repeat")
+    await say(event, (t or translator("ru"))("error.busy"))
+
+
 def build_router() -> Router:
     """A fresh router: each dispatcher (tests build many) gets its own."""
     router = Router(name="errors")
     router.errors(ExceptionTypeFilter(DomainError))(on_domain_error)
     router.errors(ExceptionTypeFilter(TelegramBadRequest))(on_bad_request)
+    router.errors(ExceptionTypeFilter(DatabaseBusyError))(on_busy)
     return router

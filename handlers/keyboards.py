@@ -38,6 +38,7 @@ STAFF_COMMANDS = (
     "settings",
     "pipelines",
     "audit",
+    "delivery",
     "language",
     "help",
     "cancel",
@@ -90,8 +91,10 @@ def outsider_key(user: User | None) -> str | None:
 
 
 HIDDEN = {
-    Role.SELLER: frozenset({"digest", "invite", "team", "plan", "settings", "pipelines", "audit"}),
-    Role.HEAD: frozenset({"settings", "pipelines", "audit"}),
+    Role.SELLER: frozenset(
+        {"digest", "invite", "team", "plan", "settings", "pipelines", "audit", "delivery"}
+    ),
+    Role.HEAD: frozenset({"settings", "pipelines", "audit", "delivery"}),
 }
 
 

@@ -1,23 +1,74 @@
-"""Per-update context: one unit of work, the team member behind the update, their language."""
+"""Per-update context: one unit of work, the team member behind the update, their language.
+
+An update that finds SQLite's write lock taken past the busy timeout (`DatabaseBusyError`:
+its unit of work kept nothing) is handled again from the start, a bounded number of times,
+**only if the bot has not said anything yet** in answer to it: a request middleware on the
+bot's session notes every Telegram request made while the update is handled. Services commit
+before the handler answers, so a busy write almost always comes before any answer, and the
+retry makes the press count instead of being lost; the conversation step (FSM state and data)
+is put back as it was before the first try. Why not `BEGIN IMMEDIATE` for every update: the
+update's unit of work stays open while the handler talks to Telegram, and most updates only
+read; holding the write lock through them would stall the sender and the jobs behind every
+screen. So the update's transaction that writes takes the lock with its first write (see
+`storage.db`), and only that one.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from collections.abc import Awaitable, Callable, Collection
+from contextvars import ContextVar
 from typing import Any
 
-from aiogram import BaseMiddleware
+from aiogram import BaseMiddleware, Bot
+from aiogram.client.session.middlewares.base import (
+    BaseRequestMiddleware,
+    NextRequestMiddlewareType,
+)
 from aiogram.fsm.context import FSMContext
+from aiogram.methods import Response, TelegramMethod
+from aiogram.methods.base import TelegramType
 from aiogram.types import TelegramObject
 from aiogram.types import User as TgUser
 
 from bot.domain.company import CompanySettings
 from bot.domain.ids import TelegramId
 from bot.i18n import pick_language, translator
+from bot.services import writes
 from bot.services.clock import Clock
 from bot.services.company import current
-from bot.services.ports import UnitOfWorkFactory
+from bot.services.ports import DatabaseBusyError, UnitOfWorkFactory
 from bot.services.team import Person, identify
 from handlers.notices import TelegramNotifier
+
+log = logging.getLogger(__name__)
+# Tries of one update while the database is busy: as many as a job's write gets, with the
+# same growing pauses (each try itself waits up to the busy timeout for the lock).
+UPDATE_ATTEMPTS = writes.ATTEMPTS
+# The Telegram requests made while the current update is handled (None outside one).
+_requests: ContextVar[list[str] | None] = ContextVar("salesbot_update_requests", default=None)
+
+
+class RequestTracker(BaseRequestMiddleware):
+    """Notes each request the bot makes on behalf of the update being handled."""
+
+    async def __call__(
+        self,
+        make_request: NextRequestMiddlewareType[TelegramType],
+        bot: Bot,
+        method: TelegramMethod[TelegramType],
+    ) -> Response[TelegramType]:
+        made = _requests.get()
+        if made is not None:
+            made.append(type(method).__name__)
+        return await make_request(bot, method)
+
+
+def track_requests(bot: Bot) -> None:
+    """Install the tracker on the bot's session, once."""
+    if not any(isinstance(m, RequestTracker) for m in bot.session.middleware):
+        bot.session.middleware(RequestTracker())
 
 
 def person_of(tg_user: TgUser, fallback_language: str) -> Person:
@@ -55,6 +106,31 @@ class ContextMiddleware(BaseMiddleware):
         if tg_user is None or tg_user.is_bot or (chat is not None and chat.type != "private"):
             return None  # the bot works in private chats with people only
         await _leave_step_on_command(event, data)
+        track_requests(data["bot"])
+        state: FSMContext | None = data.get("state")
+        step = await _step(state)
+        for attempt in range(1, UPDATE_ATTEMPTS + 1):
+            made: list[str] = []
+            token = _requests.set(made)
+            try:
+                return await self._handle(handler, event, data, tg_user)
+            except DatabaseBusyError:
+                if made or attempt == UPDATE_ATTEMPTS:
+                    raise  # the errors router asks the person to try again
+                log.info("Database busy; handling the update again (try %d)", attempt + 1)
+                await _restore_step(state, step)
+                await asyncio.sleep(writes.backoff(attempt))
+            finally:
+                _requests.reset(token)
+        raise AssertionError("unreachable")
+
+    async def _handle(
+        self,
+        handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
+        event: TelegramObject,
+        data: dict[str, Any],
+        tg_user: TgUser,
+    ) -> Any:
         async with self._uow_factory() as uow:
             # The admin may have changed them a moment ago: read with every update.
             company = await current(uow, self._defaults)
@@ -69,9 +145,24 @@ class ContextMiddleware(BaseMiddleware):
                 now=self._clock(),
                 company=company,
                 tz=company.tz,
-                notifier=TelegramNotifier(company.tz, company.quiet, company.company_name),
+                notifier=TelegramNotifier.of(company),
             )
             return await handler(event, data)
+
+
+Step = tuple[str | None, dict[str, Any]]
+
+
+async def _step(state: FSMContext | None) -> Step | None:
+    if state is None:
+        return None
+    return await state.get_state(), await state.get_data()
+
+
+async def _restore_step(state: FSMContext | None, step: Step | None) -> None:
+    if state is not None and step is not None:
+        await state.set_state(step[0])
+        await state.set_data(step[1])
 
 
 async def _leave_step_on_command(event: TelegramObject, data: dict[str, Any]) -> None:

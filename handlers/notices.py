@@ -1,18 +1,40 @@
-"""Notices the services queue, rendered in each reader's language (the `Notifier` port)."""
+"""The one Telegram-facing notifier: every notice the services and the jobs queue, worded in
+each reader's language (the `Notifier` and `JobNotifier` ports), and the texts the sender asks
+for at the moment of sending (`DeliveryTexts`)."""
 
 from __future__ import annotations
 
 import html
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
+from bot.domain.calendar import end_of_day
+from bot.domain.company import CompanySettings
+from bot.domain.ids import UserId
 from bot.domain.models import Client, Deal, Stage, User
-from bot.domain.notices import Notice, QuietHours
+from bot.domain.notices import Entry, Merge, Notice, QuietHours
 from bot.domain.surveys import OpenedSurvey, Survey
+from bot.domain.tasks import Task
 from bot.i18n import translator
+from bot.services.agenda import Agenda, Stall
+from bot.services.digest import DigestReport
+from bot.services.members import Handover
+from handlers.alerts import (
+    agenda_notice,
+    handover_notice,
+    missed_notice,
+    reminder_notice,
+    unreachable_text,
+)
+from handlers.compose import compose
 from handlers.deals.callbacks import CardAction, DealCb, HandoffCb
+from handlers.digest.notices import head_notices, seller_notices
+from handlers.stalls import stall_list
 from handlers.surveys.views import (
     answer_alert,
     comment_alert,
@@ -27,6 +49,58 @@ class TelegramNotifier:
     tz: ZoneInfo
     quiet: QuietHours
     company: str = ""
+
+    @classmethod
+    def of(cls, company: CompanySettings) -> TelegramNotifier:
+        return cls(company.tz, company.quiet, company.company_name)
+
+    def for_company(self, company: CompanySettings) -> TelegramNotifier:
+        return TelegramNotifier.of(company)
+
+    # What the sender words when it sends (bot.services.notify.DeliveryTexts)
+
+    def compose(
+        self, reader: User | None, entries: Sequence[Entry], why: Merge
+    ) -> tuple[str, dict[str, Any] | None]:
+        return compose(reader, entries, why)
+
+    def unreachable(self, head: User, user: User) -> str:
+        return unreachable_text(head, user)
+
+    # The jobs' notices (bot.jobs.context.JobNotifier)
+
+    def reminder(self, task: Task, user: User, now: datetime) -> Notice:
+        return reminder_notice(task, user, now, self.tz)
+
+    def missed(self, user: User, tasks: Sequence[Task], now: datetime) -> Notice:
+        return missed_notice(user, list(tasks), now, self.tz)
+
+    def agenda(self, agenda: Agenda, day: date, now: datetime) -> Notice:
+        return agenda_notice(agenda, day, now, self.tz)
+
+    def stall_list(
+        self,
+        reader: User,
+        stalls: Sequence[Stall],
+        owners: Mapping[UserId, str],
+        run: str,
+        *,
+        for_head: bool,
+    ) -> Notice:
+        return stall_list(reader, stalls, owners, run, for_head=for_head)
+
+    async def digest(self, report: DigestReport, heads: Sequence[User], day: date) -> list[Notice]:
+        return await head_notices(report, heads, day, end_of_day(day, self.tz))
+
+    def digest_lines(
+        self, report: DigestReport, sellers: Sequence[User], day: date
+    ) -> list[Notice]:
+        return seller_notices(report, sellers, day, end_of_day(day, self.tz))
+
+    def handover(self, handover: Handover) -> Notice:
+        return handover_notice(handover)
+
+    # The services' notices (bot.services.ports.Notifier)
 
     def handoff_offered(self, deal: Deal, stage: Stage, to: User, by: User) -> Notice:
         t = translator(to.language)

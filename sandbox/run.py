@@ -9,6 +9,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+from bot import redact
 from bot.app import job_context, prepare_database, run
 from bot.config import Settings
 from bot.jobs.scheduler import JOBS
@@ -81,6 +82,7 @@ async def serve(options: Options) -> None:
     box = Sandbox(token=TOKEN, world=World(clock=clock.seconds))
     url = await box.start(options.host, options.port)
     settings = sandbox_settings(url, options.database)
+    redact.install(redact.secrets_of(settings))
     engine, uows = await prepare_database(settings)
     try:
         from sandbox.demo import PERSONAS, seed_demo

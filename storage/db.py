@@ -1,4 +1,26 @@
-"""Engine, sessions and migrations: the database is created and brought up to date on start."""
+"""Engine, sessions and migrations: the database is created and brought up to date on start.
+
+SQLite has one write lock for the whole file, and a transaction that has read and then wants
+to write cannot wait for it: SQLite answers "database is locked" at once, whatever the busy
+timeout, because waiting could deadlock. So on SQLite no transaction here ever upgrades:
+
+* A **writer** (a unit of work opened with ``write=True``: jobs, the sender) begins with
+  ``BEGIN IMMEDIATE``, which takes the write lock up front, waiting for it under
+  ``busy_timeout``. Its reads and writes then see one consistent database, and nothing can make
+  it fail half-way. It must be short: from its first statement to its commit it holds the
+  lock, so nothing slow (Telegram, charts) may happen inside it.
+* **Everything else** (the unit of work of an update) lets the driver begin: reads run outside
+  a transaction, and the first INSERT/UPDATE/DELETE starts ``BEGIN IMMEDIATE`` (not plain
+  ``BEGIN``), so the transaction that writes, too, takes the lock up front and waits for it.
+  Read-only updates (most screens) never take the lock, and one that writes holds it only
+  from its first write to the service's commit, never across the answer to Telegram.
+
+Both modes share one pool: the ``begin`` event switches a connection between them (Python's
+sqlite3 does the begin itself unless ``isolation_level`` is None). If the lock is not free
+within the busy timeout, the unit of work raises ``DatabaseBusyError``, and the caller runs
+the whole unit again (``bot.services.writes``, and the update middleware). PostgreSQL has no
+such lock; ``write=True`` changes nothing there.
+"""
 
 from __future__ import annotations
 
@@ -8,35 +30,79 @@ from typing import Any
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Connection, event
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
     async_sessionmaker,
     create_async_engine,
 )
+from sqlalchemy.pool import ConnectionPoolEntry
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+BUSY_TIMEOUT_MS = 5000
+# The execution option that marks a writer's connections (see the module's docstring).
+WRITER = "salesbot_sqlite_writer"
+_MODE = "salesbot_begin"  # in a pooled connection's info: who begins its transactions
+_DRIVER, _OURS = "driver", "ours"
+# The driver's begin, before the first write: IMMEDIATE rather than the default DEFERRED.
+_DRIVER_BEGIN = "IMMEDIATE"
+_SQLITE_BUSY, _SQLITE_LOCKED = 5, 6
 
 
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
-    cursor = dbapi_connection.cursor()
-    # WAL lets readers go on while one writer commits; the timeout waits out a busy writer.
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=5000")
-    cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.close()
+def _on_connect(busy_timeout_ms: int) -> Any:
+    def connect(dbapi_connection: Any, record: ConnectionPoolEntry) -> None:
+        cursor = dbapi_connection.cursor()
+        # WAL lets readers go on while one writer commits; the timeout waits out a busy writer.
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+        dbapi_connection.isolation_level = _DRIVER_BEGIN
+        record.info[_MODE] = _DRIVER
+
+    return connect
 
 
-def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
+def _on_begin(conn: Connection) -> None:
+    """A writer's transaction takes the write lock with its first statement; any other is
+    left to the driver, which begins IMMEDIATE before the first write."""
+    pooled = conn.connection
+    writer = bool(conn.get_execution_options().get(WRITER))
+    mode = _OURS if writer else _DRIVER
+    if pooled.info.get(_MODE) != mode:
+        pooled.dbapi_connection.isolation_level = None if writer else _DRIVER_BEGIN  # type: ignore[union-attr]
+        pooled.info[_MODE] = mode
+    if writer:
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def is_busy(error: BaseException) -> bool:
+    """SQLite's "database is locked": the write lock stayed taken past the busy timeout."""
+    if not isinstance(error, DBAPIError):
+        return False
+    code = getattr(error.orig, "sqlite_errorcode", None)
+    if isinstance(code, int):
+        return code & 0xFF in (_SQLITE_BUSY, _SQLITE_LOCKED)
+    return "database is locked" in str(error.orig)
+
+
+def make_engine(url: str, *, busy_timeout_ms: int = BUSY_TIMEOUT_MS, **kwargs: Any) -> AsyncEngine:
     if url.startswith("sqlite"):
         path = url.split(":///", 1)[1] if ":///" in url else ""
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
     engine = create_async_engine(url, **kwargs)
     if engine.dialect.name == "sqlite":
-        event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        event.listen(engine.sync_engine, "connect", _on_connect(busy_timeout_ms))
+        event.listen(engine.sync_engine, "begin", _on_begin)
     return engine
+
+
+def writer_engine(engine: AsyncEngine) -> AsyncEngine:
+    """The same engine and pool, its transactions taking SQLite's write lock up front."""
+    return engine.execution_options(**{WRITER: True})
 
 
 def make_sessions(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

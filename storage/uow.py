@@ -1,14 +1,21 @@
-"""The unit of work: one session, one transaction, repositories over it."""
+"""The unit of work: one session, one transaction, repositories over it.
+
+`factory(write=True)` opens a writer's unit of work (on SQLite its transactions take the write
+lock up front, see `storage.db`); a unit of work that could not get the lock in time raises
+`DatabaseBusyError`, having kept nothing, so its caller may run it again."""
 
 from __future__ import annotations
 
 from types import TracebackType
 from typing import Self
 
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from bot.services.ports import DatabaseBusyError
 from storage.analytics import SqlAnalyticsRepo
 from storage.audit import SqlAuditRepo
+from storage.db import is_busy, writer_engine
+from storage.delivery import SqlDeliveryRepo
 from storage.departments import SqlDepartmentRepo
 from storage.digest import SqlDigestRepo
 from storage.export import SqlExportRepo
@@ -29,11 +36,13 @@ from storage.tasks import SqlJobRunRepo, SqlTaskRepo
 
 
 class SqlUnitOfWork:
-    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
-        self._sessions = sessions
+    def __init__(
+        self, sessions: async_sessionmaker[AsyncSession], bind: AsyncEngine | None = None
+    ) -> None:
+        self._sessions, self._bind = sessions, bind
 
     async def __aenter__(self) -> Self:
-        self._session = self._sessions()
+        self._session = self._sessions() if self._bind is None else self._sessions(bind=self._bind)
         s = self._session
         self.users = SqlUserRepo(s)
         self.invites = SqlInviteRepo(s)
@@ -53,6 +62,7 @@ class SqlUnitOfWork:
         self.export = SqlExportRepo(s)
         self.analytics = SqlAnalyticsRepo(s)
         self.digest = SqlDigestRepo(s)
+        self.delivery = SqlDeliveryRepo(s)
         return self
 
     async def __aexit__(
@@ -65,6 +75,8 @@ class SqlUnitOfWork:
             await self._session.rollback()
         finally:
             await self._session.close()
+        if exc is not None and is_busy(exc):
+            raise DatabaseBusyError() from exc
 
     async def commit(self) -> None:
         await self._session.commit()
@@ -74,10 +86,17 @@ class SqlUnitOfWork:
 
 
 class SqlUnitOfWorkFactory:
-    """Makes a fresh unit of work per use; shared by handlers, jobs and tests."""
+    """Makes a fresh unit of work per use; shared by handlers, jobs and tests.
+
+    `write=True`: a writer's unit of work, for short transactions that write (jobs, the
+    sender), best run through `bot.services.writes.write`, which retries it while busy."""
 
     def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         self._sessions = sessions
+        bind = sessions.kw.get("bind")
+        self._writer: AsyncEngine | None = None
+        if isinstance(bind, AsyncEngine) and bind.dialect.name == "sqlite":
+            self._writer = writer_engine(bind)
 
-    def __call__(self) -> SqlUnitOfWork:
-        return SqlUnitOfWork(self._sessions)
+    def __call__(self, *, write: bool = False) -> SqlUnitOfWork:
+        return SqlUnitOfWork(self._sessions, self._writer if write else None)

@@ -530,8 +530,10 @@ def make_callback(
     chat_id: int | None = None,
     first_name: str = "Ivan",
     language_code: str | None = "ru",
+    reply_markup: InlineKeyboardMarkup | None = None,
 ) -> Update:
-    """An update with a callback query: the user pressed a button under the bot's message."""
+    """An update with a callback query: the user pressed a button under the bot's message
+    (which carries its keyboard, as Telegram's does, when `reply_markup` is given)."""
     user = _user(user_id, first_name, language_code=language_code)
     chat = _user_chat(user, chat_id)
     message = Message(
@@ -540,6 +542,7 @@ def make_callback(
         chat=chat,
         from_user=BOT_USER,
         text=message_text,
+        reply_markup=reply_markup,
     )
     callback = CallbackQuery(
         id=str(next(_callback_ids)),

@@ -6,7 +6,8 @@ Weekdays are ISO (Monday = 1, Sunday = 7); holidays are dates off even on a work
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 _ISO_WEEKDAYS = frozenset(range(1, 8))
 
@@ -77,3 +78,8 @@ def remaining_working_days(
 
 def _next_or_same(day: date, step: bool) -> date:
     return day + timedelta(days=1) if step else day
+
+
+def end_of_day(day: date, tz: ZoneInfo) -> datetime:
+    """The instant the team's `day` ends (midnight after it, in its time zone), in UTC."""
+    return datetime.combine(day + timedelta(days=1), time(0), tzinfo=tz).astimezone(UTC)

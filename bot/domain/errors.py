@@ -98,6 +98,12 @@ class SurveyAnsweredError(DomainError):
     key = "error.survey_answered"
 
 
+class SurveyLinkSpentError(DomainError):
+    """A used survey link opened by someone other than the client who answered it."""
+
+    key = "error.survey_link_spent"
+
+
 class SurveyForStaffError(DomainError):
     """A team member opened a client's survey link: it is meant to be forwarded."""
 

@@ -8,7 +8,6 @@ from bot.domain.tasks import agenda_due
 from bot.jobs.context import JobContext
 from bot.services.agenda import agenda_for
 from bot.services.notify import enqueue
-from handlers.alerts import agenda_notice
 
 AGENDA_ROLES = (Role.SELLER, Role.HEAD)
 
@@ -21,13 +20,14 @@ async def send_morning_agenda(ctx: JobContext) -> int:
         day = agenda_due(now, company.tz, company.schedule)
         if day is None or not await uow.job_runs.claim("agenda", day.isoformat(), now):
             return 0
+        notifier = ctx.notifier.for_company(company)
         notices = []
         for user in await uow.users.list_staff():
             if not is_staff(user) or user.role not in AGENDA_ROLES:
                 continue
             agenda = await agenda_for(uow, user, now, company.tz)
             if not agenda.is_empty:
-                notices.append(agenda_notice(agenda, day, now, company.tz))
+                notices.append(notifier.agenda(agenda, day, now))
         queued = await enqueue(uow, notices, now, company.tz, company.quiet)
         await uow.commit()
     return queued

@@ -8,7 +8,6 @@ from bot.domain.models import Role, User
 from bot.jobs.context import JobContext
 from bot.services.digest import digest_due, for_scope, team_digest
 from bot.services.notify import enqueue
-from handlers.digest.notices import head_notices, seller_notices
 
 
 async def send_morning_digest(ctx: JobContext) -> int:
@@ -26,6 +25,7 @@ async def send_morning_digest(ctx: JobContext) -> int:
         day = digest_due(now, company)
         if day is None or not await uow.job_runs.claim("digest", day.isoformat(), now):
             return 0
+        notifier = ctx.notifier.for_company(company)
         report = await team_digest(uow, now, company)
         staff = await uow.users.list_staff()
         departments = await uow.departments.list()
@@ -38,9 +38,9 @@ async def send_morning_digest(ctx: JobContext) -> int:
         for scope, readers in by_scope.items():
             scoped = for_scope(report, scope)
             if not scoped.digest.is_empty:  # no plan and no figures: nothing to stand up about
-                notices += await head_notices(scoped, readers, day)
+                notices += await notifier.digest(scoped, readers, day)
         if not report.digest.is_empty:
-            notices += seller_notices(report, sellers, day)
+            notices += notifier.digest_lines(report, sellers, day)
         queued = await enqueue(uow, notices, now, company.tz, company.quiet)
         await uow.commit()
     return queued

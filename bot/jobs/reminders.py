@@ -10,7 +10,6 @@ from bot.domain.notices import Notice
 from bot.domain.tasks import Task
 from bot.jobs.context import JobContext
 from bot.services.notify import enqueue
-from handlers.alerts import missed_notice, reminder_notice
 
 BATCH = 500
 
@@ -21,6 +20,7 @@ async def send_due_reminders(ctx: JobContext) -> int:
     async with ctx.uow_factory() as uow:
         company = await ctx.company(uow)
         due = await uow.tasks.due_reminders(now, BATCH)
+        notifier = ctx.notifier.for_company(company)
         users = await uow.users.many([task.assignee_id for task in due])
         fresh: list[Notice] = []
         missed: dict[UserId, list[Task]] = defaultdict(list)
@@ -35,10 +35,8 @@ async def send_due_reminders(ctx: JobContext) -> int:
             if task.remind_at < now - ctx.grace:
                 missed[user.id].append(task)
             else:
-                fresh.append(reminder_notice(task, user, now, company.tz))
-        fresh += [
-            missed_notice(users[uid], tasks, now, company.tz) for uid, tasks in missed.items()
-        ]
+                fresh.append(notifier.reminder(task, user, now))
+        fresh += [notifier.missed(users[uid], tasks, now) for uid, tasks in missed.items()]
         queued = await enqueue(uow, fresh, now, company.tz, company.quiet)
         await uow.commit()
     return queued

@@ -16,6 +16,7 @@ from bot.jobs.digest import send_morning_digest
 from bot.jobs.reminders import send_due_reminders
 from bot.jobs.stalled import send_stall_alerts
 from bot.jobs.surveys import send_survey_follow_ups
+from bot.services.ports import DatabaseBusyError
 
 log = logging.getLogger(__name__)
 Job = Callable[[JobContext], Awaitable[int]]
@@ -55,6 +56,12 @@ def _logged(job: Job) -> Job:
             # Shutdown cancels a job mid-run: its transaction rolls back and the next start
             # runs it again (every job is safe to repeat), so this is no error to report.
             log.info("job %s stopped by shutdown; it runs again on the next start", job.__name__)
+            return 0
+        except DatabaseBusyError:
+            # Load, not a fault: its transaction rolled back whole, the next tick repeats it.
+            log.warning(
+                "job %s found the database busy; it runs again on its next tick", job.__name__
+            )
             return 0
         except Exception:
             log.exception("job %s failed; it runs again on its next tick", job.__name__)

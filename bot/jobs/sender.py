@@ -26,10 +26,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import os
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -47,14 +48,16 @@ from aiogram.exceptions import (
 from aiogram.types import BufferedInputFile, InlineKeyboardMarkup, InputMediaPhoto
 
 from bot.domain.notices import DeliveryPolicy, OutboxItem, Pacer, QuietHours
+from bot.services import writes
 from bot.services.clock import Clock
 from bot.services.notify import DeliveryTexts, report_unreachable
 from bot.services.outbox import Claimed, claim_batch
-from bot.services.ports import UnitOfWork, UnitOfWorkFactory
+from bot.services.ports import DatabaseBusyError, UnitOfWork, UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
 Sleep = Callable[[float], Awaitable[None]]
 TRANSIENT = (TelegramNetworkError, TelegramServerError, TimeoutError)
+PURGE_EVERY = timedelta(hours=1)
 GONE = ("chat not found", "user not found", "bot can't initiate conversation")
 
 
@@ -101,8 +104,12 @@ class Sender:
         """Send until `stop` is set, then finish the notices in flight."""
         await self._release_dead()
         in_flight: set[asyncio.Task[None]] = set()
+        purged = -math.inf
         try:
             while not stop.is_set():
+                if self._seconds() - purged > PURGE_EVERY.total_seconds():
+                    purged = self._seconds()
+                    await self._purge_safely()
                 tasks = await self._start_safely()
                 in_flight.update(tasks)
                 for task in tasks:
@@ -123,6 +130,9 @@ class Sender:
     async def _start_safely(self) -> list[asyncio.Task[None]]:
         try:
             return await self._start()
+        except DatabaseBusyError:
+            log.warning("The database stayed busy; claiming again shortly")
+            return []
         except Exception:
             # The database may be away for a while; the outbox keeps, so try again later.
             log.warning("Claiming from the outbox failed; trying again", exc_info=True)
@@ -148,40 +158,47 @@ class Sender:
 
     async def _claim(self, limit: int) -> list[Claimed]:
         now = self._clock()
-        outage_end = self._outage.ended_at
-        async with self._uows() as uow:
-            claimed = await claim_batch(
-                uow,
-                self._owner,
-                now,
-                limit,
-                self._policy,
-                self._texts,
-                recovered_at=None if outage_end is None else _at(outage_end),
-            )
-            await uow.commit()
-        return claimed
+        outage_end = None if self._outage.ended_at is None else _at(self._outage.ended_at)
+        return await writes.write(
+            self._uows,
+            lambda uow: claim_batch(
+                uow, self._owner, now, limit, self._policy, self._texts, recovered_at=outage_end
+            ),
+        )
 
     async def _release_dead(self) -> None:
         """A process of this host that died leaves leases: hand them back at once."""
+
+        async def release(uow: UnitOfWork) -> int:
+            released = 0
+            for owner in await uow.outbox.sending_owners():
+                if owner != self._owner and _is_dead(owner, self._owner):
+                    released += await uow.outbox.release(owner)
+            return released
+
         try:
-            async with self._uows() as uow:
-                released = 0
-                for owner in await uow.outbox.sending_owners():
-                    if owner != self._owner and _is_dead(owner, self._owner):
-                        released += await uow.outbox.release(owner)
-                await uow.commit()
+            released = await writes.write(self._uows, release)
         except Exception:
             log.warning("Releasing dead leases failed; they run out by themselves", exc_info=True)
             return
         if released:
             log.info("Released %d notices a stopped process had claimed", released)
 
+    async def _purge_safely(self) -> None:
+        # Album pictures are the bulk of the outbox; a day after delivery nobody needs them.
+        before = self._clock() - PURGE_EVERY * 24
+        try:
+            await writes.write(self._uows, lambda uow: uow.outbox.purge_files(before))
+        except Exception:
+            log.warning("Purging delivered pictures failed; trying again later", exc_info=True)
+
     # ------------------------------------------------------------------ sending
 
     async def _guard(self, work: Awaitable[None]) -> None:
         try:
             await work
+        except DatabaseBusyError:
+            log.warning("The database stayed busy; a delivery's record waits for its lease")
         except Exception:
             # The item stays "sending" and comes back when its lease runs out.
             log.exception("Recording a delivery failed")
@@ -335,11 +352,9 @@ class Sender:
         await self._retry(item, until, reason, item.attempts)
 
     async def _record(self, write: Callable[[UnitOfWork], Awaitable[object]]) -> None:
-        # One short transaction per outcome, committed at once: the window in which a crash
-        # makes Telegram's answer unknown to the outbox is this transaction's length.
-        async with self._uows() as uow:
-            await write(uow)
-            await uow.commit()
+        # One short transaction per outcome, the lock taken up front and committed at once:
+        # the window in which a crash makes Telegram's answer unknown to the outbox is its length.
+        await writes.write(self._uows, write)
 
     # ------------------------------------------------------------------ time
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from bot.jobs.context import JobContext
 from bot.services.surveys import send_follow_ups
-from handlers.notices import TelegramNotifier
 
 
 async def send_survey_follow_ups(ctx: JobContext) -> int:
@@ -14,5 +13,4 @@ async def send_survey_follow_ups(ctx: JobContext) -> int:
         if not await uow.job_runs.claim("surveys", now.strftime("%Y-%m-%dT%H"), now):
             return 0
         company = await ctx.company(uow)
-        notifier = TelegramNotifier(company.tz, company.quiet, company.company_name)
-        return await send_follow_ups(uow, now, notifier)
+        return await send_follow_ups(uow, now, ctx.notifier.for_company(company))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
@@ -16,6 +16,8 @@ from bot.services.ports import UnitOfWork
 # (manager, blocked user) → the text for that manager, in the manager's language.
 UnreachableText = Callable[[User, User], str]
 UNREACHABLE_KIND = "unreachable"
+# Jobs of one tick run a few hundred milliseconds apart; the sender claims every 0.2 s.
+LIST_GATHER = timedelta(seconds=3)
 
 
 class DeliveryTexts(Protocol):
@@ -42,10 +44,18 @@ async def enqueue(
     tz: ZoneInfo,
     quiet: QuietHours | None,
 ) -> int:
-    """Queue notices, held back past the quiet hours (none: `quiet=None`); the caller commits."""
+    """Queue notices, held back past the quiet hours (none: `quiet=None`); the caller commits.
+
+    A list notice (reminders, stall lists, the agenda) waits `LIST_GATHER` first, so the
+    lists that jobs queue for one person at one moment go out together as one message."""
+    notices = [_gathered(n, now) if n.entries else n for n in notices]
     if quiet is not None:
         notices = [_after_quiet(n, now, tz, quiet) for n in notices]
     return await uow.outbox.add(notices, now)
+
+
+def _gathered(notice: Notice, now: datetime) -> Notice:
+    return replace(notice, not_before=max(notice.not_before or now, now) + LIST_GATHER)
 
 
 def _after_quiet(notice: Notice, now: datetime, tz: ZoneInfo, quiet: QuietHours) -> Notice:

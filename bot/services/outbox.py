@@ -152,9 +152,9 @@ class _Context:
                 entries += self._fresh(follower.notice.entries)
         merged = [f.id for f in run]
         why = self._why(item, run, sent)
+        # Alone, whole and on time, a list goes in its own words (its author composed them).
         plain = (
-            len(entries) == 1
-            and len(notice.entries) == 1
+            len(entries) == len(notice.entries)
             and not merged
             and why is Merge.TOGETHER
             and bool(notice.text)

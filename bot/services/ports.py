@@ -18,6 +18,7 @@ from bot.domain.analytics import (
     OpenPipeline,
     ReasonTotal,
 )
+from bot.domain.delivery import DeliveryCounts, FailedNotice
 from bot.domain.digest import DigestRows, DigestWindow
 from bot.domain.export import AnswerExportRow, DealExportRow, PlanExportRow, TaskExportRow
 from bot.domain.ids import (
@@ -498,6 +499,15 @@ class DigestRepo(Protocol):
         ...
 
 
+class DeliveryRepo(Protocol):
+    """The outbox read for admins (the sender alone writes it)."""
+
+    async def counts(self, day_start: datetime, since: datetime) -> DeliveryCounts: ...
+    async def failures(
+        self, since: datetime, offset: int, limit: int
+    ) -> tuple[list[FailedNotice], int]: ...
+
+
 class UnitOfWork(Protocol):
     """One transaction; `commit()` is called by the service, everything else rolls back."""
 
@@ -537,6 +547,8 @@ class UnitOfWork(Protocol):
     def analytics(self) -> AnalyticsRepo: ...
     @property
     def digest(self) -> DigestRepo: ...
+    @property
+    def delivery(self) -> DeliveryRepo: ...
 
     async def __aenter__(self) -> Self: ...
     async def __aexit__(
@@ -569,5 +581,16 @@ class Notifier(Protocol):
     ) -> Notice: ...
 
 
+class DatabaseBusyError(Exception):
+    """The database's write lock stayed taken past its busy timeout (SQLite under load).
+
+    Raised by a unit of work as it closes; it kept nothing, so the whole unit of work may
+    simply run again (`bot.services.writes.write` does, and so does the update middleware)."""
+
+
 class UnitOfWorkFactory(Protocol):
-    def __call__(self) -> UnitOfWork: ...
+    def __call__(self, *, write: bool = False) -> UnitOfWork:
+        """A fresh unit of work. `write=True` for a short transaction that writes (jobs, the
+        sender): on SQLite it takes the write lock with its first statement, so it never
+        fails half-way; keep Telegram and anything slow out of it."""
+        ...

@@ -15,6 +15,7 @@ from bot.domain.errors import (
     SurveyAnsweredError,
     SurveyForStaffError,
     SurveyInvalidError,
+    SurveyLinkSpentError,
 )
 from bot.domain.ids import ClientId, DealId, TelegramId, UserId
 from bot.domain.models import Client, Deal, Role, User
@@ -97,6 +98,10 @@ async def open_survey(
     if survey is None:
         return None
     if survey.status is not SurveyStatus.PENDING:
+        # Only the client who answered hears so; anyone else (the link forwarded on, a
+        # colleague) learns nothing about the answer, not even that there was one.
+        if survey.chat_id != person.tg_id:
+            raise SurveyLinkSpentError()
         raise SurveyAnsweredError()
     if not survey.is_open(now):
         raise SurveyInvalidError()

@@ -1,11 +1,12 @@
-"""The digest as outbox notices: for each head the summary and three pictures, for each
-seller their line. Pictures are rendered once per language, in worker threads."""
+"""The digest as outbox notices: for each head one unit (the summary, then its three pictures
+as an album), for each seller their line. Pictures are rendered once per language, in worker
+threads."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from bot.domain.calendar import month_bounds
@@ -83,33 +84,40 @@ def _markup(t: Translator, report: DigestReport) -> dict[str, Any]:
     return digest_keyboard(t, report).model_dump(mode="json", exclude_none=True)
 
 
-async def head_notices(report: DigestReport, heads: Sequence[User], day: date) -> list[Notice]:
-    """The summary with its buttons, then the pictures, to each head and admin."""
+async def head_notices(
+    report: DigestReport, heads: Sequence[User], day: date, expires_at: datetime
+) -> list[Notice]:
+    """To each head and admin one unit: the summary with its buttons, then the three pictures
+    as one album, worth sending until the working day is over."""
     charts: dict[str, Charts] = {}
     notices = []
     for head in heads:
         t = translator(head.language)
-        key = f"digest:{day.isoformat()}:{head.id}"
-        text = digest_text(t, report)
+        album: tuple[bytes, ...] = ()
+        if not report.digest.is_empty:
+            if t.lang not in charts:
+                charts[t.lang] = await render_charts(t, report)
+            pictures = charts[t.lang]
+            album = (pictures.plan, pictures.month, pictures.funnel)
         notices.append(
-            Notice(head.tg_id, "digest", text, head.id, f"{key}:text", _markup(t, report))
+            Notice(
+                chat_id=head.tg_id,
+                kind="digest",
+                text=digest_text(t, report),
+                user_id=head.id,
+                dedup_key=f"digest:{day.isoformat()}:{head.id}",
+                reply_markup=_markup(t, report),
+                album=album,
+                expires_at=expires_at,
+            )
         )
-        if report.digest.is_empty:
-            continue
-        if t.lang not in charts:
-            charts[t.lang] = await render_charts(t, report)
-        pictures = charts[t.lang]
-        for name, png in (
-            ("plan", pictures.plan),
-            ("month", pictures.month),
-            ("funnel", pictures.funnel),
-        ):
-            notices.append(Notice(head.tg_id, "digest", "", head.id, f"{key}:{name}", photo=png))
     return notices
 
 
-def seller_notices(report: DigestReport, sellers: Sequence[User], day: date) -> list[Notice]:
-    """Each seller's own line, at the same time as the heads' digest."""
+def seller_notices(
+    report: DigestReport, sellers: Sequence[User], day: date, expires_at: datetime
+) -> list[Notice]:
+    """Each seller's own line, at the same time as the heads' digest, until the day is over."""
     lines = {line.facts.seller_id: line for line in report.digest.sellers}
     notices = []
     for seller in sellers:
@@ -117,14 +125,14 @@ def seller_notices(report: DigestReport, sellers: Sequence[User], day: date) -> 
         if line is None:
             continue
         t = translator(seller.language)
-        text = seller_line(t, report, line, seller.name)
         notices.append(
             Notice(
-                seller.tg_id,
-                "digest_line",
-                text,
-                seller.id,
-                f"digest-line:{day.isoformat()}:{seller.id}",
+                chat_id=seller.tg_id,
+                kind="digest_line",
+                text=seller_line(t, report, line, seller.name),
+                user_id=seller.id,
+                dedup_key=f"digest-line:{day.isoformat()}:{seller.id}",
+                expires_at=expires_at,
             )
         )
     return notices

@@ -26,6 +26,13 @@ class TaskCb(CallbackData, prefix="t"):
     at: CbMinutes = 0
 
 
+class ReminderCb(CallbackData, prefix="rm"):
+    """A reminder's own buttons (done, +1 hour, tomorrow): the answer stays a reminder."""
+
+    action: TaskAction
+    task_id: CbId
+
+
 class DueCb(CallbackData, prefix="du"):
     """A quick pick while a new task is being written."""
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import html
-from datetime import datetime, time, timedelta
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from aiogram import F, Router
@@ -12,7 +12,7 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 
 from bot.domain.errors import StaleButtonError
-from bot.domain.ids import DealId, TaskId
+from bot.domain.ids import DealId
 from bot.domain.models import User
 from bot.domain.tasks import Task
 from bot.domain.text import TASK_MAX, clean_text
@@ -24,19 +24,23 @@ from handlers.deals.callbacks import CardAction, DealCb
 from handlers.filters import IsStaff, TypedText
 from handlers.keyboards import settle
 from handlers.screens import show
-from handlers.tasks.callbacks import DueCb, NextStepCb, TaskAction, TaskCb, TasksCb, from_minutes
+from handlers.tasks.actions import on_reminder_action, on_reschedule_typed, on_task_action
+from handlers.tasks.callbacks import (
+    DueCb,
+    NextStepCb,
+    ReminderCb,
+    TaskCb,
+    TasksCb,
+    from_minutes,
+)
 from handlers.tasks.states import NewTask, Reschedule
 from handlers.tasks.views import (
     due_keyboard,
     fmt_due,
     list_keyboard,
     list_text,
-    reschedule_keyboard,
     task_keyboard,
-    task_text,
 )
-
-TOMORROW_AT = time(10, 0)
 
 
 async def cmd_task(message: Message, t: Translator, state: FSMContext) -> None:
@@ -197,90 +201,6 @@ async def _task_list(
     return list_text(t, listing, now, tz), list_keyboard(listing)
 
 
-async def on_task_action(
-    query: CallbackQuery,
-    callback_data: TaskCb,
-    uow: UnitOfWork,
-    user: User,
-    t: Translator,
-    tz: ZoneInfo,
-    now: datetime,
-    state: FSMContext,
-) -> None:
-    task_id, action = TaskId(callback_data.task_id), callback_data.action
-    if action is TaskAction.RESCHEDULE:
-        await _offer_reschedule(query, uow, user, t, tz, now, state, task_id)
-        return
-    await state.clear()
-    toast = ""
-    if action is TaskAction.OPEN:
-        task = await tasks.open_task(uow, user, task_id)
-    elif action is TaskAction.DONE:
-        task, toast = await tasks.complete_task(uow, user, task_id, now), t("task.done_toast")
-    else:
-        due = _new_due(action, callback_data.at, now, tz)
-        if due is None or due <= now:
-            await query.answer(t("when.past"), show_alert=True)
-            return
-        task = await tasks.reschedule_task(uow, user, task_id, due, now)
-        toast = t("task.moved_toast", due=fmt_due(t, due, now, tz))
-    await query.answer(toast)
-    if isinstance(query.message, Message):
-        await query.message.edit_text(
-            task_text(t, task, now, tz), reply_markup=task_keyboard(t, task)
-        )
-
-
-def _new_due(action: TaskAction, at: int, now: datetime, tz: ZoneInfo) -> datetime | None:
-    if action is TaskAction.HOUR:
-        return now + timedelta(hours=1)
-    if action is TaskAction.TOMORROW:
-        day = now.astimezone(tz).date() + timedelta(days=1)
-        return datetime.combine(day, TOMORROW_AT, tzinfo=tz)
-    if action is TaskAction.AT:
-        return from_minutes(at)
-    return None
-
-
-async def _offer_reschedule(
-    query: CallbackQuery,
-    uow: UnitOfWork,
-    user: User,
-    t: Translator,
-    tz: ZoneInfo,
-    now: datetime,
-    state: FSMContext,
-    task_id: TaskId,
-) -> None:
-    task = await tasks.open_task(uow, user, task_id)
-    await state.set_state(Reschedule.due)
-    await state.update_data(task_id=task.id)
-    await query.answer()
-    if isinstance(query.message, Message):
-        text = task_text(t, task, now, tz) + "\n\n" + t("task.ask_new_due")
-        await query.message.edit_text(text, reply_markup=reschedule_keyboard(t, task, now, tz))
-
-
-async def on_reschedule_typed(
-    message: Message,
-    uow: UnitOfWork,
-    user: User,
-    t: Translator,
-    tz: ZoneInfo,
-    now: datetime,
-    state: FSMContext,
-) -> None:
-    task_id = TaskId((await state.get_data())["task_id"])
-    try:
-        due = parse_when(message.text or "", now, tz)
-    except WhenError as error:
-        await message.answer(t(f"when.{error.reason}"))
-        return
-    await state.clear()
-    task = await tasks.reschedule_task(uow, user, task_id, due, now)
-    await message.answer(task_text(t, task, now, tz), reply_markup=task_keyboard(t, task))
-
-
 def build_router() -> Router:
     """A fresh router: each dispatcher (tests build many) gets its own."""
     router = Router(name="tasks")
@@ -296,5 +216,6 @@ def build_router() -> Router:
     router.callback_query(NextStepCb.filter())(on_next_step)
     router.callback_query(TasksCb.filter())(on_tasks_list)
     router.callback_query(TaskCb.filter())(on_task_action)
+    router.callback_query(ReminderCb.filter())(on_reminder_action)
     router.message(Reschedule.due, TypedText())(on_reschedule_typed)
     return router

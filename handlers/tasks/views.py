@@ -16,10 +16,20 @@ from bot.i18n import Translator
 from bot.services.tasks import TaskList
 from handlers.deals.callbacks import CardAction, DealCb
 from handlers.deals.views import short
-from handlers.tasks.callbacks import DueCb, NextStepCb, TaskAction, TaskCb, TasksCb, to_minutes
+from handlers.tasks.callbacks import (
+    DueCb,
+    NextStepCb,
+    ReminderCb,
+    TaskAction,
+    TaskCb,
+    TasksCb,
+    to_minutes,
+)
 from handlers.texts import escaped, fit
 
 LIST_BUTTONS = 10
+# A reminder queued this soon after its moment is on time: the task is due now, not overdue.
+ON_TIME = timedelta(minutes=5)
 
 
 def fmt_due(t: Translator, due: datetime, now: datetime, tz: ZoneInfo) -> str:
@@ -33,25 +43,40 @@ def fmt_due(t: Translator, due: datetime, now: datetime, tz: ZoneInfo) -> str:
     return local.strftime("%d.%m %H:%M")
 
 
-def task_line(t: Translator, task: Task, now: datetime, tz: ZoneInfo) -> str:
-    mark = "🔴" if task.due_at < now else "⏰"
+def is_on_time(task: Task, now: datetime) -> bool:
+    """The reminder of a task that was not yet overdue at its moment, sent then (or just after)."""
+    moment = task.remind_at or task.due_at
+    return task.due_at >= moment and now - moment <= ON_TIME
+
+
+def task_line(
+    t: Translator, task: Task, now: datetime, tz: ZoneInfo, *, on_time: bool = False
+) -> str:
+    mark = "🔴" if task.due_at < now and not on_time else "⏰"
     deal = f" · 💼 {escaped(task.deal_title, 40)}" if task.deal_title else ""
     return f"{mark} {fmt_due(t, task.due_at, now, tz)} — {escaped(task.text, 80)}{deal}"
 
 
-def task_text(t: Translator, task: Task, now: datetime, tz: ZoneInfo) -> str:
+def task_text(
+    t: Translator, task: Task, now: datetime, tz: ZoneInfo, *, on_time: bool = False
+) -> str:
     lines = [t("task.card", text=html.escape(task.text), due=fmt_due(t, task.due_at, now, tz))]
     if task.deal_title:
         lines.append(t("task.deal", deal=html.escape(task.deal_title)))
     if not task.is_open:
         lines.append(t("task.done_mark"))
-    elif task.due_at < now:
+    elif task.due_at < now and not on_time:
         lines.append(t("task.overdue_mark"))
     return "\n".join(lines)
 
 
 def _tb(text: str, action: TaskAction, task_id: int, at: int = 0) -> InlineKeyboardButton:
     cb = TaskCb(action=action, task_id=task_id, at=at)
+    return InlineKeyboardButton(text=text, callback_data=cb.pack())
+
+
+def _rb(text: str, action: TaskAction, task_id: int) -> InlineKeyboardButton:
+    cb = ReminderCb(action=action, task_id=task_id)
     return InlineKeyboardButton(text=text, callback_data=cb.pack())
 
 
@@ -130,11 +155,28 @@ def list_keyboard(tasks: TaskList) -> InlineKeyboardMarkup:
     return kb.as_markup()
 
 
+def reminder_keyboard(t: Translator, task: Task) -> InlineKeyboardMarkup:
+    """A reminder's buttons: done and the snoozes answer as a reminder still (`ReminderCb`)."""
+    kb = InlineKeyboardBuilder()
+    if task.is_open:
+        kb.row(_rb(t("task.btn.done"), TaskAction.DONE, task.id))
+        kb.row(
+            _rb(t("task.btn.hour"), TaskAction.HOUR, task.id),
+            _rb(t("task.btn.tomorrow"), TaskAction.TOMORROW, task.id),
+            _tb(t("task.btn.reschedule"), TaskAction.RESCHEDULE, task.id),
+        )
+    if task.deal_id:
+        cb = DealCb(action=CardAction.OPEN, deal_id=task.deal_id)
+        kb.row(InlineKeyboardButton(text=t("task.btn.deal"), callback_data=cb.pack()))
+    return kb.as_markup()
+
+
 def reminder(t: Translator, task: Task, now: datetime, tz: ZoneInfo) -> tuple[str, dict[str, Any]]:
-    """The reminder a job queues: the text and the keyboard as Telegram's JSON."""
-    text = t("task.reminder", body=task_text(t, task, now, tz))
-    markup = task_keyboard(t, task, back=False)
-    return text, markup.model_dump(mode="json", exclude_none=True)
+    """The reminder: its header over the task card (never "overdue" when on time), and its
+    keyboard as Telegram's JSON. Also what a reminder's buttons turn it into."""
+    body = task_text(t, task, now, tz, on_time=is_on_time(task, now))
+    markup = reminder_keyboard(t, task)
+    return t("task.reminder", body=body), markup.model_dump(mode="json", exclude_none=True)
 
 
 def next_step_prompt(

@@ -4,17 +4,20 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator, Callable, Iterator
+from typing import Any
 
 import pytest
 from aiogram import Dispatcher
 
 from bot.app import build_dispatcher
-from bot.domain.notices import DeliveryPolicy
+from bot.domain.company import CompanySettings
+from bot.domain.notices import DeliveryPolicy, Notice
+from bot.jobs import agenda, digest, reminders, stalled
 from bot.jobs.context import JobContext
 from bot.jobs.scheduler import JOBS
 from bot.jobs.sender import Sender
 from bot.services.team import prepare_installation
-from handlers.interim_texts import InterimTexts
+from handlers.notices import TelegramNotifier
 from storage.uow import SqlUnitOfWorkFactory
 from tests.conftest import FakeClock
 from tests.flows.harness import Person
@@ -104,7 +107,7 @@ class Jobs:
             done = await self.sender.run_once()
             sent += done
             idle = 0 if done else idle + 1
-            if idle == 3:
+            if idle == 5:  # past LIST_GATHER, the moment lists wait to be sent together
                 break
             if not done:
                 self.clock.advance(seconds=1.1)
@@ -112,11 +115,28 @@ class Jobs:
 
 
 @pytest.fixture
+def queued(monkeypatch: pytest.MonkeyPatch) -> list[Notice]:
+    """Every notice the jobs queue, as they built it: albums, entries, refs and expiry
+    included, which the sender's tests see only once the outbox keeps them."""
+    seen: list[Notice] = []
+    for module in (agenda, digest, reminders, stalled):
+
+        async def spy(uow: Any, notices: Any, *args: Any, _enqueue: Any = module.enqueue) -> int:
+            seen.extend(notices)
+            return int(await _enqueue(uow, notices, *args))
+
+        monkeypatch.setattr(module, "enqueue", spy)
+    return seen
+
+
+@pytest.fixture
 def jobs(bot: MockedBot, uow_factory: SqlUnitOfWorkFactory, clock: FakeClock) -> Jobs:
     async def sleep(seconds: float) -> None:
         clock.advance(seconds=seconds)
 
-    ctx = JobContext(uow_factory=uow_factory, clock=clock)
+    ctx = JobContext(
+        uow_factory=uow_factory, clock=clock, notifier=TelegramNotifier.of(CompanySettings())
+    )
     sender = Sender(
         bot,
         uow_factory,
@@ -125,7 +145,7 @@ def jobs(bot: MockedBot, uow_factory: SqlUnitOfWorkFactory, clock: FakeClock) ->
         "test",
         ctx.defaults.tz,
         ctx.defaults.quiet,
-        InterimTexts(),
+        ctx.notifier,
         sleep,
     )
     return Jobs(ctx, sender, clock)

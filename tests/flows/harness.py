@@ -68,7 +68,9 @@ class Person:
         message, data = self.find_button(label)
         return await self.press_data(data, message.message_id)
 
-    async def press_data(self, data: str, message_id: int = 1) -> list[TelegramMethod[Any]]:
+    async def press_data(
+        self, data: str, message_id: int = 1, markup: InlineKeyboardMarkup | None = None
+    ) -> list[TelegramMethod[Any]]:
         return await self._feed(
             make_callback(
                 self.tg_id,
@@ -76,8 +78,16 @@ class Person:
                 message_id=message_id,
                 first_name=self.name,
                 language_code=self.lang,
+                reply_markup=markup,
             )
         )
+
+    async def press_in_place(self, label: str) -> list[TelegramMethod[Any]]:
+        """Press a button the way Telegram reports it: with the keyboard it was pressed on."""
+        message, data = self.find_button(label)
+        markup = message.reply_markup
+        assert isinstance(markup, InlineKeyboardMarkup)
+        return await self.press_data(data, message.message_id, markup)
 
     def messages(self) -> list[Message]:
         return self.bot.session.messages(self.tg_id)

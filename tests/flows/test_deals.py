@@ -347,3 +347,12 @@ async def test_a_change_on_an_outdated_card_shows_the_card_as_it_is_now(
     await seller.press("➡️ Квалификация")
     assert seller.alert == "Сделку только что изменили. Вот её актуальная карточка."
     assert "Этап: Первый контакт (1/7)" in seller.card
+
+
+async def test_a_bare_slash_is_answered_like_any_unknown_command(seller: Person) -> None:
+    for typed in ("/", "/ ", "/  help"):
+        await seller.send(typed)
+        assert seller.text == "Такой команды нет. Список команд: /help"
+    await seller.send("/new")
+    await seller.send("/")
+    assert seller.text == "Такой команды нет. Список команд: /help"

@@ -6,16 +6,25 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from aiogram.methods import EditMessageReplyMarkup, EditMessageText, SendMessage, SendPhoto
+from aiogram.methods import (
+    EditMessageReplyMarkup,
+    EditMessageText,
+    SendMediaGroup,
+    SendMessage,
+    SendPhoto,
+)
 from aiogram.types import BufferedInputFile
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.domain.company import CompanySettings
 from bot.domain.ids import UserId
+from bot.domain.notices import Notice
 from bot.domain.plans import Plan
 from bot.jobs.context import JobContext
 from bot.jobs.digest import send_morning_digest
 from handlers.digest.callbacks import DigestCb, DigestView
+from handlers.notices import TelegramNotifier
 from storage.models import DealRow, UserRow
 from storage.uow import SqlUnitOfWorkFactory
 from tests.conftest import FakeClock
@@ -116,6 +125,7 @@ async def test_heads_get_the_figures_and_pictures_and_sellers_their_line(
     jobs: Jobs,
     clock: FakeClock,
     bot: MockedBot,
+    queued: list[Notice],
     seeded: None,
 ) -> None:
     clock.now = msk(24, 9)  # Tuesday 09:00
@@ -143,8 +153,11 @@ async def test_heads_get_the_figures_and_pictures_and_sellers_their_line(
         "без задачи 1 · в застое 1 · NPS нет данных"
     ) in digest
     assert "🔻 2. Kate: 100 000 ₽ / 1 000 000 ₽ (10 %) · вчера 0 · просрочено 0" in digest
-    photos = photos_to(bot, admin.tg_id)
-    assert len(photos) == 3 and all(p.startswith(PNG) and len(p) > 5000 for p in photos)
+    # One unit: the text, then its three pictures as one album, until that day is over.
+    [unit] = [n for n in queued if n.chat_id == admin.tg_id and n.kind == "digest"]
+    assert unit.text.replace("\u00a0", " ") == digest
+    assert len(unit.album) == 3 and all(p.startswith(PNG) and len(p) > 5000 for p in unit.album)
+    assert unit.expires_at == msk(25, 0)  # midnight in Moscow
     assert [t for t in texts_to(bot, seller.tg_id) if t.startswith("🎯")] == [
         "🎯 Sergey, ваш план на месяц: 450 000 ₽ из 2 100 000 ₽ (21 %).\n"
         "Сегодня нужно продать на 330 000 ₽. Просроченных задач: 1."
@@ -154,6 +167,25 @@ async def test_heads_get_the_figures_and_pictures_and_sellers_their_line(
         "Сегодня нужно продать на 180 000 ₽. Просроченных задач: 0."
     ]
     assert photos_to(bot, seller.tg_id) == []  # the pictures are the heads'
+    assert not [n.album for n in queued if n.chat_id in (seller.tg_id, kate.tg_id) and n.album]
+    assert {n.expires_at for n in queued if n.kind == "digest_line"} == {msk(25, 0)}
+
+
+async def test_a_head_gets_the_digest_text_then_its_pictures_as_one_album(
+    admin: Person, jobs: Jobs, clock: FakeClock, bot: MockedBot, seeded: None
+) -> None:
+    clock.now = msk(24, 9)
+    bot.clear()
+    await jobs.tick()
+    to_admin = [r for r in bot.requests if getattr(r, "chat_id", None) == admin.tg_id]
+    at = next(
+        i for i, r in enumerate(to_admin) if isinstance(r, SendMessage) and r.text.startswith("📊")
+    )
+    album = to_admin[at + 1]
+    assert isinstance(album, SendMediaGroup)
+    assert [m.media.data[:8] for m in album.media if isinstance(m.media, BufferedInputFile)] == [
+        PNG
+    ] * 3
 
 
 async def test_never_twice_not_even_from_a_second_process(
@@ -162,17 +194,20 @@ async def test_never_twice_not_even_from_a_second_process(
     jobs: Jobs,
     clock: FakeClock,
     bot: MockedBot,
+    queued: list[Notice],
     seeded: None,
 ) -> None:
     clock.now = msk(24, 9)
     bot.clear()
     await jobs.tick()
-    other_process = JobContext(uow_factory=uow_factory, clock=clock)
+    other_process = JobContext(
+        uow_factory=uow_factory, clock=clock, notifier=TelegramNotifier.of(CompanySettings())
+    )
     assert await send_morning_digest(other_process) == 0
     clock.advance(hours=2)
     await jobs.tick()
     assert len(digests_to(bot, admin.tg_id)) == 1
-    assert len(photos_to(bot, admin.tg_id)) == 3
+    assert len([n for n in queued if n.chat_id == admin.tg_id and n.kind == "digest"]) == 1
 
 
 async def test_a_late_start_that_morning_still_sends_it_once(
@@ -297,6 +332,7 @@ async def test_an_english_head_reads_it_in_english(
     jobs: Jobs,
     clock: FakeClock,
     bot: MockedBot,
+    queued: list[Notice],
 ) -> None:
     admin.lang = "en"
     await admin.send("/invite")
@@ -317,7 +353,8 @@ async def test_an_english_head_reads_it_in_english(
     assert digest.startswith("📊 <b>Stand-up 24.11</b>")
     assert "<b>Month</b>: fact ₽300,000 of the plan ₽1,000,000 (30 %)" in digest
     assert "Sam: ₽300,000 / ₽1,000,000 (30 %)" in digest
-    assert len(photos_to(bot, admin.tg_id)) == 3
+    [unit] = [n for n in queued if n.chat_id == admin.tg_id and n.kind == "digest"]
+    assert len(unit.album) == 3
     [line] = [t for t in texts_to(bot, sam.tg_id) if t.startswith("🎯")]
     assert line == (
         "🎯 Sam, your plan for the month: ₽300,000 of ₽1,000,000 (30 %).\n"

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC, datetime
 
 from aiogram.methods import SendMessage
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.domain.notices import Notice
 from storage.models import DealRow, OutboxRow, StageRow, UserRow
 from tests.conftest import FakeClock
 from tests.flows.conftest import Jobs, join
@@ -134,7 +136,9 @@ async def test_a_stalled_deal_alerts_its_owner_once_then_the_head(
     admin: Person, seller: Person, jobs: Jobs, clock: FakeClock, bot: MockedBot
 ) -> None:
     await create(seller, "Ромашка")  # first contact: a 2-day limit
-    clock.advance(days=2, hours=1)
+    clock.advance(days=2, hours=-1)  # the agenda first: a stall list would merge into it
+    await jobs.tick()
+    clock.advance(hours=2)
     bot.clear()
     await jobs.tick()
     await jobs.tick()
@@ -240,5 +244,78 @@ async def test_newly_stalled_deals_are_alerted_even_behind_many_old_ones(
     await create(seller, "Новая")
     clock.advance(days=2, hours=1)
     await jobs.tick()
-    alerts = [t for t in sent_to(bot, seller.tg_id) if t.startswith("🐢")]
-    assert any("«Новая»" in t for t in alerts)
+    # Alone or merged into that morning's agenda, the new one is listed as stalled.
+    assert any("«Новая»" in t and "🐢" in t for t in sent_to(bot, seller.tg_id))
+
+
+async def test_a_reminder_on_time_is_not_worded_overdue(
+    seller: Person, jobs: Jobs, clock: FakeClock, bot: MockedBot
+) -> None:
+    """Found in issue 11: the job runs every 20 seconds, so "on time" is a moment after the
+    due time, and the reminder said "🔴 overdue" about a task due that very minute."""
+    await make_task(seller, "Позвонить в Ромашку", "через 2 часа")
+    await jobs.tick()  # the morning agenda goes out now (else it would come with the reminder)
+    clock.advance(hours=2, seconds=15)
+    bot.clear()
+    await jobs.tick()
+    [text] = reminders_to(bot, seller.tg_id)
+    assert "Просрочена" not in text
+    assert "⏰ Срок: сегодня 12:00" in text
+
+
+async def test_a_reminder_sent_hours_late_says_the_task_is_overdue(
+    seller: Person, jobs: Jobs, clock: FakeClock, bot: MockedBot
+) -> None:
+    await make_task(seller, "Позвонить в Ромашку", "через 2 часа")
+    await jobs.tick()  # the morning agenda goes out now, apart from the reminder
+    clock.advance(hours=5)  # the bot was down, but within the grace: the reminder itself
+    bot.clear()
+    await jobs.tick()
+    [text] = reminders_to(bot, seller.tg_id)
+    assert "🔴 Просрочена" in text
+
+
+async def test_snoozing_or_closing_a_reminder_keeps_it_a_reminder(
+    seller: Person, jobs: Jobs, clock: FakeClock, bot: MockedBot
+) -> None:
+    """Found in issue 11: "+1 hour" turned the reminder into a bare task card."""
+    await make_task(seller, "Позвонить в Ромашку", "через 2 часа")
+    await jobs.tick()  # the morning agenda goes out now, apart from the reminder
+    clock.advance(hours=2, seconds=15)
+    await jobs.tick()
+    await seller.press("+1 час")
+    assert seller.text.startswith("⏰ <b>Напоминание</b>\n📌 <b>Позвонить в Ромашку</b>")
+    assert "⏰ Срок: сегодня 13:00" in seller.text
+    reminder = seller.buttons(of="⏰ <b>Напоминание")
+    assert reminder == ["✅ Готово", "+1 час", "Завтра 10:00", "🗓 Перенести"]
+    await seller.press("✅ Готово")
+    assert seller.text.startswith("⏰ <b>Напоминание</b>\n📌 <b>Позвонить в Ромашку</b>")
+    assert seller.alert == "Готово ✅"
+
+
+async def test_a_reminder_is_also_one_line_with_its_buttons_for_a_list(
+    seller: Person, jobs: Jobs, clock: FakeClock, queued: list[Notice]
+) -> None:
+    await make_task(seller, "Позвонить в Ромашку", "через 2 часа")
+    clock.advance(hours=2)
+    await jobs.tick()
+    [notice] = [n for n in queued if n.kind == "reminder"]
+    [entry] = notice.entries
+    assert entry.kind == "reminder"
+    assert entry.text == "⏰ сегодня 12:00 — Позвонить в Ромашку"
+    assert [b["text"] for row in entry.buttons for b in row] == ["✅ Позвонить в Ромашку"]
+    due = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)  # 12:00 Moscow
+    assert notice.ref == entry.ref == f"task:1:{int(due.timestamp())}"
+
+
+async def test_the_agenda_is_one_entry_worth_sending_until_the_day_is_over(
+    seller: Person, jobs: Jobs, clock: FakeClock, queued: list[Notice]
+) -> None:
+    await create(seller, "Ромашка")
+    clock.advance(hours=22, minutes=31)  # Tuesday 08:31
+    await jobs.tick()
+    [agenda] = [n for n in queued if n.kind == "agenda" and n.chat_id == seller.tg_id]
+    [entry] = agenda.entries
+    assert (entry.kind, entry.text) == ("agenda", agenda.text)
+    assert [list(row) for row in entry.buttons] == agenda.reply_markup["inline_keyboard"]  # type: ignore[index]
+    assert agenda.expires_at == datetime(2026, 11, 24, 21, 0, tzinfo=UTC)  # midnight Moscow

@@ -293,7 +293,7 @@ async def test_two_contacts_of_one_client_answer_their_own_links(
     assert anna.alert == "Спасибо за оценку!"
     eve = person(5012, "Ева")
     await eve.send(f"/start {first}")  # the link, forwarded on
-    assert eve.text.startswith("Ваш ответ уже записан")
+    assert eve.text == "Эта ссылка больше не действует."
     async with engine.connect() as conn:
         rows = (
             await conn.execute(select(SurveyRow.chat_id, SurveyRow.score).order_by(SurveyRow.id))
@@ -312,3 +312,24 @@ async def test_a_client_typing_instead_of_pressing_gets_the_buttons_again(
     await client.press("Пропустить")
     await client.send("ещё раз")
     assert client.text.startswith("Спасибо, что вы с нами!")
+
+
+async def test_a_spent_link_tells_only_its_client_that_the_answer_is_recorded(
+    admin: Person, seller: Person, person: Callable[..., Person]
+) -> None:
+    token = await win_and_ask(seller)
+    client = person(5000, "Пётр")
+    await client.send(f"/start {token}")
+    await client.press_data(client.find_button("9")[1])
+    await client.send(f"/start {token}")
+    assert client.text == "Ваш ответ уже записан. Спасибо!"
+    stranger, english = person(5001, "Ева"), person(5002, "Eve", "en")
+    for other, expected in (
+        (stranger, "Эта ссылка больше не действует."),
+        (english, "This link is no longer valid."),
+        (seller, "Эта ссылка больше не действует."),
+        (admin, "Эта ссылка больше не действует."),
+    ):
+        await other.send(f"/start {token}")
+        assert other.text == expected
+        assert "ответ" not in other.text and "answer" not in other.text

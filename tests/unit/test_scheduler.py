@@ -9,6 +9,7 @@ import pytest
 
 from bot.jobs.context import JobContext
 from bot.jobs.scheduler import _logged
+from bot.services.ports import DatabaseBusyError
 
 
 async def test_a_job_cancelled_by_shutdown_ends_quietly(caplog: pytest.LogCaptureFixture) -> None:
@@ -34,3 +35,15 @@ async def test_a_failing_job_is_logged_and_runs_again(caplog: pytest.LogCaptureF
 
     assert await _logged(broken_job)(None) == 0  # type: ignore[arg-type]
     assert "broken_job failed" in caplog.text
+
+
+async def test_a_job_that_finds_the_database_busy_says_so_without_an_error(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    async def busy_job(ctx: object) -> int:
+        raise DatabaseBusyError("database is locked")
+
+    assert await _logged(busy_job)(None) == 0  # type: ignore[arg-type]
+    [record] = caplog.records
+    assert record.levelname == "WARNING" and record.exc_info is None
+    assert "busy" in record.getMessage() and "locked" not in caplog.text

@@ -36,9 +36,9 @@ from bot.domain.ids import TelegramId
 from bot.domain.models import Role, User
 from bot.domain.notices import DeliveryPolicy, Entry, Notice, QuietHours, task_ref
 from bot.jobs.sender import Sender
-from bot.services.notify import enqueue
+from bot.services.notify import LIST_GATHER, enqueue
 from storage.db import make_engine, make_sessions
-from storage.models import OutboxRow, UserRow
+from storage.models import OutboxFileRow, OutboxRow, UserRow
 from storage.uow import SqlUnitOfWorkFactory
 from tests.conftest import FakeClock
 from tests.mocked_bot import MockedBot, MockedSession
@@ -675,7 +675,10 @@ async def test_lists_due_together_for_one_person_go_as_one_message(
 async def test_a_plain_notice_keeps_its_place_between_lists(
     make_sender, uow_factory, clock, bot, engine
 ):
-    await put(uow_factory, clock, listed(1), notice(2), listed(3), listed(4))
+    # Lists wait LIST_GATHER to be sent together; a plain notice due at that moment, queued
+    # between them, goes between them.
+    gathered = clock() + LIST_GATHER
+    await put(uow_factory, clock, listed(1), notice(2, not_before=gathered), listed(3), listed(4))
     await drain(make_sender(), clock, engine)
     assert [t.splitlines()[0] for t in texts_to(bot, 500)] == [
         "item 1",
@@ -750,3 +753,18 @@ async def test_a_dead_process_of_this_host_has_its_leases_released_at_start(
     stop.set()
     await asyncio.wait_for(task, timeout=5)
     assert delivered(bot) == {"item 1": 1}  # long before the five-minute lease ran out
+
+
+async def test_pictures_of_delivered_notices_are_purged_a_day_later(
+    make_sender, uow_factory, clock, bot, engine
+):
+    await put(uow_factory, clock, notice(1, album=(b"png-1", b"png-2")), notice(2, album=(b"x",)))
+    await drain(make_sender(), clock, engine)
+    clock.advance(days=1, seconds=1)
+    await put(uow_factory, clock, notice(3, album=(b"still waiting",)))
+    async with uow_factory() as uow:
+        await uow.outbox.purge_files(clock() - timedelta(days=1))
+        await uow.commit()
+    async with make_sessions(engine)() as session:
+        kept = (await session.scalars(select(OutboxFileRow.data))).all()
+    assert kept == [b"still waiting"]

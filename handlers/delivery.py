@@ -1,0 +1,90 @@
+"""`/delivery` (admins): how the notices are getting out, and the ones that could not."""
+
+from __future__ import annotations
+
+import html
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from aiogram import Router
+from aiogram.filters import Command
+from aiogram.filters.callback_data import CallbackData
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+
+from bot.domain.delivery import DeliveryReport
+from bot.domain.models import User
+from bot.i18n import Translator
+from bot.services.delivery import delivery_report
+from bot.services.ports import UnitOfWork
+from handlers import screens
+from handlers.cbtypes import CbPage
+from handlers.settings import is_admin
+from handlers.texts import escaped, fit
+
+
+class DeliveryCb(CallbackData, prefix="dlv"):
+    page: CbPage = 0
+
+
+def delivery_view(
+    t: Translator, report: DeliveryReport, tz: ZoneInfo
+) -> tuple[str, InlineKeyboardMarkup]:
+    c = report.counts
+    lines = [
+        t("delivery.title"),
+        t("delivery.counts", pending=c.pending, sent=c.sent_today, failed=c.failed_week),
+    ]
+    if c.dropped_week:
+        lines.append(t("delivery.dropped", dropped=c.dropped_week))
+    if not report.failures:
+        lines.append(t("delivery.no_failures"))
+    else:
+        lines.append(t("delivery.failed_title", page=report.page + 1, pages=report.pages))
+    for f in report.failures:
+        kind = t(f"delivery.kind.{f.kind}") if t.has(f"delivery.kind.{f.kind}") else f.kind
+        lines.append(
+            t(
+                "delivery.row",
+                at=f.at.astimezone(tz).strftime("%d.%m %H:%M"),
+                who=html.escape(f.name) if f.name else str(f.chat_id),
+                kind=html.escape(kind),
+                reason=escaped(f.reason or "—", 120),
+            )
+        )
+    kb = InlineKeyboardBuilder()
+    if report.page > 0:
+        kb.button(text="◀️", callback_data=DeliveryCb(page=report.page - 1))
+    if report.page + 1 < report.pages:
+        kb.button(text="▶️", callback_data=DeliveryCb(page=report.page + 1))
+    return fit(t, lines), kb.as_markup()
+
+
+async def cmd_delivery(
+    message: Message, uow: UnitOfWork, user: User, t: Translator, now: datetime, tz: ZoneInfo
+) -> None:
+    text, markup = delivery_view(t, await delivery_report(uow, user, now, tz, 0), tz)
+    await message.answer(text, reply_markup=markup)
+
+
+async def on_delivery_page(
+    query: CallbackQuery,
+    callback_data: DeliveryCb,
+    uow: UnitOfWork,
+    user: User,
+    t: Translator,
+    now: datetime,
+    tz: ZoneInfo,
+) -> None:
+    report = await delivery_report(uow, user, now, tz, callback_data.page)
+    await screens.show(query, delivery_view(t, report, tz))
+
+
+def build_router() -> Router:
+    """A fresh router: each dispatcher (tests build many) gets its own."""
+    router = Router(name="delivery")
+    router.message.filter(is_admin)
+    router.callback_query.filter(is_admin)
+    router.message(Command("delivery"))(cmd_delivery)
+    router.callback_query(DeliveryCb.filter())(on_delivery_page)
+    return router

@@ -1,0 +1,81 @@
+"""The one-tap buttons of list notices (reminders, stalled deals, escalations): each acts on
+its own entry and leaves the list in place, so the rest of it stays to be worked through."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from aiogram import F, Router
+from aiogram.filters.callback_data import CallbackData
+from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
+
+from bot.domain.ids import DealId, TaskId
+from bot.domain.models import User
+from bot.i18n import Translator
+from bot.services import deals, tasks
+from bot.services.ports import UnitOfWork
+from handlers.cbtypes import CbId
+from handlers.deals.views import card_keyboard, card_text
+from handlers.filters import IsStaff
+
+
+class EntryAction(enum.StrEnum):
+    DONE = "d"  # the task is done: its row goes from the list
+    DEAL = "o"  # the deal's card, as a new message under the list
+
+
+class EntryCb(CallbackData, prefix="le"):
+    action: EntryAction
+    item_id: CbId
+
+
+def entry_button(text: str, action: EntryAction, item_id: int) -> dict[str, str]:
+    """One button of an entry, as Telegram's JSON (entries travel through the outbox)."""
+    return {"text": text, "callback_data": EntryCb(action=action, item_id=item_id).pack()}
+
+
+async def on_entry_done(
+    query: CallbackQuery,
+    callback_data: EntryCb,
+    uow: UnitOfWork,
+    user: User,
+    t: Translator,
+    now: datetime,
+) -> None:
+    await tasks.complete_task(uow, user, TaskId(callback_data.item_id), now)
+    await query.answer(t("task.done_toast"))
+    message = query.message
+    if isinstance(message, Message) and message.reply_markup is not None:
+        pressed = callback_data.pack()
+        rows = [r for r in message.reply_markup.inline_keyboard if not _holds(r, pressed)]
+        await message.edit_reply_markup(reply_markup=InlineKeyboardMarkup(inline_keyboard=rows))
+
+
+def _holds(row: list[InlineKeyboardButton], data: str) -> bool:
+    return any(button.callback_data == data for button in row)
+
+
+async def on_entry_deal(
+    query: CallbackQuery,
+    callback_data: EntryCb,
+    uow: UnitOfWork,
+    user: User,
+    t: Translator,
+    tz: ZoneInfo,
+    now: datetime,
+) -> None:
+    view = await deals.open_deal(uow, user, DealId(callback_data.item_id), now)
+    await query.answer()
+    if isinstance(query.message, Message):
+        await query.message.answer(card_text(t, view, tz), reply_markup=card_keyboard(t, view))
+
+
+def build_router() -> Router:
+    """A fresh router: each dispatcher (tests build many) gets its own."""
+    router = Router(name="lists")
+    router.callback_query.filter(IsStaff())
+    router.callback_query(EntryCb.filter(F.action == EntryAction.DONE))(on_entry_done)
+    router.callback_query(EntryCb.filter(F.action == EntryAction.DEAL))(on_entry_deal)
+    return router

@@ -1,0 +1,138 @@
+"""The one message a person's list entries make: worded by why they come together, grouped
+by kind, paged, and always within Telegram's limits."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from dataclasses import replace
+from typing import Any
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from bot.domain.ids import TelegramId, UserId
+from bot.domain.models import Role, User
+from bot.domain.notices import Entry, Merge
+from handlers.compose import compose
+from handlers.deals.callbacks import DealsPageCb
+from handlers.tasks.callbacks import TasksCb
+
+READER = User(id=UserId(1), tg_id=TelegramId(10), name="Sergey", role=Role.SELLER, language="ru")
+KINDS = ("reminder", "stall", "escalation", "agenda", "nps")
+
+
+def entry(kind: str, n: int, buttons: int = 1) -> Entry:
+    row = tuple({"text": f"✅ {n}", "callback_data": f"le:d:{n}"} for _ in range(buttons))
+    return Entry(kind=kind, text=f"• {kind} {n}", buttons=(row,), ref=f"task:{n}:0")
+
+
+def labels(markup: dict[str, Any] | None) -> list[str]:
+    return [b["text"] for row in (markup or {}).get("inline_keyboard", []) for b in row]
+
+
+def test_reminders_due_together_are_counted_in_their_section_title():
+    text, markup = compose(READER, [entry("reminder", n) for n in range(3)], Merge.TOGETHER)
+    assert text.splitlines() == [
+        "<b>⏰ Напоминания: 3</b>",
+        "• reminder 0",
+        "• reminder 1",
+        "• reminder 2",
+    ]
+    assert labels(markup) == ["✅ 0", "✅ 1", "✅ 2"]
+
+
+def test_a_long_list_shows_ten_with_their_buttons_then_and_n_more_with_the_whole_list():
+    text, markup = compose(READER, [entry("stall", n) for n in range(26)], Merge.TOGETHER)
+    assert text.startswith("<b>🐢 Застряли: 26</b>")
+    assert text.count("• stall") == 10
+    assert text.endswith("…и ещё 16")
+    assert labels(markup) == [f"✅ {n}" for n in range(10)] + ["🐢 Все застрявшие сделки"]
+    assert markup is not None
+    assert markup["inline_keyboard"][-1][0]["callback_data"] == DealsPageCb(stalled=True).pack()
+
+
+def test_after_an_outage_the_header_says_what_waited_and_reads_well_for_one_entry():
+    text, _ = compose(READER, [entry("reminder", 1)], Merge.OUTAGE)
+    assert text.startswith("📡 Пока Telegram был недоступен: 1 напоминание.\n")
+    text, _ = compose(
+        READER,
+        [*(entry("reminder", n) for n in range(7)), entry("stall", 8), entry("stall", 9)],
+        Merge.OUTAGE,
+    )
+    first = text.splitlines()[0]
+    assert first == "📡 Пока Telegram был недоступен: 7 напоминаний, 2 сделки застряли."
+
+
+def test_what_the_hourly_cap_held_is_summarised_as_such():
+    text, _ = compose(READER, [entry("escalation", 1), entry("reminder", 2)], Merge.HELD)
+    assert text.splitlines()[0] == (
+        "🔕 Чтобы не засыпать вас сообщениями, собрали в одно: "
+        "1 напоминание, 1 сделка команды стоит вдвое дольше лимита."
+    )
+
+
+def test_sections_go_agenda_first_then_reminders_then_stalls():
+    agenda = Entry(kind="agenda", text="☀️ Sergey, план на сегодня:\n…")
+    text, _ = compose(READER, [entry("stall", 1), agenda, entry("reminder", 2)], Merge.TOGETHER)
+    assert text.index("☀️") < text.index("⏰ Напоминания") < text.index("🐢 Застряли")
+
+
+def test_more_reminders_than_shown_lead_to_the_task_list():
+    _, markup = compose(READER, [entry("reminder", n) for n in range(12)], Merge.TOGETHER)
+    assert markup is not None
+    assert markup["inline_keyboard"][-1][0]["callback_data"] == TasksCb().pack()
+
+
+def test_an_english_reader_reads_english_and_no_reader_russian():
+    english = replace(READER, language="en")
+    text, _ = compose(english, [entry("reminder", 1), entry("stall", 2)], Merge.OUTAGE)
+    assert text.startswith("📡 While Telegram was unreachable: 1 reminder, 1 deal stalled.")
+    text, _ = compose(None, [entry("nps", 1)], Merge.TOGETHER)
+    assert text.startswith("<b>🔔 Уведомления: 1</b>")
+
+
+entries = st.lists(
+    st.builds(
+        Entry,
+        kind=st.sampled_from(KINDS),
+        text=st.text(min_size=1, max_size=900),
+        buttons=st.lists(
+            st.lists(
+                st.fixed_dictionaries({"text": st.just("b"), "callback_data": st.just("x")}),
+                min_size=1,
+                max_size=3,
+            ).map(tuple),
+            max_size=12,
+        ).map(tuple),
+    ),
+    max_size=200,
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(entries=entries, why=st.sampled_from(Merge))
+def test_any_list_keeps_within_telegrams_limits(entries, why):
+    text, markup = compose(READER, entries, why)
+    assert len(text) <= 4096
+    assert len(labels(markup)) <= 100
+
+
+@settings(max_examples=30, deadline=None)
+@given(n=st.integers(min_value=1, max_value=200), kind=st.sampled_from(KINDS[:3]))
+def test_every_entry_is_shown_or_counted(n, kind):
+    text, _ = compose(READER, [entry(kind, i, buttons=3) for i in range(n)], Merge.TOGETHER)
+    shown = text.count(f"• {kind} ")
+    assert shown == min(n, 10)
+    assert (f"…и ещё {n - shown}" in text) is (n > shown)
+
+
+def test_the_jobs_import_no_telegram_layer():
+    """The scheduler and every job, imported alone, pull in no module of `handlers`: the
+    notifier comes in through JobContext (import-linter checks the same statically)."""
+    code = (
+        "import sys, bot.jobs.scheduler\n"
+        "bad = [m for m in sys.modules if m == 'handlers' or m.startswith('handlers.')]\n"
+        "assert not bad, bad\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
