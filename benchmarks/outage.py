@@ -35,7 +35,15 @@ from bot.domain.models import User
 from sandbox.server import Sandbox
 from storage.db import migrate
 from tests.e2e.chat import child_env, start_process, stop_process
-from tests.e2e.delivery import Tally, add_reminders, add_sellers, tally, uows_for
+from tests.e2e.delivery import (
+    MARK,
+    Tally,
+    add_reminders,
+    add_sellers,
+    hidden,
+    tally,
+    uows_for,
+)
 
 TOKEN = "42:bench-token"
 ADMIN = 100001
@@ -106,12 +114,15 @@ async def run(args: argparse.Namespace) -> None:
                     break
                 await asyncio.sleep(0.5)
             await asyncio.sleep(3)  # time enough for a double to show
-            result = figures()
+            result, received = figures(), [(d.chat, d.text) for d in box.world.deliveries]
             done = time.monotonic()
         finally:
             output = await stop_process(process)
             await box.stop()
-    print(f"  {result.line()}", flush=True)
+    carrying = [t for c, t in received if c in people and MARK.search(t)]
+    print(f"  {result.line()}; in {len(carrying)} messages, which count "
+          f"{sum(map(hidden, carrying))} more behind '…and N more' without listing them",
+          flush=True)  # fmt: skip
     print(f"  429s {box.world.throttled}, connections dropped by the outage {box.world.dropped}; "
           f"{done - back:.0f} s from the end of the outage to the last look, "
           f"{done - started:.0f} s in all", flush=True)  # fmt: skip

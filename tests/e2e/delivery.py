@@ -53,6 +53,11 @@ class Tally:
         )
 
 
+def hidden(text: str) -> int:
+    """The N of a list's "…and N more" lines: entries a message counts but does not show."""
+    return sum(int(n) for n in re.findall(r"^…\D*(\d+)", text, re.M))
+
+
 def _inversions(sequence: Sequence[int]) -> int:
     return sum(1 for a, b in itertools.pairwise(sequence) if a > b)
 

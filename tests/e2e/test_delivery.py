@@ -38,6 +38,7 @@ from tests.e2e.delivery import (
     bot_now,
     deliveries,
     faults,
+    hidden,
     jump,
     mark,
     tally,
@@ -87,11 +88,6 @@ async def _value(call: Callable[[], object]) -> object:
 
 
 # ---------------------------------------------------------------------- a. an outage
-
-
-def hidden(text: str) -> int:
-    """The N of a list's "…and N more" lines: entries a message counts but does not show."""
-    return sum(int(n) for n in re.findall(r"^…\D*(\d+)", text, re.M))
 
 
 @pytest.mark.e2e
