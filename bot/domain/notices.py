@@ -180,42 +180,48 @@ _TOLERANCE = 2e-6
 class Pacer:
     """Telegram's limits as a schedule of send starts, on any steady clock in seconds.
 
-    Starts go on a grid of `1/per_second` steps, one a step, and never closer than a step to
-    the previous actual start (a late wake-up cannot bunch two). A chat's next start is
-    `per_chat_interval` after Telegram answered its previous send (`done`), which keeps the
-    arrivals Telegram sees that far apart whatever the network's jitter.
+    Starts go on a grid of `1/per_second` steps, one a step. A send that wakes up more than
+    `max_late` after its step takes a new one, so late wake-ups never bunch: any one-second
+    window holds at most `per_second × (1 + max_late) + 1` starts, and the sender's margin
+    keeps that within Telegram's 30. A chat's next start is `per_chat_interval` after Telegram
+    answered its previous send (`done`), which keeps the arrivals Telegram sees that far apart
+    whatever the network's jitter.
     """
 
-    def __init__(self, per_second: float, per_chat_interval: float) -> None:
+    def __init__(self, per_second: float, per_chat_interval: float, max_late: float = 0.03) -> None:
         self.spacing = 1.0 / per_second
         self.per_chat_interval = per_chat_interval
+        self.max_late = max_late
         self.paused_all = -math.inf
-        self._booked: set[int] = set()
+        self._booked: set[int] = set()  # steps waiting for their send
+        self._spent: set[int] = set()  # steps a send started in
         self._reserved: dict[int, int] = {}  # chat → its booked step
         self._chat_free: dict[int, float] = {}
         self._paused: dict[int, float] = {}
-        self._last_start = -math.inf
 
     def reserve(self, chat: int, now: float) -> float:
         """When the chat's next send may start; that step is booked for it until `start`."""
         self._forget(now)
         self._release(chat)
         ready = max(now, self.paused(chat), self._chat_free.get(chat, now))
-        ready = max(ready, self._last_start + self.spacing)
         step = math.ceil((ready - _TOLERANCE) / self.spacing)
-        while step in self._booked:
+        while step in self._booked or step in self._spent:
             step += 1
         self._booked.add(step)
         self._reserved[chat] = step
         return step * self.spacing
 
     def start(self, chat: int, now: float) -> bool:
-        """At the moment of sending: may it go now? If so, it counts as started."""
+        """At the moment of sending: may it go now? If so its step is spent."""
+        step = self._reserved.get(chat)
         self._release(chat)
-        free = max(self.paused(chat), self._chat_free.get(chat, -math.inf))
-        if now < free - _TOLERANCE or now - self._last_start < self.spacing - _TOLERANCE:
+        if step is None:
             return False
-        self._last_start = now
+        at = step * self.spacing
+        free = max(self.paused(chat), self._chat_free.get(chat, -math.inf), at)
+        if now < free - _TOLERANCE or now > at + self.max_late:
+            return False
+        self._spent.add(step)
         return True
 
     def done(self, chat: int, now: float) -> None:
@@ -239,6 +245,9 @@ class Pacer:
 
     def _forget(self, now: float) -> None:
         # Records in the past constrain nothing; keep them short.
+        if len(self._spent) > 1000:
+            first = math.floor(now / self.spacing) - 1
+            self._spent = {k for k in self._spent if k >= first}
         if len(self._chat_free) + len(self._paused) > 1000:
             for times in (self._chat_free, self._paused):
                 for chat in [c for c, t in times.items() if t <= now]:
