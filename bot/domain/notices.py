@@ -181,9 +181,9 @@ class Pacer:
     """Telegram's limits as a schedule of send starts, on any steady clock in seconds.
 
     Starts go on a grid of `1/per_second` steps, one a step. A send that wakes up more than
-    `max_late` after its step takes a new one, so late wake-ups never bunch: any one-second
-    window holds at most `per_second × (1 + max_late) + 1` starts, and the sender's margin
-    keeps that within Telegram's 30. A chat's next start is `per_chat_interval` after Telegram
+    `max_late` after its step takes a new one (unless nothing started for two steps), so late
+    wake-ups do not bunch: a one-second window holds about `per_second × (1 + max_late) + 1`
+    starts at most, and the sender's margin keeps that within Telegram's 30. A chat's next start is `per_chat_interval` after Telegram
     answered its previous send (`done`), which keeps the arrivals Telegram sees that far apart
     whatever the network's jitter.
     """
@@ -198,6 +198,7 @@ class Pacer:
         self._reserved: dict[int, int] = {}  # chat → its booked step
         self._chat_free: dict[int, float] = {}
         self._paused: dict[int, float] = {}
+        self._last_start = -math.inf
 
     def reserve(self, chat: int, now: float) -> float:
         """When the chat's next send may start; that step is booked for it until `start`."""
@@ -219,9 +220,14 @@ class Pacer:
             return False
         at = step * self.spacing
         free = max(self.paused(chat), self._chat_free.get(chat, -math.inf), at)
-        if now < free - _TOLERANCE or now > at + self.max_late:
+        if now < free - _TOLERANCE:
+            return False
+        # Late past `max_late`, it may still go when nothing started for two steps: on a
+        # machine that always wakes up late the sender slows down instead of stopping.
+        if now > at + self.max_late and now - self._last_start < 2 * self.spacing:
             return False
         self._spent.add(step)
+        self._last_start = now
         return True
 
     def done(self, chat: int, now: float) -> None:

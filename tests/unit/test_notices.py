@@ -7,7 +7,7 @@ from datetime import UTC, datetime, time
 from zoneinfo import ZoneInfo
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from bot.domain.notices import DeliveryPolicy, Pacer, QuietHours, next_allowed
@@ -133,11 +133,14 @@ TOLERANCE = 1e-5  # the pacer forgives datetimes' microsecond rounding
 
 @settings(max_examples=150, deadline=None)
 @given(
-    chats=st.lists(st.integers(1, 6), min_size=1, max_size=80),
+    # A few busy chats among many: both limits come into play.
+    chats=st.lists(st.integers(1, 6) | st.integers(7, 400), min_size=1, max_size=120),
     latency=st.lists(st.floats(0.0, 0.3), min_size=1, max_size=20),
     lateness=st.lists(st.floats(0.0, 0.2), min_size=1, max_size=20),
-    in_flight=st.integers(1, 4),
+    in_flight=st.integers(1, 8),
 )
+@example(chats=list(range(100, 190)), latency=[0.0], lateness=[0.0], in_flight=8)
+@example(chats=list(range(100, 190)), latency=[0.01], lateness=[0.0, 0.029, 0.0], in_flight=8)
 def test_whatever_the_latency_and_late_wake_ups_telegram_never_sees_a_limit_broken(
     chats, latency, lateness, in_flight
 ):
