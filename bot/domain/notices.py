@@ -183,9 +183,9 @@ class Pacer:
     Starts go on a grid of `1/per_second` steps, one a step. A send that wakes up more than
     `max_late` after its step takes a new one (unless nothing started for two steps), so late
     wake-ups do not bunch: a one-second window holds about `per_second × (1 + max_late) + 1`
-    starts at most, and the sender's margin keeps that within Telegram's 30. A chat's next start is `per_chat_interval` after Telegram
-    answered its previous send (`done`), which keeps the arrivals Telegram sees that far apart
-    whatever the network's jitter.
+    starts at most, and the sender's margin keeps that within Telegram's 30. A chat's next
+    start is `per_chat_interval` after Telegram answered its previous send (`done`), which
+    keeps the arrivals Telegram sees that far apart whatever the network's jitter.
     """
 
     def __init__(self, per_second: float, per_chat_interval: float, max_late: float = 0.03) -> None:
