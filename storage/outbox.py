@@ -291,12 +291,12 @@ class SqlOutboxRepo:
 
     async def sent_since(
         self, chat_ids: Collection[int], since: datetime
-    ) -> dict[int, list[datetime]]:
-        """When each of these chats was sent something on the bot's own since `since`."""
+    ) -> dict[int, list[tuple[datetime, str]]]:
+        """What each of these chats was sent on the bot's own since `since`: (when, kind)."""
         if not chat_ids:
             return {}
         rows = await self._s.execute(
-            select(OutboxRow.chat_id, OutboxRow.sent_at)
+            select(OutboxRow.chat_id, OutboxRow.sent_at, OutboxRow.kind)
             .where(
                 OutboxRow.chat_id.in_(chat_ids),
                 OutboxRow.status == SENT,
@@ -304,10 +304,10 @@ class SqlOutboxRepo:
             )
             .order_by(OutboxRow.sent_at)
         )
-        sent: dict[int, list[datetime]] = defaultdict(list)
-        for chat_id, at in rows:
+        sent: dict[int, list[tuple[datetime, str]]] = defaultdict(list)
+        for chat_id, at, kind in rows:
             if at is not None:
-                sent[chat_id].append(at)
+                sent[chat_id].append((at, kind))
         return dict(sent)
 
     async def sending_owners(self) -> set[str]:

@@ -55,6 +55,10 @@ class Entry:
     ref: str | None = None
 
 
+# The kinds of list notices: a person's lists go at least `list_spacing` apart.
+LIST_KINDS = frozenset({"reminder", "agenda", "stall", "escalation"})
+
+
 class Merge(Enum):
     """Why a list message holds what it holds: the notifier words its header by it."""
 
@@ -159,6 +163,8 @@ class DeliveryPolicy:
     send_timeout: float = 20.0
     # Unsolicited messages to one person in an hour; past it, lists wait and go as one.
     hourly_cap: int = 10
+    # A person's list messages at least this far apart; what comes sooner waits and joins.
+    list_spacing: timedelta = timedelta(seconds=60)
     # How long a notice with neither a ref nor an expiry stays worth sending.
     horizon: timedelta = timedelta(days=2)
     extra: dict[str, Any] = field(default_factory=dict)

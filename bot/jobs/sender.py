@@ -205,6 +205,9 @@ class Sender:
 
     async def _deliver(self, claimed: Claimed) -> None:
         item, chat, started = claimed.item, claimed.item.notice.chat_id, False
+        if claimed.last_sent is not None:
+            # Recorded after Telegram answered, perhaps by a process that has since died.
+            self._pacer.done(chat, claimed.last_sent.timestamp())
         try:
             for part in range(item.parts_sent, item.notice.parts):
                 if not await self._take_turn(chat):

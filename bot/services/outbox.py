@@ -10,7 +10,7 @@ from typing import Any
 
 from bot.domain.ids import UserId
 from bot.domain.models import User
-from bot.domain.notices import DeliveryPolicy, Entry, Merge, OutboxItem
+from bot.domain.notices import LIST_KINDS, DeliveryPolicy, Entry, Merge, OutboxItem
 from bot.services.notify import DeliveryTexts
 from bot.services.ports import UnitOfWork
 
@@ -24,6 +24,9 @@ class Claimed:
     item: OutboxItem
     text: str
     markup: dict[str, Any] | None
+    # When this chat was last sent something (by any process), if within the last hour: the
+    # chat's next send keeps Telegram's interval from it, even across a restart.
+    last_sent: datetime | None = None
 
 
 async def claim_batch(
@@ -48,8 +51,24 @@ async def claim_batch(
     runs = _runs(lists, await uow.outbox.followers(chats, now) if chats else [])
     refs = _refs(items, runs)
     live = await uow.outbox.live_refs(refs, now) if refs else set()
-    sent = await uow.outbox.sent_since(chats, now - HOUR) if chats else {}
+    sent = await uow.outbox.sent_since({i.notice.chat_id for i in items}, now - HOUR)
     ctx = _Context(uow, owner, now, policy, texts, live, recovered_at)
+    claimed = await _prepared(ctx, items, users, runs, sent)
+    return [replace(c, last_sent=_last(sent.get(c.item.notice.chat_id))) for c in claimed]
+
+
+def _last(sent: Sequence[tuple[datetime, str]] | None) -> datetime | None:
+    return sent[-1][0] if sent else None
+
+
+async def _prepared(
+    ctx: _Context,
+    items: Sequence[OutboxItem],
+    users: Mapping[UserId, User],
+    runs: Mapping[int, list[OutboxItem]],
+    sent: Mapping[int, list[tuple[datetime, str]]],
+) -> list[Claimed]:
+    uow, owner, now, policy, live = ctx.uow, ctx.owner, ctx.now, ctx.policy, ctx.live
     claimed = []
     for item in items:
         reason = _not_worth_sending(item, users, live, now, policy)
@@ -142,7 +161,7 @@ class _Context:
         item: OutboxItem,
         run: Sequence[OutboxItem],
         reader: User | None,
-        sent: Sequence[datetime],
+        sent: Sequence[tuple[datetime, str]],
     ) -> Claimed | None:
         """The head with its followers' entries; None if nothing is left, or it must wait."""
         notice = item.notice
@@ -169,15 +188,26 @@ class _Context:
         if not entries:
             await self.uow.outbox.drop(item.id, self.owner, "stale")
             return None
-        if why is Merge.HELD and len(sent) >= self.policy.hourly_cap:
-            until = sent[len(sent) - self.policy.hourly_cap] + HOUR
-            await self.uow.outbox.retry(
-                item.id, self.owner, until, "held: hourly cap", item.attempts
-            )
+        until = self._held_until(sent)
+        if until is not None:
+            held = "held: hourly cap" if why is Merge.HELD else "held: a list was just sent"
+            await self.uow.outbox.retry(item.id, self.owner, until, held, item.attempts)
             return None
         return Claimed(replace(item, notice=replace(notice, entries=tuple(entries))), text, markup)
 
-    def _why(self, item: OutboxItem, run: Sequence[OutboxItem], sent: Sequence[datetime]) -> Merge:
+    def _held_until(self, sent: Sequence[tuple[datetime, str]]) -> datetime | None:
+        """When a list may go: under the hourly cap, and `list_spacing` after the last list."""
+        cap, until = self.policy.hourly_cap, None
+        if cap and len(sent) >= cap:
+            until = sent[len(sent) - cap][0] + HOUR
+        lists = [at for at, kind in sent if kind in LIST_KINDS]
+        if lists and self.now < lists[-1] + self.policy.list_spacing:
+            until = max(until or self.now, lists[-1] + self.policy.list_spacing)
+        return until
+
+    def _why(
+        self, item: OutboxItem, run: Sequence[OutboxItem], sent: Sequence[tuple[datetime, str]]
+    ) -> Merge:
         if self.policy.hourly_cap and len(sent) >= self.policy.hourly_cap:
             return Merge.HELD
         if item.why is Merge.HELD:

@@ -53,6 +53,10 @@ class Tally:
         )
 
 
+def hidden_total(texts: Iterable[str]) -> int:
+    return sum(map(hidden, texts))
+
+
 def hidden(text: str) -> int:
     """The N of a list's "…and N more" lines: entries a message counts but does not show."""
     return sum(int(n) for n in re.findall(r"^…\D*(\d+)", text, re.M))

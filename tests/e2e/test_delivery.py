@@ -39,6 +39,7 @@ from tests.e2e.delivery import (
     deliveries,
     faults,
     hidden,
+    hidden_total,
     jump,
     mark,
     tally,
@@ -120,14 +121,31 @@ async def test_reminders_due_through_an_outage_all_arrive_once_and_in_order(
         async def nudge() -> None:
             await jump(http, sandbox, seconds=60)
 
-        await settle(count, lambda: figures.lost == 0, 60, nudge=nudge)
+        def accounted() -> bool:  # every reminder named or counted in its person's catch-up
+            return figures.lost == hidden_total(figures_texts)
+
+        figures_texts: list[str] = []
+
+        async def count_all() -> int:
+            nonlocal figures_texts
+            got = await count()
+            received = (await deliveries(http, sandbox)).received
+            figures_texts = [text for chat, text in received if chat in SELLERS]
+            return got
+
+        await settle(count_all, accounted, 60, nudge=nudge)
         seen = await deliveries(http, sandbox)
     carrying = [text for chat, text in seen.received if chat in SELLERS and MARK.search(text)]
     print(f"\noutage (5 min refused, 5 min hung), {REMINDERS} reminders to {len(SELLERS)} "
           f"people: {figures.line()}; in {len(carrying)} messages; not listed but counted "
           f"behind '…and N more' {sum(map(hidden, carrying))}; 429s {seen.throttled}; "
           f"requests dropped by the outage {seen.dropped}")  # fmt: skip
-    assert figures.lost == 0, figures
+    # A catch-up is short: it names the first reminders and counts the rest behind "…and N
+    # more" (a button opens them all). Each person's reminders are all there, named or counted.
+    for chat, expected in marks.items():
+        texts = [text for to, text in seen.received if to == chat and MARK.search(text)]
+        named = {m for text in texts for m in MARK.findall(text)}
+        assert len(set(expected) - named) == hidden_total(texts), (chat, texts)
     assert figures.duplicates == 0, figures
     assert figures.out_of_order_raw == 0, figures
 
@@ -263,13 +281,16 @@ STAFF = {100001: ("admin", 4), 100002: ("head", 4), 100011: ("seller", 3),
          100012: ("seller", 3), 100013: ("seller", 3)}  # fmt: skip
 
 
-async def first_minute(
+MORNING = 600  # seconds after 09:00 whose messages count as the morning's burst
+
+
+async def morning_burst(
     http: aiohttp.ClientSession, base: str, start: datetime
 ) -> dict[int, list[str]]:
-    """The messages each person got dated in [start, start + 1 min), each by its first line;
+    """The messages each person got dated in [start, start + 10 min), each by its first line;
     an album is one message."""
     got: dict[int, list[str]] = {}
-    first, end = int(start.timestamp()), int(start.timestamp()) + 60
+    first, end = int(start.timestamp()), int(start.timestamp()) + MORNING
     for person in STAFF:
         albums: set[str] = set()
         got[person] = []
@@ -302,10 +323,13 @@ async def test_at_nine_each_person_gets_a_few_messages_not_a_flood(demo_sandbox:
         # the morning's jobs, as when a team imports its deals and the day begins.
         await bot_is_up(http, demo_sandbox)
         nine = await jump(http, demo_sandbox, to="morning")
-        # The minute is not waited out: counted once delivery has been quiet for a while.
+        # Counted once delivery has been quiet for a while; then two minutes on (the jobs run
+        # again, lists held back a minute go), and quiet again: the whole morning's burst.
         await settle(sent, lambda: True, 60, quiet=4)
-        got = await first_minute(http, demo_sandbox, nine)
-    print("\n09:00 on the demo company, messages in the first minute:")
+        await jump(http, demo_sandbox, seconds=120)
+        await settle(sent, lambda: True, 60, quiet=4)
+        got = await morning_burst(http, demo_sandbox, nine)
+    print("\n09:00 on the demo company, messages in the ten minutes from 09:00:")
     for person, (role, _) in STAFF.items():
         print(f"  {role} {person}: {len(got[person])} ({kinds(got[person])})")
     for person, (role, most) in STAFF.items():

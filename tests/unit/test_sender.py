@@ -768,3 +768,35 @@ async def test_pictures_of_delivered_notices_are_purged_a_day_later(
     async with make_sessions(engine)() as session:
         kept = (await session.scalars(select(OutboxFileRow.data))).all()
     assert kept == [b"still waiting"]
+
+
+async def test_a_persons_lists_go_a_minute_apart_and_what_comes_between_joins_the_next(
+    make_sender, uow_factory, clock, bot, engine
+):
+    start = clock()
+    sender = make_sender()
+    await put(uow_factory, clock, listed(1))
+    await drain(sender, clock, engine)
+    first_at = send_times(bot)["item 1"]
+    for n in (2, 3):  # the stall job's next run, a reminder: seconds after the first list
+        clock.advance(seconds=10)
+        await put(uow_factory, clock, listed(n, kind="stall" if n == 2 else "reminder"))
+        await sender.run_once()
+    assert texts_to(bot, 500) == ["item 1"]
+    await drain(sender, clock, engine)
+    _first, second = texts_to(bot, 500)
+    assert second.splitlines() == ["[together] 2 for -", "line 2", "line 3"]
+    assert send_times(bot)[second] >= first_at + timedelta(seconds=60)
+    assert send_times(bot)[second] - start < timedelta(seconds=70)
+
+
+async def test_a_chat_sent_to_by_another_process_a_moment_ago_waits_its_second(
+    make_sender, uow_factory, clock, bot, engine
+):
+    await put(uow_factory, clock, notice(1))
+    await make_sender(owner="worker-1").run_once()  # e.g. a process killed right after
+    first_at = send_times(bot)["item 1"]
+    clock.advance(seconds=0.3)
+    await put(uow_factory, clock, notice(2))
+    await drain(make_sender(owner="worker-2"), clock, engine)
+    assert send_times(bot)["item 2"] - first_at >= timedelta(seconds=1)
