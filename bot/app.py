@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
-import secrets
-import socket
 import sys
 from collections.abc import Collection
 from datetime import timedelta
@@ -27,7 +24,7 @@ from bot.domain.notices import DeliveryPolicy, QuietHours
 from bot.i18n import LANGUAGES, translator
 from bot.jobs.context import JobContext
 from bot.jobs.scheduler import build_scheduler
-from bot.jobs.sender import Sender
+from bot.jobs.sender import Sender, owner_name
 from bot.services.clock import Clock, utc_now
 from bot.services.ports import UnitOfWorkFactory
 from bot.services.team import prepare_installation
@@ -134,13 +131,12 @@ def build_sender(bot: Bot, ctx: JobContext, send_rate: float = 30.0) -> Sender:
     """The one sender of this process; its name marks the outbox rows it has claimed.
 
     `send_rate` is this process's share of Telegram's 30 messages a second."""
-    owner = f"{socket.gethostname()[:40]}:{os.getpid()}:{secrets.token_hex(3)}"  # ≤ 64 chars
     return Sender(
         bot,
         ctx.uow_factory,
         ctx.clock,
         DeliveryPolicy(global_per_second=send_rate),
-        owner,
+        owner_name(),
         ctx.defaults.tz,  # only for "X blocked the bot" notices to heads
         ctx.defaults.quiet,
         ctx.notifier,

@@ -106,15 +106,23 @@ def _claimable(now: datetime) -> Any:
 
 
 def _is_chat_head(now: datetime) -> Any:
-    """No undelivered notice of the same chat that is due comes before this one."""
-    earlier = aliased(OutboxRow)
+    """No undelivered notice of the same chat that is due comes before this one, and none of
+    the chat's is in flight (a leased one blocks its chat wherever it stands in the queue: a
+    notice committed late with an earlier time must not go beside it)."""
+    other = aliased(OutboxRow)
     return ~exists().where(
-        earlier.chat_id == OutboxRow.chat_id,
-        earlier.status.in_(LIVE),
-        earlier.not_before <= now,
+        other.chat_id == OutboxRow.chat_id,
+        other.id != OutboxRow.id,
         or_(
-            earlier.not_before < OutboxRow.not_before,
-            and_(earlier.not_before == OutboxRow.not_before, earlier.id < OutboxRow.id),
+            and_(other.status == SENDING, other.lease_until >= now),
+            and_(
+                other.status.in_(LIVE),
+                other.not_before <= now,
+                or_(
+                    other.not_before < OutboxRow.not_before,
+                    and_(other.not_before == OutboxRow.not_before, other.id < OutboxRow.id),
+                ),
+            ),
         ),
     )
 
@@ -347,6 +355,20 @@ class SqlOutboxRepo:
             retry_at=retry_at,
             attempts=attempts,
             error=error[:_ERROR_LENGTH],
+            lease_owner=None,
+            lease_until=None,
+        )
+
+    async def defer(self, item_id: int, owner: str, until: datetime, reason: str) -> None:
+        """A list that must wait (hourly cap, spacing) takes its place in the queue at `until`,
+        so the chat's other notices do not wait behind it."""
+        await self._finish(
+            item_id,
+            owner,
+            status=PENDING,
+            not_before=until,
+            retry_at=None,
+            error=reason[:_ERROR_LENGTH],
             lease_owner=None,
             lease_until=None,
         )

@@ -154,7 +154,8 @@ class DeliveryPolicy:
     max_backoff: float = 30.0
     # A revoked token: every item fails alike, so wait long between tries.
     hold_seconds: float = 300.0
-    lease_seconds: float = 60.0
+    # Longer than a two-part send that times out twice, with the database's busy retries.
+    lease_seconds: float = 180.0
     # One claim takes about this much of the global budget.
     batch_seconds: float = 1.0
     # How soon to claim again while notices are going out (a chat's next one waits for it).
@@ -249,6 +250,10 @@ class Pacer:
 
     def paused(self, chat: int) -> float:
         return max(self._paused.get(chat, -math.inf), self.paused_all)
+
+    def cancel(self, chat: int) -> None:
+        """The chat's booked step will not be used (its send was put back or stopped)."""
+        self._release(chat)
 
     def _release(self, chat: int) -> None:
         step = self._reserved.pop(chat, None)

@@ -28,6 +28,8 @@ import asyncio
 import logging
 import math
 import os
+import secrets
+import socket
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -157,12 +159,18 @@ class Sender:
         return self._policy.claim_limit - self._waiting
 
     async def _claim(self, limit: int) -> list[Claimed]:
-        now = self._clock()
         outage_end = None if self._outage.ended_at is None else _at(self._outage.ended_at)
+        # The clock is read inside: a write retried while the database is busy leases afresh.
         return await writes.write(
             self._uows,
             lambda uow: claim_batch(
-                uow, self._owner, now, limit, self._policy, self._texts, recovered_at=outage_end
+                uow,
+                self._owner,
+                self._clock(),
+                limit,
+                self._policy,
+                self._texts,
+                recovered_at=outage_end,
             ),
         )
 
@@ -232,15 +240,21 @@ class Sender:
 
     async def _take_turn(self, chat: int) -> bool:
         """Wait for this chat's and the bot's next free moment; False if a pause came first."""
-        while True:
-            now = self._seconds()
-            at = self._pacer.reserve(chat, now)
-            if at - now > self._policy.batch_seconds * 2 and self._pacer.paused(chat) > now:
-                return False
-            if at > now:
-                await self._sleep(at - now)
-            if self._pacer.start(chat, self._seconds()):
-                return True
+        try:
+            while True:
+                now = self._seconds()
+                at = self._pacer.reserve(chat, now)
+                paused = self._pacer.paused(chat) > now
+                # While Telegram is unreachable only the probe goes; a long 429 is waited out
+                # in the queue, not by a task holding its lease.
+                if paused and (self._outage.failures or at - now > self._policy.batch_seconds * 2):
+                    return False
+                if at > now:
+                    await self._sleep(at - now)
+                if self._pacer.start(chat, self._seconds()):
+                    return True
+        finally:
+            self._pacer.cancel(chat)  # a step booked and not spent (put back, cancelled)
 
     async def _send_part(self, claimed: Claimed, part: int) -> None:
         notice, timeout = claimed.item.notice, int(self._policy.send_timeout)
@@ -306,7 +320,8 @@ class Sender:
         await self._retry(item, until, f"flood control: {retry_after}s", item.attempts)
 
     async def _transient(self, item: OutboxItem, exc: Exception) -> None:
-        self._outage.failures += 1
+        if self._pacer.paused_all <= self._seconds():
+            self._outage.failures += 1  # one step of backoff per failed probe, not per request
         wait = self._policy.backoff(self._outage.failures)
         until = self._seconds() + wait
         self._pacer.pause(until)
@@ -384,17 +399,30 @@ def _at(seconds: float) -> datetime:
     return datetime.fromtimestamp(seconds, UTC)
 
 
+def owner_name() -> str:
+    """This process's name on the leases it takes: `host:pid-namespace:pid:token` (≤ 64)."""
+    return f"{socket.gethostname()[:30]}:{_pid_namespace()}:{os.getpid()}:{secrets.token_hex(3)}"
+
+
+def _pid_namespace() -> str:
+    # Two containers may share a host name and both run pid 1: their namespaces differ.
+    try:
+        return os.readlink("/proc/self/ns/pid").strip("pid:[]")[:12]
+    except OSError:
+        return "-"
+
+
 def _is_dead(owner: str, mine: str) -> bool:
-    """`host:pid:token`: a process of this host that is gone, or an earlier one with our pid
-    (a restarted container's bot is pid 1 again)."""
-    host, _, rest = owner.partition(":")
-    pid_text, _, _ = rest.partition(":")
-    my_host, _, my_rest = mine.partition(":")
-    if host != my_host or not pid_text.isdigit():
+    """Whether the process that took these leases is gone for sure: it ran on this host, in
+    this pid namespace, and its pid is free now or is ours (we are a later process)."""
+    theirs, ours = owner.split(":"), mine.split(":")
+    if len(theirs) != 4 or len(ours) != 4 or theirs[:2] != ours[:2] or theirs[1] == "-":
         return False
-    pid = int(pid_text)
-    if pid == int(my_rest.partition(":")[0] or -1):
-        return True
+    if not theirs[2].isdigit():
+        return False
+    pid = int(theirs[2])
+    if theirs[2] == ours[2]:
+        return theirs[3] != ours[3]
     try:
         os.kill(pid, 0)
     except ProcessLookupError:

@@ -191,7 +191,7 @@ class _Context:
         until = self._held_until(sent)
         if until is not None:
             held = "held: hourly cap" if why is Merge.HELD else "held: a list was just sent"
-            await self.uow.outbox.retry(item.id, self.owner, until, held, item.attempts)
+            await self.uow.outbox.defer(item.id, self.owner, until, held)
             return None
         return Claimed(replace(item, notice=replace(notice, entries=tuple(entries))), text, markup)
 

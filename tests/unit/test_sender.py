@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import os
 import random
-import socket
 from collections import Counter
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -35,7 +34,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.domain.ids import TelegramId
 from bot.domain.models import Role, User
 from bot.domain.notices import DeliveryPolicy, Entry, Notice, QuietHours, task_ref
-from bot.jobs.sender import Sender
+from bot.jobs.sender import Sender, _is_dead, owner_name
 from bot.services.notify import LIST_GATHER, enqueue
 from storage.db import make_engine, make_sessions
 from storage.models import OutboxFileRow, OutboxRow, UserRow
@@ -738,12 +737,12 @@ async def test_a_dead_process_of_this_host_has_its_leases_released_at_start(
     make_sender, uow_factory, clock, bot, engine
 ):
     await put(uow_factory, clock, notice(1))
-    host = socket.gethostname()
-    dead = f"{host}:{2**22 + 12345}:abc123"  # above any pid this machine hands out
+    host, namespace, _, _ = owner_name().split(":")
+    dead = f"{host}:{namespace}:{2**22 + 12345}:abc123"  # above any pid this machine hands out
     async with uow_factory() as uow:
         await uow.outbox.claim(dead, clock(), clock() + timedelta(minutes=5), 10)
         await uow.commit()
-    sender = make_sender(owner=f"{host}:{os.getpid()}:def456")
+    sender = make_sender(owner=owner_name())
     stop = asyncio.Event()
     task = asyncio.create_task(sender.run(stop))
     for _ in range(2000):
@@ -753,6 +752,68 @@ async def test_a_dead_process_of_this_host_has_its_leases_released_at_start(
     stop.set()
     await asyncio.wait_for(task, timeout=5)
     assert delivered(bot) == {"item 1": 1}  # long before the five-minute lease ran out
+
+
+def test_only_a_process_known_to_be_gone_is_dead():
+    mine = owner_name()
+    host, namespace, pid, _ = mine.split(":")
+    assert _is_dead(f"{host}:{namespace}:{pid}:000000", mine)  # an earlier us: same pid
+    assert not _is_dead(f"{host}:{namespace}:{os.getppid()}:000000", mine)  # alive
+    assert _is_dead(f"{host}:{namespace}:{2**22 + 1}:000000", mine)  # no such pid
+    # Another container of the same name, or another host: never released early.
+    assert not _is_dead(f"{host}:other:{2**22 + 1}:000000", mine)
+    assert not _is_dead(f"elsewhere:{namespace}:{2**22 + 1}:000000", mine)
+    assert not _is_dead("worker-1", mine)
+
+
+async def test_a_notice_committed_late_with_an_earlier_time_waits_for_the_one_in_flight(
+    uow_factory, clock
+):
+    """Found in review: a job reads the clock, renders for a while, then commits a notice
+    due at that earlier moment; the chat's list already in flight must not get company."""
+    job_now = clock()
+    await put(uow_factory, clock, listed(1))
+    clock.advance(seconds=LIST_GATHER.total_seconds() + 0.5)
+    async with uow_factory() as uow:
+        in_flight = await uow.outbox.claim("A", clock(), clock() + timedelta(seconds=60), 10)
+        await uow.commit()
+    assert [i.notice.text for i in in_flight] == ["item 1"]
+    async with uow_factory() as uow:
+        await enqueue(uow, [notice(2)], job_now, MOSCOW, None)
+        await uow.commit()
+    async with uow_factory() as uow:
+        assert await uow.outbox.claim("B", clock(), clock() + timedelta(seconds=60), 10) == []
+        await uow.commit()
+
+
+async def test_a_list_held_by_the_cap_does_not_hold_the_chats_other_notices(
+    make_sender, uow_factory, clock, bot, engine
+):
+    sender = make_sender(hourly_cap=2)
+    for n in (1, 2):
+        await put(uow_factory, clock, notice(n))
+        await drain(sender, clock, engine)
+        clock.advance(minutes=1)
+    await put(uow_factory, clock, listed(3))  # past the cap: held
+    clock.advance(seconds=4)
+    await sender.run_once()
+    queued = clock()
+    await put(uow_factory, clock, notice(4))  # a hand-off, say: not a list
+    await drain(sender, clock, engine)
+    assert send_times(bot)["item 4"] - queued < timedelta(seconds=5)
+    [held] = [text for text in texts_to(bot, 500) if text.startswith("[held]")]
+    assert send_times(bot)[held] - queued > timedelta(minutes=50)
+
+
+async def test_while_telegram_is_unreachable_one_probe_goes_not_every_claimed_send(
+    make_sender, uow_factory, clock, bot, engine
+):
+    await put(uow_factory, clock, *[notice(n, chat=1000 + n) for n in range(30)])
+    bot.session.chaos = lambda method: TelegramNetworkError(ASK, "Connection refused")
+    await make_sender().run_once()
+    assert len(bot.session.log) == 1  # type: ignore[attr-defined]
+    state = await rows(engine)
+    assert sum(r.attempts for r in state.values()) == 1
 
 
 async def test_pictures_of_delivered_notices_are_purged_a_day_later(
