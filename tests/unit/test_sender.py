@@ -811,7 +811,7 @@ async def test_while_telegram_is_unreachable_one_probe_goes_not_every_claimed_se
     await put(uow_factory, clock, *[notice(n, chat=1000 + n) for n in range(30)])
     bot.session.chaos = lambda method: TelegramNetworkError(ASK, "Connection refused")
     await make_sender().run_once()
-    assert len(bot.session.log) == 1  # type: ignore[attr-defined]
+    assert len(bot.session.log) == 1
     state = await rows(engine)
     assert sum(r.attempts for r in state.values()) == 1
 
