@@ -136,10 +136,12 @@ async def test_reminders_due_through_an_outage_all_arrive_once_and_in_order(
         await settle(count_all, accounted, 60, nudge=nudge)
         seen = await deliveries(http, sandbox)
     carrying = [text for chat, text in seen.received if chat in SELLERS and MARK.search(text)]
+    counted = sum(map(hidden, carrying))
     print(f"\noutage (5 min refused, 5 min hung), {REMINDERS} reminders to {len(SELLERS)} "
-          f"people: {figures.line()}; in {len(carrying)} messages; not listed but counted "
-          f"behind '…and N more' {sum(map(hidden, carrying))}; 429s {seen.throttled}; "
-          f"requests dropped by the outage {seen.dropped}")  # fmt: skip
+          f"people, in {len(carrying)} messages: named {figures.delivered}, counted behind "
+          f"'…and N more' {counted}, missing {figures.lost - counted}; duplicates "
+          f"{figures.duplicates}; out-of-order pairs {figures.out_of_order_raw}; 429s "
+          f"{seen.throttled}; requests dropped by the outage {seen.dropped}")  # fmt: skip
     # A catch-up is short: it names the first reminders and counts the rest behind "…and N
     # more" (a button opens them all). Each person's reminders are all there, named or counted.
     for chat, expected in marks.items():
