@@ -7,7 +7,7 @@ Once the bot is up, the server refuses every Bot API connection for ``--refuse``
 minutes; ``--quick``: 20 s), then holds them unanswered for ``--hang`` seconds (none by
 default), while ``--reminders`` tasks (200) of ``--people`` sellers (8) come due spread over the
 outage. Then it waits, at most ``--wait`` seconds (300), until every reminder has arrived or
-nothing more has arrived for ``--quiet`` seconds (30).
+nothing more has arrived for ``--quiet`` seconds (75).
 
 Printed: delivered, lost, duplicates, the out-of-order adjacent pairs within each person's chat
 (reminder order is due order; a reminder counts as delivered when its task's text is in any
@@ -87,6 +87,11 @@ async def run(args: argparse.Namespace) -> None:
         def figures() -> Tally:
             return tally(marks, [(d.chat, d.text) for d in box.world.deliveries])
 
+        def missing() -> int:
+            # Neither named in a message nor counted behind a catch-up's "…and N more".
+            counted = sum(hidden(d.text) for d in box.world.deliveries if MARK.search(d.text))
+            return figures().lost - counted
+
         try:
             await until(lambda: box.world.polling, 60)
             started = time.monotonic()
@@ -106,7 +111,7 @@ async def run(args: argparse.Namespace) -> None:
             box.world.faults.hang = False
             back = time.monotonic()
             last, since = -1, time.monotonic()
-            while time.monotonic() - back < args.wait and figures().lost > 0:
+            while time.monotonic() - back < args.wait and missing() > 0:
                 seen = len(box.world.deliveries)
                 if seen != last:
                     last, since = seen, time.monotonic()
@@ -120,9 +125,10 @@ async def run(args: argparse.Namespace) -> None:
             output = await stop_process(process)
             await box.stop()
     carrying = [t for c, t in received if c in people and MARK.search(t)]
-    print(f"  {result.line()}; in {len(carrying)} messages, which count "
-          f"{sum(map(hidden, carrying))} more behind '…and N more' without listing them",
-          flush=True)  # fmt: skip
+    counted = sum(map(hidden, carrying))
+    print(f"  in {len(carrying)} messages: named {result.delivered}, counted behind '…and N "
+          f"more' {counted}, missing {result.lost - counted}; duplicates {result.duplicates}; "
+          f"out-of-order pairs {result.out_of_order_raw}", flush=True)  # fmt: skip
     print(f"  429s {box.world.throttled}, connections dropped by the outage {box.world.dropped}; "
           f"{done - back:.0f} s from the end of the outage to the last look, "
           f"{done - started:.0f} s in all", flush=True)  # fmt: skip
@@ -137,7 +143,8 @@ def main() -> None:
     parser.add_argument("--reminders", type=int, default=200)
     parser.add_argument("--people", type=int, default=8)
     parser.add_argument("--wait", type=float, default=300.0, help="at most, after the outage")
-    parser.add_argument("--quiet", type=float, default=30.0, help="give up after this silence")
+    # Longer than the minute a person's next list waits after the last (list spacing).
+    parser.add_argument("--quiet", type=float, default=75.0, help="give up after this silence")
     parser.add_argument("--quick", action="store_true", help="a 20-second refusal")
     args = parser.parse_args()
     if args.quick:
