@@ -46,11 +46,14 @@ def main() -> int:
     logging.getLogger("alembic").setLevel(max(logging.WARNING, logging.getLogger().level))
     from aiogram.exceptions import TelegramNetworkError, TelegramUnauthorizedError
 
-    from bot.app import run
+    from bot.app import DatabaseUnreachableError, run
 
     try:
         with contextlib.suppress(KeyboardInterrupt):
             asyncio.run(run(settings))
+    except DatabaseUnreachableError as error:
+        print(f"Cannot open the database at DATABASE_URL ({error}).", file=sys.stderr)
+        return 2
     except TelegramUnauthorizedError:
         print("Telegram refused BOT_TOKEN: check the token @BotFather gave you.", file=sys.stderr)
         return 2

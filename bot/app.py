@@ -16,6 +16,7 @@ from aiogram.exceptions import TelegramNetworkError
 from aiogram.fsm.storage.base import BaseStorage
 from aiogram.fsm.storage.memory import MemoryStorage
 from aiogram.types import BotCommand, BotCommandScopeAllPrivateChats, User
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.config import Settings
@@ -105,7 +106,12 @@ async def set_commands(bot: Bot, default_language: str) -> None:
 async def prepare_database(settings: Settings) -> tuple[AsyncEngine, SqlUnitOfWorkFactory]:
     """Create and migrate the database, seed the pipelines, print a claim code if needed."""
     engine = make_engine(settings.database_url)
-    await migrate(engine)
+    try:
+        await migrate(engine)
+    except (OSError, DBAPIError) as error:
+        await engine.dispose()
+        where = engine.url.render_as_string(hide_password=True)
+        raise DatabaseUnreachableError(f"{where}: {_first_line(error)}") from error
     uow_factory = SqlUnitOfWorkFactory(make_sessions(engine))
     async with uow_factory() as uow:
         code = await prepare_installation(uow, settings.bot_admins, settings.language)
@@ -113,6 +119,15 @@ async def prepare_database(settings: Settings) -> tuple[AsyncEngine, SqlUnitOfWo
         # Printed, not only logged: whatever LOG_LEVEL says, the owner must see it once.
         print(CLAIM_HINT.format(code=code), file=sys.stderr, flush=True)
     return engine, uow_factory
+
+
+class DatabaseUnreachableError(Exception):
+    """The database named by DATABASE_URL cannot be reached or opened at start."""
+
+
+def _first_line(error: BaseException) -> str:
+    cause = error.orig if isinstance(error, DBAPIError) and error.orig is not None else error
+    return (str(cause).strip().splitlines() or [type(cause).__name__])[0]
 
 
 def job_context(settings: Settings, uow_factory: UnitOfWorkFactory, clock: Clock) -> JobContext:

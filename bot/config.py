@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import time
 from pathlib import Path
 from typing import Annotated, Literal
@@ -15,6 +16,7 @@ from bot.domain.notices import QuietHours
 from bot.domain.tasks import WorkSchedule
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///data/salesbot.db"
+TOKEN_SHAPE = re.compile(r"\d+:[A-Za-z0-9_-]+")
 TELEGRAM_API_URL = "https://api.telegram.org"
 
 
@@ -77,6 +79,15 @@ class Settings(BaseSettings):
     @classmethod
     def _blank_token_is_none(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("bot_token")
+    @classmethod
+    def _token_shape(cls, value: SecretStr | None) -> SecretStr | None:
+        # @BotFather's tokens are "<bot id>:<secret>"; anything else fails at the first
+        # request, after the database was set up and a claim code printed for nothing.
+        if value is not None and not TOKEN_SHAPE.fullmatch(value.get_secret_value().strip()):
+            raise ValueError("not a bot token: @BotFather gives one like 123456789:AAE…")
+        return value
 
     @field_validator("bot_admins", mode="before")
     @classmethod

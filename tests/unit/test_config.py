@@ -99,6 +99,8 @@ def test_any_list_of_ids_survives_the_round_trip_through_bot_admins(ids):
         ("TELEGRAM_API_URL", "ftp://x", "telegram_api_url"),
         ("SEND_RATE", "0", "send_rate"),
         ("SEND_RATE", "31", "send_rate"),
+        ("BOT_TOKEN", "notatoken", "bot_token"),
+        ("BOT_TOKEN", "12345:has spaces", "bot_token"),
     ],
 )
 def test_an_invalid_setting_is_a_validation_error_naming_its_field(monkeypatch, name, value, field):
@@ -218,3 +220,30 @@ def test_a_gettext_locale_list_in_language_does_not_stop_the_bot(
 ) -> None:
     monkeypatch.setenv("LANGUAGE", value)
     assert Settings(_env_file=None).language == expected
+
+
+def test_main_with_a_token_of_the_wrong_shape_says_so_before_touching_the_database(
+    monkeypatch, tmp_path, capsys
+):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("BOT_TOKEN", "notatoken")
+    with pytest.raises(SystemExit) as caught:
+        entry.main()
+    assert caught.value.code == 2
+    err = capsys.readouterr().err
+    assert "Invalid setting BOT_TOKEN" in err and "@BotFather" in err
+    assert "notatoken" not in err  # a secret is never echoed, even a wrong one
+    assert not (tmp_path / "data").exists()
+
+
+def test_main_with_an_unreachable_database_says_where_in_one_line_without_the_password(
+    monkeypatch, tmp_path, capsys
+):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("BOT_TOKEN", "123456:abc")
+    monkeypatch.setenv("DATABASE_URL", "postgresql://sales:s3cret@127.0.0.1:9/none")
+    assert entry.main() == 2
+    err = capsys.readouterr().err
+    assert err.startswith("Cannot open the database at DATABASE_URL (")
+    assert "127.0.0.1:9" in err and "s3cret" not in err
+    assert "Traceback" not in err and len(err.strip().splitlines()) == 1
