@@ -39,10 +39,15 @@ def _entry(raw: list[Any]) -> Entry:
     return Entry(kind, text, tuple(tuple(row) for row in buttons), ref)
 
 
-def _payload(notice: Notice, why: Merge | None = None) -> str:
-    payload: dict[str, Any] = {"text": notice.text, "reply_markup": notice.reply_markup}
-    if notice.entries:
-        payload["entries"] = [_entry_json(e) for e in notice.entries]
+def _payload(
+    text: str,
+    reply_markup: dict[str, Any] | None,
+    entries: Sequence[Entry] = (),
+    why: Merge | None = None,
+) -> str:
+    payload: dict[str, Any] = {"text": text, "reply_markup": reply_markup}
+    if entries:
+        payload["entries"] = [_entry_json(e) for e in entries]
     if why is not None:
         payload["why"] = why.value
     return json.dumps(payload, ensure_ascii=False)
@@ -54,7 +59,7 @@ def _values(notice: Notice, now: datetime) -> dict[str, Any]:
         "chat_id": notice.chat_id,
         "kind": notice.kind,
         "dedup_key": notice.dedup_key,
-        "payload": _payload(notice),
+        "payload": _payload(notice.text, notice.reply_markup, notice.entries),
         "attachment": notice.photo,
         "status": PENDING,
         "attempts": 0,
@@ -232,11 +237,10 @@ class SqlOutboxRepo:
         reply_markup: dict[str, Any] | None,
     ) -> None:
         """The head (leased by `owner`) now carries these entries; the merged rows are done."""
-        notice = Notice(TelegramId(0), "", text, reply_markup=reply_markup, entries=tuple(entries))
         await self._s.execute(
             update(OutboxRow)
             .where(OutboxRow.id == head, OutboxRow.lease_owner == owner)
-            .values(payload=_payload(notice, why))
+            .values(payload=_payload(text, reply_markup, entries, why))
             .execution_options(synchronize_session=False)
         )
         if merged:
