@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections import deque
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from enum import Enum
@@ -195,10 +196,22 @@ class Pacer:
     keeps the arrivals Telegram sees that far apart whatever the network's jitter.
     """
 
-    def __init__(self, per_second: float, per_chat_interval: float, max_late: float = 0.03) -> None:
+    def __init__(
+        self,
+        per_second: float,
+        per_chat_interval: float,
+        max_late: float = 0.03,
+        limit: int | None = None,
+    ) -> None:
         self.spacing = 1.0 / per_second
         self.per_chat_interval = per_chat_interval
         self.max_late = max_late
+        # Telegram's own count: any `limit` + 1 starts in a row span `limit` steps at least,
+        # whatever happened to their wake-ups, so each arrival may be late by the margin
+        # (`limit` steps − 1 s: 31 ms at 30/s with 3 %) and no second holds more than `limit`.
+        self.limit = limit if limit is not None else math.ceil(per_second - _TOLERANCE)
+        self.window = self.limit * self.spacing
+        self._starts: deque[float] = deque(maxlen=self.limit)
         self.paused_all = -math.inf
         self._booked: set[int] = set()  # steps waiting for their send
         self._spent: set[int] = set()  # steps a send started in
@@ -212,6 +225,8 @@ class Pacer:
         self._forget(now)
         self._release(chat)
         ready = max(now, self.paused(chat), self._chat_free.get(chat, now))
+        if len(self._starts) == self.limit:
+            ready = max(ready, self._starts[0] + self.window)
         step = math.ceil((ready - _TOLERANCE) / self.spacing)
         while step in self._booked or step in self._spent:
             step += 1
@@ -219,13 +234,22 @@ class Pacer:
         self._reserved[chat] = step
         return step * self.spacing
 
+    def due(self, chat: int) -> float:
+        """When the chat's booked step may start: its step, or a little later when the last
+        `limit` starts (some of them late) would otherwise fall within one window."""
+        step = self._reserved.get(chat)
+        at = -math.inf if step is None else step * self.spacing
+        if len(self._starts) == self.limit:
+            return max(at, self._starts[0] + self.window)
+        return at
+
     def start(self, chat: int, now: float) -> bool:
         """At the moment of sending: may it go now? If so its step is spent."""
         step = self._reserved.get(chat)
+        at = self.due(chat)
         self._release(chat)
         if step is None:
             return False
-        at = step * self.spacing
         free = max(self.paused(chat), self._chat_free.get(chat, -math.inf), at)
         if now < free - _TOLERANCE:
             return False
@@ -235,6 +259,7 @@ class Pacer:
             return False
         self._spent.add(step)
         self._last_start = now
+        self._starts.append(now)
         return True
 
     def done(self, chat: int, now: float) -> None:

@@ -96,7 +96,9 @@ class Sender:
         self._owner, self._tz, self._quiet, self._texts = owner, tz, quiet, texts
         self._sleep, self._idle_seconds = sleep, idle_seconds
         self._pacer = Pacer(
-            policy.global_per_second * (1 - policy.margin), policy.per_chat_interval
+            policy.global_per_second * (1 - policy.margin),
+            policy.per_chat_interval,
+            limit=math.floor(policy.global_per_second),
         )
         self._outage = _Outage()
         self._waiting = 0  # claimed, not yet started: the next claim leaves room for them
@@ -251,6 +253,8 @@ class Sender:
                     return False
                 if at > now:
                     await self._sleep(at - now)
+                if (hold := self._pacer.due(chat) - self._seconds()) > 0:
+                    await self._sleep(hold)  # a late start a second ago still counts
                 if self._pacer.start(chat, self._seconds()):
                     return True
         finally:

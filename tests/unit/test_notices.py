@@ -111,6 +111,24 @@ def test_a_send_that_wakes_up_too_late_takes_a_new_step_instead_of_bunching():
     assert pacer.start(2, 0.2)
 
 
+def test_late_wake_ups_never_put_more_than_the_limit_in_a_window_of_limit_steps():
+    """A send that wakes up late, then the next ones on time, would put 11 starts within less
+    than 10 steps; the window rule makes the 11th wait until 10 steps after the first."""
+    pacer = Pacer(per_second=10 * 0.97, per_chat_interval=1.0, max_late=0.5, limit=10)
+    starts: list[float] = []
+    for chat in range(1, 40):
+        now = starts[-1] if starts else 0.0
+        while True:
+            at = pacer.reserve(chat, now)
+            now = max(now, at) + (0.09 if chat == 1 else 0.0)  # within max_late
+            if pacer.start(chat, now):
+                break
+        starts.append(now)
+    window = 10 / (10 * 0.97)
+    assert all(b - a >= window - 1e-9 for a, b in zip(starts, starts[10:], strict=False))
+    assert pacer.window == pytest.approx(window)
+
+
 def test_a_pause_holds_the_chat_and_only_the_chat():
     pacer = Pacer(per_second=10, per_chat_interval=1.0)
     pacer.pause(until=30.0, chat=1)
@@ -171,6 +189,11 @@ def test_whatever_the_latency_and_late_wake_ups_telegram_never_sees_a_limit_brok
     # The worst case for the bot's limit: every send arrives the moment it starts.
     times = sorted(t for t, _ in starts)
     assert all(bisect_left(times, t + 1 - TOLERANCE) - i <= 30 for i, t in enumerate(times))
+    # Stronger: any 31 starts in a row span 30 steps, so an arrival may come up to 30 ms
+    # later than its start than the others did and Telegram still counts 30 in a second.
+    assert all(
+        b - a >= 30 / per_second - TOLERANCE for a, b in zip(times, times[30:], strict=False)
+    )
     # Per chat: a send starts after the previous one's answer plus the interval, so arrivals
     # in one chat are the interval apart wherever they fell within their windows.
     last_answer: dict[int, float] = {}

@@ -861,3 +861,19 @@ async def test_a_chat_sent_to_by_another_process_a_moment_ago_waits_its_second(
     await put(uow_factory, clock, notice(2))
     await drain(make_sender(owner="worker-2"), clock, engine)
     assert send_times(bot)["item 2"] - first_at >= timedelta(seconds=1)
+
+
+async def test_the_chat_with_the_longest_queue_goes_first_and_each_chat_keeps_its_order(
+    uow_factory, clock
+):
+    """A backlog ends at once in every chat (no tail of one chat's last notices a second
+    apart) when the longest queues are served first; within a chat the order is the queue's."""
+    await put(uow_factory, clock, notice(1, chat=501))  # the oldest, alone in its chat
+    clock.advance(seconds=1)
+    await put(uow_factory, clock, *(notice(n, chat=502) for n in (2, 3, 4)))
+    lease = timedelta(seconds=60)
+    async with uow_factory() as uow:
+        [first] = await uow.outbox.claim("A", clock(), clock() + lease, 1)
+        [second] = await uow.outbox.claim("A", clock(), clock() + lease, 1)
+        await uow.commit()
+    assert (first.notice.text, second.notice.text) == ("item 2", "item 1")
