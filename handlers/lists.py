@@ -1,5 +1,6 @@
 """The one-tap buttons of list notices (reminders, stalled deals, escalations): each acts on
-its own entry and leaves the list in place, so the rest of it stays to be worked through."""
+its own entry and leaves the list in place, so the rest of it stays to be worked through; a
+long list's pages turn in the same message, without what was done since."""
 
 from __future__ import annotations
 
@@ -14,9 +15,10 @@ from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMar
 from bot.domain.ids import DealId, TaskId
 from bot.domain.models import User
 from bot.i18n import Translator
-from bot.services import deals, tasks
+from bot.services import deals, outbox, tasks
 from bot.services.ports import UnitOfWork
 from handlers.cbtypes import CbId
+from handlers.compose import ListPageCb, compose
 from handlers.deals.views import card_keyboard, card_text
 from handlers.filters import IsStaff
 
@@ -72,10 +74,38 @@ async def on_entry_deal(
         await query.message.answer(card_text(t, view, tz), reply_markup=card_keyboard(t, view))
 
 
+async def on_list_page(
+    query: CallbackQuery,
+    callback_data: ListPageCb,
+    uow: UnitOfWork,
+    user: User,
+    t: Translator,
+    now: datetime,
+) -> None:
+    message = query.message
+    found = (
+        await outbox.sent_list(uow, user, message.chat.id, message.message_id, now)
+        if isinstance(message, Message)
+        else None
+    )
+    if found is None or not isinstance(message, Message):
+        await query.answer(t("error.stale_button"), show_alert=True)
+        return
+    if not found.entries:
+        await message.edit_text(t("lists.all_done", n=found.total))
+        await query.answer()
+        return
+    text, markup = compose(user, found.entries, found.why, callback_data.page)
+    keyboard = InlineKeyboardMarkup.model_validate(markup) if markup else None
+    await message.edit_text(text, reply_markup=keyboard)
+    await query.answer()
+
+
 def build_router() -> Router:
     """A fresh router: each dispatcher (tests build many) gets its own."""
     router = Router(name="lists")
     router.callback_query.filter(IsStaff())
     router.callback_query(EntryCb.filter(F.action == EntryAction.DONE))(on_entry_done)
     router.callback_query(EntryCb.filter(F.action == EntryAction.DEAL))(on_entry_deal)
+    router.callback_query(ListPageCb.filter())(on_list_page)
     return router

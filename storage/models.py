@@ -249,6 +249,8 @@ class OutboxRow(Base):
         Index("ix_outbox_status_not_before", "status", "not_before"),
         # A chat's queue: its oldest undelivered notice is the only one that may go.
         Index("ix_outbox_chat_queue", "chat_id", "status", "not_before", "id"),
+        # A sent list's message, found again when its reader turns a page.
+        Index("ix_outbox_chat_message", "chat_id", "message_id"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
@@ -268,6 +270,7 @@ class OutboxRow(Base):
     expires_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     parts_sent: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     merged_into: Mapped[int | None] = mapped_column(BigId)
+    message_id: Mapped[int | None] = mapped_column(BigInteger)  # Telegram's, of part one
     lease_until: Mapped[datetime | None] = mapped_column(UtcDateTime())
     lease_owner: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())

@@ -363,12 +363,34 @@ class SqlOutboxRepo:
         )
         return int(getattr(result, "rowcount", 0) or 0)
 
-    async def mark_sent(self, item_id: int, owner: str, now: datetime) -> None:
-        await self._finish(item_id, owner, status=SENT, sent_at=now, error=None, lease_until=None)
+    async def mark_sent(
+        self, item_id: int, owner: str, now: datetime, message_id: int | None = None
+    ) -> None:
+        values: dict[str, Any] = {"message_id": message_id} if message_id is not None else {}
+        await self._finish(
+            item_id, owner, status=SENT, sent_at=now, error=None, lease_until=None, **values
+        )
 
-    async def part_sent(self, item_id: int, owner: str, parts_sent: int) -> None:
+    async def part_sent(
+        self, item_id: int, owner: str, parts_sent: int, message_id: int | None = None
+    ) -> None:
         """A part of a multi-part notice went out: a crash after this resends only the rest."""
-        await self._finish(item_id, owner, parts_sent=parts_sent)
+        values: dict[str, Any] = {"message_id": message_id} if message_id is not None else {}
+        await self._finish(item_id, owner, parts_sent=parts_sent, **values)
+
+    async def sent_list(self, chat_id: int, message_id: int) -> OutboxItem | None:
+        """The list notice that went to the chat as that message (its entries, how merged)."""
+        row = await self._s.scalar(
+            select(OutboxRow)
+            .where(
+                OutboxRow.chat_id == chat_id,
+                OutboxRow.message_id == message_id,
+                OutboxRow.status == SENT,
+            )
+            .order_by(OutboxRow.id.desc())
+            .limit(1)
+        )
+        return None if row is None else _item(row)
 
     async def retry(
         self, item_id: int, owner: str, retry_at: datetime, error: str, attempts: int

@@ -227,14 +227,14 @@ class Sender:
                     started = True
                     self._waiting -= 1
                 try:
-                    await self._send_part(claimed, part)
+                    message_id = await self._send_part(claimed, part)
                 except Exception as exc:
                     self._pacer.done(chat, self._seconds())
                     await self._on_error(item, exc)
                     return
                 self._pacer.done(chat, self._seconds())
                 self._recovered()
-                await self._record_part(item, part)
+                await self._record_part(item, part, message_id)
         finally:
             self._active -= 1
             if not started:
@@ -260,13 +260,15 @@ class Sender:
         finally:
             self._pacer.cancel(chat)  # a step booked and not spent (put back, cancelled)
 
-    async def _send_part(self, claimed: Claimed, part: int) -> None:
+    async def _send_part(self, claimed: Claimed, part: int) -> int | None:
+        """Send one part; Telegram's id of the message (of part one: a list's pages turn in it)."""
         notice, timeout = claimed.item.notice, int(self._policy.send_timeout)
         markup = InlineKeyboardMarkup.model_validate(claimed.markup) if claimed.markup else None
         if part == 1:
             await self._send_album(notice.chat_id, notice.album, timeout)
-        elif notice.photo is not None:
-            await self._bot.send_photo(
+            return None
+        if notice.photo is not None:
+            sent = await self._bot.send_photo(
                 notice.chat_id,
                 BufferedInputFile(notice.photo, "chart.png"),
                 caption=claimed.text or None,
@@ -274,9 +276,10 @@ class Sender:
                 request_timeout=timeout,
             )
         else:
-            await self._bot.send_message(
+            sent = await self._bot.send_message(
                 notice.chat_id, claimed.text, reply_markup=markup, request_timeout=timeout
             )
+        return sent.message_id
 
     async def _send_album(self, chat_id: int, album: Sequence[bytes], wait: int) -> None:
         files = [BufferedInputFile(png, f"chart{i + 1}.png") for i, png in enumerate(album)]
@@ -286,13 +289,16 @@ class Sender:
         media: list[Any] = [InputMediaPhoto(media=f) for f in files[:10]]
         await self._bot.send_media_group(chat_id, media, request_timeout=wait)
 
-    async def _record_part(self, item: OutboxItem, part: int) -> None:
+    async def _record_part(self, item: OutboxItem, part: int, message_id: int | None) -> None:
+        owner = self._owner
         if part + 1 >= item.notice.parts:
             await self._record(
-                lambda uow: uow.outbox.mark_sent(item.id, self._owner, self._clock())
+                lambda uow: uow.outbox.mark_sent(item.id, owner, self._clock(), message_id)
             )
         else:
-            await self._record(lambda uow: uow.outbox.part_sent(item.id, self._owner, part + 1))
+            await self._record(
+                lambda uow: uow.outbox.part_sent(item.id, owner, part + 1, message_id)
+            )
 
     # ------------------------------------------------------------------ outcomes
 

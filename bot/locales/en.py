@@ -623,8 +623,7 @@ TEXTS: dict[str, str | tuple[str, ...]] = {
     "compose.kind.stall": "🐢 Stalled: {count}",
     "compose.kind.escalation": "🐢 Team deals past twice the limit: {count}",
     "compose.kind.other": "🔔 Notices: {count}",
-    "compose.all.reminder": "📋 All tasks",
-    "compose.all.stall": "🐢 All stalled deals",
+    "lists.all_done": "✅ Everything on this list is done or no longer current ({n}).",
     "stall.line": "• “{deal}” — {stage}, limit {limit}",
     "stall.head_line": "• “{deal}” ({owner}) — {stage}, limit {limit}",
     "unreachable.head": "⛔ {name} blocked the bot: reminders and notices no longer reach "

@@ -641,8 +641,7 @@ TEXTS: dict[str, str | tuple[str, ...]] = {
     "compose.kind.stall": "🐢 Застряли: {count}",
     "compose.kind.escalation": "🐢 Сделки команды вдвое дольше лимита: {count}",
     "compose.kind.other": "🔔 Уведомления: {count}",
-    "compose.all.reminder": "📋 Все задачи",
-    "compose.all.stall": "🐢 Все застрявшие сделки",
+    "lists.all_done": "✅ Всё из этого списка сделано или уже не актуально ({n}).",
     "stall.line": "• «{deal}» — {stage}, лимит {limit}",
     "stall.head_line": "• «{deal}» ({owner}) — {stage}, лимит {limit}",
     "unreachable.head": "⛔ {name} заблокировал(а) бота: напоминания и уведомления до него "

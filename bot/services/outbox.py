@@ -218,3 +218,28 @@ class _Context:
         if item.why is Merge.OUTAGE or item.attempts or late:
             return Merge.OUTAGE
         return Merge.TOGETHER
+
+
+@dataclass(frozen=True, slots=True)
+class SentList:
+    """A list as its reader sees it now: the entries still worth acting on, how it came."""
+
+    entries: list[Entry]
+    why: Merge
+    total: int  # entries when it was sent
+
+
+async def sent_list(
+    uow: UnitOfWork, reader: User, chat_id: int, message_id: int, now: datetime
+) -> SentList | None:
+    """The list notice the reader's chat got as that message, without the entries done or
+    moved on since (a task closed, a deal moved); None if it is not the reader's list."""
+    if chat_id != reader.tg_id:
+        return None
+    item = await uow.outbox.sent_list(chat_id, message_id)
+    if item is None or not item.notice.entries or item.notice.user_id not in (None, reader.id):
+        return None
+    refs = {e.ref for e in item.notice.entries if e.ref}
+    live = await uow.outbox.live_refs(refs, now) if refs else set()
+    entries = [e for e in item.notice.entries if e.ref is None or e.ref in live]
+    return SentList(entries, item.why or Merge.TOGETHER, len(item.notice.entries))

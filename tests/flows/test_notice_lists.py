@@ -4,7 +4,12 @@ and the buttons act on their entry without taking the list away."""
 
 from __future__ import annotations
 
-from aiogram.methods import EditMessageReplyMarkup, EditMessageText, SendMessage
+from aiogram.methods import (
+    AnswerCallbackQuery,
+    EditMessageReplyMarkup,
+    EditMessageText,
+    SendMessage,
+)
 
 from bot.domain.notices import Notice
 from tests.conftest import FakeClock
@@ -41,17 +46,21 @@ async def test_a_seller_with_26_stalled_deals_gets_one_list_paged_then_the_head_
     [alert] = lists_to(bot, seller.tg_id, STALLED)
     assert alert.startswith("<b>🐢 Застряли: 26</b>")
     assert alert.count("\n• «Клиент") == 10
-    assert alert.endswith("…и ещё 16")
     assert len(alert) <= 4096
     labels = seller.buttons(of=STALLED)
     assert len([b for b in labels if b.startswith("💼 Клиент")]) == 10
-    assert labels[-1] == "🐢 Все застрявшие сделки"
+    assert labels[-3:] == ["◀", "1/3", "▶"]
     [notice] = [n for n in queued if n.chat_id == seller.tg_id and n.kind == "stall"]
     assert len(notice.entries) == 26 and {e.kind for e in notice.entries} == {"stall"}
     assert all(e.ref and e.ref.startswith("deal:") for e in notice.entries)
     assert not lists_to(bot, admin.tg_id, ESCALATED)  # not yet twice the limit
-    await seller.press("🐢 Все застрявшие сделки")  # the whole list, a page at a time
-    assert seller.text.startswith("📋 <b>Мои открытые сделки</b>: 26")
+    first_page = {b for b in labels if b.startswith("💼")}
+    [turned] = [r for r in await seller.press("▶") if isinstance(r, EditMessageText)]
+    assert (turned.text or "").startswith("<b>🐢 Застряли: 26</b>")  # the same message
+    second = seller.buttons(of=STALLED)
+    assert second[-3:] == ["◀", "2/3", "▶"]
+    second_page = {b for b in second if b.startswith("💼")}
+    assert len(second_page) == 10 and not first_page & second_page
 
     clock.advance(days=2)
     await jobs.tick()
@@ -96,3 +105,26 @@ async def test_a_task_marked_done_in_the_missed_summary_leaves_the_rest_to_do(
     ]
     labels = seller.buttons(of="⏰ Пока бот был недоступен")
     assert "✅ Первая" not in labels and "✅ Вторая" in labels
+
+
+async def test_a_long_lists_pages_drop_what_was_done_and_belong_to_their_reader(
+    admin: Person, seller: Person, jobs: Jobs, clock: FakeClock, bot: MockedBot
+) -> None:
+    """The page turner reads the list again: a task closed since is gone from it; the same
+    button pressed in another person's chat (forged) shows them nothing of it."""
+    for n in range(12):
+        await make_task(seller, f"Позвонить {n:02}", "через 2 часа")
+    await jobs.tick()  # the day's agenda first
+    clock.advance(hours=2)
+    await jobs.tick()
+    assert len(lists_to(bot, seller.tg_id, "<b>⏰ Напоминания: 12</b>")) == 1
+    assert seller.buttons(of="<b>⏰")[-3:] == ["◀", "1/2", "▶"]
+    message, turn = seller.find_button("▶")
+    await seller.press("✅")  # the first task on page one is done
+    [page] = [r for r in await seller.press("▶") if isinstance(r, EditMessageText)]
+    assert (page.text or "").startswith("<b>⏰ Напоминания: 11</b>")
+    assert seller.buttons(of="<b>⏰")[-3:] == ["◀", "2/2", "▶"]
+    replies = await admin.press_data(turn, message.message_id)  # a forged press elsewhere
+    assert not [r for r in replies if "Позвонить" in str(getattr(r, "text", ""))]
+    [alert] = [r for r in replies if isinstance(r, AnswerCallbackQuery)]
+    assert alert.show_alert and "больше не действует" in (alert.text or "")

@@ -14,9 +14,7 @@ from hypothesis import strategies as st
 from bot.domain.ids import TelegramId, UserId
 from bot.domain.models import Role, User
 from bot.domain.notices import Entry, Merge
-from handlers.compose import compose
-from handlers.deals.callbacks import DealsPageCb
-from handlers.tasks.callbacks import TasksCb
+from handlers.compose import ListPageCb, compose, page_count
 
 READER = User(id=UserId(1), tg_id=TelegramId(10), name="Sergey", role=Role.SELLER, language="ru")
 KINDS = ("reminder", "stall", "escalation", "agenda", "nps")
@@ -42,14 +40,29 @@ def test_reminders_due_together_are_counted_in_their_section_title():
     assert labels(markup) == ["✅ 0", "✅ 1", "✅ 2"]
 
 
-def test_a_long_list_shows_ten_with_their_buttons_then_and_n_more_with_the_whole_list():
-    text, markup = compose(READER, [entry("stall", n) for n in range(26)], Merge.TOGETHER)
+def test_a_long_list_shows_ten_with_their_buttons_and_turns_its_pages_in_place():
+    stalls = [entry("stall", n) for n in range(26)]
+    text, markup = compose(READER, stalls, Merge.TOGETHER)
     assert text.startswith("<b>🐢 Застряли: 26</b>")
-    assert text.count("• stall") == 10
-    assert text.endswith("…и ещё 16")
-    assert labels(markup) == [f"✅ {n}" for n in range(10)] + ["🐢 Все застрявшие сделки"]
+    assert [line for line in text.splitlines() if line.startswith("•")] == [
+        f"• stall {n}" for n in range(10)
+    ]
+    assert labels(markup) == [*(f"✅ {n}" for n in range(10)), "◀", "1/3", "▶"]
     assert markup is not None
-    assert markup["inline_keyboard"][-1][0]["callback_data"] == DealsPageCb(stalled=True).pack()
+    turner = [b["callback_data"] for b in markup["inline_keyboard"][-1]]
+    assert turner == [ListPageCb(page=p).pack() for p in (0, 0, 1)]
+    text, markup = compose(READER, stalls, Merge.TOGETHER, page=2)
+    assert text.startswith("<b>🐢 Застряли: 26</b>")  # the title counts the whole list
+    assert text.count("• stall") == 6 and "• stall 25" in text
+    assert labels(markup)[-3:] == ["◀", "3/3", "▶"]
+    # A page past the end (a list that got shorter since) shows the last one.
+    assert compose(READER, stalls, Merge.TOGETHER, page=7) == (text, markup)
+    assert page_count(stalls, Merge.TOGETHER) == 3
+
+
+def test_a_list_that_fits_one_page_has_no_page_turner():
+    _, markup = compose(READER, [entry("reminder", n) for n in range(10)], Merge.TOGETHER)
+    assert "1/1" not in labels(markup) and "▶" not in labels(markup)
 
 
 def test_after_an_outage_the_header_says_what_waited_and_reads_well_for_one_entry():
@@ -76,12 +89,6 @@ def test_sections_go_agenda_first_then_reminders_then_stalls():
     agenda = Entry(kind="agenda", text="☀️ Sergey, план на сегодня:\n…")
     text, _ = compose(READER, [entry("stall", 1), agenda, entry("reminder", 2)], Merge.TOGETHER)
     assert text.index("☀️") < text.index("⏰ Напоминания") < text.index("🐢 Застряли")
-
-
-def test_more_reminders_than_shown_lead_to_the_task_list():
-    _, markup = compose(READER, [entry("reminder", n) for n in range(12)], Merge.TOGETHER)
-    assert markup is not None
-    assert markup["inline_keyboard"][-1][0]["callback_data"] == TasksCb().pack()
 
 
 def test_an_english_reader_reads_english_and_no_reader_russian():
@@ -112,19 +119,24 @@ entries = st.lists(
 
 @settings(max_examples=150, deadline=None)
 @given(entries=entries, why=st.sampled_from(Merge))
-def test_any_list_keeps_within_telegrams_limits(entries, why):
-    text, markup = compose(READER, entries, why)
-    assert len(text) <= 4096
-    assert len(labels(markup)) <= 100
+def test_every_page_of_any_list_keeps_within_telegrams_limits(entries, why):
+    for page in range(page_count(entries, why)):
+        text, markup = compose(READER, entries, why, page)
+        assert len(text) <= 4096
+        assert len(labels(markup)) <= 100
 
 
 @settings(max_examples=30, deadline=None)
 @given(n=st.integers(min_value=1, max_value=200), kind=st.sampled_from(KINDS[:3]))
-def test_every_entry_is_shown_or_counted(n, kind):
-    text, _ = compose(READER, [entry(kind, i, buttons=3) for i in range(n)], Merge.TOGETHER)
-    shown = text.count(f"• {kind} ")
-    assert shown == min(n, 10)
-    assert (f"…и ещё {n - shown}" in text) is (n > shown)
+def test_every_entry_is_on_exactly_one_page_in_order(n, kind):
+    items = [entry(kind, i, buttons=3) for i in range(n)]
+    seen = []
+    for page in range(page_count(items, Merge.TOGETHER)):
+        text, _ = compose(READER, items, Merge.TOGETHER, page)
+        on_page = [line for line in text.splitlines() if line.startswith("• ")]
+        assert 1 <= len(on_page) <= 10
+        seen += on_page
+    assert seen == [f"• {kind} {i}" for i in range(n)]
 
 
 def test_the_jobs_import_no_telegram_layer():
