@@ -16,6 +16,7 @@ from typing import Any
 from aiogram import BaseMiddleware
 from aiogram.dispatcher.event.bases import UNHANDLED
 from aiogram.types import TelegramObject, Update
+from aiogram.types.update import UpdateTypeLookupError
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 
@@ -117,5 +118,13 @@ class UpdateMetricsMiddleware(BaseMiddleware):
             outcome = "busy"
             raise
         finally:
-            kind = event.event_type if isinstance(event, Update) else type(event).__name__
-            self._metrics.update_handled(kind, outcome, time.perf_counter() - started)
+            self._metrics.update_handled(_kind(event), outcome, time.perf_counter() - started)
+
+
+def _kind(event: TelegramObject) -> str:
+    if not isinstance(event, Update):
+        return type(event).__name__
+    try:
+        return event.event_type
+    except UpdateTypeLookupError:  # a type newer than this aiogram knows
+        return "unknown"

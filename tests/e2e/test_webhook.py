@@ -217,3 +217,38 @@ async def test_set_webhook_without_webhook_url_says_what_to_set(
     assert code == 2
     assert output.startswith("WEBHOOK_URL is not set") and len(output.splitlines()) == 1
     assert box.world.webhook is None
+
+
+@pytest.mark.e2e
+async def test_when_polling_health_port_serves_readiness_and_metrics(
+    box: Sandbox, tmp_path: Path
+) -> None:
+    port = free_port()
+    box.world.webhook = {"url": HOOK_URL, "secret_token": SECRET, "allowed_updates": None}
+    env = child_env(
+        BOT_TOKEN=TOKEN,
+        TELEGRAM_API_URL=box.url,
+        DATABASE_URL=f"sqlite:///{tmp_path / 'bot.db'}",
+        BOT_ADMINS=str(ADMIN),
+        WEBHOOK_HOST="127.0.0.1",
+        HEALTH_PORT=str(port),
+    )
+    process = await start_process(["-m", "bot"], tmp_path, env)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        async with aiohttp.ClientSession() as http:
+            await until_up(http, base, process)
+            hook = Webhook(http, box, base)
+            await box.world.user_sends(ADMIN, "/help", first_name="Анна", language_code="ru")
+            deadline = asyncio.get_running_loop().time() + 30
+            while not replies(box):  # the bot polls for it: no webhook in this mode
+                assert asyncio.get_running_loop().time() < deadline, "no answer to /help"
+                await asyncio.sleep(0.05)
+            assert await hook.get("/readyz") == (200, "ready\n")
+            status, text = await hook.get("/metrics")
+            assert status == 200
+            assert 'salesbot_update_seconds_count{outcome="handled",type="message"} 1.0' in text
+    finally:
+        output = await stop_process(process)
+    assert process.returncode == 0, output
+    assert box.world.webhook is None  # polling removes a webhook left set, as before
