@@ -8,11 +8,14 @@ PIP    := $(PY) -m pip
 
 $(VENV)/.runtime: requirements.lock
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "salesbot needs Python 3.11 or newer")'
+	@echo "Setting up the Python environment in $(VENV) from requirements.lock (the first run takes a few minutes)..."
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	@$(PIP) install -q --disable-pip-version-check --require-hashes -r requirements.lock
+	@$(PIP) install --disable-pip-version-check --progress-bar on --require-hashes -r requirements.lock
+	@echo "Python environment ready."
 	@touch $@
 
 $(VENV)/.dev: requirements-dev.lock $(VENV)/.runtime
+	@echo "Installing the test and lint tools into $(VENV) (once)..."
 	@$(PIP) install -q --disable-pip-version-check --require-hashes -r requirements-dev.lock
 	@touch $@
 

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+import socket
 import sys
 from collections.abc import Collection
 from datetime import timedelta
@@ -16,19 +18,25 @@ from aiogram.exceptions import TelegramNetworkError
 from aiogram.fsm.storage.base import BaseStorage
 from aiogram.fsm.storage.memory import MemoryStorage
 from aiogram.types import BotCommand, BotCommandScopeAllPrivateChats, User
+from aiohttp import web
+from redis.asyncio import Redis
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.config import Settings
 from bot.domain.company import CompanySettings
 from bot.domain.notices import DeliveryPolicy, QuietHours
+from bot.health import Health, add_routes
 from bot.i18n import LANGUAGES, translator
 from bot.jobs.context import JobContext
 from bot.jobs.scheduler import build_scheduler
-from bot.jobs.sender import Sender, owner_name
+from bot.jobs.sender import Count, Sender, owner_name
+from bot.metrics import Metrics, UpdateMetricsMiddleware
+from bot.server import check_redis, serving, take_port, until_stopped
 from bot.services.clock import Clock, utc_now
 from bot.services.ports import UnitOfWorkFactory
 from bot.services.team import prepare_installation
+from bot.webhook import WebhookHandler
 from handlers import get_routers
 from handlers.keyboards import STAFF_COMMANDS
 from handlers.middlewares import ContextMiddleware
@@ -59,6 +67,7 @@ def build_dispatcher(
     quiet: QuietHours | None = None,
     company: str = "",
     defaults: CompanySettings | None = None,
+    metrics: Metrics | None = None,
 ) -> Dispatcher:
     """Every router and middleware, wired to the given storage and clock.
 
@@ -68,6 +77,8 @@ def build_dispatcher(
         company_name=company, timezone=timezone, quiet=quiet or QuietHours(), language=language
     )
     dp = Dispatcher(storage=storage or MemoryStorage(), defaults=defaults)
+    if metrics is not None:  # first, so it times and counts every update
+        dp.update.outer_middleware(UpdateMetricsMiddleware(metrics))
     dp.update.outer_middleware(ContextMiddleware(uow_factory, clock, admins, defaults))
     dp.include_routers(*get_routers())
     return dp
@@ -142,10 +153,13 @@ def job_context(settings: Settings, uow_factory: UnitOfWorkFactory, clock: Clock
     )
 
 
-def build_sender(bot: Bot, ctx: JobContext, send_rate: float = 30.0) -> Sender:
+def build_sender(
+    bot: Bot, ctx: JobContext, send_rate: float = 30.0, count: Count | None = None
+) -> Sender:
     """The one sender of this process; its name marks the outbox rows it has claimed.
 
-    `send_rate` is this process's share of Telegram's 30 messages a second."""
+    `send_rate` is this process's share of Telegram's 30 messages a second; `count` hears
+    what became of each try (metrics)."""
     return Sender(
         bot,
         ctx.uow_factory,
@@ -155,6 +169,7 @@ def build_sender(bot: Bot, ctx: JobContext, send_rate: float = 30.0) -> Sender:
         ctx.defaults.tz,  # only for "X blocked the bot" notices to heads
         ctx.defaults.quiet,
         ctx.notifier,
+        count=count,
     )
 
 
@@ -173,10 +188,33 @@ async def wait_for_api(bot: Bot, attempts: int = 8) -> User:
 
 
 async def run(settings: Settings, clock: Clock = utc_now) -> None:
-    """Long polling, the scheduler and the sender, until interrupted.
+    """Long polling or the webhook server, the scheduler and the sender, until interrupted.
 
-    `clock` is the wall clock but for the sandbox, whose "jump in time" moves it."""
+    Redis and the port are checked before the database is touched, so a start that cannot
+    serve writes nothing. `clock` is the wall clock but for the sandbox, whose "jump in time"
+    moves it."""
+    if settings.redis_url:
+        await check_redis(settings.redis_url)
+    sock = listening_socket(settings)
+    try:
+        await _run(settings, clock, sock)
+    finally:
+        if sock is not None:
+            sock.close()
+
+
+def listening_socket(settings: Settings) -> socket.socket | None:
+    """The webhook's port, or the health port when polling (if set), taken now."""
+    if settings.webhook_url:
+        return take_port(settings.webhook_host, settings.webhook_port, "WEBHOOK_PORT")
+    if settings.health_port:
+        return take_port(settings.webhook_host, settings.health_port, "HEALTH_PORT")
+    return None
+
+
+async def _run(settings: Settings, clock: Clock, sock: socket.socket | None) -> None:
     engine, uow_factory = await prepare_database(settings)
+    metrics = Metrics()
     storage = build_storage(settings)
     bot = build_bot(settings)
     dp = build_dispatcher(
@@ -187,17 +225,27 @@ async def run(settings: Settings, clock: Clock = utc_now) -> None:
         clock=clock,
         storage=storage,
         defaults=settings.company_defaults(),
+        metrics=metrics,
     )
     ctx = job_context(settings, uow_factory, clock)
-    scheduler, stop = build_scheduler(ctx), asyncio.Event()
+    scheduler, stop = build_scheduler(ctx, metrics.job_ran), asyncio.Event()
+    redis = _redis(settings)
     try:
         me = await wait_for_api(bot)
         log.info("Started as @%s, database %s", me.username, engine.url.render_as_string())
         await set_commands(bot, settings.language)
-        await bot.delete_webhook(drop_pending_updates=False)
         scheduler.start()
-        sending = asyncio.create_task(build_sender(bot, ctx, settings.send_rate).run(stop))
-        await dp.start_polling(bot, handle_signals=True)
+        sender = build_sender(bot, ctx, settings.send_rate, metrics.send_outcome)
+        sending = asyncio.create_task(sender.run(stop))
+        health = Health(
+            uow_factory,
+            clock,
+            metrics,
+            redis_ping=redis.ping if redis is not None else None,
+            telegram_reachable=lambda: sender.telegram_reachable,
+            sender_running=lambda: not sending.done(),
+        )
+        await receive_updates(settings, dp, bot, health, sock)
         stop.set()
         await sending
     finally:
@@ -206,4 +254,43 @@ async def run(settings: Settings, clock: Clock = utc_now) -> None:
             scheduler.shutdown(wait=False)
         await bot.session.close()
         await storage.close()
+        if redis is not None:
+            await redis.aclose()
         await engine.dispose()
+
+
+def _redis(settings: Settings) -> Redis | None:
+    if not settings.redis_url:
+        return None
+    return Redis.from_url(settings.redis_url, socket_connect_timeout=3, socket_timeout=3)
+
+
+async def receive_updates(
+    settings: Settings, dp: Dispatcher, bot: Bot, health: Health, sock: socket.socket | None
+) -> None:
+    """Until a signal: the webhook server (with the health endpoints) when WEBHOOK_URL is set,
+    else long polling (with the health endpoints on HEALTH_PORT, if set)."""
+    if not settings.webhook_url:
+        # Telegram sends no updates to getUpdates while a webhook is set.
+        await bot.delete_webhook(drop_pending_updates=False)
+        with_health = serving(sock, lambda app: add_routes(app, health)) if sock else None
+        async with with_health or contextlib.nullcontext():
+            await dp.start_polling(bot, handle_signals=True)
+        return
+    assert sock is not None
+    assert settings.webhook_secret is not None
+    secret = settings.webhook_secret.get_secret_value()
+    webhook = WebhookHandler(dp, bot, health.uows, secret, health.clock, health.metrics)
+
+    def routes(app: web.Application) -> None:
+        app.router.add_post(settings.webhook_path, webhook.handle)
+        add_routes(app, health)
+
+    await dp.emit_startup(bot=bot, bots=[bot], dispatcher=dp)
+    try:
+        async with serving(sock, routes):
+            log.info("Webhook: taking updates at %s", settings.webhook_path)
+            await until_stopped()
+    finally:
+        await webhook.close()
+        await dp.emit_shutdown(bot=bot, bots=[bot], dispatcher=dp)

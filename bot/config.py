@@ -6,9 +6,10 @@ import re
 from datetime import time
 from pathlib import Path
 from typing import Annotated, Literal
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from bot.domain.company import CompanySettings, parse_quiet_hours, parse_working_days
@@ -18,6 +19,8 @@ from bot.domain.tasks import WorkSchedule
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///data/salesbot.db"
 TOKEN_SHAPE = re.compile(r"\d+:[A-Za-z0-9_-]+")
 TELEGRAM_API_URL = "https://api.telegram.org"
+# What Telegram accepts as a webhook's secret_token.
+WEBHOOK_SECRET_SHAPE = re.compile(r"[A-Za-z0-9_-]{1,256}")
 
 
 class Settings(BaseSettings):
@@ -41,6 +44,15 @@ class Settings(BaseSettings):
     # Messages a second this process may send on its own; Telegram allows 30 per bot, so N
     # processes behind one token each take 30/N.
     send_rate: float = Field(default=30.0, gt=0, le=30)
+    # Webhook mode: Telegram posts updates to this public https URL (a proxy in front of the
+    # bot ends TLS and passes its path on to WEBHOOK_HOST:WEBHOOK_PORT). Unset: long polling.
+    webhook_url: str | None = None
+    webhook_secret: SecretStr | None = Field(default=None, validate_default=True)
+    webhook_host: str = "0.0.0.0"
+    webhook_port: int = Field(default=8080, ge=1, le=65535)
+    # /healthz, /readyz and /metrics when polling (in webhook mode they share WEBHOOK_PORT).
+    health_port: int | None = Field(default=None, ge=1, le=65535)
+    log_format: Literal["text", "json"] = "text"
 
     @field_validator("quiet_hours")
     @classmethod
@@ -89,6 +101,37 @@ class Settings(BaseSettings):
             raise ValueError("not a bot token: @BotFather gives one like 123456789:AAE…")
         return value
 
+    @field_validator("webhook_url", "webhook_secret", "health_port", mode="before")
+    @classmethod
+    def _blank_is_unset(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("webhook_url")
+    @classmethod
+    def _https_url(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        parts = urlsplit(value.strip())
+        if parts.scheme != "https" or not parts.hostname:
+            raise ValueError("not an https:// URL with a host: Telegram posts only to https")
+        return value.strip()
+
+    @field_validator("webhook_secret")
+    @classmethod
+    def _secret_token(cls, value: SecretStr | None, info: ValidationInfo) -> SecretStr | None:
+        if value is None:
+            if info.data.get("webhook_url"):
+                raise ValueError("required with WEBHOOK_URL: 1 to 256 of A-Z a-z 0-9 _ -")
+            return None
+        if not WEBHOOK_SECRET_SHAPE.fullmatch(value.get_secret_value()):
+            raise ValueError("Telegram accepts only 1 to 256 of the characters A-Z a-z 0-9 _ -")
+        return value
+
+    @field_validator("log_format", mode="before")
+    @classmethod
+    def _lower(cls, value: object) -> object:
+        return value.strip().lower() if isinstance(value, str) else value
+
     @field_validator("bot_admins", mode="before")
     @classmethod
     def _split_admins(cls, value: object) -> object:
@@ -133,6 +176,11 @@ class Settings(BaseSettings):
             agenda_at=self.agenda_time,
             language=self.language,
         )
+
+    @property
+    def webhook_path(self) -> str:
+        """The path Telegram posts to, which the webhook server serves."""
+        return (urlsplit(self.webhook_url).path or "/") if self.webhook_url else "/"
 
     @property
     def tz(self) -> ZoneInfo:

@@ -32,7 +32,8 @@ def _password(url: str | None) -> str | None:
 
 
 def secrets_of(settings: Settings) -> list[str]:
-    """The bot token (and its secret half alone) and the passwords in the database URLs."""
+    """The bot token (and its secret half alone), the passwords in the database URLs and the
+    webhook's secret."""
     found: list[str] = []
     if settings.bot_token is not None:
         token = settings.bot_token.get_secret_value()
@@ -40,6 +41,8 @@ def secrets_of(settings: Settings) -> list[str]:
         # "123:ABC…": the half after the colon is the secret; URL-encoding may split the two.
         found.append(token.partition(":")[2])
     found += [p for p in (_password(settings.database_url), _password(settings.redis_url)) if p]
+    if settings.webhook_secret is not None:
+        found.append(settings.webhook_secret.get_secret_value())
     return found
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import re
 import secrets
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -24,6 +25,11 @@ SENDING = frozenset(
 # The calls that post a new message: what Telegram's flood limits count and tests read.
 POSTING = frozenset({"sendMessage", "sendPhoto", "sendDocument", "sendMediaGroup"})
 HANG_POLL = 0.02  # seconds between looks at whether a hang was lifted
+SECRET_TOKEN = re.compile(r"[A-Za-z0-9_-]{1,256}")
+WEBHOOK_ACTIVE = (
+    "Conflict: can't use getUpdates method while webhook is active; use deleteWebhook to "
+    "delete the webhook first"
+)
 NOT_MODIFIED = (
     "message is not modified: specified new message content and reply markup are exactly "
     "the same as a current content and reply markup of the message"
@@ -103,6 +109,43 @@ async def get_me(world: World, params: Params) -> Any:
 
 async def say_true(world: World, params: Params) -> Any:
     return True
+
+
+def _flag(params: Params, name: str) -> bool:
+    return params.get(name) in (True, "true", "True", "1")
+
+
+async def set_webhook(world: World, params: Params) -> Any:
+    """Telegram's checks: an https URL and a secret of its alphabet; an empty URL removes it."""
+    url = str(params.get("url") or "")
+    if not url:
+        return await delete_webhook(world, params)
+    if not url.startswith("https://"):
+        raise BadRequest("bad webhook: An HTTPS URL must be provided for webhook")
+    secret = params.get("secret_token")
+    if secret is not None and not SECRET_TOKEN.fullmatch(str(secret)):
+        raise BadRequest("bad webhook: secret token contains unallowed characters")
+    allowed = params.get("allowed_updates")
+    world.webhook = {"url": url, "secret_token": secret, "allowed_updates": allowed}
+    if _flag(params, "drop_pending_updates"):
+        world.updates.clear()
+    return True
+
+
+async def delete_webhook(world: World, params: Params) -> Any:
+    world.webhook = None
+    if _flag(params, "drop_pending_updates"):
+        world.updates.clear()
+    return True
+
+
+async def get_webhook_info(world: World, params: Params) -> Any:
+    hook = world.webhook or {}
+    info = {"url": hook.get("url", ""), "has_custom_certificate": False,
+            "pending_update_count": len(world.updates)}  # fmt: skip
+    if hook.get("allowed_updates") is not None:
+        info["allowed_updates"] = hook["allowed_updates"]
+    return info
 
 
 async def set_my_commands(world: World, params: Params) -> Any:
@@ -258,7 +301,9 @@ async def get_file(world: World, params: Params) -> Any:
 
 METHODS: dict[str, Method] = {
     "getMe": get_me,
-    "deleteWebhook": say_true,
+    "setWebhook": set_webhook,
+    "deleteWebhook": delete_webhook,
+    "getWebhookInfo": get_webhook_info,
     "close": say_true,
     "setMyCommands": set_my_commands,
     "deleteMyCommands": delete_my_commands,
@@ -337,6 +382,8 @@ async def dispatch(
     try:
         params = await read_params(request, world)
         if method == "getUpdates":
+            if world.webhook is not None:
+                return refuse(409, WEBHOOK_ACTIVE)
             return await long_poll(request, world, params)
         handler = METHODS.get(method)
         if handler is None:

@@ -47,6 +47,8 @@ def sandbox_settings(url: str, database: Path) -> Settings:
         database_url=f"sqlite+aiosqlite:///{database}",
         bot_admins=[ADMIN_ID],
         redis_url=None,
+        webhook_url=None,  # the stand-in hands out updates by long polling
+        health_port=None,
     )
 
 

@@ -103,6 +103,8 @@ class World:
     files: dict[str, StoredFile] = field(default_factory=dict)
     queries: dict[str, int] = field(default_factory=dict)  # unanswered callback id → user
     commands: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    # setWebhook's url, secret_token and allowed_updates while one is set (getUpdates refused)
+    webhook: dict[str, Any] | None = None
     faults: Faults = field(default_factory=Faults)
     confirmed: int = 0  # every update below this id was confirmed by the bot
     polls: int = 0  # getUpdates calls answered or dropped

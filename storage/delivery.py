@@ -1,13 +1,14 @@
-"""Reading the outbox for the admins' /delivery screen (the sender owns every write to it)."""
+"""Reading the outbox for the admins' /delivery screen and the health checks (the sender owns
+every write to it)."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.domain.delivery import DeliveryCounts, FailedNotice
+from bot.domain.delivery import Backlog, DeliveryCounts, FailedNotice
 from bot.domain.ids import TelegramId, UserId
 from storage.models import OutboxRow, UserRow
 
@@ -32,6 +33,31 @@ class SqlDeliveryRepo:
             )
         ).one()
         return DeliveryCounts(*(int(n or 0) for n in row))
+
+    async def backlog(self, now: datetime) -> Backlog:
+        """How many notices wait, and since when the longest-due one could have been taken: a
+        pending one due (its retry included), or one whose sender's lease ran out."""
+        o = OutboxRow
+        due_at = case(
+            (o.status == SENDING, o.lease_until), else_=func.coalesce(o.retry_at, o.not_before)
+        )
+        takeable = or_(
+            and_(
+                o.status == PENDING,
+                o.not_before <= now,
+                or_(o.retry_at.is_(None), o.retry_at <= now),
+            ),
+            and_(o.status == SENDING, o.lease_until < now),
+        )
+        waiting, oldest = (
+            await self._s.execute(
+                select(
+                    func.count().filter(o.status.in_((PENDING, SENDING))),
+                    func.min(due_at).filter(takeable),
+                )
+            )
+        ).one()
+        return Backlog(int(waiting or 0), _utc(oldest))
 
     async def failures(
         self, since: datetime, offset: int, limit: int
@@ -65,3 +91,12 @@ class SqlDeliveryRepo:
             )
             for chat_id, user_id, name, kind, error, at in rows
         ], int(total or 0)
+
+
+def _utc(value: datetime | str | None) -> datetime | None:
+    # An aggregate over a typed column loses the type's conversion on SQLite (a naive string).
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)

@@ -359,3 +359,19 @@ class PlanRow(Base):
     proposals: Mapped[int | None] = mapped_column(Integer)
     updated_by: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class WebhookUpdateRow(Base):
+    """An update Telegram posted to the webhook: who handles it now (a claim with a lease), and
+    when it was done. Workers behind one URL share it, so a redelivered update_id is handled
+    once; rows older than Telegram keeps an update (a day) are purged."""
+
+    __tablename__ = "webhook_update"
+    __table_args__ = (Index("ix_webhook_update_seen_at", "seen_at"),)
+
+    update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    claimant: Mapped[str | None] = mapped_column(String(32))
+    lease_until: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    seen_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    done_at: Mapped[datetime | None] = mapped_column(UtcDateTime())

@@ -33,6 +33,7 @@ from storage.repositories import (
 )
 from storage.surveys import SqlSurveyRepo
 from storage.tasks import SqlJobRunRepo, SqlTaskRepo
+from storage.webhook import SqlWebhookUpdateRepo
 
 
 class SqlUnitOfWork:
@@ -63,6 +64,7 @@ class SqlUnitOfWork:
         self.analytics = SqlAnalyticsRepo(s)
         self.digest = SqlDigestRepo(s)
         self.delivery = SqlDeliveryRepo(s)
+        self.webhook_updates = SqlWebhookUpdateRepo(s)
         return self
 
     async def __aexit__(

@@ -17,6 +17,18 @@ class DeliveryCounts:
 
 
 @dataclass(frozen=True, slots=True)
+class Backlog:
+    """What the outbox holds undelivered now, for /readyz and /metrics."""
+
+    waiting: int  # pending or being sent
+    oldest_due: datetime | None  # the longest-due notice a sender could take now, if any
+
+    def age(self, now: datetime) -> float:
+        """Seconds the longest-due notice has waited past its time (0 when none is due)."""
+        return max((now - self.oldest_due).total_seconds(), 0.0) if self.oldest_due else 0.0
+
+
+@dataclass(frozen=True, slots=True)
 class FailedNotice:
     chat_id: TelegramId
     user_id: UserId | None

@@ -58,6 +58,8 @@ from bot.services.ports import DatabaseBusyError, UnitOfWork, UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
 Sleep = Callable[[float], Awaitable[None]]
+# Told what became of each try ("sent", "retry", "failed", "unreachable", "dropped"): metrics.
+Count = Callable[[str], None]
 TRANSIENT = (TelegramNetworkError, TelegramServerError, TimeoutError)
 PURGE_EVERY = timedelta(hours=1)
 GONE = ("chat not found", "user not found", "bot can't initiate conversation")
@@ -91,10 +93,12 @@ class Sender:
         texts: DeliveryTexts,
         sleep: Sleep = asyncio.sleep,
         idle_seconds: float = 1.0,
+        count: Count | None = None,
     ) -> None:
         self._bot, self._uows, self._clock, self._policy = bot, uow_factory, clock, policy
         self._owner, self._tz, self._quiet, self._texts = owner, tz, quiet, texts
         self._sleep, self._idle_seconds = sleep, idle_seconds
+        self._count: Count = count or (lambda outcome: None)
         self._pacer = Pacer(
             policy.global_per_second * (1 - policy.margin),
             policy.per_chat_interval,
@@ -162,10 +166,12 @@ class Sender:
 
     async def _claim(self, limit: int) -> list[Claimed]:
         outage_end = None if self._outage.ended_at is None else _at(self._outage.ended_at)
-        # The clock is read inside: a write retried while the database is busy leases afresh.
-        return await writes.write(
-            self._uows,
-            lambda uow: claim_batch(
+        dropped: list[str] = []
+
+        def claim(uow: UnitOfWork) -> Awaitable[list[Claimed]]:
+            dropped.clear()  # a try rolled back while the database was busy dropped nothing
+            # The clock is read inside: a write retried while the database is busy leases afresh.
+            return claim_batch(
                 uow,
                 self._owner,
                 self._clock(),
@@ -173,8 +179,13 @@ class Sender:
                 self._policy,
                 self._texts,
                 recovered_at=outage_end,
-            ),
-        )
+                on_drop=dropped.append,
+            )
+
+        claimed = await writes.write(self._uows, claim)
+        for _ in dropped:
+            self._count("dropped")
+        return claimed
 
     async def _release_dead(self) -> None:
         """A process of this host that died leaves leases: hand them back at once."""
@@ -295,6 +306,7 @@ class Sender:
             await self._record(
                 lambda uow: uow.outbox.mark_sent(item.id, owner, self._clock(), message_id)
             )
+            self._count("sent")
         else:
             await self._record(
                 lambda uow: uow.outbox.part_sent(item.id, owner, part + 1, message_id)
@@ -327,6 +339,7 @@ class Sender:
     async def _flood(self, item: OutboxItem, retry_after: float) -> None:
         until = self._seconds() + retry_after
         self._pacer.pause(until, item.notice.chat_id)
+        self._count("retry")
         await self._retry(item, until, f"flood control: {retry_after}s", item.attempts)
 
     async def _transient(self, item: OutboxItem, exc: Exception) -> None:
@@ -335,6 +348,7 @@ class Sender:
         wait = self._policy.backoff(self._outage.failures)
         until = self._seconds() + wait
         self._pacer.pause(until)
+        self._count("retry")
         if self._outage.failures == 1:
             log.warning("Telegram is unreachable (%s); the outbox waits and retries", exc)
         await self._retry(item, until, _reason("network", exc), item.attempts + 1)
@@ -357,17 +371,20 @@ class Sender:
 
         log.warning("Outbox item %s failed: %s", item.id, reason)
         await self._record(write)
+        self._count("unreachable")
 
     async def _hold(self, item: OutboxItem, exc: Exception) -> None:
         # A revoked token fails every item alike: keep them all for when it is fixed.
         log.error("Telegram refuses the bot token; the outbox waits")
         until = self._seconds() + self._policy.hold_seconds
         self._pacer.pause(until)
+        self._count("retry")
         await self._retry(item, until, _reason("unauthorized", exc), item.attempts)
 
     async def _fail(self, item: OutboxItem, reason: str) -> None:
         log.warning("Outbox item %s failed: %s", item.id, reason)
         await self._record(lambda uow: uow.outbox.mark_failed(item.id, self._owner, reason))
+        self._count("failed")
 
     async def _retry(self, item: OutboxItem, until: float, reason: str, attempts: int) -> None:
         retry_at = _at(until)
@@ -388,6 +405,11 @@ class Sender:
 
     def _seconds(self) -> float:
         return self._clock().timestamp()
+
+    @property
+    def telegram_reachable(self) -> bool:
+        """False while sends fail to reach Telegram (the outbox waits for it, not for us)."""
+        return not self._outage.failures
 
     def _idle(self) -> float:
         until_unpaused = self._pacer.paused_all - self._seconds()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
@@ -37,10 +37,12 @@ async def claim_batch(
     policy: DeliveryPolicy,
     texts: DeliveryTexts,
     recovered_at: datetime | None = None,
+    on_drop: Callable[[str], object] | None = None,
 ) -> list[Claimed]:
     """Lease up to `limit` chats' next notices; drop what is no longer worth sending; merge a
     person's list notices that wait together. `recovered_at`: Telegram came back then, so
-    lists that waited for it are worded as a catch-up. The caller commits."""
+    lists that waited for it are worded as a catch-up. `on_drop` hears the reason of each
+    notice dropped (for metrics). The caller commits."""
     lease_until = now + timedelta(seconds=policy.lease_seconds)
     items = await uow.outbox.claim(owner, now, lease_until, limit)
     if not items:
@@ -52,7 +54,7 @@ async def claim_batch(
     refs = _refs(items, runs)
     live = await uow.outbox.live_refs(refs, now) if refs else set()
     sent = await uow.outbox.sent_since({i.notice.chat_id for i in items}, now - HOUR)
-    ctx = _Context(uow, owner, now, policy, texts, live, recovered_at)
+    ctx = _Context(uow, owner, now, policy, texts, live, recovered_at, on_drop)
     claimed = await _prepared(ctx, items, users, runs, sent)
     return [replace(c, last_sent=_last(sent.get(c.item.notice.chat_id))) for c in claimed]
 
@@ -68,12 +70,12 @@ async def _prepared(
     runs: Mapping[int, list[OutboxItem]],
     sent: Mapping[int, list[tuple[datetime, str]]],
 ) -> list[Claimed]:
-    uow, owner, now, policy, live = ctx.uow, ctx.owner, ctx.now, ctx.policy, ctx.live
+    now, policy, live = ctx.now, ctx.policy, ctx.live
     claimed = []
     for item in items:
         reason = _not_worth_sending(item, users, live, now, policy)
         if reason is not None:
-            await uow.outbox.drop(item.id, owner, reason)
+            await ctx.drop(item, reason)
         elif not item.notice.entries:
             claimed.append(Claimed(item, item.notice.text, item.notice.reply_markup))
         else:
@@ -152,6 +154,12 @@ class _Context:
     texts: DeliveryTexts
     live: set[str]
     recovered_at: datetime | None
+    on_drop: Callable[[str], object] | None = None
+
+    async def drop(self, item: OutboxItem, reason: str) -> None:
+        await self.uow.outbox.drop(item.id, self.owner, reason)
+        if self.on_drop is not None:
+            self.on_drop(reason)
 
     def _fresh(self, entries: Iterable[Entry]) -> list[Entry]:
         return [e for e in entries if e.ref is None or e.ref in self.live]
@@ -186,7 +194,7 @@ class _Context:
         if merged or not plain:
             await self.uow.outbox.merge(item.id, self.owner, entries, why, merged, text, markup)
         if not entries:
-            await self.uow.outbox.drop(item.id, self.owner, "stale")
+            await self.drop(item, "stale")
             return None
         until = self._held_until(sent)
         if until is not None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from enum import Enum
 from types import TracebackType
 from typing import Any, Literal, Protocol, Self
 from zoneinfo import ZoneInfo
@@ -18,7 +19,7 @@ from bot.domain.analytics import (
     OpenPipeline,
     ReasonTotal,
 )
-from bot.domain.delivery import DeliveryCounts, FailedNotice
+from bot.domain.delivery import Backlog, DeliveryCounts, FailedNotice
 from bot.domain.digest import DigestRows, DigestWindow
 from bot.domain.export import AnswerExportRow, DealExportRow, PlanExportRow, TaskExportRow
 from bot.domain.ids import (
@@ -516,9 +517,38 @@ class DeliveryRepo(Protocol):
     """The outbox read for admins (the sender alone writes it)."""
 
     async def counts(self, day_start: datetime, since: datetime) -> DeliveryCounts: ...
+    async def backlog(self, now: datetime) -> Backlog: ...
     async def failures(
         self, since: datetime, offset: int, limit: int
     ) -> tuple[list[FailedNotice], int]: ...
+
+
+class UpdateClaim(Enum):
+    MINE = "mine"  # the claimant handles the update now
+    DONE = "done"  # handled before: acknowledge it, do not handle it again
+    BUSY = "busy"  # another claimant handles it now (its lease is live)
+
+
+class WebhookUpdateRepo(Protocol):
+    """Updates posted to the webhook, claimed with a lease so that the workers behind one URL
+    handle each update_id once, and one whose worker died is handled when Telegram retries."""
+
+    async def claim(
+        self, update_id: int, claimant: str, now: datetime, lease_until: datetime
+    ) -> UpdateClaim: ...
+    async def renew(self, update_id: int, claimant: str, lease_until: datetime) -> bool:
+        """Extend the claimant's lease; False if the claim is no longer theirs."""
+        ...
+
+    async def done(self, update_id: int, claimant: str, now: datetime) -> bool: ...
+    async def release(self, update_id: int, claimant: str, now: datetime, give_up_at: int) -> int:
+        """Give the update back unhandled (its handling failed), or on its `give_up_at`-th failed
+        try mark it done unhandled; how many tries failed so far."""
+        ...
+
+    async def purge(self, before: datetime) -> int:
+        """Forget updates first seen before `before`; how many."""
+        ...
 
 
 class UnitOfWork(Protocol):
@@ -562,6 +592,8 @@ class UnitOfWork(Protocol):
     def digest(self) -> DigestRepo: ...
     @property
     def delivery(self) -> DeliveryRepo: ...
+    @property
+    def webhook_updates(self) -> WebhookUpdateRepo: ...
 
     async def __aenter__(self) -> Self: ...
     async def __aexit__(

@@ -66,6 +66,30 @@ def test_a_process_sends_telegrams_whole_budget_unless_told_its_share(monkeypatc
     assert settings().send_rate == 7.5
 
 
+def test_by_default_the_bot_polls_logs_text_and_serves_no_health_port():
+    s = settings()
+    assert s.webhook_url is None and s.webhook_secret is None
+    assert (s.webhook_host, s.webhook_port) == ("0.0.0.0", 8080)
+    assert s.health_port is None
+    assert s.log_format == "text"
+
+
+def test_webhook_mode_serves_the_path_of_its_public_url(monkeypatch):
+    monkeypatch.setenv("WEBHOOK_URL", "https://bot.example.com/telegram/a1b2")
+    monkeypatch.setenv("WEBHOOK_SECRET", "Only_these-chars09")
+    monkeypatch.setenv("LOG_FORMAT", "JSON")
+    s = settings()
+    assert s.webhook_path == "/telegram/a1b2"
+    assert s.webhook_secret is not None and "Only_these" not in repr(s)
+    assert s.log_format == "json"
+
+
+def test_a_webhook_url_without_a_path_is_served_at_the_root(monkeypatch):
+    monkeypatch.setenv("WEBHOOK_URL", "https://bot.example.com")
+    monkeypatch.setenv("WEBHOOK_SECRET", "x")
+    assert settings().webhook_path == "/"
+
+
 # Parsing
 
 
@@ -101,6 +125,14 @@ def test_any_list_of_ids_survives_the_round_trip_through_bot_admins(ids):
         ("SEND_RATE", "31", "send_rate"),
         ("BOT_TOKEN", "notatoken", "bot_token"),
         ("BOT_TOKEN", "12345:has spaces", "bot_token"),
+        ("WEBHOOK_URL", "http://bot.example.com/hook", "webhook_url"),
+        ("WEBHOOK_URL", "https:///no-host", "webhook_url"),
+        ("WEBHOOK_URL", "https://bot.example.com/hook", "webhook_secret"),  # it needs a secret
+        ("WEBHOOK_SECRET", "no spaces please", "webhook_secret"),
+        ("WEBHOOK_SECRET", "x" * 257, "webhook_secret"),
+        ("WEBHOOK_PORT", "0", "webhook_port"),
+        ("HEALTH_PORT", "70000", "health_port"),
+        ("LOG_FORMAT", "xml", "log_format"),
     ],
 )
 def test_an_invalid_setting_is_a_validation_error_naming_its_field(monkeypatch, name, value, field):

@@ -93,3 +93,16 @@ def test_without_secrets_the_filter_changes_nothing() -> None:
     record = logging.LogRecord("x", logging.INFO, __file__, 1, "100%% %s", ("sure",), None)
     assert redact.RedactingFilter([]).filter(record)
     assert record.getMessage() == "100% sure"
+
+
+def test_the_webhook_secret_is_one_of_the_secrets_masked() -> None:
+    settings = Settings(
+        _env_file=None,
+        bot_token=TOKEN,
+        webhook_url="https://bot.example.com/hook",
+        webhook_secret="hook_Secret-123",
+    )
+    masking = redact.RedactingFilter(redact.secrets_of(settings))
+    assert masking.mask("X-Telegram-Bot-Api-Secret-Token: hook_Secret-123") == (
+        "X-Telegram-Bot-Api-Secret-Token: ***"
+    )
