@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import contextlib
 import logging
 import sys
+from pathlib import Path
 
 from pydantic import ValidationError
 
@@ -34,16 +36,37 @@ def load_settings() -> Settings:
         raise SystemExit(2) from None
 
 
-def main() -> int:
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="python -m bot", description="Without a command: run the bot. Settings: README.md."
+    )
+    commands = parser.add_subparsers(dest="command", metavar="command")
+    commands.add_parser("migrate", help="bring the database to the newest schema, then exit")
+    backup = commands.add_parser("backup", help="copy the SQLite database, even while it runs")
+    backup.add_argument("file", type=Path, help="the new backup file")
+    restore = commands.add_parser("restore", help="put a backup back (the bot stopped)")
+    restore.add_argument("file", type=Path, help="a file `backup` made")
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
     settings = load_settings()
     logging.basicConfig(
         level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
     redact.install(redact.secrets_of(settings))
+    logging.getLogger("alembic").setLevel(max(logging.WARNING, logging.getLogger().level))
+    if args.command is not None:
+        from bot import cli
+
+        if args.command == "migrate":
+            return cli.run_migrate(settings)
+        command = cli.run_backup if args.command == "backup" else cli.run_restore
+        return command(settings, args.file)
     if settings.bot_token is None:
         print(NO_TOKEN, file=sys.stderr)
         return 2
-    logging.getLogger("alembic").setLevel(max(logging.WARNING, logging.getLogger().level))
     from aiogram.exceptions import TelegramNetworkError, TelegramUnauthorizedError
 
     from bot.app import DatabaseUnreachableError, run

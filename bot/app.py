@@ -5,7 +5,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import sys
-from collections.abc import Collection
+from collections.abc import Collection, Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 
 from aiogram import Bot, Dispatcher
@@ -33,6 +34,7 @@ from handlers import get_routers
 from handlers.keyboards import STAFF_COMMANDS
 from handlers.middlewares import ContextMiddleware
 from handlers.notices import TelegramNotifier
+from storage.backup import DatabaseInUseError, database_lock
 from storage.db import make_engine, make_sessions, migrate
 from storage.uow import SqlUnitOfWorkFactory
 
@@ -176,6 +178,20 @@ async def run(settings: Settings, clock: Clock = utc_now) -> None:
     """Long polling, the scheduler and the sender, until interrupted.
 
     `clock` is the wall clock but for the sandbox, whose "jump in time" moves it."""
+    with _holding_database(settings):  # `python -m bot restore` refuses while a bot holds it
+        await _serve(settings, clock)
+
+
+@contextmanager
+def _holding_database(settings: Settings) -> Iterator[None]:
+    try:
+        with database_lock(settings.sqlite_path()):
+            yield
+    except DatabaseInUseError as error:
+        raise DatabaseUnreachableError(str(error)) from None
+
+
+async def _serve(settings: Settings, clock: Clock) -> None:
     engine, uow_factory = await prepare_database(settings)
     storage = build_storage(settings)
     bot = build_bot(settings)
