@@ -7,7 +7,8 @@ import contextlib
 import logging
 import socket
 import sys
-from collections.abc import Collection
+from collections.abc import Collection, Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 
 from aiogram import Bot, Dispatcher
@@ -41,6 +42,7 @@ from handlers import get_routers
 from handlers.keyboards import STAFF_COMMANDS
 from handlers.middlewares import ContextMiddleware
 from handlers.notices import TelegramNotifier
+from storage.backup import DatabaseInUseError, database_lock
 from storage.db import make_engine, make_sessions, migrate
 from storage.uow import SqlUnitOfWorkFactory
 
@@ -197,10 +199,20 @@ async def run(settings: Settings, clock: Clock = utc_now) -> None:
         await check_redis(settings.redis_url)
     sock = listening_socket(settings)
     try:
-        await _run(settings, clock, sock)
+        with _holding_database(settings):  # `python -m bot restore` refuses while a bot holds it
+            await _run(settings, clock, sock)
     finally:
         if sock is not None:
             sock.close()
+
+
+@contextmanager
+def _holding_database(settings: Settings) -> Iterator[None]:
+    try:
+        with database_lock(settings.sqlite_path()):
+            yield
+    except DatabaseInUseError as error:
+        raise DatabaseUnreachableError(str(error)) from None
 
 
 def listening_socket(settings: Settings) -> socket.socket | None:
