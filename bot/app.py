@@ -34,6 +34,7 @@ from bot.jobs.scheduler import build_scheduler
 from bot.jobs.sender import Count, Sender, owner_name
 from bot.metrics import Metrics, UpdateMetricsMiddleware
 from bot.server import check_redis, serving, take_port, until_stopped
+from bot.services import writes
 from bot.services.clock import Clock, utc_now
 from bot.services.ports import UnitOfWorkFactory
 from bot.services.team import prepare_installation
@@ -126,8 +127,9 @@ async def prepare_database(settings: Settings) -> tuple[AsyncEngine, SqlUnitOfWo
         where = engine.url.render_as_string(hide_password=True)
         raise DatabaseUnreachableError(f"{where}: {_first_line(error)}") from error
     uow_factory = SqlUnitOfWorkFactory(make_sessions(engine))
-    async with uow_factory() as uow:
-        code = await prepare_installation(uow, settings.bot_admins, settings.language)
+    code = await writes.write(
+        uow_factory, lambda uow: prepare_installation(uow, settings.bot_admins, settings.language)
+    )
     if code is not None:
         # Printed, not only logged: whatever LOG_LEVEL says, the owner must see it once.
         print(CLAIM_HINT.format(code=code), file=sys.stderr, flush=True)

@@ -1,5 +1,6 @@
-"""Workers started together each migrate on start: they take turns, and the later ones find
-the schema at head (PostgreSQL: an advisory lock; SQLite: the one write lock)."""
+"""Workers started together each migrate and seed on start: they take turns, and the later ones
+find the schema at head and the installation seeded (PostgreSQL: advisory locks; SQLite: the
+one write lock)."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ import pytest
 from alembic.script import ScriptDirectory
 from sqlalchemy import text
 
+from bot.domain.templates import DEFAULT_PIPELINES
 from storage.db import alembic_config, make_engine
 
 HEAD = ScriptDirectory.from_config(alembic_config()).get_current_head()
@@ -54,7 +56,10 @@ def empty_database(
 WORKER = """
 import asyncio, json, sys, time
 from pathlib import Path
-from storage.db import make_engine, migrate
+from bot.services import writes
+from bot.services.team import prepare_installation
+from storage.db import make_engine, make_sessions, migrate
+from storage.uow import SqlUnitOfWorkFactory
 
 url, options, go = sys.argv[1], json.loads(sys.argv[2]), Path(sys.argv[3])
 while not go.exists():
@@ -64,6 +69,9 @@ async def main():
     engine = make_engine(url, **options)
     try:
         await migrate(engine)
+        uows = SqlUnitOfWorkFactory(make_sessions(engine))
+        code = await writes.write(uows, lambda uow: prepare_installation(uow, (), "ru"))
+        print("CLAIM", code)
     finally:
         await engine.dispose()
 
@@ -97,4 +105,7 @@ async def test_three_workers_migrating_an_empty_database_at_once_all_start(
     finally:
         await engine.dispose()
     assert [v for (v,) in versions] == [HEAD]
-    assert pipelines == 0  # the tables are there, once, and empty
+    # Then each seeds a new installation: the default pipelines once, one claim code for all.
+    assert pipelines == len(DEFAULT_PIPELINES)
+    codes = {line for out in outputs for line in out.splitlines() if line.startswith("CLAIM")}
+    assert len(codes) == 1, outputs
