@@ -147,3 +147,14 @@ def test_the_files_the_image_copies_are_enough_to_run_the_bot(tmp_path: Path) ->
     wrong = _run(app, "-m", "bot", BOT_TOKEN="notatoken")
     assert wrong.returncode == 2 and len(wrong.stderr.splitlines()) == 1
     assert wrong.stderr.startswith("Invalid setting BOT_TOKEN:")
+
+
+def test_every_setting_the_compose_file_gives_the_workers_is_one_the_bot_reads() -> None:
+    """A misspelt variable in docker-compose.yml would be ignored silently (extra="ignore")."""
+    from bot.config import Settings
+
+    compose = (ROOT / "docker-compose.yml").read_text()
+    block = compose.split("x-bot:", 1)[1].split("\n  environment:\n", 1)[1]
+    names = re.findall(r"^    ([A-Z][A-Z0-9_]*):", block.split("\n  depends_on:", 1)[0], re.M)
+    assert "WEBHOOK_SECRET" in names and "DATABASE_URL" in names
+    assert sorted(n for n in names if n.lower() not in Settings.model_fields) == []
