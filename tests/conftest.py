@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import os
+import secrets
 import shutil
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import make_url, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from storage.db import make_engine, make_sessions, migrate
@@ -72,23 +73,39 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def postgres_url() -> str:
+def postgres_url() -> Iterator[str]:
+    """A database of this run's own on the server TEST_POSTGRES_URL names, migrated, dropped
+    at the end: two runs on one machine (two checkouts, a CI beside a session) never meet."""
     problem = _postgres_available()
     if problem is not None:
         if REQUIRE_SERVICES:
             pytest.fail(f"PostgreSQL is required (SALESBOT_REQUIRE_SERVICES) but: {problem}")
         pytest.skip(f"PostgreSQL not available: {problem}")
+    server = make_url(POSTGRES_URL)
+    name = f"{server.database or 'test'}_run_{os.getpid()}_{secrets.token_hex(3)}"
+    url = server.set(database=name).render_as_string(hide_password=False)
 
-    async def reset_schema() -> None:
-        engine = make_engine(POSTGRES_URL)
-        async with engine.begin() as conn:
-            await conn.execute(text("DROP SCHEMA public CASCADE"))
-            await conn.execute(text("CREATE SCHEMA public"))
-        await migrate(engine)
-        await engine.dispose()
+    async def admin(statement: str) -> None:
+        engine = make_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+        try:
+            async with engine.connect() as conn:
+                await conn.execute(text(statement))
+        finally:
+            await engine.dispose()
 
-    asyncio.run(reset_schema())
-    return POSTGRES_URL
+    async def create() -> None:
+        await admin(f'CREATE DATABASE "{name}"')
+        engine = make_engine(url)
+        try:
+            await migrate(engine)
+        finally:
+            await engine.dispose()
+
+    asyncio.run(create())
+    try:
+        yield url
+    finally:
+        asyncio.run(admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
 async def _truncate(engine: AsyncEngine) -> None:
