@@ -34,7 +34,7 @@ from bot.services.clock import Clock, utc_now
 from bot.services.ports import UnitOfWorkFactory
 from bot.services.team import prepare_installation
 from handlers import get_routers
-from handlers.flood import FloodMiddleware
+from handlers.flood import install as install_flood_control
 from handlers.keyboards import STAFF_COMMANDS
 from handlers.middlewares import ContextMiddleware
 from handlers.notices import TelegramNotifier
@@ -85,9 +85,7 @@ def build_dispatcher(
     if flood is not None:
         # Ahead of the FSM middleware, which holds the person's lock around the rest: a
         # dropped update waits for no lock and touches neither state nor the database.
-        dp.update.outer_middleware.unregister(dp.fsm)
-        dp.update.outer_middleware(FloodMiddleware(flood, clock, defaults.language))
-        dp.update.outer_middleware(dp.fsm)
+        install_flood_control(dp, flood, clock, defaults.language)
     dp.update.outer_middleware(ContextMiddleware(uow_factory, clock, admins, defaults))
     dp.include_routers(*get_routers())
     return dp

@@ -7,6 +7,7 @@ dispatchers standing for two processes); the fake clock is moved, never slept on
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
@@ -23,7 +24,7 @@ from storage.uow import SqlUnitOfWorkFactory
 from tests.conftest import FakeClock
 from tests.flows.conftest import ADMIN_ID
 from tests.flows.harness import Person
-from tests.mocked_bot import MockedBot
+from tests.mocked_bot import MockedBot, feed, make_message
 
 RU = translator("ru")
 SLOW_DOWN = RU("flood.slow_down")
@@ -80,6 +81,16 @@ async def test_a_stranger_sending_300_starts_gets_a_handful_of_answers_and_one_s
     assert said.count(SLOW_DOWN) == 1
     assert len(said) == 5
     assert units.opened == 4  # the 296 dropped never reached the database
+
+
+async def test_the_slow_down_comes_after_the_answers_to_what_came_before_it(
+    dp: Dispatcher, bot: MockedBot
+) -> None:
+    # Ten at once, as polling hands them over: the four that pass the door wait for the
+    # person's lock, and the warning waits behind them instead of overtaking them.
+    updates = [make_message(9001, "/start") for _ in range(10)]
+    await asyncio.gather(*(feed(dp, bot, update) for update in updates))
+    assert texts_to(bot, 9001) == [STRANGER_TEXT] * 4 + [SLOW_DOWN]
 
 
 async def test_a_stranger_who_waits_is_answered_again(
