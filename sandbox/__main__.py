@@ -6,6 +6,7 @@ import argparse
 import contextlib
 import logging
 import sys
+from datetime import time
 from pathlib import Path
 
 from sandbox.run import DEFAULT_DATABASE, Options, main
@@ -20,11 +21,19 @@ def parse(argv: list[str]) -> Options:
     parser.add_argument("--seed", type=int, default=7, help="the demo data's random seed")
     parser.add_argument("--headless", action="store_true", help="print only SANDBOX_URL=...")
     parser.add_argument("--log-level", default="WARNING")
+    parser.add_argument(
+        "--start",
+        type=time.fromisoformat,
+        metavar="HH:MM",
+        help="start the bot's clock at this time of today, team time (tests: a morning before 9)",
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(
         level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
-    return Options(args.host, args.port, args.database, args.demo, args.seed, args.headless)
+    return Options(
+        args.host, args.port, args.database, args.demo, args.seed, args.headless, args.start
+    )
 
 
 def cli(argv: list[str]) -> int:

@@ -15,6 +15,13 @@ class JumpClock:
     def __init__(self) -> None:
         self.offset = timedelta(0)
 
+    def start_at(self, tz: ZoneInfo, at: time) -> datetime:
+        """Set the clock to today's `at` in the team's time zone, earlier or later than now
+        (only at start: afterwards it only moves forward)."""
+        local = self().astimezone(tz)
+        self.offset += datetime.combine(local.date(), at, tzinfo=tz) - local
+        return self()
+
     def __call__(self) -> datetime:
         return datetime.now(UTC) + self.offset
 

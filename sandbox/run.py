@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import time, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +37,7 @@ class Options:
     demo: bool = True
     seed: int = 7
     headless: bool = False
+    start: time | None = None  # the bot's clock starts at this time of today (team time)
 
 
 def sandbox_settings(url: str, database: Path) -> Settings:
@@ -84,6 +85,8 @@ async def serve(options: Options) -> None:
     box = Sandbox(token=TOKEN, world=World(clock=clock.seconds))
     url = await box.start(options.host, options.port)
     settings = sandbox_settings(url, options.database)
+    if options.start is not None:
+        clock.start_at(settings.tz, options.start)
     redact.install(redact.secrets_of(settings))
     engine, uows = await prepare_database(settings)
     try:

@@ -61,6 +61,8 @@ async def sandbox(tmp_path: Path) -> AsyncIterator[str]:
 
 @pytest.fixture
 async def demo_sandbox(tmp_path: Path) -> AsyncIterator[str]:
-    """The sandbox with its demo company (a head, sellers, 300 deals, plans, NPS)."""
-    async for url in _sandbox(tmp_path):
+    """The sandbox with its demo company (a head, sellers, 300 deals, plans, NPS), its clock
+    at 08:50 of today (team time) whatever the hour the test runs: the 09:00 that comes next
+    is today's, with no digest of its own already sent at start."""
+    async for url in _sandbox(tmp_path, "--start", "08:50"):
         yield url
