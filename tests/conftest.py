@@ -72,12 +72,20 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def postgres_url() -> str:
+def postgres_server() -> str:
+    """TEST_POSTGRES_URL, once it answers; its schema untouched (for a test that makes a
+    database of its own on that server)."""
     problem = _postgres_available()
     if problem is not None:
         if REQUIRE_SERVICES:
             pytest.fail(f"PostgreSQL is required (SALESBOT_REQUIRE_SERVICES) but: {problem}")
         pytest.skip(f"PostgreSQL not available: {problem}")
+    return POSTGRES_URL
+
+
+@pytest.fixture(scope="session")
+def postgres_url(postgres_server: str) -> str:
+    """TEST_POSTGRES_URL with its public schema dropped and migrated afresh."""
 
     async def reset_schema() -> None:
         engine = make_engine(POSTGRES_URL)
