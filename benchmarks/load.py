@@ -101,14 +101,13 @@ async def _deploy_and_run(
         async with deployed(plan.workers, env, folder, http) as deployment:
             assert deployment.proxy is not None
             poster = WebhookPoster(box.world, deployment.proxy_url, connections=plan.connections)
-            steps = script(plan.per_user)
             watching = asyncio.create_task(_watch(poster, plan, progress))
             meter = CpuMeter(deployment.pids(), deployment.proxy.pid, env["DATABASE_URL"])
             await meter.start()
             try:
                 await asyncio.gather(*(
-                    work(p, steps, box.world, poster, random.Random(plan.seed * 100_003 + p.index),
-                         plan.think, presses)
+                    work(p, script(plan.per_user, p.phase), box.world, poster,
+                         random.Random(plan.seed * 100_003 + p.index), plan.think, presses)
                     for p in people
                 ))  # fmt: skip
             finally:

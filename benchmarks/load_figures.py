@@ -20,7 +20,7 @@ from typing import Any
 from sqlalchemy import text
 
 from benchmarks.deploy import backends_cpu, cpu_seconds, machine_busy, named_cpu_seconds
-from benchmarks.load_people import Act, Person, Plan, mark, script
+from benchmarks.load_people import Act, Person, Plan, mark, messages_asked, script
 from sandbox.webhook import Posted
 from sandbox.world import World
 from storage.db import make_engine
@@ -93,6 +93,7 @@ class Figures:
     handled_by_worker: list[int] = field(default_factory=list)
     outcomes: Counter[str] = field(default_factory=Counter)  # webhook outcomes, all workers
     messages: int = 0  # new messages Telegram accepted
+    messages_asked: int = 0  # ... of which the updates asked for
     proxy: dict[str, Any] = field(default_factory=dict)
     cpu: Cpu = field(default_factory=Cpu)
     load_before: float = 0.0  # the machine's 1-minute load average before the run
@@ -122,7 +123,8 @@ class Figures:
             f"{dict(self.retried)}; bot calls refused {dict(self.refused_calls)}",
             f"  post→2xx: median {statistics.median(ms):.0f} ms, p90 {ms[int(len(ms) * 0.9)]:.0f}"
             f" ms, p99 {ms[int(len(ms) * 0.99)]:.0f} ms, max {ms[-1]:.0f} ms; "
-            f"messages posted {self.messages} ({self.messages / self.elapsed:.1f}/s)"
+            f"messages posted {self.messages} of {self.messages_asked} asked "
+            f"({self.messages / self.elapsed:.1f}/s)"
             if self.elapsed
             else "  nothing measured",
             f"  handled by worker {self.handled_by_worker}; webhook outcomes "
@@ -178,8 +180,9 @@ async def check(
     for at, query, _ in world.answers:
         answers.setdefault(query, []).append(at)
     done_at, notes = await database_effects(db_url)
-    steps = script(plan.per_user)
     for person in people:
+        steps = script(plan.per_user, person.phase)
+        figures.messages_asked += messages_asked(steps)
         answered_at: list[tuple[float, int]] = []
         written_at: list[tuple[float, int]] = []
         for seq, step in enumerate(steps):

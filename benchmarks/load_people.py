@@ -72,14 +72,28 @@ CYCLE = (
 TASKS_PER_CYCLE = 5
 
 
-def script(updates: int) -> list[Step]:
-    """A person's updates: the cycle over and over, each round on five fresh tasks."""
+def script(updates: int, phase: int = 0) -> list[Step]:
+    """A person's updates: the cycle from `phase` on, over and over, each round on five fresh
+    tasks."""
     steps = []
-    for seq in range(updates):
+    for seq in range(phase, phase + updates):
         step = CYCLE[seq % len(CYCLE)]
         offset = (seq // len(CYCLE)) * TASKS_PER_CYCLE
         steps.append(replace(step, task=step.task + offset) if step.task >= 0 else step)
     return steps
+
+
+def phase_of(index: int) -> int:
+    """Where in the cycle a person starts: people spread over it as a team's day would spread
+    them (all in step, their notes would come in bursts), none with a note to type first."""
+    phase = index * 7 % len(CYCLE)
+    return phase + 1 if CYCLE[phase].act is Act.TYPE_NOTE else phase
+
+
+def messages_asked(steps: list[Step]) -> int:
+    """The new messages the bot posts for these updates: the note's question, then "saved"
+    and the card."""
+    return sum({Act.NOTE: 1, Act.TYPE_NOTE: 2}.get(step.act, 0) for step in steps)
 
 
 @dataclass(frozen=True)
@@ -97,7 +111,9 @@ class Plan:
 
     @property
     def tasks_each(self) -> int:
-        return -(-self.per_user // len(CYCLE)) * TASKS_PER_CYCLE
+        """Enough for the latest phase: it ends the most rounds in."""
+        rounds = -(-(self.per_user + len(CYCLE) - 1) // len(CYCLE))
+        return rounds * TASKS_PER_CYCLE
 
 
 @dataclass
@@ -106,6 +122,7 @@ class Person:
     tg: int
     deal: int
     tasks: list[TaskId]
+    phase: int = 0  # where in the cycle they start
     card_message: int = 0  # the deal card in their chat, from earlier
     tasks_message: int = 0  # their task list, from earlier
 
@@ -158,7 +175,7 @@ async def seed(db_url: str, plan: Plan, first_tg: int, admin: int) -> list[Perso
                         text=f"Позвонить клиенту {k}", due_at=due, now=now,
                     )  # fmt: skip
                     tasks.append(task.id)
-                people.append(Person(index, tg, deal.id, tasks))
+                people.append(Person(index, tg, deal.id, tasks, phase_of(index)))
             for moment in (now, now + timedelta(days=1)):
                 for job in ("agenda", "digest"):
                     day = moment.astimezone(TZ).date()
