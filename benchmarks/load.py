@@ -29,6 +29,7 @@ import asyncio
 import os
 import random
 import secrets
+import signal
 import sys
 import tempfile
 import time
@@ -142,6 +143,12 @@ async def main() -> None:
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2, 3])
     parser.add_argument("--logs", type=Path, help="keep the workers' logs in this folder")
     args = parser.parse_args()
+    # Ctrl-C or a TERM ends the run cleanly (workers stopped, its database dropped), also in the
+    # background, where a shell leaves SIGINT ignored.
+    main_task, loop = asyncio.current_task(), asyncio.get_running_loop()
+    assert main_task is not None
+    for each in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(each, main_task.cancel)
     print(
         f"load: {args.users * args.per_user} updates from {args.users} people, "
         f"{os.cpu_count()} cores; PostgreSQL {POSTGRES_URL.rsplit('@', 1)[-1]} "
