@@ -88,7 +88,7 @@ async def run(args: argparse.Namespace) -> None:
             return tally(marks, [(d.chat, d.text) for d in box.world.deliveries])
 
         def missing() -> int:
-            # Neither named in a message nor counted behind a catch-up's "…and N more".
+            # Neither on a message's first page nor counted there for its later pages.
             counted = sum(hidden(d.text) for d in box.world.deliveries if MARK.search(d.text))
             return figures().lost - counted
 
@@ -126,8 +126,8 @@ async def run(args: argparse.Namespace) -> None:
             await box.stop()
     carrying = [t for c, t in received if c in people and MARK.search(t)]
     counted = sum(map(hidden, carrying))
-    print(f"  in {len(carrying)} messages: named {result.delivered}, counted behind '…and N "
-          f"more' {counted}, missing {result.lost - counted}; duplicates {result.duplicates}; "
+    print(f"  in {len(carrying)} messages: on first pages {result.delivered}, on later pages "
+          f"{counted}, missing {result.lost - counted}; duplicates {result.duplicates}; "
           f"out-of-order pairs {result.out_of_order_raw}", flush=True)  # fmt: skip
     print(f"  429s {box.world.throttled}, connections dropped by the outage {box.world.dropped}; "
           f"{done - back:.0f} s from the end of the outage to the last look, "

@@ -1,12 +1,15 @@
-"""`python -m bot [set-webhook | delete-webhook]`: read the settings, then run the bot (or
-register or remove its webhook)."""
+"""`python -m bot [command]`: read the settings, then run the bot, or do one operator's task
+(migrate, back up or restore the database, register or remove the webhook)."""
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import contextlib
+import logging
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from pydantic import ValidationError
 
@@ -23,8 +26,7 @@ BOT_TOKEN is not set, so the bot cannot connect to Telegram.
 
 Every setting is described in README.md and .env.example.
 """
-COMMANDS = ("run", "set-webhook", "delete-webhook")
-USAGE = "usage: python -m bot [set-webhook | delete-webhook]"
+WEBHOOK_COMMANDS = ("set-webhook", "delete-webhook")
 
 
 def load_settings() -> Settings:
@@ -37,14 +39,34 @@ def load_settings() -> Settings:
         raise SystemExit(2) from None
 
 
+def parse_args(argv: Sequence[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="python -m bot", description="Without a command: run the bot. Settings: README.md."
+    )
+    commands = parser.add_subparsers(dest="command", metavar="command")
+    commands.add_parser("migrate", help="bring the database to the newest schema, then exit")
+    backup = commands.add_parser("backup", help="copy the SQLite database, even while it runs")
+    backup.add_argument("file", type=Path, help="the new backup file")
+    restore = commands.add_parser("restore", help="put a backup back (the bot stopped)")
+    restore.add_argument("file", type=Path, help="a file `backup` made")
+    commands.add_parser("set-webhook", help="register WEBHOOK_URL with Telegram (once a deploy)")
+    commands.add_parser("delete-webhook", help="remove the webhook: back to long polling")
+    return parser.parse_args(argv)
+
+
 def main(argv: Sequence[str] = ()) -> int:
-    command = argv[0] if argv else "run"
-    if command not in COMMANDS or len(argv) > 1:
-        print(USAGE, file=sys.stderr)
-        return 2
+    args = parse_args(argv)
     settings = load_settings()
     logs.setup(settings.log_level, settings.log_format)
     redact.install(redact.secrets_of(settings))
+    logging.getLogger("alembic").setLevel(max(logging.WARNING, logging.getLogger().level))
+    if args.command in ("migrate", "backup", "restore"):
+        from bot import cli
+
+        if args.command == "migrate":
+            return cli.run_migrate(settings)
+        command = cli.run_backup if args.command == "backup" else cli.run_restore
+        return command(settings, args.file)
     if settings.bot_token is None:
         print(NO_TOKEN, file=sys.stderr)
         return 2
@@ -59,7 +81,7 @@ def main(argv: Sequence[str] = ()) -> int:
 
     try:
         with contextlib.suppress(KeyboardInterrupt):
-            return _run(command, settings)
+            return _run(args.command or "run", settings)
         return 0  # Ctrl-C before the bot's own signal handling was in place
     except DatabaseUnreachableError as error:
         print(f"Cannot open the database at DATABASE_URL ({error}).", file=sys.stderr)

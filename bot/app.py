@@ -7,7 +7,8 @@ import contextlib
 import logging
 import socket
 import sys
-from collections.abc import Collection
+from collections.abc import Collection, Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 
 from aiogram import Bot, Dispatcher
@@ -33,6 +34,7 @@ from bot.jobs.scheduler import build_scheduler
 from bot.jobs.sender import Count, Sender, owner_name
 from bot.metrics import Metrics, UpdateMetricsMiddleware
 from bot.server import check_redis, serving, take_port, until_stopped
+from bot.services import writes
 from bot.services.clock import Clock, utc_now
 from bot.services.ports import UnitOfWorkFactory
 from bot.services.team import prepare_installation
@@ -41,6 +43,7 @@ from handlers import get_routers
 from handlers.keyboards import STAFF_COMMANDS
 from handlers.middlewares import ContextMiddleware
 from handlers.notices import TelegramNotifier
+from storage.backup import DatabaseInUseError, database_lock
 from storage.db import make_engine, make_sessions, migrate
 from storage.uow import SqlUnitOfWorkFactory
 
@@ -124,8 +127,9 @@ async def prepare_database(settings: Settings) -> tuple[AsyncEngine, SqlUnitOfWo
         where = engine.url.render_as_string(hide_password=True)
         raise DatabaseUnreachableError(f"{where}: {_first_line(error)}") from error
     uow_factory = SqlUnitOfWorkFactory(make_sessions(engine))
-    async with uow_factory() as uow:
-        code = await prepare_installation(uow, settings.bot_admins, settings.language)
+    code = await writes.write(
+        uow_factory, lambda uow: prepare_installation(uow, settings.bot_admins, settings.language)
+    )
     if code is not None:
         # Printed, not only logged: whatever LOG_LEVEL says, the owner must see it once.
         print(CLAIM_HINT.format(code=code), file=sys.stderr, flush=True)
@@ -197,10 +201,20 @@ async def run(settings: Settings, clock: Clock = utc_now) -> None:
         await check_redis(settings.redis_url)
     sock = listening_socket(settings)
     try:
-        await _run(settings, clock, sock)
+        with _holding_database(settings):  # `python -m bot restore` refuses while a bot holds it
+            await _run(settings, clock, sock)
     finally:
         if sock is not None:
             sock.close()
+
+
+@contextmanager
+def _holding_database(settings: Settings) -> Iterator[None]:
+    try:
+        with database_lock(settings.sqlite_path()):
+            yield
+    except DatabaseInUseError as error:
+        raise DatabaseUnreachableError(str(error)) from None
 
 
 def listening_socket(settings: Settings) -> socket.socket | None:

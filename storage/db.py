@@ -24,14 +24,16 @@ such lock; ``write=True`` changes nothing there.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Connection, event
+from sqlalchemy import Connection, event, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
     AsyncEngine,
     AsyncSession,
     async_sessionmaker,
@@ -48,6 +50,9 @@ _DRIVER, _OURS = "driver", "ours"
 # The driver's begin, before the first write: IMMEDIATE rather than the default DEFERRED.
 _DRIVER_BEGIN = "IMMEDIATE"
 _SQLITE_BUSY, _SQLITE_LOCKED = 5, 6
+# PostgreSQL advisory lock key held while migrating, so that workers started together migrate
+# one after another (the later ones find the schema at head and do nothing).
+MIGRATION_LOCK_KEY = 0x5A1E5B07
 
 
 def _on_connect(busy_timeout_ms: int) -> Any:
@@ -120,7 +125,21 @@ def _upgrade(connection: Connection) -> None:
     command.upgrade(alembic_config(connection), "head")
 
 
+async def _take_migration_lock(conn: AsyncConnection) -> None:
+    """Wait for any other process migrating this database: PostgreSQL's advisory lock, held
+    to the end of the transaction. SQLite needs none: the writer's ``BEGIN IMMEDIATE`` already
+    holds its one write lock."""
+    if conn.dialect.name == "postgresql":
+        await conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK_KEY})
+
+
+async def run_migrations(engine: AsyncEngine, work: Callable[[Connection], None]) -> None:
+    """Run alembic's `work` in one transaction that no other migration runs beside."""
+    async with writer_engine(engine).begin() as conn:
+        await _take_migration_lock(conn)
+        await conn.run_sync(work)
+
+
 async def migrate(engine: AsyncEngine) -> None:
-    """Bring the schema to the newest migration (alembic), inside one connection."""
-    async with engine.begin() as conn:
-        await conn.run_sync(_upgrade)
+    """Bring the schema to the newest migration (alembic), one process at a time."""
+    await run_migrations(engine, _upgrade)

@@ -2,11 +2,24 @@
 
 from __future__ import annotations
 
+import zlib
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, case, delete, exists, func, or_, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    and_,
+    case,
+    delete,
+    exists,
+    func,
+    or_,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
@@ -224,6 +237,14 @@ class SqlSettingRepo:
 
     async def delete(self, key: str) -> None:
         await self._s.execute(delete(SettingRow).where(SettingRow.key == key))
+
+    async def lock(self, name: str) -> None:
+        """Until this transaction ends, no other process passes `lock(name)`: PostgreSQL's
+        advisory lock; SQLite's writer already holds its one write lock from its first
+        statement (`bot.services.writes`)."""
+        if self._s.get_bind().dialect.name == "postgresql":
+            key = zlib.crc32(name.encode())
+            await self._s.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
 
     async def with_prefix(self, prefix: str) -> dict[str, str]:
         rows = await self._s.execute(

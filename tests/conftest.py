@@ -4,18 +4,28 @@ from __future__ import annotations
 
 import asyncio
 import os
+import secrets
 import shutil
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
+from hypothesis import HealthCheck, settings
+from sqlalchemy import make_url, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from storage.db import make_engine, make_sessions, migrate
 from storage.models import Base
 from storage.uow import SqlUnitOfWorkFactory
+
+# Hypothesis: no deadline and no "too slow" health check anywhere (a loaded machine is not a
+# failure); in CI the examples are derandomised, so a red run is the same run again.
+settings.register_profile(
+    "dev", deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large]
+)
+settings.register_profile("ci", parent=settings.get_profile("dev"), derandomize=True)
+settings.load_profile("ci" if os.environ.get("CI", "").lower() in ("1", "true") else "dev")
 
 POSTGRES_URL = os.environ.get(
     "TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
@@ -73,8 +83,8 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def postgres_server() -> str:
-    """TEST_POSTGRES_URL, once it answers; its schema untouched (for a test that makes a
-    database of its own on that server)."""
+    """TEST_POSTGRES_URL, once it answers; nothing created (for a test that makes databases of
+    its own on that server)."""
     problem = _postgres_available()
     if problem is not None:
         if REQUIRE_SERVICES:
@@ -84,19 +94,34 @@ def postgres_server() -> str:
 
 
 @pytest.fixture(scope="session")
-def postgres_url(postgres_server: str) -> str:
-    """TEST_POSTGRES_URL with its public schema dropped and migrated afresh."""
+def postgres_url(postgres_server: str) -> Iterator[str]:
+    """A database of this run's own on the server TEST_POSTGRES_URL names, migrated, dropped
+    at the end: two runs on one machine (two checkouts, a CI beside a session) never meet."""
+    server = make_url(postgres_server)
+    name = f"{server.database or 'test'}_run_{os.getpid()}_{secrets.token_hex(3)}"
+    url = server.set(database=name).render_as_string(hide_password=False)
 
-    async def reset_schema() -> None:
-        engine = make_engine(POSTGRES_URL)
-        async with engine.begin() as conn:
-            await conn.execute(text("DROP SCHEMA public CASCADE"))
-            await conn.execute(text("CREATE SCHEMA public"))
-        await migrate(engine)
-        await engine.dispose()
+    async def admin(statement: str) -> None:
+        engine = make_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+        try:
+            async with engine.connect() as conn:
+                await conn.execute(text(statement))
+        finally:
+            await engine.dispose()
 
-    asyncio.run(reset_schema())
-    return POSTGRES_URL
+    async def create() -> None:
+        await admin(f'CREATE DATABASE "{name}"')
+        engine = make_engine(url)
+        try:
+            await migrate(engine)
+        finally:
+            await engine.dispose()
+
+    asyncio.run(create())
+    try:
+        yield url
+    finally:
+        asyncio.run(admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
 async def _truncate(engine: AsyncEngine) -> None:

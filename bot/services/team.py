@@ -37,7 +37,9 @@ class Person:
 async def prepare_installation(
     uow: UnitOfWork, admins: Collection[int], language: str
 ) -> str | None:
-    """Seed the default pipelines once; with no admin anywhere, return a one-time claim code."""
+    """Seed the default pipelines once; with no admin anywhere, return a one-time claim code.
+    Workers started together take turns: the later ones find the pipelines and the code."""
+    await uow.settings.lock("installation")
     if await uow.pipelines.count() == 0:
         for position, template in enumerate(DEFAULT_PIPELINES):
             await uow.pipelines.add_from_template(template, language, position)

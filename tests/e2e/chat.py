@@ -103,21 +103,38 @@ class Chat:
         labels = [t for m in await self.bot_messages() for t, _ in _buttons(m)]
         raise AssertionError(f"{self.name}: no button {label!r} among {labels}")
 
+    async def press_on(self, message_id: int, label: str, expect: str = "") -> str:
+        """Press the button whose text contains `label` on that message (an older one)."""
+        before = await self._snapshot()
+        for message in await self.bot_messages():
+            if message["message_id"] != message_id:
+                continue
+            for text, data in _buttons(message):
+                if label in text and data:
+                    body = {"user": self.user, "message_id": message_id, "data": data}
+                    await self._post("press", body)
+                    return await self.wait(expect, before, buttons=True)
+        raise AssertionError(f"{self.name}: no button {label!r} on message {message_id}")
+
     async def _snapshot(self) -> dict[int, str]:
         return {
             m["message_id"]: _text(m) + str(m.get("reply_markup"))
             for m in await self.bot_messages()
         }
 
-    async def wait(self, expect: str, before: dict[int, str] | None = None) -> str:
-        """Until a new or changed bot message contains `expect` (a regular expression)."""
+    async def wait(
+        self, expect: str, before: dict[int, str] | None = None, *, buttons: bool = False
+    ) -> str:
+        """Until a new or changed bot message contains `expect` (a regular expression), in its
+        text or, with `buttons`, in its buttons' labels."""
         before = before or {}
         deadline = asyncio.get_running_loop().time() + WAIT
         while asyncio.get_running_loop().time() < deadline:
             for message in await self.bot_messages():
                 key = _text(message) + str(message.get("reply_markup"))
                 fresh = before.get(message["message_id"]) != key
-                if fresh and re.search(expect, _text(message), re.S):
+                labels = " ".join(t for t, _ in _buttons(message)) if buttons else ""
+                if fresh and re.search(expect, _text(message) + labels, re.S):
                     return _text(message)
             await asyncio.sleep(0.1)
         texts = [_text(m)[:120] for m in await self.bot_messages()][-5:]

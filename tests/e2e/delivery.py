@@ -58,8 +58,10 @@ def hidden_total(texts: Iterable[str]) -> int:
 
 
 def hidden(text: str) -> int:
-    """The N of a list's "…and N more" lines: entries a message counts but does not show."""
-    return sum(int(n) for n in re.findall(r"^…\D*(\d+)", text, re.M))
+    """Entries a list message counts but does not show on its first page: its sections'
+    titles ("⏰ Напоминания: 25") count them all, the other pages hold the rest."""
+    counted = sum(int(n) for n in re.findall(r"^(?:<b>)?⏰ [^\n]*?: (\d+)(?:</b>)?$", text, re.M))
+    return max(0, counted - len(MARK.findall(text)))
 
 
 def _inversions(sequence: Sequence[int]) -> int:
