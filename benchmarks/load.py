@@ -163,15 +163,15 @@ async def main() -> None:
         )
         print("\n".join(figures.lines()), flush=True)
         results.append(figures)
-    base = results[0].throughput
-    print(
-        "throughput: "
-        + ", ".join(
-            f"{f.workers} worker(s) {f.throughput:.1f}/s (×{f.throughput / base:.2f})"
-            for f in results
-        ),
-        flush=True,
-    )
+    base, cores = results[0].throughput, os.cpu_count() or 1
+    for f in results:
+        print(
+            f"{f.workers} worker(s): {f.throughput:.1f} updates/s, ×{f.throughput / base:.2f} "
+            f"of one worker; the CPU would allow {f.ceiling(cores):.0f}/s at this cost per "
+            f"update had the run {cores} cores to itself (it had "
+            f"{f.cpu.ours / max(f.cpu.machine_total, 1e-9) * cores:.1f})",
+            flush=True,
+        )
 
 
 if __name__ == "__main__":

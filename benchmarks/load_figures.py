@@ -109,6 +109,15 @@ class Figures:
     def throughput(self) -> float:
         return self.acknowledged / self.elapsed if self.elapsed else 0.0
 
+    def ceiling(self, cores: int) -> float:
+        """Updates a second the CPU allows at this run's cost per update: a worker is one
+        process on one core at most, and every part together has the machine's cores."""
+        per = max(self.acknowledged, 1)
+        if not self.cpu.workers or not self.cpu.ours:
+            return 0.0
+        one_core = min(self.workers, cores) * per / self.cpu.workers
+        return min(one_core, cores * per / self.cpu.ours)
+
     def lines(self) -> list[str]:
         ms = sorted(s * 1000 for s in self.latency) or [0.0]
         cpu, per = self.cpu, max(self.acknowledged, 1)
