@@ -12,6 +12,12 @@ history, the task list, a task's card, "+1 hour", "Done" (7 of them write: five 
 "+1 hour") — then "📝 Note" (answered, and the question asked in a new message) and the note
 typed (saved; "saved" and the card come as two new messages). The mix of a CRM in a chat:
 buttons and edits, now and then a typed line. Three messages in 25 updates are posted (12 %).
+Each person starts at another point of the cycle (`phase_of`), so the team's notes spread over
+the run as a working day spreads them.
+
+The team is seeded as it stands mid-morning (`seed`): each seller with a deal and tasks due
+tomorrow, the day's agenda and digest already sent, so no job messages everyone during the
+measurement; their chats hold the deal card and the task list from earlier (`place`).
 """
 
 from __future__ import annotations
