@@ -24,17 +24,32 @@ forgiven (``sandbox.world.RateGate``: at most 30 accepted sends in any one-secon
 per chat per second, sliding, at arrival on the monotonic clock): many chats (allowed 30/s),
 and a backlog to 5 chats (allowed 5/s). The goal: 0 × 429 at ≥ 0.95 of the allowed rate.
 
+Several processes (issue 12): `--processes N --redis URL` runs 1, 2, … N sender processes
+(each its own `python benchmarks/sender_rate.py --child`, its own Bot session) that share one
+SQLite outbox and one Redis budget (`bot.limits.redis_budget`), against the sandbox's Bot API
+server in this process with its strict limits, over real local HTTP. Printed per run: 429s,
+the achieved rate against the allowed 30/s, the most messages that reached the stand-in in any
+one second, the closest two messages to one chat, and each process's share. First comes the
+baseline: one process pacing alone with its own `Pacer`, as without REDIS_URL, over the same
+HTTP. The budget's keys get a prefix of their own per run, so nothing else in that Redis
+database is touched.
+
     .venv/bin/python benchmarks/sender_rate.py [--latency 0.015] [--jitter 0.02] [--quick]
+    .venv/bin/python benchmarks/sender_rate.py --processes 3 --redis redis://127.0.0.1:6379/5
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import bisect
 import itertools
 import json
+import math
 import random
+import secrets
 import shutil
+import signal
 import sys
 import tempfile
 import time
@@ -64,6 +79,7 @@ from storage.uow import SqlUnitOfWorkFactory
 from tests.mocked_bot import BOT_TOKEN, BOT_USER
 
 PER_CHAT_INTERVAL = 1.0
+ROOT = Path(__file__).resolve().parents[1]
 
 
 class FakeTelegram(OfflineSession):
@@ -194,6 +210,159 @@ async def measure(run: Run, template: Path, latency: float, jitter: float) -> di
     }
 
 
+# ---------------------------------------------------------------- several processes, one Redis
+
+
+async def child(args: argparse.Namespace) -> None:
+    """One sender process: delivers the shared outbox through the shared budget until SIGTERM;
+    then prints how many messages it sent."""
+    from aiogram.client.session.aiohttp import AiohttpSession
+    from aiogram.client.telegram import TelegramAPIServer
+    from redis.asyncio import Redis
+
+    from bot.jobs.sender import owner_name
+    from bot.limits.redis_budget import RedisBudget
+
+    engine = make_engine(args.database)
+    redis = Redis.from_url(args.redis) if args.redis else None
+    budget = None  # the baseline: the sender's own pacer, as without REDIS_URL
+    if redis is not None:
+        budget = RedisBudget(redis, DeliveryPolicy(), seconds, prefix=args.prefix)
+    bot = Bot(BOT_TOKEN, session=AiohttpSession(api=TelegramAPIServer.from_base(args.api)))
+    sent = 0
+
+    @bot.session.middleware
+    async def count(make_request: Any, bot: Bot, method: Any) -> Any:
+        nonlocal sent
+        answer = await make_request(bot, method)
+        sent += 1
+        return answer
+
+    uows = SqlUnitOfWorkFactory(make_sessions(engine))
+    policy = DeliveryPolicy()
+    sender = Sender(
+        bot, uows, utc_now, policy, owner_name(), ZoneInfo("UTC"), None, never_blocked,
+        budget=budget,
+    )  # fmt: skip
+    stop = asyncio.Event()
+    asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
+    print("READY", flush=True)
+    try:
+        await sender.run(stop)
+    finally:
+        print(f"SENT {sent}", flush=True)
+        await bot.session.close()
+        if redis is not None:
+            await redis.aclose()
+        await engine.dispose()
+
+
+def seconds() -> float:
+    return utc_now().timestamp()
+
+
+@dataclass(frozen=True)
+class Several:
+    processes: int
+    items: int
+    chats: int
+    shared: bool = True  # False: one process pacing alone, without Redis (the baseline)
+
+
+async def measure_several(run: Several, template: Path, redis: str) -> dict[str, Any]:
+    """`run.processes` child senders against the strict stand-in; the stand-in's log read."""
+    from sandbox.server import Sandbox
+
+    path = template.with_name(f"several-{run.processes}.db")
+    shutil.copy(template, path)
+    engine = make_engine(f"sqlite+aiosqlite:///{path}")
+    async with SqlUnitOfWorkFactory(make_sessions(engine))() as uow:
+        await uow.outbox.add(notices(Run(30, 30, run.items, run.chats)), utc_now())
+        await uow.commit()
+    await engine.dispose()
+    box = Sandbox(token=BOT_TOKEN)
+    for chat in {n.chat_id for n in notices(Run(30, 30, run.items, run.chats))}:
+        box.world.user(chat)
+    box.world.faults.strict = True
+    await box.start("127.0.0.1", 0)
+    prefix = f"salesbot-bench:{secrets.token_hex(4)}"
+    args = ["--child", "--api", box.url, "--redis", redis if run.shared else "", "--prefix", prefix,
+            "--database", f"sqlite+aiosqlite:///{path}"]  # fmt: skip
+    children = [
+        await asyncio.create_subprocess_exec(
+            sys.executable, __file__, *args, stdout=asyncio.subprocess.PIPE,
+            cwd=ROOT,
+        )
+        for _ in range(run.processes)
+    ]  # fmt: skip
+    try:
+        for process in children:
+            assert process.stdout is not None
+            assert (await process.stdout.readline()).strip() == b"READY"
+        started = time.monotonic()
+        # The stand-in's log is a plain list: looked at, not awaited.
+        while len(box.world.deliveries) < run.items and time.monotonic() - started < 300:  # noqa: ASYNC110
+            await asyncio.sleep(0.05)
+        elapsed = time.monotonic() - started
+    finally:
+        shares = []
+        for process in children:
+            process.send_signal(signal.SIGTERM)
+            output = (await process.communicate())[0].decode()
+            shares += [int(ln.split()[1]) for ln in output.splitlines() if ln.startswith("SENT")]
+        await box.stop()
+    accepted = sorted(d.at for d in box.world.deliveries)
+    return {
+        "sent": len(accepted),
+        "refused": box.world.throttled,
+        "elapsed": elapsed,
+        "achieved": rate(accepted),
+        "steady": rate(accepted[len(accepted) // 10 : -len(accepted) // 10]),
+        "most": most_in_a_second(accepted),
+        "closest": closest_in_a_chat(box.world.deliveries),
+        "shares": shares,
+    }
+
+
+def most_in_a_second(times: list[float]) -> int:
+    return max(bisect.bisect_left(times, t + 1.0) - i for i, t in enumerate(times))
+
+
+def closest_in_a_chat(deliveries: Any) -> float:
+    last: dict[int, float] = {}
+    closest = math.inf
+    for d in sorted(deliveries, key=lambda d: d.at):
+        if d.chat in last:
+            closest = min(closest, d.at - last[d.chat])
+        last[d.chat] = d.at
+    return closest
+
+
+def report_several(run: Several, figures: dict[str, Any]) -> None:
+    allowed = min(30, run.chats)
+    how = f"{run.processes} process(es) sharing Redis" if run.shared else "1 process, no Redis"
+    print(
+        f"strict, {how}: {run.items} items to {run.chats} "
+        f"chats: sent {figures['sent']}, 429s {figures['refused']}, {figures['elapsed']:.1f} s, "
+        f"achieved {figures['achieved']:.1f}/s (middle 80%: {figures['steady']:.1f}/s), "
+        f"allowed {allowed}/s, ratio {figures['achieved'] / allowed:.3f} "
+        f"(middle 80%: {figures['steady'] / allowed:.3f}); most in any second "
+        f"{figures['most']}, closest in a chat {figures['closest']:.3f} s; "
+        f"each process sent {figures['shares']}",
+        flush=True,
+    )
+
+
+async def several_processes(processes: int, redis: str, scale: int) -> None:
+    """The baseline (one process pacing alone, no Redis), then 1 … N sharing Redis."""
+    runs = [Several(1, 900 // scale, 300, shared=False)]
+    runs += [Several(n, 900 // scale, 300) for n in range(1, processes + 1)]
+    with tempfile.TemporaryDirectory() as folder:
+        template = await migrated(Path(folder))
+        for run in runs:
+            report_several(run, await measure_several(run, template, redis))
+
+
 def rate(times: list[float]) -> float:
     """Messages per second between the first and the last of these acceptances."""
     return (len(times) - 1) / (times[-1] - times[0])
@@ -219,8 +388,22 @@ async def main() -> None:
     parser.add_argument("--latency", type=float, default=0.015, help="one way, seconds")
     parser.add_argument("--jitter", type=float, default=0.02, help="forgiven lateness, seconds")
     parser.add_argument("--quick", action="store_true", help="a third of the items")
+    parser.add_argument("--processes", type=int, help="1 … N sender processes sharing Redis")
+    parser.add_argument("--redis", help="the Redis URL they share (with --processes)")
+    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--api", help=argparse.SUPPRESS)
+    parser.add_argument("--prefix", help=argparse.SUPPRESS)
+    parser.add_argument("--database", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.child:
+        await child(args)
+        return
     scale = 3 if args.quick else 1
+    if args.processes:
+        if not args.redis:
+            parser.error("--processes needs --redis URL")
+        await several_processes(args.processes, args.redis, scale)
+        return
     runs = [
         Run(api_per_second=30, policy_per_second=30, items=600 // scale, chats=100),
         Run(api_per_second=100, policy_per_second=30, items=150 // scale, chats=100),

@@ -9,6 +9,7 @@ import socket
 import sys
 from collections.abc import Collection, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import timedelta
 
 from aiogram import Bot, Dispatcher
@@ -16,8 +17,8 @@ from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.exceptions import TelegramNetworkError
-from aiogram.fsm.storage.base import BaseStorage
-from aiogram.fsm.storage.memory import MemoryStorage
+from aiogram.fsm.storage.base import BaseEventIsolation, BaseStorage
+from aiogram.fsm.storage.memory import MemoryStorage, SimpleEventIsolation
 from aiogram.types import BotCommand, BotCommandScopeAllPrivateChats, User
 from aiohttp import web
 from redis.asyncio import Redis
@@ -32,6 +33,9 @@ from bot.i18n import LANGUAGES, translator
 from bot.jobs.context import JobContext
 from bot.jobs.scheduler import build_scheduler
 from bot.jobs.sender import Count, Sender, owner_name
+from bot.limits.budget import LocalBudget, SendBudget
+from bot.limits.flood import FloodControl, MemoryBuckets
+from bot.limits.requests import pace_replies
 from bot.metrics import Metrics, UpdateMetricsMiddleware
 from bot.server import check_redis, serving, take_port, until_stopped
 from bot.services import writes
@@ -40,6 +44,7 @@ from bot.services.ports import UnitOfWorkFactory
 from bot.services.team import prepare_installation
 from bot.webhook import WebhookHandler
 from handlers import get_routers
+from handlers.flood import install as install_flood_control
 from handlers.keyboards import STAFF_COMMANDS
 from handlers.middlewares import ContextMiddleware
 from handlers.notices import TelegramNotifier
@@ -71,6 +76,8 @@ def build_dispatcher(
     company: str = "",
     defaults: CompanySettings | None = None,
     metrics: Metrics | None = None,
+    isolation: BaseEventIsolation | None = None,
+    flood: FloodControl | None = None,
 ) -> Dispatcher:
     """Every router and middleware, wired to the given storage and clock.
 
@@ -79,9 +86,17 @@ def build_dispatcher(
     defaults = defaults or CompanySettings(
         company_name=company, timezone=timezone, quiet=quiet or QuietHours(), language=language
     )
-    dp = Dispatcher(storage=storage or MemoryStorage(), defaults=defaults)
+    dp = Dispatcher(
+        storage=storage or MemoryStorage(),
+        events_isolation=isolation or SimpleEventIsolation(),
+        defaults=defaults,
+    )
     if metrics is not None:  # first, so it times and counts every update
         dp.update.outer_middleware(UpdateMetricsMiddleware(metrics))
+    if flood is not None:
+        # Ahead of the FSM middleware, which holds the person's lock around the rest: a
+        # dropped update waits for no lock and touches neither state nor the database.
+        install_flood_control(dp, flood, clock, defaults.language)
     dp.update.outer_middleware(ContextMiddleware(uow_factory, clock, admins, defaults))
     dp.include_routers(*get_routers())
     return dp
@@ -105,6 +120,50 @@ def build_storage(settings: Settings) -> BaseStorage:
 
         return RedisStorage.from_url(settings.redis_url)
     return MemoryStorage()
+
+
+@dataclass
+class Shared:
+    """What the processes behind one token share: conversation state, each person's lock,
+    Telegram's rate budget and flood control; in Redis with REDIS_URL, else in memory."""
+
+    storage: BaseStorage
+    isolation: BaseEventIsolation
+    budget: SendBudget
+    flood: FloodControl
+
+    async def close(self) -> None:
+        await self.isolation.close()
+        await self.storage.close()  # and the Redis connections with it
+
+
+def build_shared(settings: Settings, clock: Clock) -> Shared:
+    """Redis's versions when REDIS_URL is set (one connection pool for all), else memory's."""
+
+    def seconds() -> float:
+        return clock().timestamp()
+
+    if not settings.redis_url:
+        budget = LocalBudget(DeliveryPolicy(), seconds)
+        return Shared(
+            MemoryStorage(), SimpleEventIsolation(), budget, FloodControl(MemoryBuckets())
+        )
+    from aiogram.fsm.storage.redis import RedisEventIsolation, RedisStorage
+    from redis.asyncio import Redis
+
+    from bot.limits.redis_budget import RedisBudget
+    from bot.limits.redis_flood import RedisBuckets
+
+    redis = Redis.from_url(settings.redis_url, socket_connect_timeout=5, socket_timeout=5)
+    # A person's next update polls for the lock every 20 ms; a handler stuck past a minute
+    # frees it (Telegram stops waiting long before).
+    isolation = RedisEventIsolation(redis, lock_kwargs={"timeout": 60, "sleep": 0.02})
+    return Shared(
+        RedisStorage(redis),
+        isolation,
+        RedisBudget(redis, DeliveryPolicy(), seconds),
+        FloodControl(RedisBuckets(redis)),
+    )
 
 
 async def set_commands(bot: Bot, default_language: str) -> None:
@@ -158,22 +217,24 @@ def job_context(settings: Settings, uow_factory: UnitOfWorkFactory, clock: Clock
 
 
 def build_sender(
-    bot: Bot, ctx: JobContext, send_rate: float = 30.0, count: Count | None = None
+    bot: Bot, ctx: JobContext, budget: SendBudget | None = None, count: Count | None = None
 ) -> Sender:
     """The one sender of this process; its name marks the outbox rows it has claimed.
 
-    `send_rate` is this process's share of Telegram's 30 messages a second; `count` hears
-    what became of each try (metrics)."""
+    `budget` is Telegram's limits shared with the handlers' answers (and, through Redis,
+    with the other processes); without one the sender paces alone. `count` hears what became
+    of each try (metrics)."""
     return Sender(
         bot,
         ctx.uow_factory,
         ctx.clock,
-        DeliveryPolicy(global_per_second=send_rate),
+        DeliveryPolicy(),
         owner_name(),
         ctx.defaults.tz,  # only for "X blocked the bot" notices to heads
         ctx.defaults.quiet,
         ctx.notifier,
         count=count,
+        budget=budget,
     )
 
 
@@ -191,12 +252,19 @@ async def wait_for_api(bot: Bot, attempts: int = 8) -> User:
     raise AssertionError("unreachable")
 
 
+def warn_obsolete(settings: Settings) -> None:
+    """A setting the bot no longer reads, still set: one line, and nothing else changes."""
+    if settings.send_rate is not None:
+        log.warning("SEND_RATE is no longer read: all processes share Telegram's 30/s budget")
+
+
 async def run(settings: Settings, clock: Clock = utc_now) -> None:
     """Long polling or the webhook server, the scheduler and the sender, until interrupted.
 
     Redis and the port are checked before the database is touched, so a start that cannot
     serve writes nothing. `clock` is the wall clock but for the sandbox, whose "jump in time"
     moves it."""
+    warn_obsolete(settings)
     if settings.redis_url:
         await check_redis(settings.redis_url)
     sock = listening_socket(settings)
@@ -229,17 +297,20 @@ def listening_socket(settings: Settings) -> socket.socket | None:
 async def _run(settings: Settings, clock: Clock, sock: socket.socket | None) -> None:
     engine, uow_factory = await prepare_database(settings)
     metrics = Metrics()
-    storage = build_storage(settings)
+    shared = build_shared(settings, clock)
     bot = build_bot(settings)
+    pace_replies(bot, shared.budget, lambda: clock().timestamp())
     dp = build_dispatcher(
         uow_factory,
         admins=settings.bot_admins,
         language=settings.language,
         timezone=settings.timezone,
         clock=clock,
-        storage=storage,
+        storage=shared.storage,
         defaults=settings.company_defaults(),
         metrics=metrics,
+        isolation=shared.isolation,
+        flood=shared.flood,
     )
     ctx = job_context(settings, uow_factory, clock)
     scheduler, stop = build_scheduler(ctx, metrics.job_ran), asyncio.Event()
@@ -249,7 +320,7 @@ async def _run(settings: Settings, clock: Clock, sock: socket.socket | None) -> 
         log.info("Started as @%s, database %s", me.username, engine.url.render_as_string())
         await set_commands(bot, settings.language)
         scheduler.start()
-        sender = build_sender(bot, ctx, settings.send_rate, metrics.send_outcome)
+        sender = build_sender(bot, ctx, shared.budget, metrics.send_outcome)
         sending = asyncio.create_task(sender.run(stop))
         health = Health(
             uow_factory,
@@ -267,7 +338,7 @@ async def _run(settings: Settings, clock: Clock, sock: socket.socket | None) -> 
         if scheduler.running:
             scheduler.shutdown(wait=False)
         await bot.session.close()
-        await storage.close()
+        await shared.close()
         if redis is not None:
             await redis.aclose()
         await engine.dispose()

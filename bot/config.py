@@ -41,9 +41,9 @@ class Settings(BaseSettings):
     working_days: str = "1-5"
     agenda_time: time = time(8, 30)
     reminder_grace_hours: int = Field(default=6, ge=0, le=72)
-    # Messages a second this process may send on its own; Telegram allows 30 per bot, so N
-    # processes behind one token each take 30/N.
-    send_rate: float = Field(default=30.0, gt=0, le=30)
+    # No longer read: every process takes its sends from one budget (through Redis when
+    # there are several). Kept only so that start-up can say so to whoever still sets it.
+    send_rate: str | None = None
     # Webhook mode: Telegram posts updates to this public https URL (a proxy in front of the
     # bot ends TLS and passes its path on to WEBHOOK_HOST:WEBHOOK_PORT). Unset: long polling.
     webhook_url: str | None = None

@@ -16,7 +16,9 @@ The rules (docs/notifications.md tells the whole road):
   an outage, and held and summarised past an hourly cap of unsolicited messages.
 * Rate with a margin: sends start at least `1 / (rate × (1 − margin))` apart, and a chat's
   next send starts `per_chat_interval` after Telegram answered the previous one, so Telegram
-  never sees two sends to a chat closer than its limit, whatever the network's jitter.
+  never sees two sends to a chat closer than its limit, whatever the network's jitter. The
+  turns come from one budget (`bot.limits`) that the handlers' answers take theirs from too,
+  and that every process shares through Redis when there are several.
 * The crash window: each part is recorded in its own short transaction as soon as Telegram
   answers; a crash in between sends that part again (at least once). Leases of a process of
   this host that died are released when the next one starts.
@@ -49,7 +51,8 @@ from aiogram.exceptions import (
 )
 from aiogram.types import BufferedInputFile, InlineKeyboardMarkup, InputMediaPhoto
 
-from bot.domain.notices import DeliveryPolicy, OutboxItem, Pacer, QuietHours
+from bot.domain.notices import DeliveryPolicy, OutboxItem, QuietHours
+from bot.limits.budget import LocalBudget, SendBudget, booked
 from bot.services import writes
 from bot.services.clock import Clock
 from bot.services.notify import DeliveryTexts, report_unreachable
@@ -94,16 +97,14 @@ class Sender:
         sleep: Sleep = asyncio.sleep,
         idle_seconds: float = 1.0,
         count: Count | None = None,
+        budget: SendBudget | None = None,
     ) -> None:
         self._bot, self._uows, self._clock, self._policy = bot, uow_factory, clock, policy
         self._owner, self._tz, self._quiet, self._texts = owner, tz, quiet, texts
         self._sleep, self._idle_seconds = sleep, idle_seconds
         self._count: Count = count or (lambda outcome: None)
-        self._pacer = Pacer(
-            policy.global_per_second * (1 - policy.margin),
-            policy.per_chat_interval,
-            limit=math.floor(policy.global_per_second),
-        )
+        # Telegram's limits: this process's own pacer, or one budget shared by all processes.
+        self._budget = budget or LocalBudget(policy, self._seconds, sleep)
         self._outage = _Outage()
         self._waiting = 0  # claimed, not yet started: the next claim leaves room for them
         self._active = 0  # claimed, not yet finished
@@ -157,7 +158,7 @@ class Sender:
 
     def _room(self) -> int:
         now = self._seconds()
-        if self._pacer.paused_all > now:
+        if self._budget.paused_all > now:
             return 0
         if self._outage.failures:
             # Telegram was unreachable: one notice at a time finds out whether it is back.
@@ -228,7 +229,7 @@ class Sender:
         item, chat, started = claimed.item, claimed.item.notice.chat_id, False
         if claimed.last_sent is not None:
             # Recorded after Telegram answered, perhaps by a process that has since died.
-            self._pacer.done(chat, claimed.last_sent.timestamp())
+            await self._budget.seen(chat, claimed.last_sent.timestamp())
         try:
             for part in range(item.parts_sent, item.notice.parts):
                 if not await self._take_turn(chat):
@@ -238,12 +239,13 @@ class Sender:
                     started = True
                     self._waiting -= 1
                 try:
-                    message_id = await self._send_part(claimed, part)
+                    with booked():  # its turn is taken: the request middleware lets it by
+                        message_id = await self._send_part(claimed, part)
                 except Exception as exc:
-                    self._pacer.done(chat, self._seconds())
+                    await self._budget.done(chat)
                     await self._on_error(item, exc)
                     return
-                self._pacer.done(chat, self._seconds())
+                await self._budget.done(chat)
                 self._recovered()
                 await self._record_part(item, part, message_id)
         finally:
@@ -253,23 +255,12 @@ class Sender:
 
     async def _take_turn(self, chat: int) -> bool:
         """Wait for this chat's and the bot's next free moment; False if a pause came first."""
-        try:
-            while True:
-                now = self._seconds()
-                at = self._pacer.reserve(chat, now)
-                paused = self._pacer.paused(chat) > now
-                # While Telegram is unreachable only the probe goes; a long 429 is waited out
-                # in the queue, not by a task holding its lease.
-                if paused and (self._outage.failures or at - now > self._policy.batch_seconds * 2):
-                    return False
-                if at > now:
-                    await self._sleep(at - now)
-                if (hold := self._pacer.due(chat) - self._seconds()) > 0:
-                    await self._sleep(hold)  # a late start a second ago still counts
-                if self._pacer.start(chat, self._seconds()):
-                    return True
-        finally:
-            self._pacer.cancel(chat)  # a step booked and not spent (put back, cancelled)
+        # While Telegram is unreachable only the probe goes; a long 429 is waited out in the
+        # queue, not by a task holding its lease.
+        return await self._budget.turn(chat, self._patience)
+
+    def _patience(self) -> float:
+        return 0.0 if self._outage.failures else self._policy.batch_seconds * 2
 
     async def _send_part(self, claimed: Claimed, part: int) -> int | None:
         """Send one part; Telegram's id of the message (of part one: a list's pages turn in it)."""
@@ -338,16 +329,16 @@ class Sender:
 
     async def _flood(self, item: OutboxItem, retry_after: float) -> None:
         until = self._seconds() + retry_after
-        self._pacer.pause(until, item.notice.chat_id)
+        await self._budget.pause(until, item.notice.chat_id)
         self._count("retry")
         await self._retry(item, until, f"flood control: {retry_after}s", item.attempts)
 
     async def _transient(self, item: OutboxItem, exc: Exception) -> None:
-        if self._pacer.paused_all <= self._seconds():
+        if self._budget.paused_all <= self._seconds():
             self._outage.failures += 1  # one step of backoff per failed probe, not per request
         wait = self._policy.backoff(self._outage.failures)
         until = self._seconds() + wait
-        self._pacer.pause(until)
+        await self._budget.pause(until)
         self._count("retry")
         if self._outage.failures == 1:
             log.warning("Telegram is unreachable (%s); the outbox waits and retries", exc)
@@ -377,7 +368,7 @@ class Sender:
         # A revoked token fails every item alike: keep them all for when it is fixed.
         log.error("Telegram refuses the bot token; the outbox waits")
         until = self._seconds() + self._policy.hold_seconds
-        self._pacer.pause(until)
+        await self._budget.pause(until)
         self._count("retry")
         await self._retry(item, until, _reason("unauthorized", exc), item.attempts)
 
@@ -393,7 +384,7 @@ class Sender:
         )
 
     async def _put_back(self, item: OutboxItem, reason: str) -> None:
-        until = max(self._pacer.paused(item.notice.chat_id), self._seconds())
+        until = max(await self._budget.paused(item.notice.chat_id), self._seconds())
         await self._retry(item, until, reason, item.attempts)
 
     async def _record(self, write: Callable[[UnitOfWork], Awaitable[object]]) -> None:
@@ -412,7 +403,7 @@ class Sender:
         return not self._outage.failures
 
     def _idle(self) -> float:
-        until_unpaused = self._pacer.paused_all - self._seconds()
+        until_unpaused = self._budget.paused_all - self._seconds()
         return max(self._policy.busy_seconds, min(self._idle_seconds, until_unpaused + 0.001))
 
     async def _rest(self, stop: asyncio.Event, seconds: float) -> None:

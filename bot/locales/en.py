@@ -437,6 +437,13 @@ TEXTS: dict[str, str | tuple[str, ...]] = {
     "digest.heads_only": "The stand-up digest is for heads of sales only.",
     "settings.key.coverage_level": "Pipeline coverage level",
     "settings.hint.coverage_level": "a number, e.g. 3 (weighted pipeline / plan left)",
+    # flood control
+    "flood.slow_down": "Please slow down: messages are coming too fast. "
+    "Wait a few seconds; I skipped what came just now.",
+    "flood.wait": (
+        "Reports and exports take a while to build: please try again in {n} second.",
+        "Reports and exports take a while to build: please try again in {n} seconds.",
+    ),
     # errors
     "error.generic": "Something went wrong. Please try again.",
     "error.telegram": "Telegram did not accept the answer. Please try again.",

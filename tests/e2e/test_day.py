@@ -85,6 +85,8 @@ async def test_a_day_of_a_sales_team(sandbox: str) -> None:
         link = await seller.press("Попросить отзыв", r"\?start=")
         survey = re.search(r"\?start=(\S+)", link)
         assert survey is not None and "salesbot_sandbox_bot" in link
+        # The text to forward follows a second later (one message a second to a chat).
+        await seller.wait("Нам очень важно ваше мнение")
         await faults(http, sandbox, block=SELLER)
         await client.send(f"/start {survey[1]}", "порекомендуете")
         await client.press("3", "главная причина")

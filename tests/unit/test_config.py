@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from bot import __main__ as entry
+from bot import app
 from bot.config import DEFAULT_DATABASE_URL, TELEGRAM_API_URL, Settings
 
 SETTING_NAMES = [name.upper() for name in Settings.model_fields]
@@ -60,10 +61,16 @@ def test_by_default_there_is_no_token_no_admins_no_redis_and_the_public_api():
     assert s.telegram_api_url == TELEGRAM_API_URL
 
 
-def test_a_process_sends_telegrams_whole_budget_unless_told_its_share(monkeypatch):
-    assert settings().send_rate == 30
-    monkeypatch.setenv("SEND_RATE", "7.5")  # four processes behind one token
-    assert settings().send_rate == 7.5
+def test_send_rate_is_no_longer_read_and_start_up_says_so(monkeypatch, caplog):
+    # Processes share one budget now (through Redis): an old .env's share of 30/s is
+    # neither refused nor obeyed, and the operator is told to drop it.
+    monkeypatch.setenv("SEND_RATE", "7.5")
+    app.warn_obsolete(settings())
+    assert "SEND_RATE is no longer read" in caplog.text
+    caplog.clear()
+    monkeypatch.delenv("SEND_RATE")
+    app.warn_obsolete(settings())
+    assert caplog.text == ""
 
 
 def test_by_default_the_bot_polls_logs_text_and_serves_no_health_port():
@@ -121,8 +128,6 @@ def test_any_list_of_ids_survives_the_round_trip_through_bot_admins(ids):
         ("LOG_LEVEL", "LOUD", "log_level"),
         ("DATABASE_URL", "mysql://x", "database_url"),
         ("TELEGRAM_API_URL", "ftp://x", "telegram_api_url"),
-        ("SEND_RATE", "0", "send_rate"),
-        ("SEND_RATE", "31", "send_rate"),
         ("BOT_TOKEN", "notatoken", "bot_token"),
         ("BOT_TOKEN", "12345:has spaces", "bot_token"),
         ("WEBHOOK_URL", "http://bot.example.com/hook", "webhook_url"),
