@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 
 from aiogram import Router
@@ -48,7 +49,10 @@ async def on_bad_request(event: ErrorEvent, t: Translator | None = None) -> None
     # Two presses that render the same card make Telegram refuse the second edit; that is fine.
     if "message is not modified" in str(event.exception):
         if event.update.callback_query is not None:
-            await event.update.callback_query.answer()
+            # Mostly answered already (a screen answers the press, then edits), and Telegram
+            # refuses a second answer: raising here would fail the update over nothing.
+            with contextlib.suppress(TelegramBadRequest):
+                await event.update.callback_query.answer()
         return
     log.warning("Telegram refused a request: %s", event.exception)
     await say(event, (t or translator("ru"))("error.telegram"))

@@ -7,6 +7,7 @@ import json
 import logging
 import re
 import secrets
+import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -274,7 +275,9 @@ async def delete_message(world: World, params: Params) -> Any:
 
 
 async def answer_callback_query(world: World, params: Params) -> Any:
-    user_id = world.queries.pop(str(params.get("callback_query_id")), None)
+    query_id = str(params.get("callback_query_id"))
+    user_id = world.queries.pop(query_id, None)
+    world.answers.append((time.monotonic(), query_id, user_id is not None))
     if user_id is None:
         raise BadRequest("query is too old and response timeout expired or query ID is invalid")
     text = params.get("text")

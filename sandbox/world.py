@@ -14,6 +14,7 @@ import math
 import secrets
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -105,6 +106,9 @@ class World:
     commands: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     # setWebhook's url, secret_token and allowed_updates while one is set (getUpdates refused)
     webhook: dict[str, Any] | None = None
+    # Where new updates go instead of the getUpdates queue: a poster playing Telegram's side
+    # of the webhook (`sandbox.webhook.WebhookPoster`) takes each one as it is made.
+    outlet: Callable[[dict[str, Any]], None] | None = None
     faults: Faults = field(default_factory=Faults)
     confirmed: int = 0  # every update below this id was confirmed by the bot
     polls: int = 0  # getUpdates calls answered or dropped
@@ -112,6 +116,8 @@ class World:
     calls: list[tuple[float, str, int | None, int]] = field(default_factory=list)  # sends
     deliveries: list[Delivery] = field(default_factory=list)  # accepted sends, in order
     throttled: int = 0  # 429 answers given, by the strict limits or an injected flood
+    # Every answerCallbackQuery, taken or refused: (monotonic seconds, callback query id, ok).
+    answers: list[tuple[float, str, bool]] = field(default_factory=list)
     dropped: int = 0  # Bot API requests that lost their connection to `refuse` or `hang`
     gate: RateGate = field(default_factory=RateGate)
     version: int = 0
@@ -180,7 +186,11 @@ class World:
 
     async def push_update(self, body: dict[str, Any]) -> int:
         update_id = next(self._update_ids)
-        self.updates.append({"update_id": update_id, **body})
+        update = {"update_id": update_id, **body}
+        if self.outlet is not None:
+            self.outlet(update)
+        else:
+            self.updates.append(update)
         await self.touch()
         return update_id
 

@@ -82,15 +82,22 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def postgres_url() -> Iterator[str]:
-    """A database of this run's own on the server TEST_POSTGRES_URL names, migrated, dropped
-    at the end: two runs on one machine (two checkouts, a CI beside a session) never meet."""
+def postgres_server() -> str:
+    """TEST_POSTGRES_URL, once it answers; nothing created (for a test that makes databases of
+    its own on that server)."""
     problem = _postgres_available()
     if problem is not None:
         if REQUIRE_SERVICES:
             pytest.fail(f"PostgreSQL is required (SALESBOT_REQUIRE_SERVICES) but: {problem}")
         pytest.skip(f"PostgreSQL not available: {problem}")
-    server = make_url(POSTGRES_URL)
+    return POSTGRES_URL
+
+
+@pytest.fixture(scope="session")
+def postgres_url(postgres_server: str) -> Iterator[str]:
+    """A database of this run's own on the server TEST_POSTGRES_URL names, migrated, dropped
+    at the end: two runs on one machine (two checkouts, a CI beside a session) never meet."""
+    server = make_url(postgres_server)
     name = f"{server.database or 'test'}_run_{os.getpid()}_{secrets.token_hex(3)}"
     url = server.set(database=name).render_as_string(hide_password=False)
 

@@ -25,6 +25,7 @@ from aiogram.exceptions import TelegramConflictError
 
 from bot.commands import used_update_types
 from bot.webhook import SECRET_HEADER
+from handlers.tasks.callbacks import TasksCb
 from sandbox.server import Sandbox
 from tests.e2e.chat import child_env, start_process, stop_process
 from tests.e2e.conftest import TOKEN
@@ -170,6 +171,22 @@ async def test_an_update_that_fails_is_answered_500_and_handled_when_sent_again(
     box.world.faults.blocked.discard(ADMIN)
     assert (await webhook.deliver(update))[:2] == (200, "handled")
     assert len(replies(box)) == 1
+
+
+@pytest.mark.e2e
+async def test_a_tap_that_changes_nothing_on_screen_is_acknowledged_without_an_error(
+    webhook: Webhook, box: Sandbox
+) -> None:
+    """A double tap on "back to the list" while the list shows: the press is answered,
+    Telegram refuses the edit as not modified, and that is the end of it: no 500 for Telegram
+    to retry, no error message in the chat."""
+    assert (await webhook.deliver(await webhook.say("/tasks")))[:2] == (200, "handled")
+    listing = next(m for m in reversed(box.world.chats[ADMIN]) if m["out"])
+    before = replies(box)
+    query = await box.world.user_presses(ADMIN, listing["message_id"], TasksCb().pack())
+    assert (await webhook.deliver(box.world.updates.pop()))[:2] == (200, "handled")
+    assert replies(box) == before
+    assert [ok for _, q, ok in box.world.answers if q == query][:1] == [True]
 
 
 async def run_command(tmp_path: Path, env: dict[str, str], *args: str) -> tuple[int, str]:
