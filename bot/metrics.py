@@ -21,8 +21,7 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, gene
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 
 from bot.domain.delivery import Backlog
-from bot.domain.errors import DomainError
-from bot.services.ports import DatabaseBusyError
+from bot.domain.errors import DatabaseBusyError, DomainError
 
 CONTENT_TYPE = CONTENT_TYPE_LATEST
 # Seconds: a screen answers in tens of milliseconds, a chart or an export in seconds.

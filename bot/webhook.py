@@ -35,10 +35,11 @@ from aiogram.types import Update
 from aiohttp import web
 from pydantic import ValidationError
 
+from bot.domain.updates import UpdateClaim
 from bot.metrics import Metrics
 from bot.services import writes
 from bot.services.clock import Clock
-from bot.services.ports import UnitOfWork, UnitOfWorkFactory, UpdateClaim
+from bot.services.ports import UnitOfWork, UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"

@@ -10,9 +10,8 @@ from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters import ExceptionTypeFilter
 from aiogram.types import ErrorEvent, Message
 
-from bot.domain.errors import DomainError
+from bot.domain.errors import DatabaseBusyError, DomainError
 from bot.i18n import Translator, translator
-from bot.services.ports import DatabaseBusyError
 
 log = logging.getLogger(__name__)
 

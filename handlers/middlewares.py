@@ -33,12 +33,13 @@ from aiogram.types import TelegramObject
 from aiogram.types import User as TgUser
 
 from bot.domain.company import CompanySettings
+from bot.domain.errors import DatabaseBusyError
 from bot.domain.ids import TelegramId
 from bot.i18n import pick_language, translator
 from bot.services import writes
 from bot.services.clock import Clock
 from bot.services.company import current
-from bot.services.ports import DatabaseBusyError, UnitOfWorkFactory
+from bot.services.ports import UnitOfWorkFactory
 from bot.services.team import Person, identify
 from handlers.notices import TelegramNotifier
 

@@ -8,11 +8,12 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from bot.domain.deals import DealChange
 from bot.domain.ids import TelegramId, UserId
 from bot.domain.models import Channel, Client, DealEvent, DealStatus, EventKind, Pipeline, Role
 from bot.domain.plans import Plan
 from bot.domain.surveys import SurveyKind
-from bot.services.ports import DealChange, UnitOfWork, UnitOfWorkFactory
+from bot.services.ports import UnitOfWork, UnitOfWorkFactory
 
 DAYS = 90
 DEALS = 300

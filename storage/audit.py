@@ -5,8 +5,8 @@ from __future__ import annotations
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.domain.audit import AuditEntry
 from bot.domain.ids import UserId
-from bot.services.ports import AuditEntry
 from storage.models import AuditRow
 
 

@@ -9,8 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.ids import DepartmentId, UserId
 from bot.domain.models import Department
-from storage.models import DepartmentRow, UserRow
-from storage.repositories import fold
+from storage.models import DepartmentRow, UserRow, fold
 
 
 class SqlDepartmentRepo:

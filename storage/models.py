@@ -37,6 +37,12 @@ NAMING = {
 BigId = BigInteger().with_variant(Integer(), "sqlite")
 
 
+def fold(text: str) -> str:
+    """The search form of a name (the `*_search` and `name_key` columns): Python's casefold
+    knows Cyrillic, SQLite's lower() does not."""
+    return text.casefold().replace("ё", "е")
+
+
 class UtcDateTime(TypeDecorator[datetime]):
     """Aware UTC datetimes in and out, on SQLite (which keeps no zone) as on PostgreSQL."""
 

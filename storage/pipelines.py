@@ -1,4 +1,4 @@
-"""Shaping pipelines: stages, lost reasons and the open deals an edit moves. Never commits."""
+"""Pipelines: their stages and lost reasons, and the open deals an edit moves. Never commits."""
 
 from __future__ import annotations
 
@@ -8,24 +8,78 @@ from datetime import datetime
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.domain.ids import DealId, LostReasonId, PipelineId, StageId
+from bot.domain.ids import DealId, LostReasonId, PipelineId, StageId, UserId
 from bot.domain.models import DealStatus, LostReason, Pipeline, Stage
-from bot.services.ports import PipelineField, ReasonField, StageField
+from bot.domain.pipelines import PipelineField, ReasonField, StageField
+from bot.domain.templates import PipelineTemplate
 from storage.models import DealRow, LostReasonRow, PipelineRow, StageRow
-from storage.repositories import SqlPipelineRepo, stage_of
+
+FRESH = {"populate_existing": True}
 
 
-class SqlPipelineAdminRepo:
+def stage_of(row: StageRow) -> Stage:
+    return Stage(
+        id=StageId(row.id),
+        pipeline_id=PipelineId(row.pipeline_id),
+        name=row.name,
+        position=row.position,
+        probability=row.probability,
+        stall_days=row.stall_days,
+        owner_id=UserId(row.owner_id) if row.owner_id else None,
+        is_archived=row.is_archived,
+    )
+
+
+class SqlPipelineRepo:
+    """One freshness rule for every reader, the deal card as the /pipelines editor: each query
+    reads the database afresh (after flushing this unit of work's edits, overwriting rows it
+    loaded before); only `get` may answer from memory, with a pipeline this unit of work read
+    already (a stage change needs its pipeline twice), and every write here forgets those."""
+
     def __init__(self, session: AsyncSession) -> None:
         self._s = session
+        self._seen: dict[PipelineId, Pipeline] = {}
 
-    async def load(self, pipeline_id: PipelineId) -> Pipeline | None:
-        """Read afresh (edits in this unit of work included), archived or not."""
-        await self._s.flush()
-        row = await self._s.get(PipelineRow, pipeline_id, populate_existing=True)
-        if row is None:
-            return None
-        return (await SqlPipelineRepo(self._s).assemble([row]))[0]
+    def _forget(self) -> None:
+        """After a write: the next `get` reads again, edits included."""
+        self._seen.clear()
+
+    async def _assemble(self, rows: Sequence[PipelineRow]) -> list[Pipeline]:
+        ids = [r.id for r in rows]
+        stages = await self._s.scalars(
+            select(StageRow)
+            .where(StageRow.pipeline_id.in_(ids), StageRow.is_archived.is_(False))
+            .order_by(StageRow.position)
+            .execution_options(**FRESH)
+        )
+        reasons = await self._s.scalars(
+            select(LostReasonRow)
+            .where(LostReasonRow.pipeline_id.in_(ids), LostReasonRow.is_archived.is_(False))
+            .order_by(LostReasonRow.position)
+            .execution_options(**FRESH)
+        )
+        by_stage: dict[int, list[Stage]] = {i: [] for i in ids}
+        by_reason: dict[int, list[LostReason]] = {i: [] for i in ids}
+        for s in stages:
+            by_stage[s.pipeline_id].append(stage_of(s))
+        for r in reasons:
+            by_reason[r.pipeline_id].append(
+                LostReason(LostReasonId(r.id), PipelineId(r.pipeline_id), r.name)
+            )
+        pipelines = [
+            Pipeline(
+                id=PipelineId(r.id),
+                name=r.name,
+                kind=r.kind,
+                position=r.position,
+                stages=tuple(by_stage[r.id]),
+                lost_reasons=tuple(by_reason[r.id]),
+                is_archived=r.is_archived,
+            )
+            for r in rows
+        ]
+        self._seen.update((p.id, p) for p in pipelines)
+        return pipelines
 
     async def list_active(self) -> list[Pipeline]:
         await self._s.flush()
@@ -33,17 +87,64 @@ class SqlPipelineAdminRepo:
             select(PipelineRow)
             .where(PipelineRow.is_archived.is_(False))
             .order_by(PipelineRow.position, PipelineRow.id)
-            .execution_options(populate_existing=True)
+            .execution_options(**FRESH)
         )
-        return await SqlPipelineRepo(self._s).assemble(list(rows))
+        return await self._assemble(list(rows))
+
+    async def get(self, pipeline_id: PipelineId) -> Pipeline | None:
+        """The pipeline, archived or not, with its active stages and reasons."""
+        if pipeline_id in self._seen:
+            return self._seen[pipeline_id]
+        await self._s.flush()
+        row = await self._s.get(PipelineRow, pipeline_id, populate_existing=True)
+        if row is None:
+            return None
+        return (await self._assemble([row]))[0]
+
+    async def hand_over_stages(self, from_owner: UserId, to_owner: UserId) -> int:
+        """Stages owned by one member pass to another; how many did."""
+        result = await self._s.execute(
+            update(StageRow).where(StageRow.owner_id == from_owner).values(owner_id=to_owner)
+        )
+        self._forget()
+        return int(getattr(result, "rowcount", 0) or 0)
+
+    async def add_from_template(
+        self, template: PipelineTemplate, lang: str, position: int
+    ) -> PipelineId:
+        pipeline = PipelineRow(name=template.name[lang], kind=template.kind, position=position)
+        self._s.add(pipeline)
+        await self._s.flush()
+        for i, st in enumerate(template.stages):
+            self._s.add(
+                StageRow(
+                    pipeline_id=pipeline.id,
+                    name=st.name[lang],
+                    position=i,
+                    probability=st.probability,
+                    stall_days=st.stall_days,
+                )
+            )
+        for i, reason in enumerate(template.lost_reasons):
+            self._s.add(LostReasonRow(pipeline_id=pipeline.id, name=reason[lang], position=i))
+        await self._s.flush()
+        self._forget()
+        return PipelineId(pipeline.id)
+
+    async def count(self) -> int:
+        return int(await self._s.scalar(select(func.count()).select_from(PipelineRow)) or 0)
 
     async def stages(self, ids: Sequence[StageId]) -> dict[StageId, Stage]:
         """Stages by id, archived ones and other pipelines' too: history names them all."""
-        rows = await self._s.scalars(select(StageRow).where(StageRow.id.in_(set(ids))))
+        await self._s.flush()
+        rows = await self._s.scalars(
+            select(StageRow).where(StageRow.id.in_(set(ids))).execution_options(**FRESH)
+        )
         return {StageId(r.id): stage_of(r) for r in rows}
 
     async def reason(self, reason_id: LostReasonId) -> LostReason | None:
-        row = await self._s.get(LostReasonRow, reason_id)
+        await self._s.flush()
+        row = await self._s.get(LostReasonRow, reason_id, populate_existing=True)
         if row is None:
             return None
         return LostReason(
@@ -55,6 +156,7 @@ class SqlPipelineAdminRepo:
         row = PipelineRow(name=name, kind=kind, position=(last or 0) + 1, is_archived=False)
         self._s.add(row)
         await self._s.flush()
+        self._forget()
         return PipelineId(row.id)
 
     async def add_stage(
@@ -73,6 +175,7 @@ class SqlPipelineAdminRepo:
         )
         self._s.add(row)
         await self._s.flush()
+        self._forget()
         return StageId(row.id)
 
     async def add_reason(self, pipeline_id: PipelineId, name: str) -> LostReasonId:
@@ -87,6 +190,7 @@ class SqlPipelineAdminRepo:
         )
         self._s.add(row)
         await self._s.flush()
+        self._forget()
         return LostReasonId(row.id)
 
     async def set_pipeline(
@@ -96,18 +200,21 @@ class SqlPipelineAdminRepo:
         assert row is not None
         setattr(row, field, value)
         await self._s.flush()
+        self._forget()
 
     async def set_stage(self, stage_id: StageId, field: StageField, value: object) -> None:
         row = await self._s.get(StageRow, stage_id)
         assert row is not None
         setattr(row, field, value)
         await self._s.flush()
+        self._forget()
 
     async def set_reason(self, reason_id: LostReasonId, field: ReasonField, value: object) -> None:
         row = await self._s.get(LostReasonRow, reason_id)
         assert row is not None
         setattr(row, field, value)
         await self._s.flush()
+        self._forget()
 
     async def open_deals(
         self, pipeline_id: PipelineId | None = None, stage_id: StageId | None = None
@@ -125,6 +232,7 @@ class SqlPipelineAdminRepo:
         """Put open deals into a stage (of this or another pipeline); a pending handoff lapses."""
         if not deal_ids:
             return 0
+        self._forget()
         result = await self._s.execute(
             update(DealRow)
             .where(DealRow.id.in_(deal_ids), DealRow.status == DealStatus.OPEN.value)

@@ -9,8 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from bot.domain.ids import ClientId, DealId, PipelineId, UserId
-from bot.domain.surveys import Survey, SurveyAnswerRow, SurveyKind, SurveyStatus
-from bot.services.ports import FollowUp
+from bot.domain.surveys import FollowUp, Survey, SurveyAnswerRow, SurveyKind, SurveyStatus
 from storage.models import ClientRow, DealRow, SurveyRow
 
 

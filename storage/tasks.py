@@ -10,8 +10,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.ids import DealId, TaskId, UserId
-from bot.domain.tasks import Task, TaskStatus
-from bot.services.ports import TaskChange
+from bot.domain.tasks import Task, TaskChange, TaskStatus
 from storage.models import DealRow, JobRunRow, TaskRow
 
 

@@ -11,28 +11,23 @@ from typing import Self
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from bot.services.ports import DatabaseBusyError
+from bot.domain.errors import DatabaseBusyError
 from storage.analytics import SqlAnalyticsRepo
 from storage.audit import SqlAuditRepo
+from storage.clients import SqlClientRepo
 from storage.db import is_busy, writer_engine
+from storage.deals import SqlDealRepo, SqlEventRepo
 from storage.delivery import SqlDeliveryRepo
 from storage.departments import SqlDepartmentRepo
 from storage.digest import SqlDigestRepo
 from storage.export import SqlExportRepo
 from storage.outbox import SqlOutboxRepo
-from storage.pipelines import SqlPipelineAdminRepo
+from storage.pipelines import SqlPipelineRepo
 from storage.plans import SqlPlanRepo
-from storage.repositories import (
-    SqlClientRepo,
-    SqlDealRepo,
-    SqlEventRepo,
-    SqlInviteRepo,
-    SqlPipelineRepo,
-    SqlSettingRepo,
-    SqlUserRepo,
-)
+from storage.settings import SqlSettingRepo
 from storage.surveys import SqlSurveyRepo
 from storage.tasks import SqlJobRunRepo, SqlTaskRepo
+from storage.users import SqlInviteRepo, SqlUserRepo
 from storage.webhook import SqlWebhookUpdateRepo
 
 
@@ -49,7 +44,6 @@ class SqlUnitOfWork:
         self.invites = SqlInviteRepo(s)
         self.settings = SqlSettingRepo(s)
         self.pipelines = SqlPipelineRepo(s)
-        self.pipeline_admin = SqlPipelineAdminRepo(s)
         self.clients = SqlClientRepo(s)
         self.deals = SqlDealRepo(s)
         self.events = SqlEventRepo(s)

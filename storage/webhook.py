@@ -17,7 +17,7 @@ from sqlalchemy import ColumnElement, and_, case, delete, literal, or_, select, 
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.services.ports import UpdateClaim
+from bot.domain.updates import UpdateClaim
 from storage.models import UtcDateTime, WebhookUpdateRow
 
 W = WebhookUpdateRow

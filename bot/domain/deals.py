@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from bot.domain.ids import StageId
-from bot.domain.models import Deal, Stage
+from bot.domain.ids import DealId, PipelineId, StageId, UserId
+from bot.domain.models import Deal, DealStatus, Stage
 
 
 def days_in_stage(deal: Deal, now: datetime) -> int:
@@ -25,3 +27,55 @@ def is_stalled(deal: Deal, stage: Stage, now: datetime) -> bool:
 def stall_cutoffs(stages: Iterable[Stage], now: datetime) -> list[tuple[StageId, datetime]]:
     """Per stage, the entry time before which a deal in it is stalled."""
     return [(s.id, now - timedelta(days=s.stall_days)) for s in stages if s.stall_days > 0]
+
+
+@dataclass(frozen=True, slots=True)
+class DealQuery:
+    """A page of deals: whose, which pipeline, only stalled ones (per-stage cut-offs)."""
+
+    owner_id: UserId | None = None
+    managed_by: UserId | None = None  # a head: only the deals of the people they manage
+    status: DealStatus | None = DealStatus.OPEN
+    pipeline_id: PipelineId | None = None
+    stalled_before: Sequence[tuple[StageId, datetime]] | None = None
+    text: str | None = None
+    without_task: bool = False
+    newest_first: bool = False  # by the time the deal entered its stage, latest first
+    offset: int = 0
+    limit: int = 10
+
+
+@dataclass(frozen=True, slots=True)
+class DealChange:
+    """The new state of a deal after a change; applied only if `expected_version` still holds.
+
+    Build it with `DealChange.of(deal, ...)`, which keeps what the change does not touch.
+    """
+
+    deal_id: DealId
+    expected_version: int
+    stage_id: StageId
+    status: DealStatus
+    stage_entered_at: datetime
+    owner_id: UserId
+    handoff_to_id: UserId | None
+    closed_at: datetime | None
+    lost_reason_id: int | None
+    lost_reason_text: str | None
+
+    @classmethod
+    def of(cls, deal: Deal, **changes: Any) -> DealChange:
+        """The deal as it is, open, with `changes` applied (closing fields default to empty)."""
+        fields: dict[str, Any] = {
+            "deal_id": deal.id,
+            "expected_version": deal.version,
+            "stage_id": deal.stage_id,
+            "status": deal.status,
+            "stage_entered_at": deal.stage_entered_at,
+            "owner_id": deal.owner_id,
+            "handoff_to_id": deal.handoff_to_id,
+            "closed_at": None,
+            "lost_reason_id": None,
+            "lost_reason_text": None,
+        }
+        return cls(**(fields | changes))

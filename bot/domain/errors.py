@@ -1,4 +1,6 @@
-"""Errors a user can cause; each has a `key` the Telegram layer turns into polite text."""
+"""Errors a user can cause; each has a `key` the Telegram layer turns into polite text.
+
+And one that is nobody's fault: the database was busy, and the whole unit of work may run again."""
 
 from __future__ import annotations
 
@@ -208,3 +210,10 @@ class LastPipelineError(DomainError):
     """The company keeps at least one pipeline, or no deal could be created."""
 
     key = "error.last_pipeline"
+
+
+class DatabaseBusyError(Exception):
+    """The database's write lock stayed taken past its busy timeout (SQLite under load).
+
+    Raised by a unit of work as it closes; it kept nothing, so the whole unit of work may
+    simply run again (`bot.services.writes.write` does, and so does the update middleware)."""

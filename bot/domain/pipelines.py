@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from typing import Literal
 
 from bot.domain.errors import NameTakenError, ProbabilityInvalidError, StallDaysInvalidError
 from bot.domain.text import clean_text
@@ -82,3 +83,9 @@ def _whole_number(text: str) -> int | None:
     if not digits.isascii() or not digits.isdigit() or len(digits) > 6:
         return None
     return sign * int(digits)
+
+
+# The columns an edit of /pipelines may set.
+PipelineField = Literal["name", "is_archived"]
+StageField = Literal["name", "position", "probability", "stall_days", "owner_id", "is_archived"]
+ReasonField = Literal["name", "is_archived"]

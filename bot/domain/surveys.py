@@ -75,3 +75,13 @@ class OpenedSurvey:
 def follow_up_allowed(last_survey_at: datetime | None, now: datetime) -> bool:
     """Never more often than the minimum gap, whatever asked."""
     return last_survey_at is None or now - last_survey_at >= MIN_GAP
+
+
+@dataclass(frozen=True, slots=True)
+class FollowUp:
+    """A deal whose client is due a survey through Telegram."""
+
+    deal_id: DealId
+    client_id: ClientId
+    seller_id: UserId
+    pipeline_id: PipelineId

@@ -79,3 +79,15 @@ def agenda_due(now: datetime, tz: ZoneInfo, schedule: WorkSchedule) -> date | No
     if not schedule.agenda_at <= local.time() < schedule.day_end:
         return None
     return local.date()
+
+
+@dataclass(frozen=True, slots=True)
+class TaskChange:
+    """The new state of a task; applied only if `expected_version` still holds."""
+
+    task_id: TaskId
+    expected_version: int
+    status: TaskStatus
+    due_at: datetime
+    remind_at: datetime | None
+    done_at: datetime | None = None

@@ -10,13 +10,13 @@ from datetime import datetime
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
+from bot.domain.errors import DatabaseBusyError
 from bot.jobs.agenda import send_morning_agenda
 from bot.jobs.context import JobContext
 from bot.jobs.digest import send_morning_digest
 from bot.jobs.reminders import send_due_reminders
 from bot.jobs.stalled import send_stall_alerts
 from bot.jobs.surveys import send_survey_follow_ups
-from bot.services.ports import DatabaseBusyError
 
 log = logging.getLogger(__name__)
 Job = Callable[[JobContext], Awaitable[int]]

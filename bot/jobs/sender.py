@@ -51,13 +51,14 @@ from aiogram.exceptions import (
 )
 from aiogram.types import BufferedInputFile, InlineKeyboardMarkup, InputMediaPhoto
 
+from bot.domain.errors import DatabaseBusyError
 from bot.domain.notices import DeliveryPolicy, OutboxItem, QuietHours
 from bot.limits.budget import LocalBudget, SendBudget, booked
 from bot.services import writes
 from bot.services.clock import Clock
 from bot.services.notify import DeliveryTexts, report_unreachable
 from bot.services.outbox import Claimed, claim_batch
-from bot.services.ports import DatabaseBusyError, UnitOfWork, UnitOfWorkFactory
+from bot.services.ports import UnitOfWork, UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
 Sleep = Callable[[float], Awaitable[None]]

@@ -7,10 +7,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.domain.deals import stall_cutoffs
+from bot.domain.deals import DealQuery, stall_cutoffs
 from bot.domain.models import Deal, Stage, User
 from bot.domain.tasks import Task, split_by_day
-from bot.services.ports import DealQuery, UnitOfWork
+from bot.services.ports import UnitOfWork
 
 SHOWN = 5  # items of each kind an agenda lists; the rest are counted
 STALL_BATCH = 500

@@ -6,11 +6,12 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime
 
+from bot.domain.audit import AuditEntry
 from bot.domain.company import FIELDS, CompanySettings, changed, show
 from bot.domain.errors import AccessDeniedError, SettingInvalidError
 from bot.domain.ids import UserId
 from bot.domain.models import Role, User
-from bot.services.ports import AuditEntry, UnitOfWork
+from bot.services.ports import UnitOfWork
 
 PREFIX = "company."
 AUDIT_PAGE = 10

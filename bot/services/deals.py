@@ -7,7 +7,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 
 from bot.domain.access import is_manager, is_staff
-from bot.domain.deals import days_in_stage, is_stalled, stall_cutoffs
+from bot.domain.deals import DealChange, DealQuery, days_in_stage, is_stalled, stall_cutoffs
 from bot.domain.errors import (
     AccessDeniedError,
     DealClosedError,
@@ -41,8 +41,9 @@ from bot.domain.text import (
     SEARCH_MAX,
     clean_text,
 )
+from bot.services.deals_ports import DealStore
 from bot.services.notify import enqueue
-from bot.services.ports import DealChange, DealQuery, Notifier, UnitOfWork
+from bot.services.ports import Notifier
 from bot.services.scope import may_touch_deal
 
 PAGE_SIZE = 8
@@ -85,7 +86,7 @@ def _require_staff(actor: User) -> None:
 
 
 async def _view(
-    uow: UnitOfWork, deal: Deal, now: datetime, pipeline: Pipeline | None = None
+    uow: DealStore, deal: Deal, now: datetime, pipeline: Pipeline | None = None
 ) -> DealView:
     pipeline = pipeline or await uow.pipelines.get(deal.pipeline_id)
     if pipeline is None:
@@ -104,15 +105,15 @@ async def _view(
     )
 
 
-async def _stage_of(uow: UnitOfWork, pipeline: Pipeline, stage_id: StageId) -> Stage:
+async def _stage_of(uow: DealStore, pipeline: Pipeline, stage_id: StageId) -> Stage:
     """The deal's stage; a closed deal may sit in a stage deleted since (archived, kept)."""
-    stage = pipeline.stage(stage_id) or (await uow.pipeline_admin.stages([stage_id])).get(stage_id)
+    stage = pipeline.stage(stage_id) or (await uow.pipelines.stages([stage_id])).get(stage_id)
     if stage is None:
         raise StageNotFoundError()
     return stage
 
 
-async def _own_deal(uow: UnitOfWork, actor: User, deal_id: DealId) -> Deal:
+async def _own_deal(uow: DealStore, actor: User, deal_id: DealId) -> Deal:
     deal = await uow.deals.get(deal_id)
     if deal is None:
         raise DealNotFoundError()
@@ -121,7 +122,7 @@ async def _own_deal(uow: UnitOfWork, actor: User, deal_id: DealId) -> Deal:
     return deal
 
 
-async def pipelines_for(uow: UnitOfWork, actor: User) -> tuple[list[Pipeline], PipelineId | None]:
+async def pipelines_for(uow: DealStore, actor: User) -> tuple[list[Pipeline], PipelineId | None]:
     """The pipelines a deal can go to, and the seller's usual one to preselect."""
     _require_staff(actor)
     pipelines = await uow.pipelines.list_active()
@@ -130,13 +131,13 @@ async def pipelines_for(uow: UnitOfWork, actor: User) -> tuple[list[Pipeline], P
     return pipelines, preferred or (pipelines[0].id if pipelines else None)
 
 
-async def suggest_clients(uow: UnitOfWork, actor: User, text: str) -> list[Client]:
+async def suggest_clients(uow: DealStore, actor: User, text: str) -> list[Client]:
     """Existing clients whose name matches what the seller typed, so they are not doubled."""
     _require_staff(actor)
     return await uow.clients.find(clean_text(text, CLIENT_NAME_MAX), limit=5)
 
 
-async def create_deal(uow: UnitOfWork, actor: User, data: NewDealInput, now: datetime) -> DealView:
+async def create_deal(uow: DealStore, actor: User, data: NewDealInput, now: datetime) -> DealView:
     """A new deal in the pipeline's first stage, owned by its creator, with a history row."""
     _require_staff(actor)
     pipeline = await uow.pipelines.get(data.pipeline_id)
@@ -164,9 +165,7 @@ async def create_deal(uow: UnitOfWork, actor: User, data: NewDealInput, now: dat
     return await _view(uow, deal, now, pipeline)
 
 
-async def _resolve_client(
-    uow: UnitOfWork, actor: User, data: NewDealInput, now: datetime
-) -> Client:
+async def _resolve_client(uow: DealStore, actor: User, data: NewDealInput, now: datetime) -> Client:
     if data.client_id is not None:
         client = await uow.clients.get(ClientId(data.client_id))
         if client is not None:
@@ -174,13 +173,13 @@ async def _resolve_client(
     return await uow.clients.add(clean_text(data.client_name, CLIENT_NAME_MAX), actor.id, now)
 
 
-async def open_deal(uow: UnitOfWork, actor: User, deal_id: DealId, now: datetime) -> DealView:
+async def open_deal(uow: DealStore, actor: User, deal_id: DealId, now: datetime) -> DealView:
     """The deal card, for its owner, a head or an admin."""
     return await _view(uow, await _own_deal(uow, actor, deal_id), now)
 
 
 async def _change(
-    uow: UnitOfWork,
+    uow: DealStore,
     deal: Deal,
     change: DealChange,
     event: DealEvent,
@@ -218,7 +217,7 @@ def _applied(deal: Deal, change: DealChange) -> Deal:
 
 
 async def move_deal(
-    uow: UnitOfWork,
+    uow: DealStore,
     actor: User,
     deal_id: DealId,
     stage_id: StageId,
@@ -250,7 +249,7 @@ async def move_deal(
     return view, True
 
 
-async def _stage_owner(uow: UnitOfWork, stage: Stage, deal: Deal) -> User | None:
+async def _stage_owner(uow: DealStore, stage: Stage, deal: Deal) -> User | None:
     """The active person a stage hands its deals to, unless they already own this one."""
     if stage.owner_id is None or stage.owner_id == deal.owner_id:
         return None
@@ -258,7 +257,7 @@ async def _stage_owner(uow: UnitOfWork, stage: Stage, deal: Deal) -> User | None
     return owner if owner is not None and is_staff(owner) else None
 
 
-async def win_deal(uow: UnitOfWork, actor: User, deal_id: DealId, now: datetime) -> DealView:
+async def win_deal(uow: DealStore, actor: User, deal_id: DealId, now: datetime) -> DealView:
     """Close the deal as won at its current stage."""
     deal = await _own_deal(uow, actor, deal_id)
     if not deal.is_open:
@@ -270,7 +269,7 @@ async def win_deal(uow: UnitOfWork, actor: User, deal_id: DealId, now: datetime)
 
 
 async def lose_deal(
-    uow: UnitOfWork,
+    uow: DealStore,
     actor: User,
     deal_id: DealId,
     now: datetime,
@@ -314,7 +313,7 @@ async def lose_deal(
     return await _change(uow, deal, change, event, now)
 
 
-async def reopen_deal(uow: UnitOfWork, actor: User, deal_id: DealId, now: datetime) -> DealView:
+async def reopen_deal(uow: DealStore, actor: User, deal_id: DealId, now: datetime) -> DealView:
     """Undo a close made by mistake: the deal goes back to the stage it was closed at."""
     deal = await _own_deal(uow, actor, deal_id)
     if deal.is_open:
@@ -330,7 +329,7 @@ async def reopen_deal(uow: UnitOfWork, actor: User, deal_id: DealId, now: dateti
 
 
 async def add_note(
-    uow: UnitOfWork, actor: User, deal_id: DealId, text: str, now: datetime
+    uow: DealStore, actor: User, deal_id: DealId, text: str, now: datetime
 ) -> DealView:
     """A free-text note in the deal's history."""
     deal = await _own_deal(uow, actor, deal_id)
@@ -341,7 +340,7 @@ async def add_note(
 
 
 async def deal_history(
-    uow: UnitOfWork, actor: User, deal_id: DealId, now: datetime
+    uow: DealStore, actor: User, deal_id: DealId, now: datetime
 ) -> tuple[DealView, list[DealEvent], dict[UserId, str], dict[StageId, str]]:
     """The deal with every change it went through, the names of who made them and of the
     stages (renamed, deleted or of another pipeline: history points to stage ids)."""
@@ -349,12 +348,12 @@ async def deal_history(
     events = await uow.events.for_deal(deal_id)
     names = await uow.users.names([e.actor_id for e in events if e.actor_id is not None])
     ids = {i for e in events for i in (e.from_stage_id, e.to_stage_id) if i is not None}
-    stages = await uow.pipeline_admin.stages(sorted(ids))
+    stages = await uow.pipelines.stages(sorted(ids))
     return view, events, names, {i: s.name for i, s in stages.items()}
 
 
 async def list_deals(
-    uow: UnitOfWork,
+    uow: DealStore,
     actor: User,
     now: datetime,
     *,

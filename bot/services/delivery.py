@@ -3,15 +3,29 @@
 from __future__ import annotations
 
 from datetime import datetime, time, timedelta
+from typing import Protocol
 from zoneinfo import ZoneInfo
 
-from bot.domain.delivery import DeliveryReport
+from bot.domain.delivery import Backlog, DeliveryCounts, DeliveryReport, FailedNotice
 from bot.domain.errors import AccessDeniedError
-from bot.domain.models import Role, User
+from bot.domain.models import (
+    Role,
+    User,
+)
 from bot.services.ports import UnitOfWork
 
 PAGE = 8
 WEEK = timedelta(days=7)
+
+
+class DeliveryRepo(Protocol):
+    """The outbox read for admins (the sender alone writes it)."""
+
+    async def counts(self, day_start: datetime, since: datetime) -> DeliveryCounts: ...
+    async def backlog(self, now: datetime) -> Backlog: ...
+    async def failures(
+        self, since: datetime, offset: int, limit: int
+    ) -> tuple[list[FailedNotice], int]: ...
 
 
 async def delivery_report(

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Protocol
 
 from bot.domain.access import can_move_between, is_manager, led_departments, manages
+from bot.domain.audit import AuditEntry
 from bot.domain.errors import (
     AccessDeniedError,
     DepartmentNameTakenError,
@@ -13,10 +15,38 @@ from bot.domain.errors import (
     DepartmentNotFoundError,
     MemberInvalidError,
 )
-from bot.domain.ids import DepartmentId, UserId
-from bot.domain.models import Department, Role, User
+from bot.domain.ids import (
+    DepartmentId,
+    UserId,
+)
+from bot.domain.models import (
+    Department,
+    Role,
+    User,
+)
 from bot.domain.text import DEPARTMENT_NAME_MAX, clean_text
-from bot.services.ports import AuditEntry, UnitOfWork
+from bot.services.ports import UnitOfWork
+
+
+class DepartmentRepo(Protocol):
+    async def list(self) -> list[Department]: ...
+    async def get(self, department_id: DepartmentId) -> Department | None: ...
+    async def add(self, name: str, now: datetime) -> Department: ...
+    async def rename(self, department_id: DepartmentId, name: str) -> None: ...
+    async def set_head(self, department_id: DepartmentId, head_id: UserId | None) -> None: ...
+    async def drop_head(self, head_id: UserId) -> int:
+        """The teams this person headed are left without a head; how many."""
+        ...
+
+    async def delete(self, department_id: DepartmentId) -> None: ...
+    async def member_count(self, department_id: DepartmentId) -> int:
+        """Active members of the team."""
+        ...
+
+    async def move_member(self, user_id: UserId, department_id: DepartmentId | None) -> None: ...
+    async def led_members(self, head_id: UserId) -> dict[DepartmentId, frozenset[UserId]]:
+        """The teams this person heads, each with its members (active or not)."""
+        ...
 
 
 @dataclass(frozen=True, slots=True)

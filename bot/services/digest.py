@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime
+from typing import Protocol
 
 from bot.domain.access import in_scope, is_manager, is_staff
 from bot.domain.company import CompanySettings
@@ -14,14 +15,23 @@ from bot.domain.digest import (
     Digest,
     DigestForHeadsError,
     DigestRows,
+    DigestWindow,
     SellerGoneError,
     build_digest,
     digest_window,
     for_owners,
     funnel_reached,
 )
-from bot.domain.ids import StageId, UserId
-from bot.domain.models import Pipeline, Role, User
+from bot.domain.ids import (
+    PipelineId,
+    StageId,
+    UserId,
+)
+from bot.domain.models import (
+    Pipeline,
+    Role,
+    User,
+)
 from bot.domain.plans import month_of
 from bot.domain.stage_metrics import StageConversion, stage_at
 from bot.domain.tasks import Task
@@ -30,6 +40,17 @@ from bot.services.ports import UnitOfWork
 from bot.services.scope import owner_scope_of
 
 OVERDUE_SHOWN = 30
+
+
+class DigestRepo(Protocol):
+    async def rows(self, window: DigestWindow, plans: dict[UserId, int]) -> DigestRows:
+        """Every figure of the morning digest, in a fixed number of aggregate queries."""
+        ...
+
+    async def funnel(self, start: datetime, end: datetime) -> list[tuple[PipelineId, int, int]]:
+        """(pipeline, furthest stage position, deals) for deals created in [start, end);
+        position -1 is won."""
+        ...
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,8 +7,10 @@ seller only their own answers: the file is theirs to keep, not a copy of the who
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
+from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from bot.domain.access import is_manager, is_staff
@@ -18,9 +20,13 @@ from bot.domain.export import (
     DEAL_COLUMNS,
     PLAN_COLUMNS,
     TASK_COLUMNS,
+    AnswerExportRow,
     Bounds,
+    DealExportRow,
     ExportPeriod,
+    PlanExportRow,
     Table,
+    TaskExportRow,
     answer_cells,
     deal_cells,
     export_bounds,
@@ -28,8 +34,31 @@ from bot.domain.export import (
     plan_months,
     task_cells,
 )
-from bot.domain.models import User
+from bot.domain.ids import (
+    UserId,
+)
+from bot.domain.models import (
+    User,
+)
 from bot.services.ports import UnitOfWork
+
+
+class ExportRepo(Protocol):
+    """Rows for a spreadsheet, streamed; a None bound leaves that side of the period open,
+    a None person means the whole team."""
+
+    def deals(
+        self, start: datetime | None, end: datetime | None, owner_id: UserId | None
+    ) -> AsyncIterator[DealExportRow]: ...
+    def tasks(
+        self, start: datetime | None, end: datetime | None, assignee_id: UserId | None
+    ) -> AsyncIterator[TaskExportRow]: ...
+    def plans(
+        self, first: date | None, end: date | None, seller_id: UserId | None
+    ) -> AsyncIterator[PlanExportRow]: ...
+    def answers(
+        self, start: datetime | None, end: datetime | None, seller_id: UserId | None
+    ) -> AsyncIterator[AnswerExportRow]: ...
 
 
 @dataclass(frozen=True, slots=True)

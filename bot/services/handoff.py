@@ -5,14 +5,16 @@ from __future__ import annotations
 from datetime import datetime
 
 from bot.domain.access import is_manager
+from bot.domain.deals import DealChange
 from bot.domain.errors import DealNotFoundError, HandoffNotPendingError, StaleActionError
 from bot.domain.ids import DealId, UserId
 from bot.domain.models import Deal, DealEvent, EventKind, User
+from bot.services.deals_ports import DealStore
 from bot.services.notify import enqueue
-from bot.services.ports import DealChange, Notifier, UnitOfWork
+from bot.services.ports import Notifier
 
 
-async def _offered_to(uow: UnitOfWork, actor: User, deal_id: DealId) -> Deal:
+async def _offered_to(uow: DealStore, actor: User, deal_id: DealId) -> Deal:
     deal = await uow.deals.get(deal_id)
     if deal is None:
         raise DealNotFoundError()
@@ -22,7 +24,7 @@ async def _offered_to(uow: UnitOfWork, actor: User, deal_id: DealId) -> Deal:
 
 
 async def accept_handoff(
-    uow: UnitOfWork, actor: User, deal_id: DealId, now: datetime, notifier: Notifier
+    uow: DealStore, actor: User, deal_id: DealId, now: datetime, notifier: Notifier
 ) -> Deal:
     """The stage's owner takes the deal and its open tasks; the previous owner and heads learn."""
     deal = await _offered_to(uow, actor, deal_id)
@@ -36,7 +38,7 @@ async def accept_handoff(
 
 
 async def decline_handoff(
-    uow: UnitOfWork, actor: User, deal_id: DealId, now: datetime, notifier: Notifier
+    uow: DealStore, actor: User, deal_id: DealId, now: datetime, notifier: Notifier
 ) -> Deal:
     """The deal stays with its owner; they and the heads learn it was declined."""
     deal = await _offered_to(uow, actor, deal_id)
@@ -47,7 +49,7 @@ async def decline_handoff(
 
 
 async def _decide(
-    uow: UnitOfWork,
+    uow: DealStore,
     deal: Deal,
     change: DealChange,
     actor: User,
@@ -66,7 +68,7 @@ async def _decide(
     await enqueue(uow, notices, now, notifier.tz, notifier.quiet)
 
 
-async def _readers(uow: UnitOfWork, previous_owner: UserId, taker: UserId) -> list[User]:
+async def _readers(uow: DealStore, previous_owner: UserId, taker: UserId) -> list[User]:
     """The previous owner and every head, once each, never the person who decided."""
     people = {u.id: u for u in await uow.users.managers() if is_manager(u)}
     previous = await uow.users.get(previous_owner)

@@ -9,12 +9,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from bot.domain.access import is_manager, is_staff, manages
+from bot.domain.audit import AuditEntry
 from bot.domain.errors import AccessDeniedError, MemberInvalidError
 from bot.domain.ids import UserId
 from bot.domain.models import DealEvent, EventKind, Role, User
 from bot.domain.notices import Notice
 from bot.services.notify import enqueue
-from bot.services.ports import AuditEntry, Notifier, UnitOfWork
+from bot.services.ports import Notifier, UnitOfWork
 
 # Reminders of tasks due within this window are owed again to the new assignee: one the
 # leaving member had queued (held for quiet hours, say) is dropped as theirs.

@@ -37,8 +37,19 @@ class DeliveryTexts(Protocol):
         ...
 
 
+class NoticeQueue(Protocol):
+    async def add(self, notices: Sequence[Notice], now: datetime) -> int: ...
+
+
+class QueueStore(Protocol):
+    """What queueing notices writes: the outbox, in the caller's transaction."""
+
+    @property
+    def outbox(self) -> NoticeQueue: ...
+
+
 async def enqueue(
-    uow: UnitOfWork,
+    uow: QueueStore,
     notices: Sequence[Notice],
     now: datetime,
     tz: ZoneInfo,

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from bot.domain.audit import AuditEntry
 from bot.domain.errors import (
     AccessDeniedError,
     LastPipelineError,
@@ -19,7 +20,7 @@ from bot.domain.models import DealEvent, EventKind, LostReason, Pipeline, Role, 
 from bot.domain.pipelines import clean_name
 from bot.domain.templates import TEMPLATES, StageTemplate
 from bot.domain.text import LOST_REASON_MAX, PIPELINE_NAME_MAX
-from bot.services.ports import AuditEntry, UnitOfWork
+from bot.services.ports import UnitOfWork
 
 EMPTY = "empty"
 # An empty pipeline starts with one stage, so a deal can enter it at once.
@@ -70,7 +71,7 @@ async def editor_view(uow: UnitOfWork, pipeline_id: PipelineId) -> PipelineView:
 
 async def active_pipeline(uow: UnitOfWork, pipeline_id: PipelineId) -> Pipeline:
     """An active pipeline, or the polite refusal a forged or outdated button gets."""
-    pipeline = await uow.pipeline_admin.load(pipeline_id)
+    pipeline = await uow.pipelines.get(pipeline_id)
     if pipeline is None or pipeline.is_archived:
         raise PipelineNotFoundError()
     return pipeline
@@ -84,7 +85,7 @@ async def move_open_deals(
     now: datetime,
 ) -> None:
     """Move open deals into a stage, each with a stage change in its history."""
-    await uow.pipeline_admin.move_deals([d for d, _ in deals], to, now)
+    await uow.pipelines.move_deals([d for d, _ in deals], to, now)
     await uow.events.add_many(
         [DealEvent(d, EventKind.STAGE, actor.id, now, src, to.id) for d, src in deals]
     )
@@ -93,7 +94,7 @@ async def move_open_deals(
 async def list_pipelines(uow: UnitOfWork, actor: User) -> list[Pipeline]:
     """The active pipelines in their order."""
     require_admin(actor)
-    return await uow.pipeline_admin.list_active()
+    return await uow.pipelines.list_active()
 
 
 async def open_pipeline(uow: UnitOfWork, actor: User, pipeline_id: PipelineId) -> PipelineView:
@@ -116,12 +117,12 @@ async def create_pipeline(
 ) -> PipelineView:
     """A pipeline from a template (named after it), or an empty one with a typed name."""
     require_admin(actor)
-    taken = {p.name for p in await uow.pipeline_admin.list_active()}
+    taken = {p.name for p in await uow.pipelines.list_active()}
     if kind == EMPTY:
         title = clean_name(name, PIPELINE_NAME_MAX, taken)
-        pipeline_id = await uow.pipeline_admin.add_pipeline(title, "custom")
+        pipeline_id = await uow.pipelines.add_pipeline(title, "custom")
         first = FIRST_STAGE
-        await uow.pipeline_admin.add_stage(
+        await uow.pipelines.add_stage(
             pipeline_id, first.name[lang], first.probability, first.stall_days
         )
     else:
@@ -131,7 +132,7 @@ async def create_pipeline(
         position = await uow.pipelines.count() + 1
         pipeline_id = await uow.pipelines.add_from_template(template, lang, position)
         title = _free_name(template.name[lang], {n.casefold() for n in taken})
-        await uow.pipeline_admin.set_pipeline(pipeline_id, "name", title)
+        await uow.pipelines.set_pipeline(pipeline_id, "name", title)
     await audit(uow, actor, now, "pipeline.add", title, after=kind)
     await uow.commit()
     return await editor_view(uow, pipeline_id)
@@ -143,10 +144,10 @@ async def rename_pipeline(
     """A new name, unique among the active pipelines; history keeps pointing to the id."""
     require_admin(actor)
     pipeline = await active_pipeline(uow, pipeline_id)
-    others = [p.name for p in await uow.pipeline_admin.list_active() if p.id != pipeline.id]
+    others = [p.name for p in await uow.pipelines.list_active() if p.id != pipeline.id]
     name = clean_name(text, PIPELINE_NAME_MAX, others)
     if name != pipeline.name:
-        await uow.pipeline_admin.set_pipeline(pipeline.id, "name", name)
+        await uow.pipelines.set_pipeline(pipeline.id, "name", name)
         await audit(uow, actor, now, "pipeline.rename", name, pipeline.name, name)
         await uow.commit()
     return await editor_view(uow, pipeline.id)
@@ -163,10 +164,10 @@ async def archive_pipeline(
     pipeline, all in one transaction. Without it a pipeline with open deals stays."""
     require_admin(actor)
     pipeline = await active_pipeline(uow, pipeline_id)
-    others = [p for p in await uow.pipeline_admin.list_active() if p.id != pipeline.id]
+    others = [p for p in await uow.pipelines.list_active() if p.id != pipeline.id]
     if not others:
         raise LastPipelineError()
-    deals = await uow.pipeline_admin.open_deals(pipeline_id=pipeline.id)
+    deals = await uow.pipelines.open_deals(pipeline_id=pipeline.id)
     if deals and move_to is None:
         raise PipelineHasOpenDealsError(count=len(deals))
     if deals:
@@ -174,7 +175,7 @@ async def archive_pipeline(
         if target is None:
             raise StageNotFoundError()
         await move_open_deals(uow, actor, deals, target, now)
-    await uow.pipeline_admin.set_pipeline(pipeline.id, "is_archived", True)
+    await uow.pipelines.set_pipeline(pipeline.id, "is_archived", True)
     await audit(uow, actor, now, "pipeline.archive", pipeline.name, after=len(deals))
     await uow.commit()
     return pipeline, len(deals)
@@ -184,11 +185,11 @@ async def other_pipelines(uow: UnitOfWork, actor: User, pipeline_id: PipelineId)
     """Where the open deals of an archived pipeline can go."""
     require_admin(actor)
     await active_pipeline(uow, pipeline_id)
-    return [p for p in await uow.pipeline_admin.list_active() if p.id != pipeline_id]
+    return [p for p in await uow.pipelines.list_active() if p.id != pipeline_id]
 
 
 async def _active_reason(uow: UnitOfWork, reason_id: LostReasonId) -> LostReason:
-    reason = await uow.pipeline_admin.reason(reason_id)
+    reason = await uow.pipelines.reason(reason_id)
     if reason is None or reason.is_archived:
         raise LostReasonNotFoundError()
     await active_pipeline(uow, reason.pipeline_id)
@@ -202,7 +203,7 @@ async def add_reason(
     require_admin(actor)
     pipeline = await active_pipeline(uow, pipeline_id)
     name = clean_name(text, LOST_REASON_MAX, [r.name for r in pipeline.lost_reasons])
-    await uow.pipeline_admin.add_reason(pipeline.id, name)
+    await uow.pipelines.add_reason(pipeline.id, name)
     await audit(uow, actor, now, "reason.add", f"{pipeline.name}: {name}", after=name)
     await uow.commit()
     return await editor_view(uow, pipeline.id)
@@ -218,7 +219,7 @@ async def rename_reason(
     others = [r.name for r in pipeline.lost_reasons if r.id != reason.id]
     name = clean_name(text, LOST_REASON_MAX, others)
     if name != reason.name:
-        await uow.pipeline_admin.set_reason(reason.id, "name", name)
+        await uow.pipelines.set_reason(reason.id, "name", name)
         subject = f"{pipeline.name}: {name}"
         await audit(uow, actor, now, "reason.rename", subject, reason.name, name)
         await uow.commit()
@@ -231,7 +232,7 @@ async def archive_reason(
     """The reason leaves the list; deals lost for it keep showing it."""
     require_admin(actor)
     reason = await _active_reason(uow, reason_id)
-    await uow.pipeline_admin.set_reason(reason.id, "is_archived", True)
+    await uow.pipelines.set_reason(reason.id, "is_archived", True)
     pipeline = await active_pipeline(uow, reason.pipeline_id)
     await audit(uow, actor, now, "reason.archive", f"{pipeline.name}: {reason.name}")
     await uow.commit()

@@ -8,16 +8,34 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
+from typing import Protocol
 
 from bot.domain.access import is_manager
+from bot.domain.audit import AuditEntry
 from bot.domain.errors import AccessDeniedError, PlanMonthError, PlanSellerError, PlanValueError
-from bot.domain.ids import UserId
-from bot.domain.models import Role, User
+from bot.domain.ids import (
+    UserId,
+)
+from bot.domain.models import (
+    Role,
+    User,
+)
 from bot.domain.plan_csv import CsvProblem, PlanCsvError, PlanLine, read_plan_csv
 from bot.domain.plans import Plan, describe, plannable, previous_month
-from bot.services.ports import AuditEntry, UnitOfWork
+from bot.services.ports import UnitOfWork
 
 AUDIT_ACTION = "plan"
+
+
+class PlanRepo(Protocol):
+    async def for_month(self, month: date) -> list[Plan]: ...
+    async def between(self, start: date, end: date) -> list[Plan]:
+        """Plans of the months in [start, end), by month then seller."""
+        ...
+
+    async def save(self, plans: Sequence[Plan], by: UserId | None, now: datetime) -> None:
+        """Insert or replace each seller's plan for its month."""
+        ...
 
 
 @dataclass(frozen=True, slots=True)

@@ -34,7 +34,7 @@ OWNER_ROLES = (Role.SELLER, Role.HEAD)
 
 async def active_stage(uow: UnitOfWork, stage_id: StageId) -> tuple[Pipeline, Stage]:
     """An active stage of an active pipeline, or the refusal a forged button gets."""
-    found = (await uow.pipeline_admin.stages([stage_id])).get(stage_id)
+    found = (await uow.pipelines.stages([stage_id])).get(stage_id)
     if found is None or found.is_archived:
         raise StageNotFoundError()
     pipeline = await active_pipeline(uow, found.pipeline_id)
@@ -56,7 +56,7 @@ async def add_stage(
     pipeline = await active_pipeline(uow, pipeline_id)
     name = clean_name(text, STAGE_NAME_MAX, [s.name for s in pipeline.stages])
     last = pipeline.stages[-1]
-    await uow.pipeline_admin.add_stage(pipeline.id, name, last.probability, last.stall_days)
+    await uow.pipelines.add_stage(pipeline.id, name, last.probability, last.stall_days)
     await audit(uow, actor, now, "stage.add", _subject(pipeline, name), after=name)
     await uow.commit()
     return await editor_view(uow, pipeline.id), looks_like_client_state(name)
@@ -70,7 +70,7 @@ async def rename_stage(
     pipeline, stage = await active_stage(uow, stage_id)
     name = clean_name(text, STAGE_NAME_MAX, [s.name for s in pipeline.stages if s.id != stage.id])
     if name != stage.name:
-        await uow.pipeline_admin.set_stage(stage.id, "name", name)
+        await uow.pipelines.set_stage(stage.id, "name", name)
         await audit(uow, actor, now, "stage.rename", _subject(pipeline, name), stage.name, name)
         await uow.commit()
     return await editor_view(uow, pipeline.id), looks_like_client_state(name)
@@ -89,8 +89,8 @@ async def shift_stage(
         return await editor_view(uow, pipeline.id)
     # The two swap their slots; every other stage, a deleted (archived) one included, keeps
     # its own, so a position in the history always names one place in the funnel.
-    await uow.pipeline_admin.set_stage(order[i].id, "position", order[j].position)
-    await uow.pipeline_admin.set_stage(order[j].id, "position", order[i].position)
+    await uow.pipelines.set_stage(order[i].id, "position", order[j].position)
+    await uow.pipelines.set_stage(order[j].id, "position", order[i].position)
     await audit(uow, actor, now, "stage.order", _subject(pipeline, stage.name), i + 1, j + 1)
     await uow.commit()
     return await editor_view(uow, pipeline.id)
@@ -106,7 +106,7 @@ async def delete_stage(
     pipeline, stage = await active_stage(uow, stage_id)
     if len(pipeline.stages) == 1:
         raise LastStageError()
-    deals = await uow.pipeline_admin.open_deals(stage_id=stage.id)
+    deals = await uow.pipelines.open_deals(stage_id=stage.id)
     if deals and move_to is None:
         raise StageHasDealsError(count=len(deals))
     if deals:
@@ -114,7 +114,7 @@ async def delete_stage(
         if target is None or target.id == stage.id:
             raise StageNotFoundError()
         await move_open_deals(uow, actor, deals, target, now)
-    await uow.pipeline_admin.set_stage(stage.id, "is_archived", True)
+    await uow.pipelines.set_stage(stage.id, "is_archived", True)
     await audit(uow, actor, now, "stage.delete", _subject(pipeline, stage.name), after=len(deals))
     await uow.commit()
     return await editor_view(uow, pipeline.id), len(deals)
@@ -128,7 +128,7 @@ async def set_probability(
     pipeline, stage = await active_stage(uow, stage_id)
     value = parse_probability(text)
     if value != stage.probability:
-        await uow.pipeline_admin.set_stage(stage.id, "probability", value)
+        await uow.pipelines.set_stage(stage.id, "probability", value)
         subject = _subject(pipeline, stage.name)
         await audit(uow, actor, now, "stage.probability", subject, stage.probability, value)
         await uow.commit()
@@ -143,7 +143,7 @@ async def set_stall_days(
     pipeline, stage = await active_stage(uow, stage_id)
     value = parse_stall_days(text)
     if value != stage.stall_days:
-        await uow.pipeline_admin.set_stage(stage.id, "stall_days", value)
+        await uow.pipelines.set_stage(stage.id, "stall_days", value)
         subject = _subject(pipeline, stage.name)
         await audit(uow, actor, now, "stage.stall", subject, stage.stall_days, value)
         await uow.commit()
@@ -173,7 +173,7 @@ async def set_stage_owner(
             if stage.owner_id
             else None
         )
-        await uow.pipeline_admin.set_stage(stage.id, "owner_id", owner_id)
+        await uow.pipelines.set_stage(stage.id, "owner_id", owner_id)
         subject = _subject(pipeline, stage.name)
         await audit(
             uow,

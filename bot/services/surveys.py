@@ -25,6 +25,7 @@ from bot.domain.surveys import (
     COMMENT_MAX,
     RELATIONSHIP_EVERY,
     SURVEY_TTL,
+    FollowUp,
     OpenedSurvey,
     Survey,
     SurveyKind,
@@ -34,7 +35,7 @@ from bot.domain.surveys import (
 from bot.domain.tasks import Task
 from bot.domain.text import clean_text
 from bot.services.notify import enqueue
-from bot.services.ports import FollowUp, Notifier, UnitOfWork
+from bot.services.ports import Notifier, UnitOfWork
 from bot.services.scope import may_touch_deal
 from bot.services.team import Person
 

@@ -16,10 +16,10 @@ from bot.domain.errors import (
 )
 from bot.domain.ids import DealId, TaskId
 from bot.domain.models import User
-from bot.domain.tasks import Task, TaskStatus, split_by_day
+from bot.domain.tasks import Task, TaskChange, TaskStatus, split_by_day
 from bot.domain.text import TASK_MAX, clean_text
-from bot.services.ports import TaskChange, UnitOfWork
 from bot.services.scope import may_touch_deal, owner_scope_of
+from bot.services.tasks_ports import TaskStore
 
 LIST_LIMIT = 50
 
@@ -35,7 +35,7 @@ class TaskList:
         return len(self.overdue) + len(self.today) + len(self.later)
 
 
-async def _may_touch(uow: UnitOfWork, actor: User, task: Task) -> bool:
+async def _may_touch(uow: TaskStore, actor: User, task: Task) -> bool:
     """Its assignee and author; a manager whose scope takes in its assignee."""
     if not is_staff(actor):
         return False
@@ -44,7 +44,7 @@ async def _may_touch(uow: UnitOfWork, actor: User, task: Task) -> bool:
     return is_manager(actor) and in_scope(await owner_scope_of(uow, actor), task.assignee_id)
 
 
-async def _task_for(uow: UnitOfWork, actor: User, task_id: TaskId) -> Task:
+async def _task_for(uow: TaskStore, actor: User, task_id: TaskId) -> Task:
     task = await uow.tasks.get(task_id)
     if task is None:
         raise TaskNotFoundError()
@@ -60,7 +60,7 @@ async def _task_for(uow: UnitOfWork, actor: User, task_id: TaskId) -> Task:
 
 
 async def create_task(
-    uow: UnitOfWork,
+    uow: TaskStore,
     actor: User,
     *,
     text: str,
@@ -94,12 +94,12 @@ async def create_task(
     return task
 
 
-async def open_task(uow: UnitOfWork, actor: User, task_id: TaskId) -> Task:
+async def open_task(uow: TaskStore, actor: User, task_id: TaskId) -> Task:
     """One task, for its assignee, its author, a head or an admin."""
     return await _task_for(uow, actor, task_id)
 
 
-async def complete_task(uow: UnitOfWork, actor: User, task_id: TaskId, now: datetime) -> Task:
+async def complete_task(uow: TaskStore, actor: User, task_id: TaskId, now: datetime) -> Task:
     """Mark the task done; a second press says it already is."""
     task = await _task_for(uow, actor, task_id)
     if not task.is_open:
@@ -109,7 +109,7 @@ async def complete_task(uow: UnitOfWork, actor: User, task_id: TaskId, now: date
 
 
 async def reschedule_task(
-    uow: UnitOfWork, actor: User, task_id: TaskId, due_at: datetime, now: datetime
+    uow: TaskStore, actor: User, task_id: TaskId, due_at: datetime, now: datetime
 ) -> Task:
     """A new due time, and a new reminder at it."""
     task = await _task_for(uow, actor, task_id)
@@ -119,7 +119,7 @@ async def reschedule_task(
     return await _apply(uow, change)
 
 
-async def _apply(uow: UnitOfWork, change: TaskChange) -> Task:
+async def _apply(uow: TaskStore, change: TaskChange) -> Task:
     if not await uow.tasks.apply(change):
         await uow.rollback()
         raise StaleActionError()
@@ -129,7 +129,7 @@ async def _apply(uow: UnitOfWork, change: TaskChange) -> Task:
     return task
 
 
-async def my_tasks(uow: UnitOfWork, actor: User, now: datetime, tz: ZoneInfo) -> TaskList:
+async def my_tasks(uow: TaskStore, actor: User, now: datetime, tz: ZoneInfo) -> TaskList:
     """The actor's open tasks: overdue, the rest of today, upcoming."""
     if not is_staff(actor):
         raise AccessDeniedError()

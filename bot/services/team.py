@@ -6,6 +6,7 @@ import secrets
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Protocol
 
 from bot.domain.access import can_invite
 from bot.domain.errors import (
@@ -14,14 +15,31 @@ from bot.domain.errors import (
     ClaimCodeInvalidError,
     InviteInvalidError,
 )
-from bot.domain.ids import TelegramId
-from bot.domain.models import Invite, Role, User
+from bot.domain.ids import (
+    TelegramId,
+    UserId,
+)
+from bot.domain.models import (
+    Invite,
+    Role,
+    User,
+)
 from bot.domain.templates import DEFAULT_PIPELINES
 from bot.services.departments import roster
 from bot.services.ports import UnitOfWork
 
 CLAIM_KEY = "admin_claim_code"
 INVITE_TTL = timedelta(days=7)
+
+
+class InviteRepo(Protocol):
+    async def add(
+        self, token: str, role: Role, created_by: UserId, now: datetime, expires_at: datetime
+    ) -> Invite: ...
+    async def get(self, token: str) -> Invite | None: ...
+    async def use(self, token: str, user_id: UserId, now: datetime) -> bool:
+        """Mark an unused, unexpired invite used; False when another press got there first."""
+        ...
 
 
 @dataclass(frozen=True, slots=True)

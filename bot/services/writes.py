@@ -8,7 +8,8 @@ import random
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
-from bot.services.ports import DatabaseBusyError, UnitOfWork, UnitOfWorkFactory
+from bot.domain.errors import DatabaseBusyError
+from bot.services.ports import UnitOfWork, UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")

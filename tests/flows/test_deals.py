@@ -336,7 +336,7 @@ async def test_forged_huge_numbers_are_refused_politely(seller: Person) -> None:
 async def test_a_change_on_an_outdated_card_shows_the_card_as_it_is_now(
     seller: Person, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from storage.repositories import SqlDealRepo
+    from storage.deals import SqlDealRepo
 
     await create(seller, "Ромашка")
 

@@ -16,8 +16,8 @@ from bot.domain.notices import QuietHours
 from bot.services.members import deactivate
 from handlers.alerts import handover_notice
 from handlers.notices import TelegramNotifier
+from storage.deals import SqlEventRepo
 from storage.models import AuditRow, DealEventRow, DealRow, StageRow, TaskRow, UserRow
-from storage.repositories import SqlEventRepo
 from storage.uow import SqlUnitOfWorkFactory
 from tests.conftest import FakeClock
 from tests.flows.conftest import Jobs, join

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from bot.domain.errors import DatabaseBusyError
 from bot.services import writes
-from bot.services.ports import DatabaseBusyError
 from storage.db import make_engine, make_sessions
 from storage.uow import SqlUnitOfWorkFactory
 

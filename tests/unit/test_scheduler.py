@@ -7,9 +7,9 @@ import logging
 
 import pytest
 
+from bot.domain.errors import DatabaseBusyError
 from bot.jobs.context import JobContext
 from bot.jobs.scheduler import _logged
-from bot.services.ports import DatabaseBusyError
 
 
 async def test_a_job_cancelled_by_shutdown_ends_quietly(caplog: pytest.LogCaptureFixture) -> None:

@@ -1,0 +1,256 @@
+"""Deals and their history (events): rows in, domain dataclasses out. Never commits."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    and_,
+    case,
+    exists,
+    func,
+    or_,
+    select,
+    update,
+)
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute
+
+from bot.domain.deals import DealChange, DealQuery
+from bot.domain.ids import ClientId, DealId, PipelineId, StageId, UserId
+from bot.domain.models import Channel, Deal, DealEvent, DealStatus, EventKind
+from storage.clients import client_of
+from storage.models import (
+    ClientRow,
+    DealEventRow,
+    DealRow,
+    LostReasonRow,
+    StageRow,
+    TaskRow,
+    UserRow,
+    fold,
+)
+from storage.scope import managed_by
+
+
+def _deal(row: DealRow, client: ClientRow | None, reason: str | None, owner: str) -> Deal:
+    return Deal(
+        id=DealId(row.id),
+        title=row.title,
+        client=client_of(client) if client else None,
+        amount=row.amount,
+        currency=row.currency,
+        pipeline_id=PipelineId(row.pipeline_id),
+        stage_id=StageId(row.stage_id),
+        owner_id=UserId(row.owner_id),
+        status=DealStatus(row.status),
+        created_at=row.created_at,
+        stage_entered_at=row.stage_entered_at,
+        version=row.version,
+        channel=Channel(row.channel) if row.channel else None,
+        product=row.product,
+        region=row.region,
+        is_new_client=row.is_new_client,
+        expected_close_at=row.expected_close_at,
+        closed_at=row.closed_at,
+        lost_reason=row.lost_reason_text or reason,
+        handoff_to_id=UserId(row.handoff_to_id) if row.handoff_to_id else None,
+        owner_name=owner,
+    )
+
+
+class SqlDealRepo:
+    def __init__(self, session: AsyncSession) -> None:
+        self._s = session
+
+    def _select(self) -> Select[DealRow, ClientRow, str, str]:
+        return (
+            select(DealRow, ClientRow, LostReasonRow.name, UserRow.name)
+            .join(UserRow, UserRow.id == DealRow.owner_id)
+            .outerjoin(ClientRow, ClientRow.id == DealRow.client_id)
+            .outerjoin(LostReasonRow, LostReasonRow.id == DealRow.lost_reason_id)
+        )
+
+    async def add(
+        self,
+        *,
+        title: str,
+        client_id: ClientId | None,
+        amount: int | None,
+        pipeline_id: PipelineId,
+        stage_id: StageId,
+        owner_id: UserId,
+        channel: str | None,
+        product: str | None,
+        is_new_client: bool,
+        now: datetime,
+    ) -> Deal:
+        row = DealRow(
+            title=title,
+            title_search=fold(title),
+            client_id=client_id,
+            amount=amount,
+            currency="RUB",
+            pipeline_id=pipeline_id,
+            stage_id=stage_id,
+            owner_id=owner_id,
+            status=DealStatus.OPEN.value,
+            channel=channel,
+            product=product,
+            is_new_client=is_new_client,
+            created_at=now,
+            stage_entered_at=now,
+            version=1,
+        )
+        self._s.add(row)
+        await self._s.flush()
+        deal = await self.get(DealId(row.id))
+        assert deal is not None
+        return deal
+
+    async def get(self, deal_id: DealId) -> Deal | None:
+        found = (await self._s.execute(self._select().where(DealRow.id == deal_id))).first()
+        return _deal(*found) if found else None
+
+    async def apply(self, change: DealChange) -> bool:
+        result = await self._s.execute(
+            update(DealRow)
+            .where(DealRow.id == change.deal_id, DealRow.version == change.expected_version)
+            .values(
+                stage_id=change.stage_id,
+                status=change.status.value,
+                stage_entered_at=change.stage_entered_at,
+                closed_at=change.closed_at,
+                lost_reason_id=change.lost_reason_id,
+                lost_reason_text=change.lost_reason_text,
+                owner_id=change.owner_id,
+                handoff_to_id=change.handoff_to_id,
+                version=DealRow.version + 1,
+            )
+            .execution_options(synchronize_session=False)
+        )
+        return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    async def reassign_open(self, from_owner: UserId, to_owner: UserId) -> list[DealId]:
+        result = await self._s.execute(
+            update(DealRow)
+            .where(DealRow.owner_id == from_owner, DealRow.status == DealStatus.OPEN.value)
+            .values(
+                owner_id=to_owner,
+                # An offer to the new owner is moot; an offer to a third person stands.
+                handoff_to_id=case(
+                    (DealRow.handoff_to_id == to_owner, None), else_=DealRow.handoff_to_id
+                ),
+                version=DealRow.version + 1,
+            )
+            .returning(DealRow.id)
+            .execution_options(synchronize_session=False)
+        )
+        moved = [DealId(i) for i in result.scalars()]
+        # Deals offered to the member who leaves are offered to the successor instead.
+        await self._s.execute(
+            update(DealRow)
+            .where(DealRow.handoff_to_id == from_owner, DealRow.status == DealStatus.OPEN.value)
+            .values(handoff_to_id=to_owner, version=DealRow.version + 1)
+            .execution_options(synchronize_session=False)
+        )
+        return moved
+
+    async def page(self, query: DealQuery) -> tuple[list[Deal], int]:
+        conditions = []
+        if query.status is not None:
+            conditions.append(DealRow.status == query.status.value)
+        if query.owner_id is not None:
+            conditions.append(DealRow.owner_id == query.owner_id)
+        if query.managed_by is not None:
+            conditions.append(managed_by(DealRow.owner_id, query.managed_by))
+        if query.pipeline_id is not None:
+            conditions.append(DealRow.pipeline_id == query.pipeline_id)
+        if query.stalled_before is not None:
+            conditions.append(
+                or_(
+                    False,
+                    *(
+                        and_(DealRow.stage_id == sid, DealRow.stage_entered_at < cutoff)
+                        for sid, cutoff in query.stalled_before
+                    ),
+                )
+            )
+        if query.without_task:
+            conditions.append(
+                ~exists().where(TaskRow.deal_id == DealRow.id, TaskRow.status == "open")
+            )
+        if query.text:
+            needle = fold(query.text)
+            conditions.append(
+                or_(
+                    DealRow.title_search.contains(needle, autoescape=True),
+                    ClientRow.company_search.contains(needle, autoescape=True),
+                )
+            )
+        stmt = self._select().where(*conditions)
+        total = await self._s.scalar(
+            select(func.count()).select_from(
+                stmt.with_only_columns(DealRow.id).order_by(None).subquery()
+            )
+        )
+        order: tuple[ColumnElement[Any] | InstrumentedAttribute[Any], ...]
+        if query.newest_first:
+            order = (DealRow.stage_entered_at.desc(), DealRow.id.desc())
+        elif query.status in (DealStatus.WON, DealStatus.LOST):
+            order = (DealRow.closed_at.desc(), DealRow.id.desc())  # the latest closes first
+        else:
+            order = (DealRow.pipeline_id, StageRow.position, DealRow.stage_entered_at, DealRow.id)
+        rows = await self._s.execute(
+            stmt.join(StageRow, StageRow.id == DealRow.stage_id)
+            .order_by(*order)
+            .offset(query.offset)
+            .limit(query.limit)
+        )
+        return [_deal(*r) for r in rows], int(total or 0)
+
+
+def _event(row: DealEventRow) -> DealEvent:
+    return DealEvent(
+        deal_id=DealId(row.deal_id),
+        kind=EventKind(row.kind),
+        actor_id=UserId(row.actor_id) if row.actor_id else None,
+        at=row.at,
+        from_stage_id=StageId(row.from_stage_id) if row.from_stage_id else None,
+        to_stage_id=StageId(row.to_stage_id) if row.to_stage_id else None,
+        text=row.text,
+    )
+
+
+class SqlEventRepo:
+    def __init__(self, session: AsyncSession) -> None:
+        self._s = session
+
+    async def add(self, event: DealEvent) -> None:
+        self._s.add(
+            DealEventRow(
+                deal_id=event.deal_id,
+                kind=event.kind.value,
+                actor_id=event.actor_id,
+                at=event.at,
+                from_stage_id=event.from_stage_id,
+                to_stage_id=event.to_stage_id,
+                text=event.text,
+            )
+        )
+
+    async def add_many(self, events: Sequence[DealEvent]) -> None:
+        for event in events:
+            await self.add(event)
+
+    async def for_deal(self, deal_id: DealId) -> list[DealEvent]:
+        rows = await self._s.scalars(
+            select(DealEventRow)
+            .where(DealEventRow.deal_id == deal_id)
+            .order_by(DealEventRow.at, DealEventRow.id)
+        )
+        return [_event(r) for r in rows]
