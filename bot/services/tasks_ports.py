@@ -60,6 +60,25 @@ class TaskRepo(Protocol):
     async def find_open(self, deal_id: DealId, text: str, due_at: datetime) -> Task | None: ...
 
 
+class TaskRecords(Protocol):
+    """The calls the tasks room makes; the full `TaskRepo` (jobs, members) has them all."""
+
+    async def add(
+        self,
+        *,
+        deal_id: DealId | None,
+        assignee_id: UserId,
+        created_by: UserId,
+        text: str,
+        due_at: datetime,
+        now: datetime,
+    ) -> Task: ...
+    async def get(self, task_id: TaskId) -> Task | None: ...
+    async def apply(self, change: TaskChange) -> bool: ...
+    async def open_for(self, assignee_id: UserId, limit: int) -> list[Task]: ...
+    async def find_open(self, deal_id: DealId, text: str, due_at: datetime) -> Task | None: ...
+
+
 class TaskDeals(Protocol):
     async def get(self, deal_id: DealId) -> Deal | None: ...
 
@@ -68,7 +87,7 @@ class TaskStore(ScopeStore, Protocol):
     """The tasks room's unit of work: one transaction, committed by the service."""
 
     @property
-    def tasks(self) -> TaskRepo: ...
+    def tasks(self) -> TaskRecords: ...
     @property
     def deals(self) -> TaskDeals: ...
 

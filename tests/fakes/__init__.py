@@ -1,0 +1,1 @@
+"""Fakes of the narrow ports: fast service tests without a database."""

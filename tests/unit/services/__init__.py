@@ -1,0 +1,1 @@
+"""Services on the in-memory unit of work: access, versioning, notices."""
