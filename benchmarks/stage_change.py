@@ -51,8 +51,9 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from benchmarks.common import OfflineSession, postgres_engine, sqlite_engine
 from bot.app import build_dispatcher
+from bot.domain.deals import EventKind
 from bot.domain.ids import DealId, StageId, TelegramId
-from bot.domain.models import EventKind, NewDealInput, Role
+from bot.domain.models import NewDealInput, Role
 from bot.services.clock import utc_now
 from bot.services.deals import create_deal, pipelines_for
 from bot.services.team import Person, accept_invite, create_invite, identify, prepare_installation

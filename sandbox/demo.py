@@ -8,9 +8,9 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from bot.domain.deals import DealChange
+from bot.domain.deals import DealChange, DealEvent, EventKind
 from bot.domain.ids import TelegramId, UserId
-from bot.domain.models import Channel, Client, DealEvent, DealStatus, EventKind, Pipeline, Role
+from bot.domain.models import Channel, Client, DealStatus, Pipeline, Role
 from bot.domain.plans import Plan
 from bot.domain.surveys import SurveyKind
 from bot.services.ports import UnitOfWork, UnitOfWorkFactory

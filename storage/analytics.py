@@ -20,9 +20,10 @@ from bot.domain.analytics import (
     OpenPipeline,
     ReasonTotal,
 )
+from bot.domain.deals import EventKind
 from bot.domain.ids import ClientId, DealId, PipelineId, StageId
 from bot.domain.metrics import ClosedDeal, OpenDeal
-from bot.domain.models import DealStatus, EventKind
+from bot.domain.models import DealStatus
 from bot.domain.stage_metrics import StageStay, stage_at
 from storage.models import (
     ClientRow,

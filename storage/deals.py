@@ -20,9 +20,9 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
-from bot.domain.deals import DealChange, DealQuery
+from bot.domain.deals import DealChange, DealEvent, DealQuery, EventKind
 from bot.domain.ids import ClientId, DealId, PipelineId, StageId, UserId
-from bot.domain.models import Channel, Deal, DealEvent, DealStatus, EventKind
+from bot.domain.models import Channel, Deal, DealStatus
 from storage.clients import client_of
 from storage.models import (
     ClientRow,
@@ -129,6 +129,7 @@ class SqlDealRepo:
                 lost_reason_text=change.lost_reason_text,
                 owner_id=change.owner_id,
                 handoff_to_id=change.handoff_to_id,
+                expected_close_at=change.expected_close_at,
                 version=DealRow.version + 1,
             )
             .execution_options(synchronize_session=False)

@@ -27,9 +27,10 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.domain.deals import EventKind
 from bot.domain.digest import DigestRows, DigestWindow, OwnerBreakdown, SellerFacts, Won, totals
 from bot.domain.ids import PipelineId, StageId, UserId
-from bot.domain.models import DealStatus, EventKind
+from bot.domain.models import DealStatus
 from bot.domain.nps import from_counts
 from bot.domain.stage_metrics import StageLoss
 from bot.domain.tasks import TaskStatus

@@ -1,7 +1,8 @@
-"""Rules of a deal's life: stages, stalls, closing."""
+"""Rules of a deal's life: stages, stalls, closing; its history; the changes storage applies."""
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -9,6 +10,31 @@ from typing import Any
 
 from bot.domain.ids import DealId, PipelineId, StageId, UserId
 from bot.domain.models import Deal, DealStatus, Stage
+
+
+class EventKind(enum.StrEnum):
+    """What a row of a deal's history says happened."""
+
+    CREATED = "created"
+    STAGE = "stage"
+    WON = "won"
+    LOST = "lost"
+    REOPENED = "reopened"
+    NOTE = "note"
+    HANDOFF = "handoff"  # text: "offered" / "accepted" / "declined"
+
+
+@dataclass(frozen=True, slots=True)
+class DealEvent:
+    """One row of a deal's history."""
+
+    deal_id: DealId
+    kind: EventKind
+    actor_id: UserId | None
+    at: datetime
+    from_stage_id: StageId | None = None
+    to_stage_id: StageId | None = None
+    text: str | None = None
 
 
 def days_in_stage(deal: Deal, now: datetime) -> int:
@@ -62,6 +88,7 @@ class DealChange:
     closed_at: datetime | None
     lost_reason_id: int | None
     lost_reason_text: str | None
+    expected_close_at: datetime | None
 
     @classmethod
     def of(cls, deal: Deal, **changes: Any) -> DealChange:
@@ -77,5 +104,6 @@ class DealChange:
             "closed_at": None,
             "lost_reason_id": None,
             "lost_reason_text": None,
+            "expected_close_at": deal.expected_close_at,
         }
         return cls(**(fields | changes))

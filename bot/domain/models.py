@@ -31,16 +31,6 @@ class DealStatus(enum.StrEnum):
     LOST = "lost"
 
 
-class EventKind(enum.StrEnum):
-    CREATED = "created"
-    STAGE = "stage"
-    WON = "won"
-    LOST = "lost"
-    REOPENED = "reopened"
-    NOTE = "note"
-    HANDOFF = "handoff"  # text: "offered" / "accepted" / "declined"
-
-
 class Channel(enum.StrEnum):
     CALLS = "calls"
     EMAIL = "email"
@@ -163,17 +153,6 @@ class Deal:
     @property
     def is_open(self) -> bool:
         return self.status is DealStatus.OPEN
-
-
-@dataclass(frozen=True, slots=True)
-class DealEvent:
-    deal_id: DealId
-    kind: EventKind
-    actor_id: UserId | None
-    at: datetime
-    from_stage_id: StageId | None = None
-    to_stage_id: StageId | None = None
-    text: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

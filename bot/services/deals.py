@@ -7,7 +7,15 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 
 from bot.domain.access import is_manager, is_staff
-from bot.domain.deals import DealChange, DealQuery, days_in_stage, is_stalled, stall_cutoffs
+from bot.domain.deals import (
+    DealChange,
+    DealEvent,
+    DealQuery,
+    EventKind,
+    days_in_stage,
+    is_stalled,
+    stall_cutoffs,
+)
 from bot.domain.errors import (
     AccessDeniedError,
     DealClosedError,
@@ -19,18 +27,7 @@ from bot.domain.errors import (
     StaleActionError,
 )
 from bot.domain.ids import ClientId, DealId, LostReasonId, PipelineId, StageId, UserId
-from bot.domain.models import (
-    Client,
-    Deal,
-    DealEvent,
-    DealStatus,
-    EventKind,
-    NewDealInput,
-    Pipeline,
-    Role,
-    Stage,
-    User,
-)
+from bot.domain.models import Client, Deal, DealStatus, NewDealInput, Pipeline, Role, Stage, User
 from bot.domain.notices import Notice
 from bot.domain.tasks import Task
 from bot.domain.text import (
@@ -211,6 +208,7 @@ def _applied(deal: Deal, change: DealChange) -> Deal:
         stage_entered_at=change.stage_entered_at,
         handoff_to_id=change.handoff_to_id,
         closed_at=change.closed_at,
+        expected_close_at=change.expected_close_at,
         lost_reason=None,
         version=deal.version + 1,
     )

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Protocol
 
-from bot.domain.deals import DealChange, DealQuery
+from bot.domain.deals import DealChange, DealEvent, DealQuery
 from bot.domain.ids import (
     ClientId,
     DealId,
@@ -15,14 +15,7 @@ from bot.domain.ids import (
     StageId,
     UserId,
 )
-from bot.domain.models import (
-    Client,
-    Deal,
-    DealEvent,
-    Pipeline,
-    Stage,
-    User,
-)
+from bot.domain.models import Client, Deal, Pipeline, Stage, User
 from bot.domain.tasks import Task
 from bot.services.notify import QueueStore
 from bot.services.scope import ScopeStore

@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 
 from bot.domain.access import is_manager
-from bot.domain.deals import DealChange
+from bot.domain.deals import DealChange, DealEvent, EventKind
 from bot.domain.errors import DealNotFoundError, HandoffNotPendingError, StaleActionError
 from bot.domain.ids import DealId, UserId
-from bot.domain.models import Deal, DealEvent, EventKind, User
+from bot.domain.models import Deal, User
 from bot.services.deals_ports import DealStore
 from bot.services.notify import enqueue
 from bot.services.ports import Notifier

@@ -10,9 +10,10 @@ from datetime import datetime, timedelta
 
 from bot.domain.access import is_manager, is_staff, manages
 from bot.domain.audit import AuditEntry
+from bot.domain.deals import DealEvent, EventKind
 from bot.domain.errors import AccessDeniedError, MemberInvalidError
 from bot.domain.ids import UserId
-from bot.domain.models import DealEvent, EventKind, Role, User
+from bot.domain.models import Role, User
 from bot.domain.notices import Notice
 from bot.services.notify import enqueue
 from bot.services.ports import Notifier, UnitOfWork

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot.domain.audit import AuditEntry
+from bot.domain.deals import DealEvent, EventKind
 from bot.domain.errors import (
     AccessDeniedError,
     LastPipelineError,
@@ -16,7 +17,7 @@ from bot.domain.errors import (
     StageNotFoundError,
 )
 from bot.domain.ids import DealId, LostReasonId, PipelineId, StageId, UserId
-from bot.domain.models import DealEvent, EventKind, LostReason, Pipeline, Role, Stage, User
+from bot.domain.models import LostReason, Pipeline, Role, Stage, User
 from bot.domain.pipelines import clean_name
 from bot.domain.templates import TEMPLATES, StageTemplate
 from bot.domain.text import LOST_REASON_MAX, PIPELINE_NAME_MAX

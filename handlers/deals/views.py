@@ -9,8 +9,9 @@ from zoneinfo import ZoneInfo
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
+from bot.domain.deals import DealEvent, EventKind
 from bot.domain.ids import StageId, UserId
-from bot.domain.models import Client, DealEvent, DealStatus, EventKind, Pipeline
+from bot.domain.models import Client, DealStatus, Pipeline
 from bot.domain.money import format_amount
 from bot.i18n import Translator
 from bot.services.deals import PAGE_SIZE, DealPage, DealView

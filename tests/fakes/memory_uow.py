@@ -16,9 +16,9 @@ from datetime import datetime
 from types import TracebackType
 from typing import Self
 
-from bot.domain.deals import DealChange, DealQuery
+from bot.domain.deals import DealChange, DealEvent, DealQuery
 from bot.domain.ids import ClientId, DealId, DepartmentId, PipelineId, StageId, TaskId, UserId
-from bot.domain.models import Client, Deal, DealEvent, DealStatus, Pipeline, Role, Stage, User
+from bot.domain.models import Client, Deal, DealStatus, Pipeline, Role, Stage, User
 from bot.domain.notices import Notice
 from bot.domain.tasks import Task, TaskChange, TaskStatus
 from bot.services.deals_ports import DealStore
@@ -129,6 +129,7 @@ class MemoryDeals:
             handoff_to_id=change.handoff_to_id,
             closed_at=change.closed_at,
             lost_reason=change.lost_reason_text,
+            expected_close_at=change.expected_close_at,
             version=deal.version + 1,
         )
         return True

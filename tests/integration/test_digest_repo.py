@@ -10,10 +10,10 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.domain.deals import DealChange
+from bot.domain.deals import DealChange, DealEvent, EventKind
 from bot.domain.digest import Won, digest_window
 from bot.domain.ids import TelegramId, UserId
-from bot.domain.models import DealEvent, DealStatus, EventKind, Role
+from bot.domain.models import DealStatus, Role
 from bot.domain.templates import NEW_CLIENTS
 from storage.uow import SqlUnitOfWork, SqlUnitOfWorkFactory
 

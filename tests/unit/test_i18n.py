@@ -12,7 +12,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bot.domain import errors
-from bot.domain.models import Channel, EventKind, Role
+from bot.domain.deals import EventKind
+from bot.domain.models import Channel, Role
 from bot.i18n import (
     CATALOGS,
     DEFAULT_LANGUAGE,

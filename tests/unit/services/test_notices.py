@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import datetime, timedelta
 
-from bot.domain.models import DealStatus, EventKind
+from bot.domain.deals import EventKind
+from bot.domain.models import DealStatus
 from bot.domain.tasks import TaskStatus
 from bot.services import deals, handoff, tasks
 from tests.fakes.sales import (
