@@ -16,7 +16,7 @@ from bot.domain.ids import UserId
 from bot.domain.models import User
 from bot.domain.nps import NpsSummary, Period, month_key, month_starts, period_bounds, summarize
 from bot.domain.surveys import SurveyAnswerRow
-from bot.services.ports import UnitOfWork
+from bot.services.surveys_ports import SurveyStore
 
 K = TypeVar("K", bound=Hashable)
 CHART_MONTHS = 12
@@ -59,7 +59,7 @@ def _grouped(
 
 
 async def nps_report(
-    uow: UnitOfWork, actor: User, period: Period, now: datetime, tz: ZoneInfo
+    uow: SurveyStore, actor: User, period: Period, now: datetime, tz: ZoneInfo
 ) -> NpsReport:
     """A head sees the team, a seller their own answers."""
     if not is_staff(actor):
@@ -93,7 +93,7 @@ def _rows(groups: dict[K, NpsSummary], name: Callable[[K], str]) -> list[NpsRow]
 
 
 async def _months(
-    uow: UnitOfWork, seller: UserId | None, now: datetime, tz: ZoneInfo
+    uow: SurveyStore, seller: UserId | None, now: datetime, tz: ZoneInfo
 ) -> list[tuple[date, float | None, int]]:
     """The index of each of the last twelve months, grouped in the team's time zone."""
     _, end = period_bounds(Period.MONTH, now, tz)

@@ -21,7 +21,7 @@ from bot.domain.models import LostReason, Pipeline, Role, Stage, User
 from bot.domain.pipelines import clean_name
 from bot.domain.templates import TEMPLATES, StageTemplate
 from bot.domain.text import LOST_REASON_MAX, PIPELINE_NAME_MAX
-from bot.services.ports import UnitOfWork
+from bot.services.pipelines_ports import PipelineStore
 
 EMPTY = "empty"
 # An empty pipeline starts with one stage, so a deal can enter it at once.
@@ -35,7 +35,7 @@ def require_admin(actor: User) -> None:
 
 
 async def audit(
-    uow: UnitOfWork,
+    uow: PipelineStore,
     actor: User,
     now: datetime,
     action: str,
@@ -64,13 +64,13 @@ class PipelineView:
     owners: dict[UserId, str]
 
 
-async def editor_view(uow: UnitOfWork, pipeline_id: PipelineId) -> PipelineView:
+async def editor_view(uow: PipelineStore, pipeline_id: PipelineId) -> PipelineView:
     pipeline = await active_pipeline(uow, pipeline_id)
     ids = [s.owner_id for s in pipeline.stages if s.owner_id is not None]
     return PipelineView(pipeline, await uow.users.names(ids) if ids else {})
 
 
-async def active_pipeline(uow: UnitOfWork, pipeline_id: PipelineId) -> Pipeline:
+async def active_pipeline(uow: PipelineStore, pipeline_id: PipelineId) -> Pipeline:
     """An active pipeline, or the polite refusal a forged or outdated button gets."""
     pipeline = await uow.pipelines.get(pipeline_id)
     if pipeline is None or pipeline.is_archived:
@@ -79,7 +79,7 @@ async def active_pipeline(uow: UnitOfWork, pipeline_id: PipelineId) -> Pipeline:
 
 
 async def move_open_deals(
-    uow: UnitOfWork,
+    uow: PipelineStore,
     actor: User,
     deals: Sequence[tuple[DealId, StageId]],
     to: Stage,
@@ -92,13 +92,13 @@ async def move_open_deals(
     )
 
 
-async def list_pipelines(uow: UnitOfWork, actor: User) -> list[Pipeline]:
+async def list_pipelines(uow: PipelineStore, actor: User) -> list[Pipeline]:
     """The active pipelines in their order."""
     require_admin(actor)
     return await uow.pipelines.list_active()
 
 
-async def open_pipeline(uow: UnitOfWork, actor: User, pipeline_id: PipelineId) -> PipelineView:
+async def open_pipeline(uow: PipelineStore, actor: User, pipeline_id: PipelineId) -> PipelineView:
     """One pipeline with its stages and lost reasons, for the editor."""
     require_admin(actor)
     return await editor_view(uow, pipeline_id)
@@ -114,7 +114,7 @@ def _free_name(wanted: str, taken: set[str]) -> str:
 
 
 async def create_pipeline(
-    uow: UnitOfWork, actor: User, kind: str, lang: str, now: datetime, name: str | None = None
+    uow: PipelineStore, actor: User, kind: str, lang: str, now: datetime, name: str | None = None
 ) -> PipelineView:
     """A pipeline from a template (named after it), or an empty one with a typed name."""
     require_admin(actor)
@@ -140,7 +140,7 @@ async def create_pipeline(
 
 
 async def rename_pipeline(
-    uow: UnitOfWork, actor: User, pipeline_id: PipelineId, text: str, now: datetime
+    uow: PipelineStore, actor: User, pipeline_id: PipelineId, text: str, now: datetime
 ) -> PipelineView:
     """A new name, unique among the active pipelines; history keeps pointing to the id."""
     require_admin(actor)
@@ -155,7 +155,7 @@ async def rename_pipeline(
 
 
 async def archive_pipeline(
-    uow: UnitOfWork,
+    uow: PipelineStore,
     actor: User,
     pipeline_id: PipelineId,
     now: datetime,
@@ -182,14 +182,16 @@ async def archive_pipeline(
     return pipeline, len(deals)
 
 
-async def other_pipelines(uow: UnitOfWork, actor: User, pipeline_id: PipelineId) -> list[Pipeline]:
+async def other_pipelines(
+    uow: PipelineStore, actor: User, pipeline_id: PipelineId
+) -> list[Pipeline]:
     """Where the open deals of an archived pipeline can go."""
     require_admin(actor)
     await active_pipeline(uow, pipeline_id)
     return [p for p in await uow.pipelines.list_active() if p.id != pipeline_id]
 
 
-async def _active_reason(uow: UnitOfWork, reason_id: LostReasonId) -> LostReason:
+async def _active_reason(uow: PipelineStore, reason_id: LostReasonId) -> LostReason:
     reason = await uow.pipelines.reason(reason_id)
     if reason is None or reason.is_archived:
         raise LostReasonNotFoundError()
@@ -198,7 +200,7 @@ async def _active_reason(uow: UnitOfWork, reason_id: LostReasonId) -> LostReason
 
 
 async def add_reason(
-    uow: UnitOfWork, actor: User, pipeline_id: PipelineId, text: str, now: datetime
+    uow: PipelineStore, actor: User, pipeline_id: PipelineId, text: str, now: datetime
 ) -> PipelineView:
     """A new lost reason at the end of the pipeline's list."""
     require_admin(actor)
@@ -211,7 +213,7 @@ async def add_reason(
 
 
 async def rename_reason(
-    uow: UnitOfWork, actor: User, reason_id: LostReasonId, text: str, now: datetime
+    uow: PipelineStore, actor: User, reason_id: LostReasonId, text: str, now: datetime
 ) -> PipelineView:
     """A new wording; deals lost for this reason show the new one, events keep the old."""
     require_admin(actor)
@@ -228,7 +230,7 @@ async def rename_reason(
 
 
 async def archive_reason(
-    uow: UnitOfWork, actor: User, reason_id: LostReasonId, now: datetime
+    uow: PipelineStore, actor: User, reason_id: LostReasonId, now: datetime
 ) -> PipelineView:
     """The reason leaves the list; deals lost for it keep showing it."""
     require_admin(actor)
@@ -240,7 +242,7 @@ async def archive_reason(
     return await editor_view(uow, pipeline.id)
 
 
-async def open_reason(uow: UnitOfWork, actor: User, reason_id: LostReasonId) -> LostReason:
+async def open_reason(uow: PipelineStore, actor: User, reason_id: LostReasonId) -> LostReason:
     """One active lost reason, for its screen."""
     require_admin(actor)
     return await _active_reason(uow, reason_id)

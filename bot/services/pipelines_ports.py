@@ -1,4 +1,5 @@
-"""What the pipelines room needs of storage."""
+"""What the pipelines room (`pipelines.py`, `stages.py`) needs of storage: pipelines with their
+stages and lost reasons, and of the other rooms only the few calls it makes."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Protocol
 
+from bot.domain.deals import DealEvent
 from bot.domain.ids import (
     DealId,
     LostReasonId,
@@ -17,9 +19,11 @@ from bot.domain.models import (
     LostReason,
     Pipeline,
     Stage,
+    User,
 )
 from bot.domain.pipelines import PipelineField, ReasonField, StageField
 from bot.domain.templates import PipelineTemplate
+from bot.services.ports import AuditRepo
 
 
 class PipelineRepo(Protocol):
@@ -55,3 +59,27 @@ class PipelineRepo(Protocol):
     async def move_deals(self, deal_ids: Sequence[DealId], stage: Stage, now: datetime) -> int:
         """Open deals into the stage (and its pipeline); how many moved."""
         ...
+
+
+class PipelineHistory(Protocol):
+    async def add_many(self, events: Sequence[DealEvent]) -> None: ...
+
+
+class PipelinePeople(Protocol):
+    async def names(self, ids: Sequence[UserId]) -> dict[UserId, str]: ...
+    async def list_staff(self) -> list[User]: ...
+
+
+class PipelineStore(Protocol):
+    """The pipelines room's unit of work: one transaction, committed by the service."""
+
+    @property
+    def pipelines(self) -> PipelineRepo: ...
+    @property
+    def events(self) -> PipelineHistory: ...
+    @property
+    def audit(self) -> AuditRepo: ...
+    @property
+    def users(self) -> PipelinePeople: ...
+
+    async def commit(self) -> None: ...

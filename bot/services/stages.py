@@ -27,12 +27,12 @@ from bot.services.pipelines import (
     move_open_deals,
     require_admin,
 )
-from bot.services.ports import UnitOfWork
+from bot.services.pipelines_ports import PipelineStore
 
 OWNER_ROLES = (Role.SELLER, Role.HEAD)
 
 
-async def active_stage(uow: UnitOfWork, stage_id: StageId) -> tuple[Pipeline, Stage]:
+async def active_stage(uow: PipelineStore, stage_id: StageId) -> tuple[Pipeline, Stage]:
     """An active stage of an active pipeline, or the refusal a forged button gets."""
     found = (await uow.pipelines.stages([stage_id])).get(stage_id)
     if found is None or found.is_archived:
@@ -48,7 +48,7 @@ def _subject(pipeline: Pipeline, name: str) -> str:
 
 
 async def add_stage(
-    uow: UnitOfWork, actor: User, pipeline_id: PipelineId, text: str, now: datetime
+    uow: PipelineStore, actor: User, pipeline_id: PipelineId, text: str, now: datetime
 ) -> tuple[PipelineView, bool]:
     """A new last stage with the last one's numbers; True when its name sounds like a
     client's state (a warning, the stage is added)."""
@@ -63,7 +63,7 @@ async def add_stage(
 
 
 async def rename_stage(
-    uow: UnitOfWork, actor: User, stage_id: StageId, text: str, now: datetime
+    uow: PipelineStore, actor: User, stage_id: StageId, text: str, now: datetime
 ) -> tuple[PipelineView, bool]:
     """A new name; history points to the stage id, so it reads the new name everywhere."""
     require_admin(actor)
@@ -77,7 +77,7 @@ async def rename_stage(
 
 
 async def shift_stage(
-    uow: UnitOfWork, actor: User, stage_id: StageId, up: bool, now: datetime
+    uow: PipelineStore, actor: User, stage_id: StageId, up: bool, now: datetime
 ) -> PipelineView:
     """Swap a stage with its neighbour; at either end nothing changes."""
     require_admin(actor)
@@ -97,7 +97,11 @@ async def shift_stage(
 
 
 async def delete_stage(
-    uow: UnitOfWork, actor: User, stage_id: StageId, now: datetime, move_to: StageId | None = None
+    uow: PipelineStore,
+    actor: User,
+    stage_id: StageId,
+    now: datetime,
+    move_to: StageId | None = None,
 ) -> tuple[PipelineView, int]:
     """Remove a stage from the pipeline; its open deals go to `move_to` (another stage of the
     same pipeline) first. Never the last stage. The stage is archived, not erased: the history
@@ -121,7 +125,7 @@ async def delete_stage(
 
 
 async def set_probability(
-    uow: UnitOfWork, actor: User, stage_id: StageId, text: str, now: datetime
+    uow: PipelineStore, actor: User, stage_id: StageId, text: str, now: datetime
 ) -> PipelineView:
     """The stage's win probability, 0–100 %, for the weighted forecast."""
     require_admin(actor)
@@ -136,7 +140,7 @@ async def set_probability(
 
 
 async def set_stall_days(
-    uow: UnitOfWork, actor: User, stage_id: StageId, text: str, now: datetime
+    uow: PipelineStore, actor: User, stage_id: StageId, text: str, now: datetime
 ) -> PipelineView:
     """Days in the stage after which a deal counts as stalled."""
     require_admin(actor)
@@ -150,14 +154,14 @@ async def set_stall_days(
     return await editor_view(uow, pipeline.id)
 
 
-async def owner_candidates(uow: UnitOfWork, actor: User) -> list[User]:
+async def owner_candidates(uow: PipelineStore, actor: User) -> list[User]:
     """Who can own a stage: the active sellers and heads."""
     require_admin(actor)
     return [u for u in await uow.users.list_staff() if u.is_active and u.role in OWNER_ROLES]
 
 
 async def set_stage_owner(
-    uow: UnitOfWork, actor: User, stage_id: StageId, owner_id: UserId | None, now: datetime
+    uow: PipelineStore, actor: User, stage_id: StageId, owner_id: UserId | None, now: datetime
 ) -> PipelineView:
     """The person deals entering the stage are handed to, or nobody (the deal stays put)."""
     require_admin(actor)
@@ -188,7 +192,9 @@ async def set_stage_owner(
     return await editor_view(uow, pipeline.id)
 
 
-async def open_stage(uow: UnitOfWork, actor: User, stage_id: StageId) -> tuple[PipelineView, Stage]:
+async def open_stage(
+    uow: PipelineStore, actor: User, stage_id: StageId
+) -> tuple[PipelineView, Stage]:
     """One stage with its pipeline, for the stage's screen."""
     require_admin(actor)
     pipeline, stage = await active_stage(uow, stage_id)

@@ -35,8 +35,9 @@ from bot.domain.surveys import (
 from bot.domain.tasks import Task
 from bot.domain.text import clean_text
 from bot.services.notify import enqueue
-from bot.services.ports import Notifier, UnitOfWork
+from bot.services.ports import Notifier
 from bot.services.scope import may_touch_deal
+from bot.services.surveys_ports import SurveyStore
 from bot.services.team import Person
 
 FOLLOW_UP_BATCH = 200
@@ -50,7 +51,7 @@ class SurveyLink:
     client: Client
 
 
-async def ask_feedback(uow: UnitOfWork, actor: User, deal_id: DealId, now: datetime) -> SurveyLink:
+async def ask_feedback(uow: SurveyStore, actor: User, deal_id: DealId, now: datetime) -> SurveyLink:
     """A survey about the deal and a single-use link for its client, valid for two weeks."""
     deal = await uow.deals.get(deal_id)
     if deal is None:
@@ -68,7 +69,7 @@ async def ask_feedback(uow: UnitOfWork, actor: User, deal_id: DealId, now: datet
 
 
 async def _new_survey(
-    uow: UnitOfWork,
+    uow: SurveyStore,
     client_id: ClientId,
     deal: Deal | FollowUp,
     kind: SurveyKind,
@@ -91,7 +92,7 @@ async def _new_survey(
 
 
 async def open_survey(
-    uow: UnitOfWork, person: Person, token: str, now: datetime
+    uow: SurveyStore, person: Person, token: str, now: datetime
 ) -> OpenedSurvey | None:
     """The client opened their link: link their chat, and show the question (None: no such
     survey token, so the code may be an invite)."""
@@ -122,7 +123,7 @@ async def open_survey(
     return opened
 
 
-async def _opened(uow: UnitOfWork, survey: Survey, client: Client) -> OpenedSurvey:
+async def _opened(uow: SurveyStore, survey: Survey, client: Client) -> OpenedSurvey:
     names = await uow.users.names([survey.seller_id])
     deal = await uow.deals.get(survey.deal_id) if survey.deal_id else None
     return OpenedSurvey(
@@ -130,7 +131,7 @@ async def _opened(uow: UnitOfWork, survey: Survey, client: Client) -> OpenedSurv
     )
 
 
-async def _clients_survey(uow: UnitOfWork, tg_id: TelegramId, survey_id: int) -> Survey:
+async def _clients_survey(uow: SurveyStore, tg_id: TelegramId, survey_id: int) -> Survey:
     """A survey the person in this chat may answer: their own client's, nobody else's."""
     survey = await uow.surveys.get(survey_id)
     if survey is None or survey.chat_id != tg_id:
@@ -138,13 +139,13 @@ async def _clients_survey(uow: UnitOfWork, tg_id: TelegramId, survey_id: int) ->
     return survey
 
 
-async def awaiting_score(uow: UnitOfWork, tg_id: TelegramId, now: datetime) -> Survey | None:
+async def awaiting_score(uow: SurveyStore, tg_id: TelegramId, now: datetime) -> Survey | None:
     """The survey this client still has to score, if any: typed text gets a hint to press."""
     return await uow.surveys.open_for_chat(tg_id, now)
 
 
 async def record_score(
-    uow: UnitOfWork,
+    uow: SurveyStore,
     tg_id: TelegramId,
     survey_id: int,
     score: int,
@@ -166,7 +167,7 @@ async def record_score(
     return answered
 
 
-async def _readers(uow: UnitOfWork, survey: Survey, with_heads: bool) -> list[User]:
+async def _readers(uow: SurveyStore, survey: Survey, with_heads: bool) -> list[User]:
     people = {u.id: u for u in await uow.users.managers()} if with_heads else {}
     seller = await uow.users.get(survey.seller_id)
     if seller is not None:
@@ -174,7 +175,7 @@ async def _readers(uow: UnitOfWork, survey: Survey, with_heads: bool) -> list[Us
     return [p for p in people.values() if is_staff(p)]
 
 
-async def _alert(uow: UnitOfWork, survey: Survey, now: datetime, notifier: Notifier) -> None:
+async def _alert(uow: SurveyStore, survey: Survey, now: datetime, notifier: Notifier) -> None:
     assert survey.score is not None
     group = classify(survey.score)
     if group is NpsGroup.PASSIVE:
@@ -189,7 +190,12 @@ async def _alert(uow: UnitOfWork, survey: Survey, now: datetime, notifier: Notif
 
 
 async def record_comment(
-    uow: UnitOfWork, tg_id: TelegramId, survey_id: int, text: str, now: datetime, notifier: Notifier
+    uow: SurveyStore,
+    tg_id: TelegramId,
+    survey_id: int,
+    text: str,
+    now: datetime,
+    notifier: Notifier,
 ) -> Survey:
     """The reason for the score; a detractor's reason follows the alert to the same people."""
     survey = await _clients_survey(uow, tg_id, survey_id)
@@ -209,7 +215,7 @@ async def record_comment(
     return commented
 
 
-async def opt_out(uow: UnitOfWork, tg_id: TelegramId, survey_id: int) -> None:
+async def opt_out(uow: SurveyStore, tg_id: TelegramId, survey_id: int) -> None:
     """ "Don't ask me again": this client is never surveyed again."""
     survey = await _clients_survey(uow, tg_id, survey_id)
     await uow.clients.opt_out(survey.client_id)
@@ -218,7 +224,7 @@ async def opt_out(uow: UnitOfWork, tg_id: TelegramId, survey_id: int) -> None:
 
 
 async def recovery_task(
-    uow: UnitOfWork, actor: User, survey_id: int, text: str, due_at: datetime, now: datetime
+    uow: SurveyStore, actor: User, survey_id: int, text: str, due_at: datetime, now: datetime
 ) -> tuple[Task, bool]:
     """A task for the deal's owner to win the detractor back; once per survey (False: existed)."""
     survey = await uow.surveys.get(survey_id)
@@ -246,7 +252,7 @@ async def recovery_task(
     return task, True
 
 
-async def send_follow_ups(uow: UnitOfWork, now: datetime, notifier: Notifier) -> int:
+async def send_follow_ups(uow: SurveyStore, now: datetime, notifier: Notifier) -> int:
     """Surveys straight to clients who answered before: after a won deal, and every quarter."""
     won_to = now - AFTER_WON
     due = [

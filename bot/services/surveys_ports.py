@@ -1,4 +1,5 @@
-"""What the surveys room needs of storage."""
+"""What the surveys room (`surveys.py`, `nps.py`) needs of storage: surveys, the clients and
+people they ask, and of the other rooms only the few calls it makes."""
 
 from __future__ import annotations
 
@@ -9,9 +10,15 @@ from bot.domain.ids import (
     ClientId,
     DealId,
     PipelineId,
+    TaskId,
     UserId,
 )
+from bot.domain.models import Deal, Pipeline
 from bot.domain.surveys import FollowUp, Survey, SurveyAnswerRow, SurveyKind
+from bot.domain.tasks import Task
+from bot.services.notify import QueueStore
+from bot.services.ports import ClientRepo, UserRepo
+from bot.services.scope import ScopeStore
 
 
 class SurveyRepo(Protocol):
@@ -63,3 +70,47 @@ class SurveyRepo(Protocol):
         self, won_from: datetime, won_to: datetime, limit: int
     ) -> list[FollowUp]: ...
     async def due_relationship(self, asked_before: datetime, limit: int) -> list[FollowUp]: ...
+
+
+class SurveyDeals(Protocol):
+    async def get(self, deal_id: DealId) -> Deal | None: ...
+
+
+class SurveyTasks(Protocol):
+    """A detractor's answer becomes a recovery task for the seller."""
+
+    async def add(
+        self,
+        *,
+        deal_id: DealId | None,
+        assignee_id: UserId,
+        created_by: UserId,
+        text: str,
+        due_at: datetime,
+        now: datetime,
+    ) -> Task: ...
+    async def get(self, task_id: TaskId) -> Task | None: ...
+
+
+class SurveyPipelines(Protocol):
+    async def list_active(self) -> list[Pipeline]: ...
+
+
+class SurveyStore(ScopeStore, QueueStore, Protocol):
+    """The surveys room's unit of work: one transaction, committed by the service."""
+
+    @property
+    def surveys(self) -> SurveyRepo: ...
+    @property
+    def clients(self) -> ClientRepo: ...
+    @property
+    def users(self) -> UserRepo: ...
+    @property
+    def deals(self) -> SurveyDeals: ...
+    @property
+    def tasks(self) -> SurveyTasks: ...
+    @property
+    def pipelines(self) -> SurveyPipelines: ...
+
+    async def commit(self) -> None: ...
+    async def rollback(self) -> None: ...
