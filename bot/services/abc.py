@@ -20,8 +20,8 @@ from bot.domain.company import CompanySettings
 from bot.domain.ids import ClientId
 from bot.domain.models import User
 from bot.domain.periods import day_start
-from bot.services.ports import UnitOfWork
 from bot.services.reports import scoped_to_teams
+from bot.services.reports_ports import ReportStore
 
 # No margins are recorded: LTV is in revenue (P = 100 %) over a year's lifetime.
 MARGIN = 1.0
@@ -62,7 +62,7 @@ class AbcReport:
 
 
 async def abc_report(
-    uow: UnitOfWork, actor: User, months: int, now: datetime, company: CompanySettings
+    uow: ReportStore, actor: User, months: int, now: datetime, company: CompanySettings
 ) -> AbcReport:
     """ABC-XYZ of the clients who bought in the last `months` months (this one included),
     with the company's thresholds and its days without a purchase for a lost client."""

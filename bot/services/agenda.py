@@ -5,15 +5,39 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from bot.domain.deals import DealQuery, stall_cutoffs
-from bot.domain.models import Deal, Stage, User
+from bot.domain.ids import UserId
+from bot.domain.models import Deal, Pipeline, Stage, User
 from bot.domain.tasks import Task, split_by_day
-from bot.services.ports import UnitOfWork
 
 SHOWN = 5  # items of each kind an agenda lists; the rest are counted
 STALL_BATCH = 500
+
+
+class AgendaDeals(Protocol):
+    async def page(self, query: DealQuery) -> tuple[list[Deal], int]: ...
+
+
+class AgendaTasks(Protocol):
+    async def open_for(self, assignee_id: UserId, limit: int) -> list[Task]: ...
+
+
+class AgendaPipelines(Protocol):
+    async def list_active(self) -> list[Pipeline]: ...
+
+
+class AgendaStore(Protocol):
+    """What a seller's morning agenda and the stall lists read."""
+
+    @property
+    def deals(self) -> AgendaDeals: ...
+    @property
+    def tasks(self) -> AgendaTasks: ...
+    @property
+    def pipelines(self) -> AgendaPipelines: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,7 +62,7 @@ class Stall:
     escalate: bool  # still stalled after the limit again: the head is told too
 
 
-async def agenda_for(uow: UnitOfWork, user: User, now: datetime, tz: ZoneInfo) -> Agenda:
+async def agenda_for(uow: AgendaStore, user: User, now: datetime, tz: ZoneInfo) -> Agenda:
     """Today's and overdue tasks, deals without a next step and stalled deals of one person."""
     overdue, today, _ = split_by_day(await uow.tasks.open_for(user.id, 100), now, tz)
     bare, bare_total = await uow.deals.page(
@@ -51,11 +75,11 @@ async def agenda_for(uow: UnitOfWork, user: User, now: datetime, tz: ZoneInfo) -
     return Agenda(user, overdue, today, bare, bare_total, stalled, stalled_total)
 
 
-async def _stages(uow: UnitOfWork) -> list[Stage]:
+async def _stages(uow: AgendaStore) -> list[Stage]:
     return [s for p in await uow.pipelines.list_active() for s in p.stages]
 
 
-async def stalled_deals(uow: UnitOfWork, now: datetime) -> list[Stall]:
+async def stalled_deals(uow: AgendaStore, now: datetime) -> list[Stall]:
     """Open deals longer in their stage than its limit, at most a batch per run."""
     stages = {s.id: s for s in await _stages(uow)}
     # The most recently stalled first: they are the ones owed an alert now. Escalations are

@@ -5,17 +5,31 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Protocol
 
 from bot.domain.audit import AuditEntry
 from bot.domain.company import FIELDS, CompanySettings, changed, show
 from bot.domain.errors import AccessDeniedError, SettingInvalidError
 from bot.domain.ids import UserId
 from bot.domain.models import Role, User
-from bot.services.ports import UnitOfWork
+from bot.services.ports import AuditRepo, SettingRepo, UserRepo
 
 PREFIX = "company."
 AUDIT_PAGE = 10
 log = logging.getLogger(__name__)
+
+
+class CompanyStore(Protocol):
+    """The company's settings and its audit log: one transaction, committed by the service."""
+
+    @property
+    def settings(self) -> SettingRepo: ...
+    @property
+    def audit(self) -> AuditRepo: ...
+    @property
+    def users(self) -> UserRepo: ...
+
+    async def commit(self) -> None: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,7 +45,7 @@ def _require_admin(actor: User) -> None:
         raise AccessDeniedError()
 
 
-async def current(uow: UnitOfWork, defaults: CompanySettings) -> CompanySettings:
+async def current(uow: CompanyStore, defaults: CompanySettings) -> CompanySettings:
     """The defaults with every stored change applied; a value that no longer parses is skipped."""
     settings = defaults
     for key, raw in (await uow.settings.with_prefix(PREFIX)).items():
@@ -43,7 +57,7 @@ async def current(uow: UnitOfWork, defaults: CompanySettings) -> CompanySettings
 
 
 async def change_setting(
-    uow: UnitOfWork, actor: User, key: str, raw: str, now: datetime, defaults: CompanySettings
+    uow: CompanyStore, actor: User, key: str, raw: str, now: datetime, defaults: CompanySettings
 ) -> tuple[CompanySettings, bool]:
     """An admin changes one setting; it takes effect at once and lands in the audit log.
 
@@ -61,7 +75,7 @@ async def change_setting(
     return after, True
 
 
-async def audit_log(uow: UnitOfWork, actor: User, page: int) -> AuditPage:
+async def audit_log(uow: CompanyStore, actor: User, page: int) -> AuditPage:
     """Admin changes, newest first, a page at a time."""
     _require_admin(actor)
     _, total = await uow.audit.page(0, 0)

@@ -12,10 +12,16 @@ from bot.domain.models import (
     Role,
     User,
 )
-from bot.services.ports import UnitOfWork
 
 PAGE = 8
 WEEK = timedelta(days=7)
+
+
+class DeliveryStore(Protocol):
+    """What the delivery report reads: the outbox, for admins."""
+
+    @property
+    def delivery(self) -> DeliveryRepo: ...
 
 
 class DeliveryRepo(Protocol):
@@ -29,7 +35,7 @@ class DeliveryRepo(Protocol):
 
 
 async def delivery_report(
-    uow: UnitOfWork, actor: User, now: datetime, tz: ZoneInfo, page: int
+    uow: DeliveryStore, actor: User, now: datetime, tz: ZoneInfo, page: int
 ) -> DeliveryReport:
     """Counts of waiting, sent today and failed this week, and a page of the failures."""
     if not actor.is_active or actor.role is not Role.ADMIN:

@@ -25,7 +25,20 @@ from bot.domain.models import (
     User,
 )
 from bot.domain.text import DEPARTMENT_NAME_MAX, clean_text
-from bot.services.ports import UnitOfWork
+from bot.services.ports import AuditRepo, UserRepo
+
+
+class DepartmentStore(Protocol):
+    """The teams room's unit of work: one transaction, committed by the service."""
+
+    @property
+    def departments(self) -> DepartmentRepo: ...
+    @property
+    def audit(self) -> AuditRepo: ...
+    @property
+    def users(self) -> UserRepo: ...
+
+    async def commit(self) -> None: ...
 
 
 class DepartmentRepo(Protocol):
@@ -71,7 +84,7 @@ def _require_admin(actor: User) -> None:
         raise AccessDeniedError()
 
 
-async def roster(uow: UnitOfWork, actor: User) -> Roster:
+async def roster(uow: DepartmentStore, actor: User) -> Roster:
     """Members in the actor's scope with the teams they sit in; a seller is refused."""
     if not is_manager(actor):
         raise AccessDeniedError()
@@ -82,7 +95,7 @@ async def roster(uow: UnitOfWork, actor: User) -> Roster:
     return Roster(members, shown)
 
 
-async def managed_member(uow: UnitOfWork, actor: User, member_id: UserId) -> User:
+async def managed_member(uow: DepartmentStore, actor: User, member_id: UserId) -> User:
     """A staff member the actor runs; anyone else is "no such member" (a forged button)."""
     if not is_manager(actor):
         raise AccessDeniedError()
@@ -94,7 +107,7 @@ async def managed_member(uow: UnitOfWork, actor: User, member_id: UserId) -> Use
     return member
 
 
-async def teams_overview(uow: UnitOfWork, actor: User) -> list[TeamInfo]:
+async def teams_overview(uow: DepartmentStore, actor: User) -> list[TeamInfo]:
     """Every team with its head and head count, for the admin's editor."""
     _require_admin(actor)
     staff = await uow.users.list_staff()
@@ -109,20 +122,22 @@ async def teams_overview(uow: UnitOfWork, actor: User) -> list[TeamInfo]:
     ]
 
 
-async def team_info(uow: UnitOfWork, actor: User, department_id: DepartmentId) -> TeamInfo:
+async def team_info(uow: DepartmentStore, actor: User, department_id: DepartmentId) -> TeamInfo:
     found = [i for i in await teams_overview(uow, actor) if i.department.id == department_id]
     if not found:
         raise DepartmentNotFoundError()
     return found[0]
 
 
-async def head_choices(uow: UnitOfWork, actor: User) -> list[User]:
+async def head_choices(uow: DepartmentStore, actor: User) -> list[User]:
     """The active heads of sales an admin may put at the head of a team."""
     _require_admin(actor)
     return [u for u in await uow.users.list_staff() if u.role is Role.HEAD and u.is_active]
 
 
-async def get_department(uow: UnitOfWork, actor: User, department_id: DepartmentId) -> Department:
+async def get_department(
+    uow: DepartmentStore, actor: User, department_id: DepartmentId
+) -> Department:
     _require_admin(actor)
     department = await uow.departments.get(department_id)
     if department is None:
@@ -130,7 +145,7 @@ async def get_department(uow: UnitOfWork, actor: User, department_id: Department
     return department
 
 
-async def _free_name(uow: UnitOfWork, name: str, keep: DepartmentId | None = None) -> str:
+async def _free_name(uow: DepartmentStore, name: str, keep: DepartmentId | None = None) -> str:
     name = clean_text(name, DEPARTMENT_NAME_MAX)
     taken = {d.name.casefold() for d in await uow.departments.list() if d.id != keep}
     if name.casefold() in taken:
@@ -138,7 +153,9 @@ async def _free_name(uow: UnitOfWork, name: str, keep: DepartmentId | None = Non
     return name
 
 
-async def create_department(uow: UnitOfWork, actor: User, name: str, now: datetime) -> Department:
+async def create_department(
+    uow: DepartmentStore, actor: User, name: str, now: datetime
+) -> Department:
     """An admin adds a team by its name; empty, overlong and taken names are refused."""
     _require_admin(actor)
     name = await _free_name(uow, name)
@@ -149,7 +166,7 @@ async def create_department(uow: UnitOfWork, actor: User, name: str, now: dateti
 
 
 async def rename_department(
-    uow: UnitOfWork, actor: User, department_id: DepartmentId, name: str, now: datetime
+    uow: DepartmentStore, actor: User, department_id: DepartmentId, name: str, now: datetime
 ) -> Department:
     """An admin renames a team; the members stay."""
     department = await get_department(uow, actor, department_id)
@@ -162,7 +179,7 @@ async def rename_department(
 
 
 async def set_head(
-    uow: UnitOfWork, actor: User, department_id: DepartmentId, head_id: UserId, now: datetime
+    uow: DepartmentStore, actor: User, department_id: DepartmentId, head_id: UserId, now: datetime
 ) -> Department:
     """An admin puts an active head of sales at the head of a team."""
     department = await get_department(uow, actor, department_id)
@@ -187,7 +204,7 @@ async def set_head(
 
 
 async def delete_department(
-    uow: UnitOfWork, actor: User, department_id: DepartmentId, now: datetime
+    uow: DepartmentStore, actor: User, department_id: DepartmentId, now: datetime
 ) -> Department:
     """An admin deletes a team that has no active members left."""
     department = await get_department(uow, actor, department_id)
@@ -214,7 +231,7 @@ class MemberTeam:
         return bool(self.targets) or self.may_leave
 
 
-async def member_team(uow: UnitOfWork, actor: User, member: User) -> MemberTeam:
+async def member_team(uow: DepartmentStore, actor: User, member: User) -> MemberTeam:
     """The member's team and the teams the actor may move them to (active sellers only)."""
     departments = await uow.departments.list()
     team = next((d for d in departments if d.id == member.department_id), None)
@@ -230,7 +247,7 @@ async def member_team(uow: UnitOfWork, actor: User, member: User) -> MemberTeam:
 
 
 async def move_member(
-    uow: UnitOfWork,
+    uow: DepartmentStore,
     actor: User,
     member_id: UserId,
     department_id: DepartmentId | None,

@@ -40,7 +40,13 @@ from bot.domain.ids import (
 from bot.domain.models import (
     User,
 )
-from bot.services.ports import UnitOfWork
+
+
+class ExportStore(Protocol):
+    """What an export reads: rows streamed from every room."""
+
+    @property
+    def export(self) -> ExportRepo: ...
 
 
 class ExportRepo(Protocol):
@@ -74,7 +80,7 @@ class Export:
 
 
 async def export_tables(
-    uow: UnitOfWork, actor: User, period: ExportPeriod, now: datetime, tz: ZoneInfo
+    uow: ExportStore, actor: User, period: ExportPeriod, now: datetime, tz: ZoneInfo
 ) -> Export:
     """The four tables of the period, limited to the actor's own rows unless a manager."""
     if not is_staff(actor):

@@ -4,23 +4,68 @@ A head acts only on the members of the teams they lead (bot.domain.access.manage
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Protocol
 
 from bot.domain.access import is_manager, is_staff, manages
 from bot.domain.audit import AuditEntry
 from bot.domain.deals import DealEvent, EventKind
 from bot.domain.errors import AccessDeniedError, MemberInvalidError
-from bot.domain.ids import UserId
-from bot.domain.models import Role, User
+from bot.domain.ids import DealId, UserId
+from bot.domain.models import Department, Role, User
 from bot.domain.notices import Notice
-from bot.services.notify import enqueue
-from bot.services.ports import Notifier, UnitOfWork
+from bot.services.notify import QueueStore, enqueue
+from bot.services.ports import AuditRepo, Notifier, UserRepo
 
 # Reminders of tasks due within this window are owed again to the new assignee: one the
 # leaving member had queued (held for quiet hours, say) is dropped as theirs.
 REARM_WINDOW = timedelta(days=1)
+
+
+class MemberDeals(Protocol):
+    async def reassign_open(self, from_owner: UserId, to_owner: UserId) -> list[DealId]: ...
+
+
+class MemberTasks(Protocol):
+    async def reassign_assignee(
+        self, from_user: UserId, to_user: UserId, rearm_from: datetime
+    ) -> int: ...
+
+
+class MemberStages(Protocol):
+    async def hand_over_stages(self, from_owner: UserId, to_owner: UserId) -> int: ...
+
+
+class MemberHistory(Protocol):
+    async def add_many(self, events: Sequence[DealEvent]) -> None: ...
+
+
+class MemberTeams(Protocol):
+    async def list(self) -> list[Department]: ...
+    async def drop_head(self, head_id: UserId) -> int: ...
+
+
+class MemberStore(QueueStore, Protocol):
+    """A member's role and leaving, with what passes to a successor: one transaction."""
+
+    @property
+    def users(self) -> UserRepo: ...
+    @property
+    def audit(self) -> AuditRepo: ...
+    @property
+    def deals(self) -> MemberDeals: ...
+    @property
+    def tasks(self) -> MemberTasks: ...
+    @property
+    def pipelines(self) -> MemberStages: ...
+    @property
+    def events(self) -> MemberHistory: ...
+    @property
+    def departments(self) -> MemberTeams: ...
+
+    async def commit(self) -> None: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,7 +80,7 @@ class Handover:
 HandoverText = Callable[[Handover], Notice]
 
 
-async def _member(uow: UnitOfWork, user_id: UserId) -> User:
+async def _member(uow: MemberStore, user_id: UserId) -> User:
     member = await uow.users.get(user_id)
     if member is None or member.role is Role.CLIENT:
         raise MemberInvalidError()
@@ -43,7 +88,7 @@ async def _member(uow: UnitOfWork, user_id: UserId) -> User:
 
 
 async def change_role(
-    uow: UnitOfWork, actor: User, member_id: UserId, role: Role, now: datetime
+    uow: MemberStore, actor: User, member_id: UserId, role: Role, now: datetime
 ) -> User:
     """An admin makes a seller a head or back; nobody changes their own role here."""
     if actor.role is not Role.ADMIN or not actor.is_active or role not in (Role.SELLER, Role.HEAD):
@@ -65,7 +110,7 @@ async def change_role(
 
 
 async def deactivate(
-    uow: UnitOfWork,
+    uow: MemberStore,
     actor: User,
     member_id: UserId,
     successor_id: UserId,

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 from bot.domain.ids import UserId
 from bot.domain.models import User
 from bot.domain.notices import Entry, Merge, Notice, QuietHours, next_allowed
-from bot.services.ports import UnitOfWork
+from bot.services.ports import UserRepo
 
 # (manager, blocked user) → the text for that manager, in the manager's language.
 UnreachableText = Callable[[User, User], str]
@@ -75,8 +75,15 @@ def _after_quiet(notice: Notice, now: datetime, tz: ZoneInfo, quiet: QuietHours)
     return replace(notice, not_before=next_allowed(planned, tz, quiet))
 
 
+class UnreachableStore(QueueStore, Protocol):
+    """What telling the heads of a blocked user needs: the people, and the outbox."""
+
+    @property
+    def users(self) -> UserRepo: ...
+
+
 async def report_unreachable(
-    uow: UnitOfWork,
+    uow: UnreachableStore,
     user_id: UserId,
     now: datetime,
     tz: ZoneInfo,

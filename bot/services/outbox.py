@@ -12,7 +12,7 @@ from bot.domain.ids import UserId
 from bot.domain.models import User
 from bot.domain.notices import LIST_KINDS, DeliveryPolicy, Entry, Merge, OutboxItem
 from bot.services.notify import DeliveryTexts
-from bot.services.ports import UnitOfWork
+from bot.services.outbox_ports import OutboxStore
 
 HOUR = timedelta(hours=1)
 
@@ -30,7 +30,7 @@ class Claimed:
 
 
 async def claim_batch(
-    uow: UnitOfWork,
+    uow: OutboxStore,
     owner: str,
     now: datetime,
     limit: int,
@@ -147,7 +147,7 @@ def _expired(item: OutboxItem, now: datetime, policy: DeliveryPolicy) -> bool:
 
 @dataclass
 class _Context:
-    uow: UnitOfWork
+    uow: OutboxStore
     owner: str
     now: datetime
     policy: DeliveryPolicy
@@ -238,7 +238,7 @@ class SentList:
 
 
 async def sent_list(
-    uow: UnitOfWork, reader: User, chat_id: int, message_id: int, now: datetime
+    uow: OutboxStore, reader: User, chat_id: int, message_id: int, now: datetime
 ) -> SentList | None:
     """The list notice the reader's chat got as that message, without the entries done or
     moved on since (a task closed, a deal moved); None if it is not the reader's list."""

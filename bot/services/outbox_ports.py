@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from bot.domain.notices import Entry, Merge, Notice, OutboxItem
+from bot.services.ports import UserRepo
 
 
 class OutboxRepo(Protocol):
@@ -62,3 +63,12 @@ class OutboxRepo(Protocol):
     async def mark_failed(self, item_id: int, owner: str, error: str) -> None: ...
     async def drop(self, item_id: int, owner: str, reason: str) -> None: ...
     async def purge_files(self, before: datetime) -> None: ...
+
+
+class OutboxStore(Protocol):
+    """What the sender's bookkeeping needs: the queue and the people it goes to."""
+
+    @property
+    def outbox(self) -> OutboxRepo: ...
+    @property
+    def users(self) -> UserRepo: ...

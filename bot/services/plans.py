@@ -22,9 +22,22 @@ from bot.domain.models import (
 )
 from bot.domain.plan_csv import CsvProblem, PlanCsvError, PlanLine, read_plan_csv
 from bot.domain.plans import Plan, describe, plannable, previous_month
-from bot.services.ports import UnitOfWork
+from bot.services.ports import AuditRepo, UserRepo
 
 AUDIT_ACTION = "plan"
+
+
+class PlanStore(Protocol):
+    """The plans room's unit of work: one transaction, committed by the service."""
+
+    @property
+    def plans(self) -> PlanRepo: ...
+    @property
+    def audit(self) -> AuditRepo: ...
+    @property
+    def users(self) -> UserRepo: ...
+
+    async def commit(self) -> None: ...
 
 
 class PlanRepo(Protocol):
@@ -75,7 +88,7 @@ def is_seller(user: User) -> bool:
     return user.is_active and user.role is Role.SELLER
 
 
-async def plans_for_month(uow: UnitOfWork, month: date) -> dict[UserId, Plan]:
+async def plans_for_month(uow: PlanStore, month: date) -> dict[UserId, Plan]:
     """Every stored plan of the month by seller (for digests, charts, exports: no access check)."""
     return {plan.seller_id: plan for plan in await uow.plans.for_month(month)}
 
@@ -87,19 +100,19 @@ def _require(actor: User, month: date, current: date) -> None:
         raise PlanMonthError()
 
 
-async def _sellers(uow: UnitOfWork) -> list[User]:
+async def _sellers(uow: PlanStore) -> list[User]:
     sellers = [u for u in await uow.users.list_staff() if is_seller(u)]
     return sorted(sellers, key=lambda u: (u.name.casefold(), u.id))
 
 
-async def month_plans(uow: UnitOfWork, actor: User, month: date, current: date) -> MonthPlans:
+async def month_plans(uow: PlanStore, actor: User, month: date, current: date) -> MonthPlans:
     """A month's plans for the head: every active seller, planned or not."""
     _require(actor, month, current)
     return MonthPlans(month, await _sellers(uow), await plans_for_month(uow, month))
 
 
 async def seller_plan(
-    uow: UnitOfWork, actor: User, seller_id: UserId, month: date, current: date
+    uow: PlanStore, actor: User, seller_id: UserId, month: date, current: date
 ) -> tuple[User, Plan | None]:
     """One seller's plan for the month, before the head changes it."""
     _require(actor, month, current)
@@ -110,7 +123,7 @@ async def seller_plan(
 
 
 async def set_plan(
-    uow: UnitOfWork,
+    uow: PlanStore,
     actor: User,
     target: Plan,
     current: date,
@@ -140,7 +153,7 @@ def plan_of(
 
 
 async def _save(
-    uow: UnitOfWork,
+    uow: PlanStore,
     actor: User,
     changes: Sequence[tuple[User, Plan | None, Plan]],
     now: datetime,
@@ -153,7 +166,7 @@ async def _save(
 
 
 async def copy_last_month(
-    uow: UnitOfWork, actor: User, month: date, current: date, now: datetime
+    uow: PlanStore, actor: User, month: date, current: date, now: datetime
 ) -> CopyResult:
     """Give each seller without a plan this month their plan of the month before."""
     _require(actor, month, current)
@@ -170,7 +183,7 @@ async def copy_last_month(
 
 
 async def import_plans(
-    uow: UnitOfWork, actor: User, data: bytes, month: date, current: date, now: datetime
+    uow: PlanStore, actor: User, data: bytes, month: date, current: date, now: datetime
 ) -> ImportResult:
     """Plans from a CSV file, all rows or none; rows without a month go to `month`."""
     _require(actor, month, current)
@@ -192,7 +205,7 @@ async def import_plans(
 
 
 async def _apply_import(
-    uow: UnitOfWork, actor: User, rows: list[tuple[User, PlanLine]], now: datetime
+    uow: PlanStore, actor: User, rows: list[tuple[User, PlanLine]], now: datetime
 ) -> ImportResult:
     months = sorted({line.month for _, line in rows})
     stored: dict[tuple[UserId, date], Plan] = {}

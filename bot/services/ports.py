@@ -1,4 +1,10 @@
-"""What the services need from storage, as protocols; `storage/` implements them."""
+"""What every room shares: the unit of work that composes all the rooms' repositories, its
+factory, the notifier, and the repositories no one room owns (people, clients, settings, the
+audit log, job runs, webhook updates).
+
+Each service depends on its room's narrow store (`DealStore` in `deals_ports.py`, `TaskStore`,
+`PipelineStore`, …) naming only the calls it makes; `UnitOfWork` has them all, so handlers
+and jobs hand it to any service. `storage/` implements it without importing this module."""
 
 from __future__ import annotations
 
@@ -26,7 +32,7 @@ from bot.domain.notices import Notice, QuietHours
 from bot.domain.surveys import OpenedSurvey, Survey
 from bot.domain.updates import UpdateClaim
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the rooms' own repositories; they import this module for the shared ones
     from bot.services.deals_ports import DealRepo, EventRepo
     from bot.services.delivery import DeliveryRepo
     from bot.services.departments import DepartmentRepo

@@ -34,7 +34,7 @@ from bot.domain.stage_metrics import (
     stage_conversions,
     stage_durations,
 )
-from bot.services.ports import UnitOfWork
+from bot.services.reports_ports import ReportStore
 from bot.services.scope import owner_scope_of
 
 LOST_REASONS_SHOWN = 5
@@ -145,14 +145,14 @@ def scoped_to_teams(actor: User, cut: Cut = EVERY_DEAL) -> Cut:
     return replace(cut, managed_by=actor.id) if actor.role is Role.HEAD else cut
 
 
-async def figures(uow: UnitOfWork, window: Window, cut: Cut) -> Figures:
+async def figures(uow: ReportStore, window: Window, cut: Cut) -> Figures:
     """Two queries: the period's closings and its cohort of created deals."""
     closings = await uow.analytics.closings(window.start, window.end, cut)
     return await _figures(uow, window, cut, closings)
 
 
 async def _figures(
-    uow: UnitOfWork, window: Window, cut: Cut, closings: list[ClosedDeal]
+    uow: ReportStore, window: Window, cut: Cut, closings: list[ClosedDeal]
 ) -> Figures:
     cohort = await uow.analytics.cohort(window.start, window.end, cut)
     won = [c for c in closings if c.won]
@@ -170,7 +170,7 @@ async def _figures(
     )
 
 
-async def pipe(uow: UnitOfWork, cut: Cut, seen: Figures) -> Pipe:
+async def pipe(uow: ReportStore, cut: Cut, seen: Figures) -> Pipe:
     """Open deals now, and sales velocity with the period's check, win rate and cycle."""
     opened = await uow.analytics.open_pipeline(cut)
     cycle = seen.cycle.mean_days if seen.cycle else None
@@ -182,7 +182,7 @@ async def pipe(uow: UnitOfWork, cut: Cut, seen: Figures) -> Pipe:
     )
 
 
-async def sales_report(uow: UnitOfWork, actor: User, window: Window) -> SalesReport:
+async def sales_report(uow: ReportStore, actor: User, window: Window) -> SalesReport:
     """The period's sales, new and current clients apart, and why deals were lost."""
     cut = scoped_to_teams(actor)
     total = await figures(uow, window, cut)
@@ -200,7 +200,7 @@ async def sales_report(uow: UnitOfWork, actor: User, window: Window) -> SalesRep
 
 
 async def funnel_report(
-    uow: UnitOfWork,
+    uow: ReportStore,
     actor: User,
     pipeline_id: PipelineId,
     window: Window,
@@ -242,13 +242,13 @@ async def funnel_report(
     )
 
 
-async def funnel_choices(uow: UnitOfWork, actor: User) -> list[Pipeline]:
+async def funnel_choices(uow: ReportStore, actor: User) -> list[Pipeline]:
     """The pipelines a funnel can be shown for."""
     scoped(actor)
     return await uow.pipelines.list_active()
 
 
-async def cut_options(uow: UnitOfWork, actor: User, kind: str) -> list[tuple[int, str]]:
+async def cut_options(uow: ReportStore, actor: User, kind: str) -> list[tuple[int, str]]:
     """The values a head can cut by: sellers (id, name) or products and regions (index, name)."""
     if scoped(actor).owner_id is not None and kind == "seller":
         raise AccessDeniedError()

@@ -20,7 +20,10 @@ from bot.domain.ids import (
     PipelineId,
 )
 from bot.domain.metrics import ClosedDeal
+from bot.domain.models import Pipeline
 from bot.domain.stage_metrics import StageStay
+from bot.services.ports import UserRepo
+from bot.services.scope import ScopeStore
 
 
 class AnalyticsRepo(Protocol):
@@ -46,3 +49,19 @@ class AnalyticsRepo(Protocol):
     async def last_purchases(self, cut: Cut = ...) -> list[LastPurchase]: ...
     async def client_names(self, ids: Sequence[ClientId]) -> dict[ClientId, str]: ...
     async def cut_values(self, field: str, limit: int = ...) -> list[str]: ...
+
+
+class ReportPipelines(Protocol):
+    async def get(self, pipeline_id: PipelineId) -> Pipeline | None: ...
+    async def list_active(self) -> list[Pipeline]: ...
+
+
+class ReportStore(ScopeStore, Protocol):
+    """What the reports read: aggregates, the pipelines they are cut by, the people."""
+
+    @property
+    def analytics(self) -> AnalyticsRepo: ...
+    @property
+    def pipelines(self) -> ReportPipelines: ...
+    @property
+    def users(self) -> UserRepo: ...

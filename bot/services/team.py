@@ -16,6 +16,7 @@ from bot.domain.errors import (
     InviteInvalidError,
 )
 from bot.domain.ids import (
+    PipelineId,
     TelegramId,
     UserId,
 )
@@ -24,12 +25,34 @@ from bot.domain.models import (
     Role,
     User,
 )
-from bot.domain.templates import DEFAULT_PIPELINES
-from bot.services.departments import roster
-from bot.services.ports import UnitOfWork
+from bot.domain.templates import DEFAULT_PIPELINES, PipelineTemplate
+from bot.services.departments import DepartmentStore, roster
+from bot.services.ports import SettingRepo
 
 CLAIM_KEY = "admin_claim_code"
 INVITE_TTL = timedelta(days=7)
+
+
+class TeamPipelines(Protocol):
+    """A company's first pipelines come from templates."""
+
+    async def add_from_template(
+        self, template: PipelineTemplate, lang: str, position: int
+    ) -> PipelineId: ...
+    async def count(self) -> int: ...
+
+
+class TeamStore(DepartmentStore, Protocol):
+    """Joining, invites and roles: one transaction, committed by the service."""
+
+    @property
+    def invites(self) -> InviteRepo: ...
+    @property
+    def settings(self) -> SettingRepo: ...
+    @property
+    def pipelines(self) -> TeamPipelines: ...
+
+    async def rollback(self) -> None: ...
 
 
 class InviteRepo(Protocol):
@@ -53,7 +76,7 @@ class Person:
 
 
 async def prepare_installation(
-    uow: UnitOfWork, admins: Collection[int], language: str
+    uow: TeamStore, admins: Collection[int], language: str
 ) -> str | None:
     """Seed the default pipelines once; with no admin anywhere, return a one-time claim code.
     Workers started together take turns: the later ones find the pipelines and the code."""
@@ -73,7 +96,7 @@ async def prepare_installation(
 
 
 async def identify(
-    uow: UnitOfWork, person: Person, admins: Collection[int], now: datetime
+    uow: TeamStore, person: Person, admins: Collection[int], now: datetime
 ) -> User | None:
     """The team member behind an update; an admin listed in BOT_ADMINS joins on first contact."""
     user = await uow.users.by_tg(person.tg_id)
@@ -96,7 +119,7 @@ async def identify(
     return user
 
 
-async def claim_admin(uow: UnitOfWork, person: Person, code: str, now: datetime) -> User:
+async def claim_admin(uow: TeamStore, person: Person, code: str, now: datetime) -> User:
     """`/start <code>` with the code printed on first start makes its sender the admin."""
     stored = await uow.settings.get(CLAIM_KEY)
     if stored is None or not secrets.compare_digest(stored, code):
@@ -113,7 +136,7 @@ async def claim_admin(uow: UnitOfWork, person: Person, code: str, now: datetime)
     return await uow.users.get(user.id) or user
 
 
-async def create_invite(uow: UnitOfWork, actor: User, role: Role, now: datetime) -> Invite:
+async def create_invite(uow: TeamStore, actor: User, role: Role, now: datetime) -> Invite:
     """A single-use join link for a seller or a head, valid for seven days."""
     if not can_invite(actor, role):
         raise AccessDeniedError()
@@ -122,7 +145,7 @@ async def create_invite(uow: UnitOfWork, actor: User, role: Role, now: datetime)
     return invite
 
 
-async def accept_invite(uow: UnitOfWork, person: Person, token: str, now: datetime) -> User:
+async def accept_invite(uow: TeamStore, person: Person, token: str, now: datetime) -> User:
     """Opening an invite link joins the team with the invite's role, exactly once."""
     invite = await uow.invites.get(token)
     if invite is None or invite.used_by is not None or invite.expires_at <= now:
@@ -143,7 +166,7 @@ async def accept_invite(uow: UnitOfWork, person: Person, token: str, now: dateti
     return await uow.users.get(user.id) or user
 
 
-async def start_with_code(uow: UnitOfWork, person: Person, code: str, now: datetime) -> User:
+async def start_with_code(uow: TeamStore, person: Person, code: str, now: datetime) -> User:
     """A deep-link `/start <code>`: an invite token, or the one-time admin claim code."""
     if await uow.invites.get(code) is not None:
         return await accept_invite(uow, person, code, now)
@@ -153,7 +176,7 @@ async def start_with_code(uow: UnitOfWork, person: Person, code: str, now: datet
 
 
 async def choose_language(
-    uow: UnitOfWork, actor: User, language: str, known: Collection[str]
+    uow: TeamStore, actor: User, language: str, known: Collection[str]
 ) -> User:
     """Each person picks the language the bot speaks to them."""
     if language not in known:
@@ -163,6 +186,6 @@ async def choose_language(
     return await uow.users.get(actor.id) or actor
 
 
-async def list_team(uow: UnitOfWork, actor: User) -> list[User]:
+async def list_team(uow: TeamStore, actor: User) -> list[User]:
     """Members the actor runs (a head who leads teams: their members); a seller is refused."""
     return (await roster(uow, actor)).members
