@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import math
 import re
+from decimal import Decimal
 from fractions import Fraction
+from functools import cache
+
+from babel import Locale
+from babel.numbers import format_compact_decimal, format_decimal
 
 MAX_AMOUNT_MINOR: int = 10**15  # 10 trillion roubles in kopecks; larger is "too_large"
 
 # Checked before any other work so that a pasted novel costs nothing to reject.
 _MAX_INPUT_CHARS = 64
 
-_NBSP = "\u00a0"
 _MINUS_SIGN = "\u2212"
 
 _MULTIPLIERS: dict[str, int] = {
@@ -38,13 +42,9 @@ _AMOUNT_RE = re.compile(
 _SYMBOLS: dict[str, str] = {"RUB": "₽", "USD": "$", "EUR": "€", "KZT": "₸"}
 
 # Each short form is one `parse_amount` reads back. Nothing above billions: "12 000 млрд"
-# is rarer in a sales team than a unit nobody recognises.
-_COMPACT_UNITS: tuple[tuple[int, str, str], ...] = (
-    (1, "", ""),
-    (10**3, "тыс.", "K"),
-    (10**6, "млн", "M"),
-    (10**9, "млрд", "bn"),
-)
+# is rarer in a sales team than a unit nobody recognises (CLDR would say "12 трлн").
+_COMPACT_SCALES: tuple[int, ...] = (10**9, 10**6, 10**3)
+_ENGLISH_UNITS: dict[str, str] = {"B": "bn"}
 
 
 class AmountError(ValueError):
@@ -151,19 +151,15 @@ def whole_units(minor: int, *, up: bool = False) -> int:
 def format_amount(minor: int, currency: str = "RUB", lang: str = "ru") -> str:
     """Human format: ru '150 000 ₽', '1 500,50 ₽'; en '₽150,000', '₽1,500.50'.
 
-    The ru thousands separator is a no-break space (U+00A0), as is the gap before the
-    currency, so Telegram never wraps an amount across lines. Kopecks appear only when
-    non-zero. Currencies without a symbol show their code: '150 000 CNY' / 'CNY 150,000'.
+    Digits, separators and where the currency goes come from CLDR (Babel): the ru thousands
+    separator is a no-break space (U+00A0), as is the gap before the currency, so Telegram
+    never wraps an amount across lines. Kopecks appear only when non-zero. Currencies without
+    a symbol show their code: '150 000 CNY' / 'CNY 150,000'.
     """
-    sign = "-" if minor < 0 else ""
-    whole, cents = divmod(abs(minor), 100)
-    code = currency.upper()
-    symbol = _SYMBOLS.get(code)
-    if _is_english(lang):
-        number = f"{whole:,}" + (f".{cents:02d}" if cents else "")
-        return f"{sign}{symbol}{number}" if symbol else f"{sign}{code} {number}"
-    number = f"{whole:,}".replace(",", _NBSP) + (f",{cents:02d}" if cents else "")
-    return f"{sign}{number}{_NBSP}{symbol or code}"
+    locale = _locale(lang)
+    pattern = "#,##0.00" if minor % 100 else "#,##0"
+    number = format_decimal(Decimal(abs(minor)).scaleb(-2), pattern, locale=locale)
+    return _with_currency(number, minor < 0, currency, locale)
 
 
 def format_compact(minor: int, currency: str = "RUB", lang: str = "ru") -> str:
@@ -172,33 +168,44 @@ def format_compact(minor: int, currency: str = "RUB", lang: str = "ru") -> str:
     At most three significant digits, trailing zeros dropped, halves rounded away from zero;
     under a thousand, whole roubles. Spaces are no-break spaces, as in `format_amount`.
     """
-    sign = "-" if minor < 0 else ""
+    locale = _locale(lang)
+    roubles = _compact_round(Fraction(abs(minor), 100))
+    scale = next((unit for unit in _COMPACT_SCALES if roubles >= unit), 1)
+    number = format_decimal(Decimal(roubles) / scale, "#,##0.##", locale=locale)
+    return _with_currency(number + _compact_unit(locale, scale), minor < 0, currency, locale)
+
+
+def _compact_round(roubles: Fraction) -> int:
+    """Three significant digits, halves away from zero (Babel rounds halves to even); under a
+    thousand whole roubles, and from a thousand billions on whole billions."""
+    if roubles < 1000:
+        quantum = 1
+    else:
+        quantum = min(10 ** (len(str(math.floor(roubles))) - 3), _COMPACT_SCALES[0])
+    return math.floor(roubles / quantum + Fraction(1, 2)) * quantum
+
+
+@cache
+def _compact_unit(locale: Locale, scale: int) -> str:
+    """CLDR's short unit for a thousand, a million, a billion: ' тыс.', 'K', ' млрд', 'bn'."""
+    if scale == 1:
+        return ""
+    unit = format_compact_decimal(scale, locale=locale).removeprefix("1")
+    # CLDR's English billion is "B"; parse_amount reads "bn" and rejects "1b" as unclear.
+    return _ENGLISH_UNITS.get(unit, unit) if locale.language == "en" else unit
+
+
+def _with_currency(number: str, negative: bool, currency: str, locale: Locale) -> str:
+    """Put the sign and the currency where the locale's currency pattern has them."""
+    pattern = locale.currency_formats["standard"]
+    prefix, suffix = pattern.prefix[negative], pattern.suffix[negative]
     code = currency.upper()
-    symbol = _SYMBOLS.get(code)
-    english = _is_english(lang)
-    whole, fraction, unit_ru, unit_en = _compact_parts(Fraction(abs(minor), 100))
-    grouped = f"{whole:,}"
-    if english:
-        number = grouped + (f".{fraction}" if fraction else "") + unit_en
-        return f"{sign}{symbol}{number}" if symbol else f"{sign}{code} {number}"
-    number = grouped.replace(",", _NBSP) + (f",{fraction}" if fraction else "")
-    unit = f"{_NBSP}{unit_ru}" if unit_ru else ""
-    return f"{sign}{number}{unit}{_NBSP}{symbol or code}"
+    # Our symbols in both languages (CLDR's English shows "RUB", its Russian "CN¥"); a code
+    # before the digits is kept off them by a space, as CLDR's currency spacing does.
+    mark = _SYMBOLS.get(code) or (f"{code} " if prefix.endswith("¤") else code)
+    return f"{prefix}{number}{suffix}".replace("¤", mark)
 
 
-def _compact_parts(roubles: Fraction) -> tuple[int, str, str, str]:
-    """Whole part, fraction digits (no trailing zeros) and the unit names of `roubles`."""
-    # Smallest unit first: 999 950 ₽ rounds to "1000 тыс.", which moves on to "1 млн".
-    for scale, unit_ru, unit_en in _COMPACT_UNITS:
-        value = roubles / scale
-        decimals = 0 if scale == 1 or value >= 100 else (2 if value < 10 else 1)
-        rounded = math.floor(value * 10**decimals + Fraction(1, 2))
-        if rounded < 1000 * 10**decimals or scale == _COMPACT_UNITS[-1][0]:
-            whole, rest = divmod(rounded, 10**decimals)
-            digits = f"{rest:0{decimals}d}".rstrip("0") if decimals else ""
-            return whole, digits, unit_ru, unit_en
-    raise AssertionError("unreachable: the largest unit always returns")
-
-
-def _is_english(lang: str) -> bool:
-    return lang.lower().split("-")[0] == "en"
+@cache
+def _locale(lang: str) -> Locale:
+    return Locale("en" if lang.lower().split("-")[0] == "en" else "ru")

@@ -25,8 +25,7 @@ from bot.domain.export import (
     local,
     plan_months,
 )
-from bot.i18n import translator
-from bot.locales import en, ru
+from bot.i18n import CATALOGS, translator
 from bot.reports.workbook import csv_bytes, csv_zip_bytes, xlsx_bytes
 
 MOSCOW = ZoneInfo("Europe/Moscow")
@@ -74,7 +73,7 @@ def test_a_spreadsheet_time_is_the_team_wall_clock_without_a_zone():
     assert local(None, MOSCOW) is None
 
 
-@pytest.mark.parametrize("catalog", [ru.TEXTS, en.TEXTS], ids=["ru", "en"])
+@pytest.mark.parametrize("catalog", [CATALOGS["ru"], CATALOGS["en"]], ids=["ru", "en"])
 def test_every_column_sheet_and_value_label_has_a_text(catalog):
     keys = {f"export.col.{c.key}" for c in ALL_COLUMNS}
     keys |= {f"export.sheet.{name}" for name in ("deals", "tasks", "plans", "answers")}

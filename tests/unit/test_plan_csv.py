@@ -23,7 +23,7 @@ from bot.domain.plan_csv import (
     read_plan_csv,
 )
 from bot.domain.plans import MAX_COUNT
-from bot.locales import ru
+from bot.i18n import CATALOGS
 
 NOV = date(2026, 11, 1)
 
@@ -194,4 +194,4 @@ def test_every_problem_the_reader_the_service_and_the_handler_report_has_a_text(
     reasons = set(re.findall(r'CsvProblem\([^,()]+, "(\w+)"', source))
     reasons |= {f"amount_{reason}" for reason in ("empty", "format", "negative", "too_large")}
     assert len(reasons) >= 22
-    assert sorted(r for r in reasons if f"plan.csv.{r}" not in ru.TEXTS) == []
+    assert sorted(r for r in reasons if f"plan.csv.{r}" not in CATALOGS["ru"]) == []

@@ -1,1 +1,0 @@
-"""Text catalogs, one module per language with the same keys."""
