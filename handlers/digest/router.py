@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-from zoneinfo import ZoneInfo
-
 from aiogram import Router
 from aiogram.enums import ChatAction
 from aiogram.filters import Command
@@ -16,12 +13,9 @@ from aiogram.types import (
     Message,
 )
 
-from bot.domain.company import CompanySettings
 from bot.domain.ids import UserId
-from bot.domain.models import User
-from bot.i18n import Translator
 from bot.services import digest
-from bot.services.ports import UnitOfWork
+from handlers.context import Ctx
 from handlers.deals.callbacks import DealsPageCb
 from handlers.deals.listing import render_deals
 from handlers.digest.callbacks import DigestCb, DigestView
@@ -37,21 +31,14 @@ from handlers.filters import IsStaff
 from handlers.screens import show
 
 
-async def cmd_digest(
-    message: Message,
-    uow: UnitOfWork,
-    user: User,
-    t: Translator,
-    now: datetime,
-    company: CompanySettings,
-) -> None:
-    report = await digest.digest_on_demand(uow, user, now, company)
-    await message.answer(digest_text(t, report), reply_markup=digest_keyboard(t, report))
+async def cmd_digest(message: Message, ctx: Ctx) -> None:
+    report = await digest.digest_on_demand(ctx.uow, ctx.staff, ctx.now, ctx.company)
+    await message.answer(digest_text(ctx.t, report), reply_markup=digest_keyboard(ctx.t, report))
     if report.digest.is_empty:
         return
     if message.bot is not None:
         await message.bot.send_chat_action(message.chat.id, ChatAction.UPLOAD_PHOTO)
-    charts = await render_charts(t, report)
+    charts = await render_charts(ctx.t, report)
     await message.answer_media_group(
         [
             InputMediaPhoto(media=BufferedInputFile(png, f"{name}.png"))
@@ -64,30 +51,22 @@ async def cmd_digest(
     )
 
 
-async def on_digest_button(
-    query: CallbackQuery,
-    callback_data: DigestCb,
-    uow: UnitOfWork,
-    user: User,
-    t: Translator,
-    now: datetime,
-    tz: ZoneInfo,
-) -> None:
+async def on_digest_button(query: CallbackQuery, ctx: Ctx, callback_data: DigestCb) -> None:
     markup: InlineKeyboardMarkup | None
     if callback_data.view in (DigestView.SELLER, DigestView.SELLER_PAGE):
         seller, page = await digest.seller_pipeline(
-            uow, user, UserId(callback_data.seller_id), now, callback_data.page
+            ctx.uow, ctx.staff, UserId(callback_data.seller_id), ctx.now, callback_data.page
         )
-        text = seller_deals_text(t, seller.name, page)
+        text = seller_deals_text(ctx.t, seller.name, page)
         markup = seller_deals_keyboard(page, seller.id)
     elif callback_data.view is DigestView.STALLED:
         # A new message, as for the other drill-downs: the digest itself stays as it was,
         # and the list's own paging and filter buttons then edit the list, not the digest.
-        digest.require_manager(user)
-        text, markup = await render_deals(uow, user, t, now, DealsPageCb(stalled=True))
+        digest.require_manager(ctx.staff)
+        text, markup = await render_deals(DealsPageCb(stalled=True), ctx)
     else:
-        tasks, total, names = await digest.overdue_tasks(uow, user, now)
-        text, markup = overdue_text(t, tasks, total, names, now, tz), None
+        tasks, total, names = await digest.overdue_tasks(ctx.uow, ctx.staff, ctx.now)
+        text, markup = overdue_text(ctx.t, tasks, total, names, ctx.now, ctx.tz), None
     if callback_data.view is DigestView.SELLER_PAGE:
         await show(query, (text, markup))  # the list's own page buttons turn its page
         return

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import html
 from collections.abc import Awaitable, Callable
-from datetime import datetime
 
 from aiogram import F, Router
 from aiogram.filters import Command
@@ -16,12 +15,10 @@ from bot.domain.errors import (
     PipelineNotFoundError,
 )
 from bot.domain.ids import PipelineId, StageId
-from bot.domain.models import User
 from bot.domain.text import LOST_REASON_MAX, PIPELINE_NAME_MAX, STAGE_NAME_MAX
-from bot.i18n import Translator
 from bot.services import pipelines
 from bot.services.pipelines import EMPTY, TEMPLATE_KINDS
-from bot.services.ports import UnitOfWork
+from handlers.context import Ctx
 from handlers.filters import TypedText
 from handlers.pipelines import keyboards as kbs
 from handlers.pipelines.callbacks import (
@@ -39,57 +36,49 @@ from handlers.screens import show
 from handlers.settings import is_admin
 
 
-async def cmd_pipelines(
-    message: Message, uow: UnitOfWork, user: User, t: Translator, state: FSMContext
-) -> None:
+async def cmd_pipelines(message: Message, ctx: Ctx, state: FSMContext) -> None:
     await state.clear()
-    text, markup = kbs.pipelines_screen(t, await pipelines.list_pipelines(uow, user))
+    text, markup = kbs.pipelines_screen(ctx.t, await pipelines.list_pipelines(ctx.uow, ctx.staff))
     await message.answer(text, reply_markup=markup)
 
 
 async def on_new_pipeline(
-    query: CallbackQuery,
-    callback_data: NewPipeCb,
-    uow: UnitOfWork,
-    user: User,
-    t: Translator,
-    now: datetime,
-    state: FSMContext,
+    query: CallbackQuery, ctx: Ctx, callback_data: NewPipeCb, state: FSMContext
 ) -> None:
     if callback_data.kind == EMPTY:
-        pipelines.require_admin(user)
-        question = t("pipes.ask_name", limit=PIPELINE_NAME_MAX)
+        pipelines.require_admin(ctx.staff)
+        question = ctx.t("pipes.ask_name", limit=PIPELINE_NAME_MAX)
         await ask(query, state, Field.PIPELINE_NAME, 0, question)
         return
-    view = await pipelines.create_pipeline(uow, user, callback_data.kind, t.lang, now)
-    await show(query, kbs.pipeline_screen(t, view), t("pipes.created", name=view.pipeline.name))
+    view = await pipelines.create_pipeline(
+        ctx.uow, ctx.staff, callback_data.kind, ctx.t.lang, ctx.now
+    )
+    await show(
+        query, kbs.pipeline_screen(ctx.t, view), ctx.t("pipes.created", name=view.pipeline.name)
+    )
 
 
 async def on_pipeline(
-    query: CallbackQuery,
-    callback_data: PipeCb,
-    uow: UnitOfWork,
-    user: User,
-    t: Translator,
-    now: datetime,
-    state: FSMContext,
+    query: CallbackQuery, ctx: Ctx, callback_data: PipeCb, state: FSMContext
 ) -> None:
     action, pid, arg = callback_data.action, PipelineId(callback_data.id), callback_data.arg
     if action is PipeAction.LIST:
-        await show(query, kbs.pipelines_screen(t, await pipelines.list_pipelines(uow, user)))
+        await show(
+            query, kbs.pipelines_screen(ctx.t, await pipelines.list_pipelines(ctx.uow, ctx.staff))
+        )
     elif action is PipeAction.NEW:
-        pipelines.require_admin(user)
-        await show(query, kbs.templates_screen(t))
+        pipelines.require_admin(ctx.staff)
+        await show(query, kbs.templates_screen(ctx.t))
     elif action in _ASKS:
-        view = await pipelines.open_pipeline(uow, user, pid)
+        view = await pipelines.open_pipeline(ctx.uow, ctx.staff, pid)
         field, key, limit = _ASKS[action]
-        text = t(key, name=html.escape(view.pipeline.name), limit=limit)
+        text = ctx.t(key, name=html.escape(view.pipeline.name), limit=limit)
         await ask(query, state, field, pid, text)
     elif action is PipeAction.REASONS:
-        view = await pipelines.open_pipeline(uow, user, pid)
-        await show(query, kbs.reasons_screen(t, view.pipeline))
+        view = await pipelines.open_pipeline(ctx.uow, ctx.staff, pid)
+        await show(query, kbs.reasons_screen(ctx.t, view.pipeline))
     else:
-        await _ARCHIVE_STEPS.get(action, _open)(query, uow, user, t, now, pid, arg)
+        await _ARCHIVE_STEPS.get(action, _open)(query, ctx, pid, arg)
 
 
 _ASKS = {
@@ -97,99 +86,61 @@ _ASKS = {
     PipeAction.ADD_STAGE: (Field.STAGE_ADD, "pipes.ask_stage", STAGE_NAME_MAX),
     PipeAction.ADD_REASON: (Field.REASON_ADD, "pipes.ask_reason", LOST_REASON_MAX),
 }
-Step = Callable[
-    [CallbackQuery, UnitOfWork, User, Translator, datetime, PipelineId, int], Awaitable[None]
-]
+Step = Callable[[CallbackQuery, Ctx, PipelineId, int], Awaitable[None]]
 
 
-async def _open(
-    query: CallbackQuery,
-    uow: UnitOfWork,
-    user: User,
-    t: Translator,
-    now: datetime,
-    pid: PipelineId,
-    arg: int,
-) -> None:
-    await show(query, kbs.pipeline_screen(t, await pipelines.open_pipeline(uow, user, pid)))
+async def _open(query: CallbackQuery, ctx: Ctx, pid: PipelineId, arg: int) -> None:
+    await show(
+        query, kbs.pipeline_screen(ctx.t, await pipelines.open_pipeline(ctx.uow, ctx.staff, pid))
+    )
 
 
-async def _archive_ask(
-    query: CallbackQuery,
-    uow: UnitOfWork,
-    user: User,
-    t: Translator,
-    now: datetime,
-    pid: PipelineId,
-    arg: int,
-) -> None:
-    p = (await pipelines.open_pipeline(uow, user, pid)).pipeline
+async def _archive_ask(query: CallbackQuery, ctx: Ctx, pid: PipelineId, arg: int) -> None:
+    p = (await pipelines.open_pipeline(ctx.uow, ctx.staff, pid)).pipeline
     await show(
         query,
         kbs.confirm_screen(
-            t,
-            t("pipes.archive.confirm", name=html.escape(p.name)),
-            t("pipes.btn.archive_yes"),
+            ctx.t,
+            ctx.t("pipes.archive.confirm", name=html.escape(p.name)),
+            ctx.t("pipes.btn.archive_yes"),
             PipeCb(action=PipeAction.ARCHIVE_YES, id=pid),
             PipeCb(action=PipeAction.OPEN, id=pid),
         ),
     )
 
 
-async def _archive(
-    query: CallbackQuery,
-    uow: UnitOfWork,
-    user: User,
-    t: Translator,
-    now: datetime,
-    pid: PipelineId,
-    arg: int,
-) -> None:
+async def _archive(query: CallbackQuery, ctx: Ctx, pid: PipelineId, arg: int) -> None:
     move_to = StageId(arg) if arg else None
     try:
-        archived, moved = await pipelines.archive_pipeline(uow, user, pid, now, move_to)
+        archived, moved = await pipelines.archive_pipeline(
+            ctx.uow, ctx.staff, pid, ctx.now, move_to
+        )
     except PipelineHasOpenDealsError as refused:
-        p = (await pipelines.open_pipeline(uow, user, pid)).pipeline
+        p = (await pipelines.open_pipeline(ctx.uow, ctx.staff, pid)).pipeline
         count = refused.params["count"]
         assert isinstance(count, int)
-        await show(query, kbs.has_deals_screen(t, p, count))
+        await show(query, kbs.has_deals_screen(ctx.t, p, count))
         return
-    text = t("pipes.archived", name=html.escape(archived.name), count=moved)
+    text = ctx.t("pipes.archived", name=html.escape(archived.name), count=moved)
     await query.answer()
     if isinstance(query.message, Message):
         await query.message.edit_text(text)
-        screen = kbs.pipelines_screen(t, await pipelines.list_pipelines(uow, user))
+        screen = kbs.pipelines_screen(ctx.t, await pipelines.list_pipelines(ctx.uow, ctx.staff))
         await query.message.answer(screen[0], reply_markup=screen[1])
 
 
-async def _pick_pipeline(
-    query: CallbackQuery,
-    uow: UnitOfWork,
-    user: User,
-    t: Translator,
-    now: datetime,
-    pid: PipelineId,
-    arg: int,
-) -> None:
-    others = await pipelines.other_pipelines(uow, user, pid)
-    p = (await pipelines.open_pipeline(uow, user, pid)).pipeline
-    await show(query, kbs.target_pipelines_screen(t, p, others))
+async def _pick_pipeline(query: CallbackQuery, ctx: Ctx, pid: PipelineId, arg: int) -> None:
+    others = await pipelines.other_pipelines(ctx.uow, ctx.staff, pid)
+    p = (await pipelines.open_pipeline(ctx.uow, ctx.staff, pid)).pipeline
+    await show(query, kbs.target_pipelines_screen(ctx.t, p, others))
 
 
-async def _pick_stage(
-    query: CallbackQuery,
-    uow: UnitOfWork,
-    user: User,
-    t: Translator,
-    now: datetime,
-    pid: PipelineId,
-    arg: int,
-) -> None:
-    others = await pipelines.other_pipelines(uow, user, pid)
+async def _pick_stage(query: CallbackQuery, ctx: Ctx, pid: PipelineId, arg: int) -> None:
+    others = await pipelines.other_pipelines(ctx.uow, ctx.staff, pid)
     target = next((o for o in others if o.id == arg), None)
     if target is None:
         raise PipelineNotFoundError()
-    await show(query, kbs.target_stages_screen(t, pid, target))
+    await show(query, kbs.target_stages_screen(ctx.t, pid, target))
 
 
 _ARCHIVE_STEPS: dict[PipeAction, Step] = {
