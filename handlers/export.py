@@ -19,7 +19,7 @@ from bot.services.export import Export, export_tables
 from handlers.context import Ctx
 from handlers.filters import IsStaff
 from handlers.keyboards import settle
-from handlers.screens import show
+from handlers.screens import message_of, show
 
 RENDERERS = {ExportFormat.XLSX: (xlsx_bytes, "xlsx"), ExportFormat.CSV: (csv_zip_bytes, "zip")}
 
@@ -67,9 +67,7 @@ async def on_format(
     query: CallbackQuery, ctx: Ctx, callback_data: ExportFormatCb, bot: Bot
 ) -> None:
     await query.answer()
-    message = query.message
-    if not isinstance(message, Message):
-        return
+    message = message_of(query)
     await settle(query)
     await bot.send_chat_action(message.chat.id, "upload_document")
     export = await export_tables(ctx.uow, ctx.staff, callback_data.period, ctx.now, ctx.tz)

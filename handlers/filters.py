@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from aiogram.filters import Filter
-from aiogram.types import Message, TelegramObject
+from aiogram.types import CallbackQuery, Message, TelegramObject
 
 from bot.domain.access import is_manager, is_staff
 from bot.i18n import all_variants
@@ -24,6 +24,13 @@ class IsManager(Filter):
 
     async def __call__(self, event: TelegramObject, ctx: Ctx | None = None, **_: Any) -> bool:
         return ctx is not None and ctx.user is not None and is_manager(ctx.user)
+
+
+class Reachable(Filter):
+    """A press on a message the bot can still see and edit (not a deleted one)."""
+
+    async def __call__(self, query: CallbackQuery) -> bool:
+        return isinstance(query.message, Message)
 
 
 class TypedText(Filter):

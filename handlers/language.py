@@ -13,6 +13,7 @@ from bot.services.team import choose_language
 from handlers.context import Ctx
 from handlers.filters import IsStaff
 from handlers.keyboards import main_menu, set_staff_commands
+from handlers.screens import message_of
 
 NAMES = {"ru": "🇷🇺 Русский", "en": "🇬🇧 English"}
 
@@ -32,11 +33,10 @@ async def on_language(query: CallbackQuery, ctx: Ctx, callback_data: LanguageCb,
     updated = await choose_language(ctx.uow, ctx.staff, callback_data.code, LANGUAGES)
     t = translator(updated.language)
     await query.answer()
-    if query.message is not None:
-        await set_staff_commands(bot, query.message.chat.id, t, updated.role)
-    if isinstance(query.message, Message):
-        await query.message.edit_text(t("language.set"))
-        await query.message.answer(t("language.menu"), reply_markup=main_menu(t))
+    if message_of(query) is not None:
+        await set_staff_commands(bot, message_of(query).chat.id, t, updated.role)
+    await message_of(query).edit_text(t("language.set"))
+    await message_of(query).answer(t("language.menu"), reply_markup=main_menu(t))
 
 
 def build_router() -> Router:

@@ -8,7 +8,7 @@ import enum
 
 from aiogram import F, Router
 from aiogram.filters.callback_data import CallbackData
-from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
+from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.domain.ids import DealId, TaskId
 from bot.services import deals, outbox, tasks
@@ -17,6 +17,7 @@ from handlers.compose import ListPageCb, compose
 from handlers.context import Ctx
 from handlers.deals.views import card_keyboard, card_text
 from handlers.filters import IsStaff
+from handlers.screens import message_of
 
 
 class EntryAction(enum.StrEnum):
@@ -37,8 +38,8 @@ def entry_button(text: str, action: EntryAction, item_id: int) -> dict[str, str]
 async def on_entry_done(query: CallbackQuery, ctx: Ctx, callback_data: EntryCb) -> None:
     await tasks.complete_task(ctx.uow, ctx.staff, TaskId(callback_data.item_id), ctx.now)
     await query.answer(ctx.t("task.done_toast"))
-    message = query.message
-    if isinstance(message, Message) and message.reply_markup is not None:
+    message = message_of(query)
+    if message.reply_markup is not None:
         pressed = callback_data.pack()
         rows = [r for r in message.reply_markup.inline_keyboard if not _holds(r, pressed)]
         await message.edit_reply_markup(reply_markup=InlineKeyboardMarkup(inline_keyboard=rows))
@@ -51,20 +52,15 @@ def _holds(row: list[InlineKeyboardButton], data: str) -> bool:
 async def on_entry_deal(query: CallbackQuery, ctx: Ctx, callback_data: EntryCb) -> None:
     view = await deals.open_deal(ctx.uow, ctx.staff, DealId(callback_data.item_id), ctx.now)
     await query.answer()
-    if isinstance(query.message, Message):
-        await query.message.answer(
-            card_text(ctx.t, view, ctx.tz), reply_markup=card_keyboard(ctx.t, view)
-        )
+    await message_of(query).answer(
+        card_text(ctx.t, view, ctx.tz), reply_markup=card_keyboard(ctx.t, view)
+    )
 
 
 async def on_list_page(query: CallbackQuery, ctx: Ctx, callback_data: ListPageCb) -> None:
-    message = query.message
-    found = (
-        await outbox.sent_list(ctx.uow, ctx.staff, message.chat.id, message.message_id, ctx.now)
-        if isinstance(message, Message)
-        else None
-    )
-    if found is None or not isinstance(message, Message):
+    message = message_of(query)
+    found = await outbox.sent_list(ctx.uow, ctx.staff, message.chat.id, message.message_id, ctx.now)
+    if found is None:
         await query.answer(ctx.t("error.stale_button"), show_alert=True)
         return
     if not found.entries:

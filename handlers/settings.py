@@ -23,6 +23,7 @@ from handlers import screens
 from handlers.cbtypes import CbPage
 from handlers.context import Ctx
 from handlers.filters import TypedText
+from handlers.screens import message_of
 from handlers.texts import escaped, fit
 
 
@@ -69,15 +70,14 @@ async def on_setting(
     await state.set_state(EditSetting.value)
     await state.update_data(key=key)
     await query.answer()
-    if isinstance(query.message, Message):
-        await query.message.answer(
-            ctx.t(
-                "settings.ask",
-                name=ctx.t(f"settings.key.{key}"),
-                current=html.escape(show(ctx.company, key) or "—"),
-                hint=ctx.t(f"settings.hint.{key}"),
-            )
+    await message_of(query).answer(
+        ctx.t(
+            "settings.ask",
+            name=ctx.t(f"settings.key.{key}"),
+            current=html.escape(show(ctx.company, key) or "—"),
+            hint=ctx.t(f"settings.hint.{key}"),
         )
+    )
 
 
 async def on_value(

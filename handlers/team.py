@@ -22,7 +22,7 @@ from handlers.cbtypes import CbId
 from handlers.context import Ctx
 from handlers.deals.views import short
 from handlers.filters import IsManager
-from handlers.screens import Screen, show
+from handlers.screens import Screen, message_of, show
 from handlers.teams_editor import BACK_TO_TEAM, DeptCb
 from handlers.texts import escaped, fit
 
@@ -47,15 +47,14 @@ async def on_invite_role(query: CallbackQuery, ctx: Ctx, callback_data: InviteCb
     me = await bot.me()
     link = f"https://t.me/{me.username}?start={invite.token}"
     await query.answer()
-    if isinstance(query.message, Message):
-        await query.message.edit_text(
-            ctx.t(
-                "invite.link",
-                role=ctx.t(f"role.{invite.role.value}"),
-                link=html.escape(link),
-                days=ctx.t.n("days", INVITE_TTL.days),
-            )
+    await message_of(query).edit_text(
+        ctx.t(
+            "invite.link",
+            role=ctx.t(f"role.{invite.role.value}"),
+            link=html.escape(link),
+            days=ctx.t.n("days", INVITE_TTL.days),
         )
+    )
 
 
 async def cmd_team(message: Message, ctx: Ctx) -> None:
@@ -188,23 +187,21 @@ async def on_member(query: CallbackQuery, ctx: Ctx, callback_data: MemberCb) -> 
             handover_notice,
         )
         await query.answer()
-        if isinstance(query.message, Message):
-            await query.message.edit_text(
-                ctx.t(
-                    "member.deactivated",
-                    name=html.escape(handover.member.name),
-                    deals=ctx.t.n("deals_count", handover.deals),
-                    tasks=handover.tasks,
-                    successor=html.escape(handover.successor.name),
-                )
+        await message_of(query).edit_text(
+            ctx.t(
+                "member.deactivated",
+                name=html.escape(handover.member.name),
+                deals=ctx.t.n("deals_count", handover.deals),
+                tasks=handover.tasks,
+                successor=html.escape(handover.successor.name),
             )
+        )
         return
     else:
         member = await departments.managed_member(ctx.uow, ctx.staff, member_id)
         await query.answer()
-    if isinstance(query.message, Message):
-        text, markup = await _card(member, ctx)
-        await query.message.edit_text(text, reply_markup=markup)
+    text, markup = await _card(member, ctx)
+    await message_of(query).edit_text(text, reply_markup=markup)
 
 
 async def _card(member: User, ctx: Ctx) -> tuple[str, InlineKeyboardMarkup]:
@@ -228,9 +225,8 @@ async def _pick_team(query: CallbackQuery, ctx: Ctx, member_id: UserId) -> None:
     kb.button(text=ctx.t("btn.back"), callback_data=MemberCb(action="o", user_id=member.id))
     kb.adjust(1)
     await query.answer()
-    if isinstance(query.message, Message):
-        text = ctx.t("dept.pick_team", name=html.escape(member.name))
-        await query.message.edit_text(text, reply_markup=kb.as_markup())
+    text = ctx.t("dept.pick_team", name=html.escape(member.name))
+    await message_of(query).edit_text(text, reply_markup=kb.as_markup())
 
 
 async def _pick_successor(query: CallbackQuery, ctx: Ctx, member_id: UserId) -> None:
@@ -245,9 +241,8 @@ async def _pick_successor(query: CallbackQuery, ctx: Ctx, member_id: UserId) -> 
     kb.button(text=ctx.t("btn.back"), callback_data=MemberCb(action="o", user_id=member.id))
     kb.adjust(1)
     await query.answer()
-    if isinstance(query.message, Message):
-        text = ctx.t("member.pick_successor", name=html.escape(member.name))
-        await query.message.edit_text(text, reply_markup=kb.as_markup())
+    text = ctx.t("member.pick_successor", name=html.escape(member.name))
+    await message_of(query).edit_text(text, reply_markup=kb.as_markup())
 
 
 def build_router() -> Router:

@@ -26,6 +26,7 @@ from handlers.deals.views import (
     stages_keyboard,
 )
 from handlers.filters import IsStaff, TypedText
+from handlers.screens import message_of
 from handlers.surveys.callbacks import AskFeedbackCb
 from handlers.tasks.views import next_step_prompt
 
@@ -85,30 +86,29 @@ async def on_stage_chosen(query: CallbackQuery, ctx: Ctx, callback_data: DealCb)
     )
     toast = ctx.t("card.moved" if moved else "card.already_there", stage=view.stage.name)
     await _show(query, ctx, view, toast)
-    if moved and isinstance(query.message, Message):
+    if moved:
         text, markup = next_step_prompt(ctx.t, view.deal.id, view.deal.title, ctx.now, ctx.tz)
-        await query.message.answer(text, reply_markup=markup)
+        await message_of(query).answer(text, reply_markup=markup)
 
 
 async def on_choose_stage(query: CallbackQuery, ctx: Ctx, callback_data: DealCb) -> None:
     view = await deals.open_deal(ctx.uow, ctx.staff, DealId(callback_data.deal_id), ctx.now)
     await query.answer()
-    if isinstance(query.message, Message):
-        await query.message.edit_text(
-            card_text(ctx.t, view, ctx.tz) + "\n\n" + ctx.t("card.choose_stage"),
-            reply_markup=stages_keyboard(ctx.t, view),
-        )
+    await message_of(query).edit_text(
+        card_text(ctx.t, view, ctx.tz) + "\n\n" + ctx.t("card.choose_stage"),
+        reply_markup=stages_keyboard(ctx.t, view),
+    )
 
 
 async def on_won(query: CallbackQuery, ctx: Ctx, callback_data: DealCb) -> None:
     deal_id = DealId(callback_data.deal_id)
     view = await deals.win_deal(ctx.uow, ctx.staff, deal_id, ctx.now)
     await _show(query, ctx, view, ctx.t("card.won_toast"))
-    if isinstance(query.message, Message) and view.deal.client is not None:
+    if view.deal.client is not None:
         ask = AskFeedbackCb(deal_id=view.deal.id).pack()
         button = InlineKeyboardButton(text=ctx.t("feedback.btn.ask"), callback_data=ask)
         markup = InlineKeyboardMarkup(inline_keyboard=[[button]])
-        await query.message.answer(ctx.t("feedback.prompt"), reply_markup=markup)
+        await message_of(query).answer(ctx.t("feedback.prompt"), reply_markup=markup)
 
 
 async def on_lost(query: CallbackQuery, ctx: Ctx, callback_data: DealCb) -> None:
@@ -117,11 +117,10 @@ async def on_lost(query: CallbackQuery, ctx: Ctx, callback_data: DealCb) -> None
         await _show(query, ctx, view, ctx.t("error.deal_closed"))
         return
     await query.answer()
-    if isinstance(query.message, Message):
-        await query.message.edit_text(
-            card_text(ctx.t, view, ctx.tz) + "\n\n" + ctx.t("lost.choose"),
-            reply_markup=reasons_keyboard(ctx.t, view),
-        )
+    await message_of(query).edit_text(
+        card_text(ctx.t, view, ctx.tz) + "\n\n" + ctx.t("lost.choose"),
+        reply_markup=reasons_keyboard(ctx.t, view),
+    )
 
 
 async def on_lost_reason(query: CallbackQuery, ctx: Ctx, callback_data: DealCb) -> None:
@@ -143,11 +142,10 @@ async def on_text_wanted(
     await state.set_state(DealInput.note if is_note else DealInput.lost_reason)
     await state.update_data(deal_id=view.deal.id)
     await query.answer()
-    if isinstance(query.message, Message):
-        await query.message.answer(
-            ctx.t("note.ask" if is_note else "lost.ask_text"),
-            reply_markup=back_to_card(ctx.t, view.deal.id),
-        )
+    await message_of(query).answer(
+        ctx.t("note.ask" if is_note else "lost.ask_text"),
+        reply_markup=back_to_card(ctx.t, view.deal.id),
+    )
 
 
 async def on_note_typed(message: Message, ctx: Ctx, state: FSMContext) -> None:
@@ -178,11 +176,10 @@ async def on_history(query: CallbackQuery, ctx: Ctx, callback_data: DealCb) -> N
         ctx.uow, ctx.staff, DealId(callback_data.deal_id), ctx.now
     )
     await query.answer()
-    if isinstance(query.message, Message):
-        await query.message.edit_text(
-            history_text(ctx.t, view, events, names, stages, ctx.tz),
-            reply_markup=back_to_card(ctx.t, view.deal.id),
-        )
+    await message_of(query).edit_text(
+        history_text(ctx.t, view, events, names, stages, ctx.tz),
+        reply_markup=back_to_card(ctx.t, view.deal.id),
+    )
 
 
 def build_router() -> Router:

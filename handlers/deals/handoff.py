@@ -5,7 +5,7 @@ from __future__ import annotations
 import html
 
 from aiogram import Router
-from aiogram.types import CallbackQuery, Message
+from aiogram.types import CallbackQuery
 
 from bot.domain.ids import DealId
 from bot.services import deals
@@ -14,6 +14,7 @@ from handlers.context import Ctx
 from handlers.deals.callbacks import HandoffCb
 from handlers.deals.views import card_keyboard, card_text
 from handlers.filters import IsStaff
+from handlers.screens import message_of
 
 
 async def on_handoff(query: CallbackQuery, ctx: Ctx, callback_data: HandoffCb) -> None:
@@ -21,18 +22,16 @@ async def on_handoff(query: CallbackQuery, ctx: Ctx, callback_data: HandoffCb) -
     if not callback_data.accept:
         deal = await decline_handoff(ctx.uow, ctx.staff, deal_id, ctx.now, ctx.notifier)
         await query.answer(ctx.t("handoff.declined_toast"))
-        if isinstance(query.message, Message):
-            await query.message.edit_text(
-                ctx.t("handoff.you_declined", deal=html.escape(deal.title))
-            )
+        await message_of(query).edit_text(
+            ctx.t("handoff.you_declined", deal=html.escape(deal.title))
+        )
         return
     await accept_handoff(ctx.uow, ctx.staff, deal_id, ctx.now, ctx.notifier)
     view = await deals.open_deal(ctx.uow, ctx.staff, deal_id, ctx.now)
     await query.answer(ctx.t("handoff.accepted_toast"))
-    if isinstance(query.message, Message):
-        await query.message.edit_text(
-            card_text(ctx.t, view, ctx.tz), reply_markup=card_keyboard(ctx.t, view)
-        )
+    await message_of(query).edit_text(
+        card_text(ctx.t, view, ctx.tz), reply_markup=card_keyboard(ctx.t, view)
+    )
 
 
 def build_router() -> Router:

@@ -24,6 +24,7 @@ from handlers.deals.states import NewDeal
 from handlers.deals.views import card_keyboard, card_text, clients_keyboard, short
 from handlers.filters import IsStaff, TypedText
 from handlers.keyboards import main_menu, settle
+from handlers.screens import message_of
 from handlers.tasks.views import next_step_prompt
 
 CHANNELS = list(Channel)
@@ -76,10 +77,9 @@ async def on_pipeline_chosen(
         if p.id != chosen.id
     ]
     await query.answer()
-    if isinstance(query.message, Message):
-        await query.message.edit_text(
-            ctx.t("new.ask_client", pipeline=html.escape(chosen.name)), reply_markup=_kb(*others)
-        )
+    await message_of(query).edit_text(
+        ctx.t("new.ask_client", pipeline=html.escape(chosen.name)), reply_markup=_kb(*others)
+    )
 
 
 async def on_client_typed(message: Message, ctx: Ctx, state: FSMContext) -> None:
@@ -100,9 +100,8 @@ async def on_client_chosen(
 ) -> None:
     await state.update_data(client_id=callback_data.value or None)
     await query.answer()
-    if isinstance(query.message, Message):
-        await settle(query)
-        await _ask_amount(query.message, ctx, state)
+    await settle(query)
+    await _ask_amount(message_of(query), ctx, state)
 
 
 async def _ask_amount(message: Message, ctx: Ctx, state: FSMContext) -> None:
@@ -123,9 +122,8 @@ async def on_amount_typed(message: Message, ctx: Ctx, state: FSMContext) -> None
 
 async def on_amount_skipped(query: CallbackQuery, ctx: Ctx, state: FSMContext) -> None:
     await query.answer()
-    if isinstance(query.message, Message):
-        await settle(query)
-        await _ask_channel(query.message, ctx, state)
+    await settle(query)
+    await _ask_channel(message_of(query), ctx, state)
 
 
 async def _ask_channel(message: Message, ctx: Ctx, state: FSMContext) -> None:
@@ -151,10 +149,9 @@ async def on_channel_chosen(
     await state.update_data(channel=channel)
     await state.set_state(NewDeal.product)
     await query.answer()
-    if isinstance(query.message, Message):
-        await settle(query)
-        skip = _kb([(ctx.t("btn.skip"), NewDealCb(step=NewDealStep.SKIP_PRODUCT))])
-        await query.message.answer(ctx.t("new.ask_product"), reply_markup=skip)
+    await settle(query)
+    skip = _kb([(ctx.t("btn.skip"), NewDealCb(step=NewDealStep.SKIP_PRODUCT))])
+    await message_of(query).answer(ctx.t("new.ask_product"), reply_markup=skip)
 
 
 async def on_product_typed(message: Message, ctx: Ctx, state: FSMContext) -> None:
@@ -164,9 +161,8 @@ async def on_product_typed(message: Message, ctx: Ctx, state: FSMContext) -> Non
 
 async def on_product_skipped(query: CallbackQuery, ctx: Ctx, state: FSMContext) -> None:
     await query.answer()
-    if isinstance(query.message, Message):
-        await settle(query)
-        await _finish(query.message, ctx, state)
+    await settle(query)
+    await _finish(message_of(query), ctx, state)
 
 
 async def _finish(message: Message, ctx: Ctx, state: FSMContext) -> None:

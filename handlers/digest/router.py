@@ -28,7 +28,7 @@ from handlers.digest.views import (
     seller_deals_text,
 )
 from handlers.filters import IsStaff
-from handlers.screens import show
+from handlers.screens import message_of, show
 
 
 async def cmd_digest(message: Message, ctx: Ctx) -> None:
@@ -71,8 +71,7 @@ async def on_digest_button(query: CallbackQuery, ctx: Ctx, callback_data: Digest
         await show(query, (text, markup))  # the list's own page buttons turn its page
         return
     await query.answer()
-    if isinstance(query.message, Message):
-        await query.message.answer(text, reply_markup=markup)
+    await message_of(query).answer(text, reply_markup=markup)
 
 
 def build_router() -> Router:

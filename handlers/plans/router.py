@@ -36,6 +36,7 @@ from handlers.plans.views import (
     copied_text,
     saved_view,
 )
+from handlers.screens import message_of
 
 
 async def cmd_plan(message: Message, ctx: Ctx) -> None:
@@ -45,8 +46,7 @@ async def cmd_plan(message: Message, ctx: Ctx) -> None:
 
 async def on_month(query: CallbackQuery, ctx: Ctx, callback_data: PlanCb) -> None:
     month = month_from_index(callback_data.month)
-    if isinstance(query.message, Message):
-        await show_month(query.message, ctx, month, this_month(ctx.now, ctx.tz), edit=True)
+    await show_month(message_of(query), ctx, month, this_month(ctx.now, ctx.tz), edit=True)
     await query.answer()
 
 
@@ -61,8 +61,7 @@ async def on_seller(
     await state.set_state(PlanEdit.revenue)
     await state.set_data({"seller_id": seller.id, "month": callback_data.month})
     await query.answer()
-    if isinstance(query.message, Message):
-        await query.message.answer(ask_revenue(ctx.t, seller, plan, month, ctx.company.currency))
+    await message_of(query).answer(ask_revenue(ctx.t, seller, plan, month, ctx.company.currency))
 
 
 async def _editing(state: FSMContext) -> tuple[UserId, date]:
@@ -110,9 +109,8 @@ async def on_count_chosen(
         {"seller_id": seller_id, "month": callback_data.month, "field": callback_data.field}
     )
     await query.answer()
-    if isinstance(query.message, Message):
-        await settle(query)
-        await query.message.answer(ask_count(ctx.t, callback_data.field, month))
+    await settle(query)
+    await message_of(query).answer(ask_count(ctx.t, callback_data.field, month))
 
 
 async def on_count(message: Message, ctx: Ctx, state: FSMContext) -> None:
@@ -139,19 +137,17 @@ async def on_done(query: CallbackQuery, ctx: Ctx, callback_data: PlanCb, state: 
     month = month_from_index(callback_data.month)
     await state.clear()
     await query.answer()
-    if isinstance(query.message, Message):
-        await settle(query)
-        await show_month(query.message, ctx, month, this_month(ctx.now, ctx.tz))
+    await settle(query)
+    await show_month(message_of(query), ctx, month, this_month(ctx.now, ctx.tz))
 
 
 async def on_copy(query: CallbackQuery, ctx: Ctx, callback_data: PlanCb) -> None:
     month, current = month_from_index(callback_data.month), this_month(ctx.now, ctx.tz)
     result = await plans.copy_last_month(ctx.uow, ctx.staff, month, current, ctx.now)
     await query.answer()
-    if isinstance(query.message, Message):
-        await query.message.answer(copied_text(ctx.t, result, month))
-        if result.copied:
-            await show_month(query.message, ctx, month, current, edit=True)
+    await message_of(query).answer(copied_text(ctx.t, result, month))
+    if result.copied:
+        await show_month(message_of(query), ctx, month, current, edit=True)
 
 
 def build_router() -> Router:

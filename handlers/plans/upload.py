@@ -17,6 +17,7 @@ from handlers.plans.callbacks import PlanCb
 from handlers.plans.screen import show_month, this_month
 from handlers.plans.states import PlanImport
 from handlers.plans.views import import_failed_text, import_prompt, imported_text
+from handlers.screens import message_of
 
 # Sent as is, these are zip or binary files: ask for a CSV instead of reading garbage.
 SPREADSHEETS = frozenset({".xlsx", ".xls", ".ods", ".numbers"})
@@ -32,8 +33,7 @@ async def on_import(
     await state.set_state(PlanImport.file)
     await state.set_data({"month": callback_data.month})
     await query.answer()
-    if isinstance(query.message, Message):
-        await query.message.answer(import_prompt(ctx.t, month))
+    await message_of(query).answer(import_prompt(ctx.t, month))
 
 
 async def on_document(message: Message, ctx: Ctx, bot: Bot, state: FSMContext) -> None:

@@ -18,6 +18,7 @@ from handlers.context import Ctx
 from handlers.filters import IsStaff
 from handlers.reports.callbacks import AbcCb
 from handlers.reports.views import CELL_CODES, NAME_MAX, Fmt
+from handlers.screens import message_of
 from handlers.texts import clip, fit
 
 CELL_WIDTH = 8
@@ -123,13 +124,11 @@ async def on_abc(query: CallbackQuery, ctx: Ctx, callback_data: AbcCb) -> None:
         raise StaleButtonError()
     report = await abc_report(ctx.uow, ctx.staff, callback_data.months, ctx.now, ctx.company)
     await query.answer()
-    if not isinstance(query.message, Message):
-        return
     f = Fmt(ctx.t, ctx.company.currency)
     if cell:
-        await query.message.answer(cell_text(f, report, cell))
+        await message_of(query).answer(cell_text(f, report, cell))
     else:
-        await query.message.answer(
+        await message_of(query).answer(
             abc_text(f, report, ctx.tz), reply_markup=abc_keyboard(ctx.t, report)
         )
 

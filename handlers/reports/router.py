@@ -31,7 +31,7 @@ from handlers.reports.views import (
     report_keyboard,
     sales_text,
 )
-from handlers.screens import ask
+from handlers.screens import ask, message_of
 from handlers.texts import clip
 
 
@@ -48,9 +48,6 @@ async def cmd_report(message: Message, ctx: Ctx) -> None:
 async def on_report_period(
     query: CallbackQuery, ctx: Ctx, callback_data: ReportCb, state: FSMContext
 ) -> None:
-    if not isinstance(query.message, Message):
-        await query.answer()
-        return
     if callback_data.period is PeriodChoice.CUSTOM:
         reports.scoped(ctx.staff)
         await ask(query, state, ReportRange.text, ctx.t("rep.range.ask"))
@@ -59,7 +56,7 @@ async def on_report_period(
     window = reports.window_of(ReportPeriod(callback_data.period.value), ctx.now, ctx.tz)
     report = await reports.sales_report(ctx.uow, ctx.staff, window)
     await query.answer()
-    await _send_sales(query.message, ctx, report, callback_data.period)
+    await _send_sales(message_of(query), ctx, report, callback_data.period)
 
 
 async def on_range(message: Message, ctx: Ctx, state: FSMContext) -> None:
@@ -94,20 +91,17 @@ async def cmd_funnel(message: Message, ctx: Ctx, bot: Bot) -> None:
 
 
 async def on_funnel(query: CallbackQuery, ctx: Ctx, callback_data: FunnelCb, bot: Bot) -> None:
-    if not isinstance(query.message, Message):
-        await query.answer()
-        return
     if callback_data.cut in PICKED and callback_data.value == NONE:
         options = await _options(callback_data.cut, ctx)
         await query.answer()
         key = "fun.pick_value" if options else "fun.no_values"
-        await query.message.answer(
+        await message_of(query).answer(
             ctx.t(key, what=ctx.t(f"fun.cut.{callback_data.cut.value}")),
             reply_markup=picker_keyboard(callback_data, options) if options else None,
         )
         return
     await query.answer()
-    await _send_funnel(query.message, ctx, bot, callback_data)
+    await _send_funnel(message_of(query), ctx, bot, callback_data)
 
 
 async def _options(kind: CutKind, ctx: Ctx) -> list[tuple[int, str]]:

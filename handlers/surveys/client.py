@@ -15,6 +15,7 @@ from bot.services import surveys
 from handlers.context import Ctx
 from handlers.filters import TypedText
 from handlers.keyboards import settle
+from handlers.screens import message_of
 from handlers.surveys.callbacks import OPT_OUT, ScoreCb, SkipCommentCb
 from handlers.surveys.views import question_text, score_keyboard, skip_keyboard
 
@@ -38,8 +39,7 @@ async def on_score(
     if callback_data.score == OPT_OUT:
         await surveys.opt_out(ctx.uow, tg_id, callback_data.survey_id)
         await query.answer()
-        if isinstance(query.message, Message):
-            await query.message.edit_text(ctx.t("survey.opted_out"))
+        await message_of(query).edit_text(ctx.t("survey.opted_out"))
         return
     survey = await surveys.record_score(
         ctx.uow, tg_id, callback_data.survey_id, callback_data.score, ctx.now, ctx.notifier
@@ -47,11 +47,10 @@ async def on_score(
     await state.set_state(SurveyComment.text)
     await state.update_data(survey_id=survey.id)
     await query.answer(ctx.t("survey.thanks_toast"))
-    if isinstance(query.message, Message):
-        await settle(query)
-        await query.message.answer(
-            ctx.t("survey.why"), reply_markup=skip_keyboard(ctx.t, survey.id)
-        )
+    await settle(query)
+    await message_of(query).answer(
+        ctx.t("survey.why"), reply_markup=skip_keyboard(ctx.t, survey.id)
+    )
 
 
 async def on_comment(message: Message, ctx: Ctx, state: FSMContext) -> None:
@@ -67,8 +66,7 @@ async def on_comment(message: Message, ctx: Ctx, state: FSMContext) -> None:
 async def on_skip_comment(query: CallbackQuery, ctx: Ctx, state: FSMContext) -> None:
     await state.clear()
     await query.answer()
-    if isinstance(query.message, Message):
-        await query.message.edit_text(ctx.t("survey.thanks"))
+    await message_of(query).edit_text(ctx.t("survey.thanks"))
 
 
 async def on_client_text(message: Message, ctx: Ctx) -> None:

@@ -21,6 +21,7 @@ from bot.services.nps import NpsReport, nps_report
 from handlers.context import Ctx
 from handlers.deals.views import short
 from handlers.filters import IsStaff
+from handlers.screens import message_of
 from handlers.surveys.callbacks import AskFeedbackCb, NpsPeriodCb, RecoveryCb
 from handlers.tasks.views import fmt_due
 from handlers.texts import escaped, fit
@@ -35,11 +36,9 @@ async def on_ask_feedback(
     me = await bot.me()
     url = f"https://t.me/{me.username}?start={link.survey.token}"
     await query.answer()
-    if not isinstance(query.message, Message):
-        return
     company = html.escape(link.client.company)
-    await query.message.answer(ctx.t("feedback.link", company=company, link=html.escape(url)))
-    await query.message.answer(ctx.t("feedback.forward", link=html.escape(url)))
+    await message_of(query).answer(ctx.t("feedback.link", company=company, link=html.escape(url)))
+    await message_of(query).answer(ctx.t("feedback.forward", link=html.escape(url)))
 
 
 async def cmd_survey(message: Message, ctx: Ctx) -> None:
@@ -76,8 +75,7 @@ async def cmd_nps(message: Message, ctx: Ctx, bot: Bot) -> None:
 
 async def on_period(query: CallbackQuery, ctx: Ctx, callback_data: NpsPeriodCb, bot: Bot) -> None:
     await query.answer()
-    if isinstance(query.message, Message):
-        await _send_report(query.message, ctx, bot, callback_data.period)
+    await _send_report(message_of(query), ctx, bot, callback_data.period)
 
 
 async def _send_report(message: Message, ctx: Ctx, bot: Bot, period: Period) -> None:

@@ -13,6 +13,7 @@ from bot.domain.tasks import Task
 from bot.domain.when import WhenError, parse_when
 from bot.services import tasks
 from handlers.context import Ctx
+from handlers.screens import message_of
 from handlers.tasks.callbacks import ReminderCb, TaskAction, TaskCb, from_minutes
 from handlers.tasks.states import Reschedule
 from handlers.tasks.views import (
@@ -35,8 +36,8 @@ async def on_task_action(
         return
     await state.clear()
     task = await _act(query, ctx, task_id, action, callback_data.at)
-    if task is not None and isinstance(query.message, Message):
-        await query.message.edit_text(
+    if task is not None:
+        await message_of(query).edit_text(
             task_text(ctx.t, task, ctx.now, ctx.tz), reply_markup=task_keyboard(ctx.t, task)
         )
 
@@ -48,9 +49,9 @@ async def on_reminder_action(
     await state.clear()
     task_id = TaskId(callback_data.task_id)
     task = await _act(query, ctx, task_id, callback_data.action, 0)
-    if task is not None and isinstance(query.message, Message):
+    if task is not None:
         text, markup = reminder(ctx.t, task, ctx.now, ctx.tz)
-        await query.message.edit_text(text, reply_markup=InlineKeyboardMarkup(**markup))
+        await message_of(query).edit_text(text, reply_markup=InlineKeyboardMarkup(**markup))
 
 
 async def _act(
@@ -94,11 +95,10 @@ async def _offer_reschedule(
     await state.set_state(Reschedule.due)
     await state.update_data(task_id=task.id)
     await query.answer()
-    if isinstance(query.message, Message):
-        text = task_text(ctx.t, task, ctx.now, ctx.tz) + "\n\n" + ctx.t("task.ask_new_due")
-        await query.message.edit_text(
-            text, reply_markup=reschedule_keyboard(ctx.t, task, ctx.now, ctx.tz)
-        )
+    text = task_text(ctx.t, task, ctx.now, ctx.tz) + "\n\n" + ctx.t("task.ask_new_due")
+    await message_of(query).edit_text(
+        text, reply_markup=reschedule_keyboard(ctx.t, task, ctx.now, ctx.tz)
+    )
 
 
 async def on_reschedule_typed(message: Message, ctx: Ctx, state: FSMContext) -> None:

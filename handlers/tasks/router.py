@@ -21,7 +21,7 @@ from handlers.context import Ctx
 from handlers.deals.callbacks import CardAction, DealCb
 from handlers.filters import IsStaff, TypedText
 from handlers.keyboards import settle
-from handlers.screens import show
+from handlers.screens import message_of, show
 from handlers.tasks.actions import on_reminder_action, on_reschedule_typed, on_task_action
 from handlers.tasks.callbacks import (
     DueCb,
@@ -55,10 +55,9 @@ async def on_deal_task(
     await state.set_state(NewTask.text)
     await state.update_data(deal_id=view.deal.id)
     await query.answer()
-    if isinstance(query.message, Message):
-        await query.message.answer(
-            ctx.t("task.ask_text_for_deal", deal=html.escape(view.deal.title))
-        )
+    await message_of(query).answer(
+        ctx.t("task.ask_text_for_deal", deal=html.escape(view.deal.title))
+    )
 
 
 async def on_task_text(message: Message, ctx: Ctx, state: FSMContext) -> None:
@@ -75,9 +74,8 @@ async def on_due_picked(
         await query.answer(ctx.t("when.past"), show_alert=True)
         return
     await query.answer()
-    if isinstance(query.message, Message):
-        await settle(query)
-        await _create(query.message, ctx, state, due)
+    await settle(query)
+    await _create(message_of(query), ctx, state, due)
 
 
 async def on_due_typed(message: Message, ctx: Ctx, state: FSMContext) -> None:
@@ -128,13 +126,12 @@ async def on_next_step(query: CallbackQuery, ctx: Ctx, callback_data: NextStepCb
         ctx.uow, ctx.staff, text=text, due_at=due, now=ctx.now, deal_id=view.deal.id
     )
     await query.answer(ctx.t("task.created_toast"))
-    if isinstance(query.message, Message):
-        done = ctx.t(
-            "task.created",
-            text=html.escape(task.text),
-            due=fmt_due(ctx.t, task.due_at, ctx.now, ctx.tz),
-        )
-        await query.message.edit_text(done, reply_markup=task_keyboard(ctx.t, task, back=False))
+    done = ctx.t(
+        "task.created",
+        text=html.escape(task.text),
+        due=fmt_due(ctx.t, task.due_at, ctx.now, ctx.tz),
+    )
+    await message_of(query).edit_text(done, reply_markup=task_keyboard(ctx.t, task, back=False))
 
 
 async def cmd_tasks(message: Message, ctx: Ctx, state: FSMContext) -> None:
