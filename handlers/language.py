@@ -33,10 +33,10 @@ async def on_language(query: CallbackQuery, ctx: Ctx, callback_data: LanguageCb,
     updated = await choose_language(ctx.uow, ctx.staff, callback_data.code, LANGUAGES)
     t = translator(updated.language)
     await query.answer()
-    if message_of(query) is not None:
-        await set_staff_commands(bot, message_of(query).chat.id, t, updated.role)
-    await message_of(query).edit_text(t("language.set"))
-    await message_of(query).answer(t("language.menu"), reply_markup=main_menu(t))
+    message = message_of(query)
+    await set_staff_commands(bot, message.chat.id, t, updated.role)
+    await message.edit_text(t("language.set"))
+    await message.answer(t("language.menu"), reply_markup=main_menu(t))
 
 
 def build_router() -> Router:

@@ -161,45 +161,53 @@ def member_card(
 
 
 async def on_member(query: CallbackQuery, ctx: Ctx, callback_data: MemberCb) -> None:
-    action, member_id = callback_data.action, UserId(callback_data.user_id)
-    if action in ("h", "s"):
-        role = Role.HEAD if action == "h" else Role.SELLER
-        member = await members.change_role(ctx.uow, ctx.staff, member_id, role, ctx.now)
-        await query.answer(ctx.t("member.role_changed"))
-    elif action == "d":
-        await _pick_successor(query, ctx, member_id)
-        return
-    elif action == "m":
-        await _pick_team(query, ctx, member_id)
-        return
-    elif action == "g":
-        target = DepartmentId(callback_data.arg) if callback_data.arg else None
-        member = await departments.move_member(ctx.uow, ctx.staff, member_id, target, ctx.now)
-        await query.answer(ctx.t("dept.moved"))
-    elif action == "t":
-        handover = await members.deactivate(
-            ctx.uow,
-            ctx.staff,
-            member_id,
-            UserId(callback_data.arg),
-            ctx.now,
-            ctx.notifier,
-            handover_notice,
+    member = await departments.managed_member(ctx.uow, ctx.staff, UserId(callback_data.user_id))
+    await query.answer()
+    await _show_card(query, ctx, member)
+
+
+async def on_role(query: CallbackQuery, ctx: Ctx, callback_data: MemberCb) -> None:
+    """h: make them a head, s: a seller."""
+    role = Role.HEAD if callback_data.action == "h" else Role.SELLER
+    member_id = UserId(callback_data.user_id)
+    member = await members.change_role(ctx.uow, ctx.staff, member_id, role, ctx.now)
+    await query.answer(ctx.t("member.role_changed"))
+    await _show_card(query, ctx, member)
+
+
+async def on_move(query: CallbackQuery, ctx: Ctx, callback_data: MemberCb) -> None:
+    """To the team `arg`, or to none."""
+    target = DepartmentId(callback_data.arg) if callback_data.arg else None
+    member_id = UserId(callback_data.user_id)
+    member = await departments.move_member(ctx.uow, ctx.staff, member_id, target, ctx.now)
+    await query.answer(ctx.t("dept.moved"))
+    await _show_card(query, ctx, member)
+
+
+async def on_deactivate(query: CallbackQuery, ctx: Ctx, callback_data: MemberCb) -> None:
+    """Deactivate the member; their deals and tasks go to the successor `arg`."""
+    handover = await members.deactivate(
+        ctx.uow,
+        ctx.staff,
+        UserId(callback_data.user_id),
+        UserId(callback_data.arg),
+        ctx.now,
+        ctx.notifier,
+        handover_notice,
+    )
+    await query.answer()
+    await message_of(query).edit_text(
+        ctx.t(
+            "member.deactivated",
+            name=html.escape(handover.member.name),
+            deals=ctx.t.n("deals_count", handover.deals),
+            tasks=handover.tasks,
+            successor=html.escape(handover.successor.name),
         )
-        await query.answer()
-        await message_of(query).edit_text(
-            ctx.t(
-                "member.deactivated",
-                name=html.escape(handover.member.name),
-                deals=ctx.t.n("deals_count", handover.deals),
-                tasks=handover.tasks,
-                successor=html.escape(handover.successor.name),
-            )
-        )
-        return
-    else:
-        member = await departments.managed_member(ctx.uow, ctx.staff, member_id)
-        await query.answer()
+    )
+
+
+async def _show_card(query: CallbackQuery, ctx: Ctx, member: User) -> None:
     text, markup = await _card(member, ctx)
     await message_of(query).edit_text(text, reply_markup=markup)
 
@@ -211,7 +219,8 @@ async def _card(member: User, ctx: Ctx) -> tuple[str, InlineKeyboardMarkup]:
     )
 
 
-async def _pick_team(query: CallbackQuery, ctx: Ctx, member_id: UserId) -> None:
+async def on_pick_team(query: CallbackQuery, ctx: Ctx, callback_data: MemberCb) -> None:
+    member_id = UserId(callback_data.user_id)
     member = await departments.managed_member(ctx.uow, ctx.staff, member_id)
     place = await departments.member_team(ctx.uow, ctx.staff, member)
     kb = InlineKeyboardBuilder()
@@ -229,7 +238,8 @@ async def _pick_team(query: CallbackQuery, ctx: Ctx, member_id: UserId) -> None:
     await message_of(query).edit_text(text, reply_markup=kb.as_markup())
 
 
-async def _pick_successor(query: CallbackQuery, ctx: Ctx, member_id: UserId) -> None:
+async def on_pick_successor(query: CallbackQuery, ctx: Ctx, callback_data: MemberCb) -> None:
+    member_id = UserId(callback_data.user_id)
     member = await departments.managed_member(ctx.uow, ctx.staff, member_id)
     kb = InlineKeyboardBuilder()
     colleagues = [
@@ -253,8 +263,12 @@ def build_router() -> Router:
     router.message(Command("invite"))(cmd_invite)
     router.callback_query(InviteCb.filter(F.role.in_({Role.SELLER, Role.HEAD})))(on_invite_role)
     router.message(Command("team"))(cmd_team)
-    actions = {"o", "h", "s", "d", "t", "m", "g"}
-    router.callback_query(MemberCb.filter(F.action.in_(actions)))(on_member)
+    router.callback_query(MemberCb.filter(F.action == "o"))(on_member)
+    router.callback_query(MemberCb.filter(F.action.in_({"h", "s"})))(on_role)
+    router.callback_query(MemberCb.filter(F.action == "m"))(on_pick_team)
+    router.callback_query(MemberCb.filter(F.action == "g"))(on_move)
+    router.callback_query(MemberCb.filter(F.action == "d"))(on_pick_successor)
+    router.callback_query(MemberCb.filter(F.action == "t"))(on_deactivate)
     router.callback_query(DeptCb.filter(F.action == BACK_TO_TEAM))(on_back_to_team)
     router.include_router(teams_editor.build_router())
     return router

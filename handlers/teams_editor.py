@@ -77,26 +77,37 @@ def _cb(action: str, dept_id: DepartmentId, arg: int = 0) -> DeptCb:
     return DeptCb(action=action, dept_id=dept_id, arg=arg)
 
 
-async def on_dept(query: CallbackQuery, ctx: Ctx, callback_data: DeptCb, state: FSMContext) -> None:
-    action, dept_id = callback_data.action, DepartmentId(callback_data.dept_id)
-    if action in ("n", "r"):
-        await _ask_name(query, ctx, state, dept_id if action == "r" else None)
-        return
-    if action == "h":
-        await _pick_head(query, ctx, dept_id)
-        return
-    alert: str | None = None
-    if action == "s":
-        await departments.set_head(ctx.uow, ctx.staff, dept_id, UserId(callback_data.arg), ctx.now)
-        alert = ctx.t("dept.head_set")
-    elif action == "x":
-        await departments.delete_department(ctx.uow, ctx.staff, dept_id, ctx.now)
-        alert, action = ctx.t("dept.deleted"), "l"
-    if action == "l":
-        screen = teams_view(ctx.t, await departments.teams_overview(ctx.uow, ctx.staff))
-    else:
-        screen = team_card(ctx.t, await departments.team_info(ctx.uow, ctx.staff, dept_id))
-    await show(query, screen, alert)
+async def on_teams(query: CallbackQuery, ctx: Ctx) -> None:
+    await show(query, teams_view(ctx.t, await departments.teams_overview(ctx.uow, ctx.staff)))
+
+
+async def on_team(query: CallbackQuery, ctx: Ctx, callback_data: DeptCb) -> None:
+    dept_id = DepartmentId(callback_data.dept_id)
+    await show(query, team_card(ctx.t, await departments.team_info(ctx.uow, ctx.staff, dept_id)))
+
+
+async def on_new_team(query: CallbackQuery, ctx: Ctx, state: FSMContext) -> None:
+    await _ask_name(query, ctx, state, None)
+
+
+async def on_rename_team(
+    query: CallbackQuery, ctx: Ctx, callback_data: DeptCb, state: FSMContext
+) -> None:
+    await _ask_name(query, ctx, state, DepartmentId(callback_data.dept_id))
+
+
+async def on_set_head(query: CallbackQuery, ctx: Ctx, callback_data: DeptCb) -> None:
+    dept_id = DepartmentId(callback_data.dept_id)
+    await departments.set_head(ctx.uow, ctx.staff, dept_id, UserId(callback_data.arg), ctx.now)
+    info = await departments.team_info(ctx.uow, ctx.staff, dept_id)
+    await show(query, team_card(ctx.t, info), ctx.t("dept.head_set"))
+
+
+async def on_delete_team(query: CallbackQuery, ctx: Ctx, callback_data: DeptCb) -> None:
+    dept_id = DepartmentId(callback_data.dept_id)
+    await departments.delete_department(ctx.uow, ctx.staff, dept_id, ctx.now)
+    overview = await departments.teams_overview(ctx.uow, ctx.staff)
+    await show(query, teams_view(ctx.t, overview), ctx.t("dept.deleted"))
 
 
 async def _ask_name(
@@ -131,7 +142,8 @@ async def on_name(message: Message, ctx: Ctx, state: FSMContext) -> None:
     await message.answer(text, reply_markup=markup)
 
 
-async def _pick_head(query: CallbackQuery, ctx: Ctx, dept_id: DepartmentId) -> None:
+async def on_pick_head(query: CallbackQuery, ctx: Ctx, callback_data: DeptCb) -> None:
+    dept_id = DepartmentId(callback_data.dept_id)
     info = await departments.team_info(ctx.uow, ctx.staff, dept_id)
     heads = await departments.head_choices(ctx.uow, ctx.staff)
     kb = InlineKeyboardBuilder()
@@ -146,7 +158,12 @@ async def _pick_head(query: CallbackQuery, ctx: Ctx, dept_id: DepartmentId) -> N
 def build_router() -> Router:
     """A fresh router, nested in the team router (its manager filter applies)."""
     router = Router(name="teams_editor")
-    actions = {"l", "o", "n", "r", "h", "s", "x"}
-    router.callback_query(DeptCb.filter(F.action.in_(actions)))(on_dept)
+    router.callback_query(DeptCb.filter(F.action == "l"))(on_teams)
+    router.callback_query(DeptCb.filter(F.action == "o"))(on_team)
+    router.callback_query(DeptCb.filter(F.action == "n"))(on_new_team)
+    router.callback_query(DeptCb.filter(F.action == "r"))(on_rename_team)
+    router.callback_query(DeptCb.filter(F.action == "h"))(on_pick_head)
+    router.callback_query(DeptCb.filter(F.action == "s"))(on_set_head)
+    router.callback_query(DeptCb.filter(F.action == "x"))(on_delete_team)
     router.message(TeamName.name, TypedText())(on_name)
     return router

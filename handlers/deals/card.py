@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 
 from aiogram import F, Router
 from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 
 from bot.domain.errors import EmptyTextError, StaleActionError, TextTooLongError
@@ -131,21 +132,35 @@ async def on_lost_reason(query: CallbackQuery, ctx: Ctx, callback_data: DealCb) 
     await _show(query, ctx, view, ctx.t("card.lost_toast"))
 
 
-async def on_text_wanted(
+async def on_note_wanted(
     query: CallbackQuery, ctx: Ctx, callback_data: DealCb, state: FSMContext
 ) -> None:
     view = await deals.open_deal(ctx.uow, ctx.staff, DealId(callback_data.deal_id), ctx.now)
-    is_note = callback_data.action is CardAction.NOTE
-    if not is_note and not view.deal.is_open:
+    await _ask_text(query, ctx, state, view, DealInput.note, "note.ask")
+
+
+async def on_reason_text_wanted(
+    query: CallbackQuery, ctx: Ctx, callback_data: DealCb, state: FSMContext
+) -> None:
+    view = await deals.open_deal(ctx.uow, ctx.staff, DealId(callback_data.deal_id), ctx.now)
+    if not view.deal.is_open:
         await _show(query, ctx, view, ctx.t("error.deal_closed"))
         return
-    await state.set_state(DealInput.note if is_note else DealInput.lost_reason)
+    await _ask_text(query, ctx, state, view, DealInput.lost_reason, "lost.ask_text")
+
+
+async def _ask_text(
+    query: CallbackQuery,
+    ctx: Ctx,
+    state: FSMContext,
+    view: deals.DealView,
+    step: State,
+    question: str,
+) -> None:
+    await state.set_state(step)
     await state.update_data(deal_id=view.deal.id)
     await query.answer()
-    await message_of(query).answer(
-        ctx.t("note.ask" if is_note else "lost.ask_text"),
-        reply_markup=back_to_card(ctx.t, view.deal.id),
-    )
+    await message_of(query).answer(ctx.t(question), reply_markup=back_to_card(ctx.t, view.deal.id))
 
 
 async def on_note_typed(message: Message, ctx: Ctx, state: FSMContext) -> None:
@@ -193,9 +208,8 @@ def build_router() -> Router:
     router.callback_query(DealCb.filter(F.action == CardAction.WON))(refreshing(on_won))
     router.callback_query(DealCb.filter(F.action == CardAction.LOST))(on_lost)
     router.callback_query(DealCb.filter(F.action == CardAction.REASON))(refreshing(on_lost_reason))
-    router.callback_query(DealCb.filter(F.action.in_({CardAction.REASON_TEXT, CardAction.NOTE})))(
-        on_text_wanted
-    )
+    router.callback_query(DealCb.filter(F.action == CardAction.REASON_TEXT))(on_reason_text_wanted)
+    router.callback_query(DealCb.filter(F.action == CardAction.NOTE))(on_note_wanted)
     router.message(DealInput.note, TypedText())(on_note_typed)
     router.message(DealInput.lost_reason, TypedText())(on_lost_reason_typed)
     router.callback_query(DealCb.filter(F.action == CardAction.REOPEN))(refreshing(on_reopen))

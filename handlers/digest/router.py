@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from aiogram import Router
+from aiogram import F, Router
 from aiogram.enums import ChatAction
 from aiogram.filters import Command
 from aiogram.types import (
     BufferedInputFile,
     CallbackQuery,
-    InlineKeyboardMarkup,
     InputMediaPhoto,
     Message,
 )
@@ -28,7 +27,7 @@ from handlers.digest.views import (
     seller_deals_text,
 )
 from handlers.filters import IsStaff
-from handlers.screens import message_of, show
+from handlers.screens import Screen, message_of, show
 
 
 async def cmd_digest(message: Message, ctx: Ctx) -> None:
@@ -51,27 +50,36 @@ async def cmd_digest(message: Message, ctx: Ctx) -> None:
     )
 
 
-async def on_digest_button(query: CallbackQuery, ctx: Ctx, callback_data: DigestCb) -> None:
-    markup: InlineKeyboardMarkup | None
-    if callback_data.view in (DigestView.SELLER, DigestView.SELLER_PAGE):
-        seller, page = await digest.seller_pipeline(
-            ctx.uow, ctx.staff, UserId(callback_data.seller_id), ctx.now, callback_data.page
-        )
-        text = seller_deals_text(ctx.t, seller.name, page)
-        markup = seller_deals_keyboard(page, seller.id)
-    elif callback_data.view is DigestView.STALLED:
-        # A new message, as for the other drill-downs: the digest itself stays as it was,
-        # and the list's own paging and filter buttons then edit the list, not the digest.
-        digest.require_manager(ctx.staff)
-        text, markup = await render_deals(DealsPageCb(stalled=True), ctx)
-    else:
-        tasks, total, names = await digest.overdue_tasks(ctx.uow, ctx.staff, ctx.now)
-        text, markup = overdue_text(ctx.t, tasks, total, names, ctx.now, ctx.tz), None
-    if callback_data.view is DigestView.SELLER_PAGE:
-        await show(query, (text, markup))  # the list's own page buttons turn its page
-        return
+async def _seller_deals(ctx: Ctx, callback_data: DigestCb) -> Screen:
+    seller, page = await digest.seller_pipeline(
+        ctx.uow, ctx.staff, UserId(callback_data.seller_id), ctx.now, callback_data.page
+    )
+    return seller_deals_text(ctx.t, seller.name, page), seller_deals_keyboard(page, seller.id)
+
+
+async def _send(query: CallbackQuery, screen: Screen) -> None:
+    """A drill-down comes as a new message: the digest itself stays as it was."""
     await query.answer()
-    await message_of(query).answer(text, reply_markup=markup)
+    await message_of(query).answer(screen[0], reply_markup=screen[1])
+
+
+async def on_seller(query: CallbackQuery, ctx: Ctx, callback_data: DigestCb) -> None:
+    await _send(query, await _seller_deals(ctx, callback_data))
+
+
+async def on_seller_page(query: CallbackQuery, ctx: Ctx, callback_data: DigestCb) -> None:
+    await show(query, await _seller_deals(ctx, callback_data))  # the list turns its own page
+
+
+async def on_stalled(query: CallbackQuery, ctx: Ctx) -> None:
+    # The list's own paging and filter buttons then edit the list, not the digest.
+    digest.require_manager(ctx.staff)
+    await _send(query, await render_deals(DealsPageCb(stalled=True), ctx))
+
+
+async def on_overdue(query: CallbackQuery, ctx: Ctx) -> None:
+    tasks, total, names = await digest.overdue_tasks(ctx.uow, ctx.staff, ctx.now)
+    await _send(query, (overdue_text(ctx.t, tasks, total, names, ctx.now, ctx.tz), None))
 
 
 def build_router() -> Router:
@@ -80,5 +88,8 @@ def build_router() -> Router:
     router.message.filter(IsStaff())
     router.callback_query.filter(IsStaff())
     router.message(Command("digest"))(cmd_digest)
-    router.callback_query(DigestCb.filter())(on_digest_button)
+    router.callback_query(DigestCb.filter(F.view == DigestView.SELLER))(on_seller)
+    router.callback_query(DigestCb.filter(F.view == DigestView.SELLER_PAGE))(on_seller_page)
+    router.callback_query(DigestCb.filter(F.view == DigestView.STALLED))(on_stalled)
+    router.callback_query(DigestCb.filter(F.view == DigestView.OVERDUE))(on_overdue)
     return router

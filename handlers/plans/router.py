@@ -145,9 +145,10 @@ async def on_copy(query: CallbackQuery, ctx: Ctx, callback_data: PlanCb) -> None
     month, current = month_from_index(callback_data.month), this_month(ctx.now, ctx.tz)
     result = await plans.copy_last_month(ctx.uow, ctx.staff, month, current, ctx.now)
     await query.answer()
-    await message_of(query).answer(copied_text(ctx.t, result, month))
+    message = message_of(query)
+    await message.answer(copied_text(ctx.t, result, month))
     if result.copied:
-        await show_month(message_of(query), ctx, month, current, edit=True)
+        await show_month(message, ctx, month, current, edit=True)
 
 
 def build_router() -> Router:

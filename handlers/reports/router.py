@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from aiogram import Bot, Router
+from aiogram import Bot, F, Router
 from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
@@ -45,13 +45,15 @@ async def cmd_report(message: Message, ctx: Ctx) -> None:
     await _send_sales(message, ctx, report, PeriodChoice.MONTH)
 
 
+async def on_custom_period(query: CallbackQuery, ctx: Ctx, state: FSMContext) -> None:
+    """Dates to type: the range of the report."""
+    reports.scoped(ctx.staff)
+    await ask(query, state, ReportRange.text, ctx.t("rep.range.ask"))
+
+
 async def on_report_period(
     query: CallbackQuery, ctx: Ctx, callback_data: ReportCb, state: FSMContext
 ) -> None:
-    if callback_data.period is PeriodChoice.CUSTOM:
-        reports.scoped(ctx.staff)
-        await ask(query, state, ReportRange.text, ctx.t("rep.range.ask"))
-        return
     await state.clear()  # a period button ends a wait for typed dates
     window = reports.window_of(ReportPeriod(callback_data.period.value), ctx.now, ctx.tz)
     report = await reports.sales_report(ctx.uow, ctx.staff, window)
@@ -90,16 +92,18 @@ async def cmd_funnel(message: Message, ctx: Ctx, bot: Bot) -> None:
         await message.answer(ctx.t("fun.pick"), reply_markup=pipelines_keyboard(pipelines))
 
 
+async def on_funnel_pick(query: CallbackQuery, ctx: Ctx, callback_data: FunnelCb) -> None:
+    """A cut by seller, channel, product or region: which one, first."""
+    options = await _options(callback_data.cut, ctx)
+    await query.answer()
+    key = "fun.pick_value" if options else "fun.no_values"
+    await message_of(query).answer(
+        ctx.t(key, what=ctx.t(f"fun.cut.{callback_data.cut.value}")),
+        reply_markup=picker_keyboard(callback_data, options) if options else None,
+    )
+
+
 async def on_funnel(query: CallbackQuery, ctx: Ctx, callback_data: FunnelCb, bot: Bot) -> None:
-    if callback_data.cut in PICKED and callback_data.value == NONE:
-        options = await _options(callback_data.cut, ctx)
-        await query.answer()
-        key = "fun.pick_value" if options else "fun.no_values"
-        await message_of(query).answer(
-            ctx.t(key, what=ctx.t(f"fun.cut.{callback_data.cut.value}")),
-            reply_markup=picker_keyboard(callback_data, options) if options else None,
-        )
-        return
     await query.answer()
     await _send_funnel(message_of(query), ctx, bot, callback_data)
 
@@ -167,6 +171,10 @@ def build_router() -> Router:
     router.message(Command("report"))(cmd_report)
     router.message(Command("funnel"))(cmd_funnel)
     router.message(ReportRange.text, TypedText())(on_range)
-    router.callback_query(ReportCb.filter())(on_report_period)
-    router.callback_query(FunnelCb.filter())(on_funnel)
+    custom = F.period == PeriodChoice.CUSTOM
+    router.callback_query(ReportCb.filter(custom))(on_custom_period)
+    router.callback_query(ReportCb.filter(~custom))(on_report_period)
+    pick = F.cut.in_(PICKED) & (F.value == NONE)
+    router.callback_query(FunnelCb.filter(pick))(on_funnel_pick)
+    router.callback_query(FunnelCb.filter(~pick))(on_funnel)
     return router

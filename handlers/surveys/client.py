@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from aiogram import Router
+from aiogram import F, Router
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message
@@ -32,15 +32,17 @@ async def show_question(
     await message.answer(question_text(t, opened, company), reply_markup=markup)
 
 
+async def on_opt_out(query: CallbackQuery, ctx: Ctx, callback_data: ScoreCb) -> None:
+    """ "Don't ask me again"."""
+    await surveys.opt_out(ctx.uow, TelegramId(query.from_user.id), callback_data.survey_id)
+    await query.answer()
+    await message_of(query).edit_text(ctx.t("survey.opted_out"))
+
+
 async def on_score(
     query: CallbackQuery, ctx: Ctx, callback_data: ScoreCb, state: FSMContext
 ) -> None:
     tg_id = TelegramId(query.from_user.id)
-    if callback_data.score == OPT_OUT:
-        await surveys.opt_out(ctx.uow, tg_id, callback_data.survey_id)
-        await query.answer()
-        await message_of(query).edit_text(ctx.t("survey.opted_out"))
-        return
     survey = await surveys.record_score(
         ctx.uow, tg_id, callback_data.survey_id, callback_data.score, ctx.now, ctx.notifier
     )
@@ -90,7 +92,8 @@ async def is_client_or_stranger(_: object, ctx: Ctx | None = None) -> bool:
 def build_router() -> Router:
     """A fresh router: each dispatcher (tests build many) gets its own."""
     router = Router(name="survey_client")
-    router.callback_query(ScoreCb.filter())(on_score)
+    router.callback_query(ScoreCb.filter(F.score == OPT_OUT))(on_opt_out)
+    router.callback_query(ScoreCb.filter(F.score != OPT_OUT))(on_score)
     router.callback_query(SkipCommentCb.filter())(on_skip_comment)
     router.message(SurveyComment.text, TypedText(), is_client_or_stranger)(on_comment)
     router.message(is_client)(on_client_text)

@@ -37,8 +37,9 @@ async def on_ask_feedback(
     url = f"https://t.me/{me.username}?start={link.survey.token}"
     await query.answer()
     company = html.escape(link.client.company)
-    await message_of(query).answer(ctx.t("feedback.link", company=company, link=html.escape(url)))
-    await message_of(query).answer(ctx.t("feedback.forward", link=html.escape(url)))
+    message = message_of(query)
+    await message.answer(ctx.t("feedback.link", company=company, link=html.escape(url)))
+    await message.answer(ctx.t("feedback.forward", link=html.escape(url)))
 
 
 async def cmd_survey(message: Message, ctx: Ctx) -> None:

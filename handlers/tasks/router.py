@@ -22,11 +22,13 @@ from handlers.deals.callbacks import CardAction, DealCb
 from handlers.filters import IsStaff, TypedText
 from handlers.keyboards import settle
 from handlers.screens import message_of, show
-from handlers.tasks.actions import on_reminder_action, on_reschedule_typed, on_task_action
+from handlers.tasks import actions
+from handlers.tasks.actions import SNOOZES, on_reschedule_typed
 from handlers.tasks.callbacks import (
     DueCb,
     NextStepCb,
     ReminderCb,
+    TaskAction,
     TaskCb,
     TasksCb,
     from_minutes,
@@ -164,7 +166,12 @@ def build_router() -> Router:
     router.message(NewTask.due, TypedText())(on_due_typed)
     router.callback_query(NextStepCb.filter())(on_next_step)
     router.callback_query(TasksCb.filter())(on_tasks_list)
-    router.callback_query(TaskCb.filter())(on_task_action)
-    router.callback_query(ReminderCb.filter())(on_reminder_action)
+    router.callback_query(TaskCb.filter(F.action == TaskAction.OPEN))(actions.on_task_open)
+    router.callback_query(TaskCb.filter(F.action == TaskAction.DONE))(actions.on_task_done)
+    router.callback_query(TaskCb.filter(F.action.in_(SNOOZES)))(actions.on_task_snooze)
+    reschedule = TaskCb.filter(F.action == TaskAction.RESCHEDULE)
+    router.callback_query(reschedule)(actions.on_task_reschedule)
+    router.callback_query(ReminderCb.filter(F.action == TaskAction.DONE))(actions.on_reminder_done)
+    router.callback_query(ReminderCb.filter(F.action.in_(SNOOZES)))(actions.on_reminder_snooze)
     router.message(Reschedule.due, TypedText())(on_reschedule_typed)
     return router
