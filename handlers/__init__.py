@@ -20,6 +20,7 @@ def get_routers() -> list[Router]:
     )
     from handlers.deals import card, handoff, listing, new
     from handlers.digest import router as digest
+    from handlers.filters import Reachable
     from handlers.pipelines import router as pipelines
     from handlers.plans import router as plans
     from handlers.reports import abc as reports_abc
@@ -28,7 +29,7 @@ def get_routers() -> list[Router]:
     from handlers.surveys import seller as survey_team
     from handlers.tasks import router as tasks
 
-    return [
+    routers = [
         errors.build_router(),
         start.build_router(),
         common.build_cancel_router(),
@@ -50,5 +51,8 @@ def get_routers() -> list[Router]:
         reports.build_router(),
         reports_abc.build_router(),
         digest.build_router(),
-        common.build_router(),
     ]
+    for router in routers:
+        # A press on a message gone from the chat reaches the fallback ("outdated button").
+        router.callback_query.filter(Reachable())
+    return [*routers, common.build_router()]

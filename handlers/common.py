@@ -7,8 +7,7 @@ from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 
-from bot.domain.models import User
-from bot.i18n import Translator
+from handlers.context import Ctx
 from handlers.keyboards import main_menu, outsider_key
 
 # Someone without the role gets "this is for …", not "no such command".
@@ -16,34 +15,32 @@ MANAGER_COMMANDS = frozenset({"invite", "team", "plan"})
 ADMIN_COMMANDS = frozenset({"settings", "pipelines", "audit", "delivery"})
 
 
-async def cmd_cancel(message: Message, user: User | None, t: Translator, state: FSMContext) -> None:
+async def cmd_cancel(message: Message, ctx: Ctx, state: FSMContext) -> None:
     had_step = await state.get_state() is not None
     await state.clear()
-    if (outsider := outsider_key(user)) is not None:
-        await message.answer(t(outsider))
+    if (outsider := outsider_key(ctx.user)) is not None:
+        await message.answer(ctx.t(outsider))
         return
-    assert user is not None
+    assert ctx.user is not None
     await message.answer(
-        t("cancel.done" if had_step else "cancel.nothing"), reply_markup=main_menu(t)
+        ctx.t("cancel.done" if had_step else "cancel.nothing"), reply_markup=main_menu(ctx.t)
     )
 
 
-async def cmd_help(message: Message, user: User | None, t: Translator) -> None:
-    if (outsider := outsider_key(user)) is not None:
-        await message.answer(t(outsider))
+async def cmd_help(message: Message, ctx: Ctx) -> None:
+    if (outsider := outsider_key(ctx.user)) is not None:
+        await message.answer(ctx.t(outsider))
         return
-    assert user is not None
-    key = "help.manager" if user.role.value in ("admin", "head") else "help.seller"
-    await message.answer(t(key), reply_markup=main_menu(t))
+    assert ctx.user is not None
+    key = "help.manager" if ctx.user.role.value in ("admin", "head") else "help.seller"
+    await message.answer(ctx.t(key), reply_markup=main_menu(ctx.t))
 
 
-async def on_anything_else(
-    message: Message, user: User | None, t: Translator, state: FSMContext
-) -> None:
-    if (outsider := outsider_key(user)) is not None:
-        await message.answer(t(outsider))
+async def on_anything_else(message: Message, ctx: Ctx, state: FSMContext) -> None:
+    if (outsider := outsider_key(ctx.user)) is not None:
+        await message.answer(ctx.t(outsider))
         return
-    assert user is not None
+    assert ctx.user is not None
     typed = message.text or message.caption  # a file sent with a command as its caption
     if typed and typed.startswith("/"):
         # "/" alone (or "/ text") names no command: answered like any unknown one.
@@ -55,17 +52,17 @@ async def on_anything_else(
             key = "error.managers_only"
         else:
             key = "fallback.unknown_command"
-        await message.answer(t(key))
+        await message.answer(ctx.t(key))
     elif await state.get_state() is not None:
-        await message.answer(t("fallback.use_buttons"))
+        await message.answer(ctx.t("fallback.use_buttons"))
     else:
-        await message.answer(t("fallback.not_understood"), reply_markup=main_menu(t))
+        await message.answer(ctx.t("fallback.not_understood"), reply_markup=main_menu(ctx.t))
 
 
-async def on_stray_button(query: CallbackQuery, user: User | None, t: Translator) -> None:
+async def on_stray_button(query: CallbackQuery, ctx: Ctx) -> None:
     # Garbage or outdated callback data, or a press by someone who may not use the button.
-    key = outsider_key(user) or "error.stale_button"
-    await query.answer(t(key), show_alert=True)
+    key = outsider_key(ctx.user) or "error.stale_button"
+    await query.answer(ctx.t(key), show_alert=True)
 
 
 def build_cancel_router() -> Router:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import html
-from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from aiogram import Router
@@ -13,12 +12,11 @@ from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.domain.delivery import DeliveryReport
-from bot.domain.models import User
 from bot.i18n import Translator
 from bot.services.delivery import delivery_report
-from bot.services.ports import UnitOfWork
 from handlers import screens
 from handlers.cbtypes import CbPage
+from handlers.context import Ctx
 from handlers.settings import is_admin
 from handlers.texts import escaped, fit
 
@@ -60,24 +58,16 @@ def delivery_view(
     return fit(t, lines), kb.as_markup()
 
 
-async def cmd_delivery(
-    message: Message, uow: UnitOfWork, user: User, t: Translator, now: datetime, tz: ZoneInfo
-) -> None:
-    text, markup = delivery_view(t, await delivery_report(uow, user, now, tz, 0), tz)
+async def cmd_delivery(message: Message, ctx: Ctx) -> None:
+    text, markup = delivery_view(
+        ctx.t, await delivery_report(ctx.uow, ctx.staff, ctx.now, ctx.tz, 0), ctx.tz
+    )
     await message.answer(text, reply_markup=markup)
 
 
-async def on_delivery_page(
-    query: CallbackQuery,
-    callback_data: DeliveryCb,
-    uow: UnitOfWork,
-    user: User,
-    t: Translator,
-    now: datetime,
-    tz: ZoneInfo,
-) -> None:
-    report = await delivery_report(uow, user, now, tz, callback_data.page)
-    await screens.show(query, delivery_view(t, report, tz))
+async def on_delivery_page(query: CallbackQuery, ctx: Ctx, callback_data: DeliveryCb) -> None:
+    report = await delivery_report(ctx.uow, ctx.staff, ctx.now, ctx.tz, callback_data.page)
+    await screens.show(query, delivery_view(ctx.t, report, ctx.tz))
 
 
 def build_router() -> Router:

@@ -12,6 +12,7 @@ from aiogram.types import ErrorEvent, Message
 
 from bot.domain.errors import DatabaseBusyError, DomainError
 from bot.i18n import Translator, translator
+from handlers.context import Ctx
 
 log = logging.getLogger(__name__)
 
@@ -31,10 +32,10 @@ async def say(event: ErrorEvent, text: str) -> None:
         await update.message.answer(text)
 
 
-async def on_domain_error(event: ErrorEvent, t: Translator | None = None) -> None:
+async def on_domain_error(event: ErrorEvent, ctx: Ctx | None = None) -> None:
     error = event.exception
     assert isinstance(error, DomainError)
-    t = t or translator("ru")
+    t = _translator(ctx)
     params = {
         name: t.n(error.counted[name], value)
         if name in error.counted and isinstance(value, int)
@@ -44,7 +45,7 @@ async def on_domain_error(event: ErrorEvent, t: Translator | None = None) -> Non
     await say(event, t(error.key, **params))
 
 
-async def on_bad_request(event: ErrorEvent, t: Translator | None = None) -> None:
+async def on_bad_request(event: ErrorEvent, ctx: Ctx | None = None) -> None:
     # Two presses that render the same card make Telegram refuse the second edit; that is fine.
     if "message is not modified" in str(event.exception):
         if event.update.callback_query is not None:
@@ -54,13 +55,18 @@ async def on_bad_request(event: ErrorEvent, t: Translator | None = None) -> None
                 await event.update.callback_query.answer()
         return
     log.warning("Telegram refused a request: %s", event.exception)
-    await say(event, (t or translator("ru"))("error.telegram"))
+    await say(event, _translator(ctx)("error.telegram"))
 
 
-async def on_busy(event: ErrorEvent, t: Translator | None = None) -> None:
+async def on_busy(event: ErrorEvent, ctx: Ctx | None = None) -> None:
     # The middleware handled the update again while it could; it kept nothing, so say so.
     log.warning("The database stayed busy; the person was asked to repeat")
-    await say(event, (t or translator("ru"))("error.busy"))
+    await say(event, _translator(ctx)("error.busy"))
+
+
+def _translator(ctx: Ctx | None) -> Translator:
+    """The person's language; the default one if the update failed before its context."""
+    return ctx.t if ctx is not None else translator("ru")
 
 
 def build_router() -> Router:

@@ -13,14 +13,13 @@ from aiogram.types import BufferedInputFile, CallbackQuery, InlineKeyboardMarkup
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.domain.export import ExportFormat, ExportPeriod
-from bot.domain.models import User
 from bot.i18n import Translator
 from bot.reports.workbook import csv_zip_bytes, xlsx_bytes
 from bot.services.export import Export, export_tables
-from bot.services.ports import UnitOfWork
+from handlers.context import Ctx
 from handlers.filters import IsStaff
 from handlers.keyboards import settle
-from handlers.screens import show
+from handlers.screens import message_of, show
 
 RENDERERS = {ExportFormat.XLSX: (xlsx_bytes, "xlsx"), ExportFormat.CSV: (csv_zip_bytes, "zip")}
 
@@ -54,40 +53,33 @@ def formats_keyboard(t: Translator, period: ExportPeriod) -> InlineKeyboardMarku
     return kb.as_markup()
 
 
-async def cmd_export(message: Message, t: Translator) -> None:
-    await message.answer(t("export.pick_period"), reply_markup=periods_keyboard(t))
+async def cmd_export(message: Message, ctx: Ctx) -> None:
+    await message.answer(ctx.t("export.pick_period"), reply_markup=periods_keyboard(ctx.t))
 
 
-async def on_period(query: CallbackQuery, callback_data: ExportPeriodCb, t: Translator) -> None:
-    period = t(f"export.period.{callback_data.period.value}")
-    text = t("export.pick_format", period=period)
-    await show(query, (text, formats_keyboard(t, callback_data.period)))
+async def on_period(query: CallbackQuery, ctx: Ctx, callback_data: ExportPeriodCb) -> None:
+    period = ctx.t(f"export.period.{callback_data.period.value}")
+    text = ctx.t("export.pick_format", period=period)
+    await show(query, (text, formats_keyboard(ctx.t, callback_data.period)))
 
 
 async def on_format(
-    query: CallbackQuery,
-    callback_data: ExportFormatCb,
-    uow: UnitOfWork,
-    user: User,
-    t: Translator,
-    tz: ZoneInfo,
-    now: datetime,
-    bot: Bot,
+    query: CallbackQuery, ctx: Ctx, callback_data: ExportFormatCb, bot: Bot
 ) -> None:
     await query.answer()
-    message = query.message
-    if not isinstance(message, Message):
-        return
+    message = message_of(query)
     await settle(query)
     await bot.send_chat_action(message.chat.id, "upload_document")
-    export = await export_tables(uow, user, callback_data.period, now, tz)
+    export = await export_tables(ctx.uow, ctx.staff, callback_data.period, ctx.now, ctx.tz)
     render, extension = RENDERERS[callback_data.fmt]
     # Building a big workbook takes a while: a worker thread keeps other chats answered.
-    data = await asyncio.to_thread(render, export.tables, t)
-    name = f"{file_stem(export, now, tz)}.{extension}"
-    await message.answer_document(BufferedInputFile(data, name), caption=caption(t, export, tz))
+    data = await asyncio.to_thread(render, export.tables, ctx.t)
+    name = f"{file_stem(export, ctx.now, ctx.tz)}.{extension}"
+    await message.answer_document(
+        BufferedInputFile(data, name), caption=caption(ctx.t, export, ctx.tz)
+    )
     if export.is_empty:
-        await message.answer(t("export.empty"))
+        await message.answer(ctx.t("export.empty"))
 
 
 def _days(export: Export, tz: ZoneInfo) -> tuple[datetime, datetime] | None:

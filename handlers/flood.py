@@ -27,6 +27,7 @@ from bot.domain.models import User
 from bot.i18n import pick_language, translator
 from bot.limits.flood import FloodControl, Refusal, Verdict
 from bot.services.clock import Clock
+from handlers.context import CTX
 from handlers.digest.callbacks import DigestCb
 from handlers.export import ExportFormatCb
 from handlers.reports.callbacks import AbcCb, FunnelCb, ReportCb
@@ -87,8 +88,8 @@ class FloodMiddleware(BaseMiddleware):
         try:
             return await handler(event, data)
         finally:
-            if "user" in data:  # the update reached the database: who they are is known
-                user: User | None = data["user"]
+            if CTX in data:  # the update reached the database: who they are is known
+                user: User | None = data[CTX].user
                 staff = user.language if user is not None and is_staff(user) else None
                 await self._control.learn(tg_user.id, staff, verdict.known, now)
 

@@ -10,13 +10,13 @@ from aiogram.types import (
     BotCommandScopeChat,
     CallbackQuery,
     KeyboardButton,
-    Message,
     ReplyKeyboardMarkup,
 )
 
 from bot.domain.access import is_staff
 from bot.domain.models import Role, User
 from bot.i18n import Translator
+from handlers.screens import message_of
 
 # The full menu of a team member's own chat, in this order.
 STAFF_COMMANDS = (
@@ -59,8 +59,8 @@ def main_menu(t: Translator) -> ReplyKeyboardMarkup:
 
 def pressed_label(query: CallbackQuery) -> str | None:
     """The text of the inline button that was pressed, read from the message itself."""
-    message = query.message
-    if not isinstance(message, Message) or message.reply_markup is None:
+    message = message_of(query)
+    if message.reply_markup is None:
         return None
     for row in message.reply_markup.inline_keyboard:
         for button in row:
@@ -71,9 +71,7 @@ def pressed_label(query: CallbackQuery) -> str | None:
 
 async def settle(query: CallbackQuery) -> None:
     """Close a question: drop its buttons and keep the chosen answer under it in the chat."""
-    message = query.message
-    if not isinstance(message, Message):
-        return
+    message = message_of(query)
     label = pressed_label(query)
     if label is None or message.text is None:
         await message.edit_reply_markup(reply_markup=None)

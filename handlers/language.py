@@ -8,12 +8,12 @@ from aiogram.filters.callback_data import CallbackData
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from bot.domain.models import User
-from bot.i18n import LANGUAGES, Translator, translator
-from bot.services.ports import UnitOfWork
+from bot.i18n import LANGUAGES, translator
 from bot.services.team import choose_language
+from handlers.context import Ctx
 from handlers.filters import IsStaff
 from handlers.keyboards import main_menu, set_staff_commands
+from handlers.screens import message_of
 
 NAMES = {"ru": "🇷🇺 Русский", "en": "🇬🇧 English"}
 
@@ -22,24 +22,21 @@ class LanguageCb(CallbackData, prefix="lang"):
     code: str
 
 
-async def cmd_language(message: Message, t: Translator) -> None:
+async def cmd_language(message: Message, ctx: Ctx) -> None:
     kb = InlineKeyboardBuilder()
     for code in LANGUAGES:
         kb.button(text=NAMES.get(code, code), callback_data=LanguageCb(code=code))
-    await message.answer(t("language.choose"), reply_markup=kb.as_markup())
+    await message.answer(ctx.t("language.choose"), reply_markup=kb.as_markup())
 
 
-async def on_language(
-    query: CallbackQuery, callback_data: LanguageCb, uow: UnitOfWork, user: User, bot: Bot
-) -> None:
-    updated = await choose_language(uow, user, callback_data.code, LANGUAGES)
+async def on_language(query: CallbackQuery, ctx: Ctx, callback_data: LanguageCb, bot: Bot) -> None:
+    updated = await choose_language(ctx.uow, ctx.staff, callback_data.code, LANGUAGES)
     t = translator(updated.language)
     await query.answer()
-    if query.message is not None:
-        await set_staff_commands(bot, query.message.chat.id, t, updated.role)
-    if isinstance(query.message, Message):
-        await query.message.edit_text(t("language.set"))
-        await query.message.answer(t("language.menu"), reply_markup=main_menu(t))
+    message = message_of(query)
+    await set_staff_commands(bot, message.chat.id, t, updated.role)
+    await message.edit_text(t("language.set"))
+    await message.answer(t("language.menu"), reply_markup=main_menu(t))
 
 
 def build_router() -> Router:

@@ -5,22 +5,19 @@ long list's pages turn in the same message, without what was done since."""
 from __future__ import annotations
 
 import enum
-from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from aiogram import F, Router
 from aiogram.filters.callback_data import CallbackData
-from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
+from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.domain.ids import DealId, TaskId
-from bot.domain.models import User
-from bot.i18n import Translator
 from bot.services import deals, outbox, tasks
-from bot.services.ports import UnitOfWork
 from handlers.cbtypes import CbId
 from handlers.compose import ListPageCb, compose
+from handlers.context import Ctx
 from handlers.deals.views import card_keyboard, card_text
 from handlers.filters import IsStaff
+from handlers.screens import message_of
 
 
 class EntryAction(enum.StrEnum):
@@ -38,18 +35,11 @@ def entry_button(text: str, action: EntryAction, item_id: int) -> dict[str, str]
     return {"text": text, "callback_data": EntryCb(action=action, item_id=item_id).pack()}
 
 
-async def on_entry_done(
-    query: CallbackQuery,
-    callback_data: EntryCb,
-    uow: UnitOfWork,
-    user: User,
-    t: Translator,
-    now: datetime,
-) -> None:
-    await tasks.complete_task(uow, user, TaskId(callback_data.item_id), now)
-    await query.answer(t("task.done_toast"))
-    message = query.message
-    if isinstance(message, Message) and message.reply_markup is not None:
+async def on_entry_done(query: CallbackQuery, ctx: Ctx, callback_data: EntryCb) -> None:
+    await tasks.complete_task(ctx.uow, ctx.staff, TaskId(callback_data.item_id), ctx.now)
+    await query.answer(ctx.t("task.done_toast"))
+    message = message_of(query)
+    if message.reply_markup is not None:
         pressed = callback_data.pack()
         rows = [r for r in message.reply_markup.inline_keyboard if not _holds(r, pressed)]
         await message.edit_reply_markup(reply_markup=InlineKeyboardMarkup(inline_keyboard=rows))
@@ -59,43 +49,25 @@ def _holds(row: list[InlineKeyboardButton], data: str) -> bool:
     return any(button.callback_data == data for button in row)
 
 
-async def on_entry_deal(
-    query: CallbackQuery,
-    callback_data: EntryCb,
-    uow: UnitOfWork,
-    user: User,
-    t: Translator,
-    tz: ZoneInfo,
-    now: datetime,
-) -> None:
-    view = await deals.open_deal(uow, user, DealId(callback_data.item_id), now)
+async def on_entry_deal(query: CallbackQuery, ctx: Ctx, callback_data: EntryCb) -> None:
+    view = await deals.open_deal(ctx.uow, ctx.staff, DealId(callback_data.item_id), ctx.now)
     await query.answer()
-    if isinstance(query.message, Message):
-        await query.message.answer(card_text(t, view, tz), reply_markup=card_keyboard(t, view))
-
-
-async def on_list_page(
-    query: CallbackQuery,
-    callback_data: ListPageCb,
-    uow: UnitOfWork,
-    user: User,
-    t: Translator,
-    now: datetime,
-) -> None:
-    message = query.message
-    found = (
-        await outbox.sent_list(uow, user, message.chat.id, message.message_id, now)
-        if isinstance(message, Message)
-        else None
+    await message_of(query).answer(
+        card_text(ctx.t, view, ctx.tz), reply_markup=card_keyboard(ctx.t, view)
     )
-    if found is None or not isinstance(message, Message):
-        await query.answer(t("error.stale_button"), show_alert=True)
+
+
+async def on_list_page(query: CallbackQuery, ctx: Ctx, callback_data: ListPageCb) -> None:
+    message = message_of(query)
+    found = await outbox.sent_list(ctx.uow, ctx.staff, message.chat.id, message.message_id, ctx.now)
+    if found is None:
+        await query.answer(ctx.t("error.stale_button"), show_alert=True)
         return
     if not found.entries:
-        await message.edit_text(t("lists.all_done", n=found.total))
+        await message.edit_text(ctx.t("lists.all_done", n=found.total))
         await query.answer()
         return
-    text, markup = compose(user, found.entries, found.why, callback_data.page)
+    text, markup = compose(ctx.staff, found.entries, found.why, callback_data.page)
     keyboard = InlineKeyboardMarkup.model_validate(markup) if markup else None
     await message.edit_text(text, reply_markup=keyboard)
     await query.answer()

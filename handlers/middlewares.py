@@ -41,6 +41,7 @@ from bot.services.clock import Clock
 from bot.services.company import current
 from bot.services.ports import UnitOfWorkFactory
 from bot.services.team import Person, identify
+from handlers.context import CTX, Ctx
 from handlers.notices import TelegramNotifier
 
 log = logging.getLogger(__name__)
@@ -82,7 +83,7 @@ def person_of(tg_user: TgUser, fallback_language: str) -> Person:
 
 
 class ContextMiddleware(BaseMiddleware):
-    """Opens the update's unit of work and puts `uow`, `person`, `user` and `t` in the data."""
+    """Opens the update's unit of work and puts the update's `Ctx` in the data as `ctx`."""
 
     def __init__(
         self,
@@ -138,14 +139,13 @@ class ContextMiddleware(BaseMiddleware):
             person = person_of(tg_user, company.language)
             user = await identify(uow, person, self._admins, self._clock())
             lang = user.language if user is not None else person.language
-            data.update(
+            data[CTX] = Ctx(
                 uow=uow,
                 person=person,
                 user=user,
                 t=translator(lang),
                 now=self._clock(),
                 company=company,
-                tz=company.tz,
                 notifier=TelegramNotifier.of(company),
             )
             return await handler(event, data)

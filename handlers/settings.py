@@ -4,7 +4,6 @@ effective at once, and the log of every admin change."""
 from __future__ import annotations
 
 import html
-from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from aiogram import Router
@@ -17,13 +16,14 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.domain.company import CompanySettings, show
 from bot.domain.errors import SettingInvalidError
-from bot.domain.models import Role, User
+from bot.domain.models import Role
 from bot.i18n import Translator
 from bot.services.company import SETTING_KEYS, AuditPage, audit_log, change_setting
-from bot.services.ports import UnitOfWork
 from handlers import screens
 from handlers.cbtypes import CbPage
+from handlers.context import Ctx
 from handlers.filters import TypedText
+from handlers.screens import message_of
 from handlers.texts import escaped, fit
 
 
@@ -39,7 +39,8 @@ class EditSetting(StatesGroup):
     value = State()
 
 
-async def is_admin(_: object, user: User | None = None) -> bool:
+async def is_admin(_: object, ctx: Ctx | None = None) -> bool:
+    user = ctx.user if ctx is not None else None
     return user is not None and user.is_active and user.role is Role.ADMIN
 
 
@@ -54,55 +55,46 @@ def settings_view(t: Translator, company: CompanySettings) -> tuple[str, InlineK
     return "\n".join(lines), kb.as_markup()
 
 
-async def cmd_settings(message: Message, t: Translator, company: CompanySettings) -> None:
-    text, markup = settings_view(t, company)
+async def cmd_settings(message: Message, ctx: Ctx) -> None:
+    text, markup = settings_view(ctx.t, ctx.company)
     await message.answer(text, reply_markup=markup)
 
 
 async def on_setting(
-    query: CallbackQuery,
-    callback_data: SettingCb,
-    t: Translator,
-    company: CompanySettings,
-    state: FSMContext,
+    query: CallbackQuery, ctx: Ctx, callback_data: SettingCb, state: FSMContext
 ) -> None:
     key = callback_data.key
     if key not in SETTING_KEYS:
-        await query.answer(t("error.stale_button"), show_alert=True)
+        await query.answer(ctx.t("error.stale_button"), show_alert=True)
         return
     await state.set_state(EditSetting.value)
     await state.update_data(key=key)
     await query.answer()
-    if isinstance(query.message, Message):
-        await query.message.answer(
-            t(
-                "settings.ask",
-                name=t(f"settings.key.{key}"),
-                current=html.escape(show(company, key) or "—"),
-                hint=t(f"settings.hint.{key}"),
-            )
+    await message_of(query).answer(
+        ctx.t(
+            "settings.ask",
+            name=ctx.t(f"settings.key.{key}"),
+            current=html.escape(show(ctx.company, key) or "—"),
+            hint=ctx.t(f"settings.hint.{key}"),
         )
+    )
 
 
 async def on_value(
-    message: Message,
-    uow: UnitOfWork,
-    user: User,
-    t: Translator,
-    now: datetime,
-    state: FSMContext,
-    defaults: CompanySettings,
+    message: Message, ctx: Ctx, state: FSMContext, defaults: CompanySettings
 ) -> None:
     key = str((await state.get_data()).get("key", ""))
     try:
-        company, changed = await change_setting(uow, user, key, message.text or "", now, defaults)
+        company, changed = await change_setting(
+            ctx.uow, ctx.staff, key, message.text or "", ctx.now, defaults
+        )
     except SettingInvalidError:
-        name, hint = t(f"settings.key.{key}"), t(f"settings.hint.{key}")
-        await message.answer(t("settings.invalid", name=name, hint=hint))
+        name, hint = ctx.t(f"settings.key.{key}"), ctx.t(f"settings.hint.{key}")
+        await message.answer(ctx.t("settings.invalid", name=name, hint=hint))
         return
     await state.clear()
-    await message.answer(t("settings.saved" if changed else "settings.unchanged"))
-    text, markup = settings_view(t, company)
+    await message.answer(ctx.t("settings.saved" if changed else "settings.unchanged"))
+    text, markup = settings_view(ctx.t, company)
     await message.answer(text, reply_markup=markup)
 
 
@@ -134,22 +126,15 @@ def audit_view(t: Translator, log: AuditPage, tz: ZoneInfo) -> tuple[str, Inline
     return fit(t, lines), kb.as_markup()
 
 
-async def cmd_audit(
-    message: Message, uow: UnitOfWork, user: User, t: Translator, tz: ZoneInfo
-) -> None:
-    text, markup = audit_view(t, await audit_log(uow, user, 0), tz)
+async def cmd_audit(message: Message, ctx: Ctx) -> None:
+    text, markup = audit_view(ctx.t, await audit_log(ctx.uow, ctx.staff, 0), ctx.tz)
     await message.answer(text, reply_markup=markup)
 
 
-async def on_audit_page(
-    query: CallbackQuery,
-    callback_data: AuditCb,
-    uow: UnitOfWork,
-    user: User,
-    t: Translator,
-    tz: ZoneInfo,
-) -> None:
-    await screens.show(query, audit_view(t, await audit_log(uow, user, callback_data.page), tz))
+async def on_audit_page(query: CallbackQuery, ctx: Ctx, callback_data: AuditCb) -> None:
+    await screens.show(
+        query, audit_view(ctx.t, await audit_log(ctx.uow, ctx.staff, callback_data.page), ctx.tz)
+    )
 
 
 def build_router() -> Router:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import html
-from datetime import datetime
 
 from aiogram import Bot, F, Router
 from aiogram.filters import Command
@@ -16,14 +15,14 @@ from bot.domain.models import Department, Role, User
 from bot.i18n import Translator
 from bot.services import departments, members
 from bot.services.departments import Roster, roster
-from bot.services.ports import Notifier, UnitOfWork
 from bot.services.team import INVITE_TTL, create_invite, list_team
 from handlers import teams_editor
 from handlers.alerts import handover_notice
 from handlers.cbtypes import CbId
+from handlers.context import Ctx
 from handlers.deals.views import short
 from handlers.filters import IsManager
-from handlers.screens import Screen, show
+from handlers.screens import Screen, message_of, show
 from handlers.teams_editor import BACK_TO_TEAM, DeptCb
 from handlers.texts import escaped, fit
 
@@ -39,56 +38,47 @@ def invite_roles(t: Translator) -> InlineKeyboardMarkup:
     return kb.as_markup()
 
 
-async def cmd_invite(message: Message, t: Translator) -> None:
-    await message.answer(t("invite.choose_role"), reply_markup=invite_roles(t))
+async def cmd_invite(message: Message, ctx: Ctx) -> None:
+    await message.answer(ctx.t("invite.choose_role"), reply_markup=invite_roles(ctx.t))
 
 
-async def on_invite_role(
-    query: CallbackQuery,
-    callback_data: InviteCb,
-    uow: UnitOfWork,
-    user: User,
-    t: Translator,
-    now: datetime,
-    bot: Bot,
-) -> None:
-    invite = await create_invite(uow, user, callback_data.role, now)
+async def on_invite_role(query: CallbackQuery, ctx: Ctx, callback_data: InviteCb, bot: Bot) -> None:
+    invite = await create_invite(ctx.uow, ctx.staff, callback_data.role, ctx.now)
     me = await bot.me()
     link = f"https://t.me/{me.username}?start={invite.token}"
     await query.answer()
-    if isinstance(query.message, Message):
-        await query.message.edit_text(
-            t(
-                "invite.link",
-                role=t(f"role.{invite.role.value}"),
-                link=html.escape(link),
-                days=t.n("days", INVITE_TTL.days),
-            )
+    await message_of(query).edit_text(
+        ctx.t(
+            "invite.link",
+            role=ctx.t(f"role.{invite.role.value}"),
+            link=html.escape(link),
+            days=ctx.t.n("days", INVITE_TTL.days),
         )
+    )
 
 
-async def cmd_team(message: Message, uow: UnitOfWork, user: User, t: Translator) -> None:
-    text, markup = await team_screen(uow, user, t)
+async def cmd_team(message: Message, ctx: Ctx) -> None:
+    text, markup = await team_screen(ctx=ctx)
     await message.answer(text, reply_markup=markup)
 
 
-async def on_back_to_team(query: CallbackQuery, uow: UnitOfWork, user: User, t: Translator) -> None:
+async def on_back_to_team(query: CallbackQuery, ctx: Ctx) -> None:
     """◀️ from a member's card or the list of teams: the roster again, in place."""
-    await show(query, await team_screen(uow, user, t))
+    await show(query, await team_screen(ctx=ctx))
 
 
-async def team_screen(uow: UnitOfWork, user: User, t: Translator) -> Screen:
-    team = await roster(uow, user)
+async def team_screen(ctx: Ctx) -> Screen:
+    team = await roster(ctx.uow, ctx.staff)
     kb = InlineKeyboardBuilder()
     # Telegram takes at most 100 buttons: the active colleagues, the first of them.
-    others = [m for m in team.members if m.id != user.id and m.is_active][:MAX_BUTTONS]
+    others = [m for m in team.members if m.id != ctx.staff.id and m.is_active][:MAX_BUTTONS]
     for member in others:
         open_card = MemberCb(action="o", user_id=member.id)
         kb.button(text=short(member.name), callback_data=open_card)
     kb.adjust(2)
-    if user.role is Role.ADMIN:
-        kb.row(InlineKeyboardButton(text=t("dept.btn.teams"), callback_data=DeptCb().pack()))
-    return fit(t, team_lines(t, team)), kb.as_markup()
+    if ctx.staff.role is Role.ADMIN:
+        kb.row(InlineKeyboardButton(text=ctx.t("dept.btn.teams"), callback_data=DeptCb().pack()))
+    return fit(ctx.t, team_lines(ctx.t, team)), kb.as_markup()
 
 
 def team_lines(t: Translator, team: Roster) -> list[str]:
@@ -170,95 +160,99 @@ def member_card(
     return text, kb.as_markup()
 
 
-async def on_member(
-    query: CallbackQuery,
-    callback_data: MemberCb,
-    uow: UnitOfWork,
-    user: User,
-    t: Translator,
-    now: datetime,
-    notifier: Notifier,
-) -> None:
-    action, member_id = callback_data.action, UserId(callback_data.user_id)
-    if action in ("h", "s"):
-        role = Role.HEAD if action == "h" else Role.SELLER
-        member = await members.change_role(uow, user, member_id, role, now)
-        await query.answer(t("member.role_changed"))
-    elif action == "d":
-        await _pick_successor(query, uow, user, t, member_id)
-        return
-    elif action == "m":
-        await _pick_team(query, uow, user, t, member_id)
-        return
-    elif action == "g":
-        target = DepartmentId(callback_data.arg) if callback_data.arg else None
-        member = await departments.move_member(uow, user, member_id, target, now)
-        await query.answer(t("dept.moved"))
-    elif action == "t":
-        handover = await members.deactivate(
-            uow, user, member_id, UserId(callback_data.arg), now, notifier, handover_notice
+async def on_member(query: CallbackQuery, ctx: Ctx, callback_data: MemberCb) -> None:
+    member = await departments.managed_member(ctx.uow, ctx.staff, UserId(callback_data.user_id))
+    await query.answer()
+    await _show_card(query, ctx, member)
+
+
+async def on_role(query: CallbackQuery, ctx: Ctx, callback_data: MemberCb) -> None:
+    """h: make them a head, s: a seller."""
+    role = Role.HEAD if callback_data.action == "h" else Role.SELLER
+    member_id = UserId(callback_data.user_id)
+    member = await members.change_role(ctx.uow, ctx.staff, member_id, role, ctx.now)
+    await query.answer(ctx.t("member.role_changed"))
+    await _show_card(query, ctx, member)
+
+
+async def on_move(query: CallbackQuery, ctx: Ctx, callback_data: MemberCb) -> None:
+    """To the team `arg`, or to none."""
+    target = DepartmentId(callback_data.arg) if callback_data.arg else None
+    member_id = UserId(callback_data.user_id)
+    member = await departments.move_member(ctx.uow, ctx.staff, member_id, target, ctx.now)
+    await query.answer(ctx.t("dept.moved"))
+    await _show_card(query, ctx, member)
+
+
+async def on_deactivate(query: CallbackQuery, ctx: Ctx, callback_data: MemberCb) -> None:
+    """Deactivate the member; their deals and tasks go to the successor `arg`."""
+    handover = await members.deactivate(
+        ctx.uow,
+        ctx.staff,
+        UserId(callback_data.user_id),
+        UserId(callback_data.arg),
+        ctx.now,
+        ctx.notifier,
+        handover_notice,
+    )
+    await query.answer()
+    await message_of(query).edit_text(
+        ctx.t(
+            "member.deactivated",
+            name=html.escape(handover.member.name),
+            deals=ctx.t.n("deals_count", handover.deals),
+            tasks=handover.tasks,
+            successor=html.escape(handover.successor.name),
         )
-        await query.answer()
-        if isinstance(query.message, Message):
-            await query.message.edit_text(
-                t(
-                    "member.deactivated",
-                    name=html.escape(handover.member.name),
-                    deals=t.n("deals_count", handover.deals),
-                    tasks=handover.tasks,
-                    successor=html.escape(handover.successor.name),
-                )
-            )
-        return
-    else:
-        member = await departments.managed_member(uow, user, member_id)
-        await query.answer()
-    if isinstance(query.message, Message):
-        text, markup = await _card(uow, user, t, member)
-        await query.message.edit_text(text, reply_markup=markup)
+    )
 
 
-async def _card(
-    uow: UnitOfWork, user: User, t: Translator, member: User
-) -> tuple[str, InlineKeyboardMarkup]:
-    place = await departments.member_team(uow, user, member)
-    return member_card(t, user, member, place.team.name if place.team else None, place.movable)
+async def _show_card(query: CallbackQuery, ctx: Ctx, member: User) -> None:
+    text, markup = await _card(member, ctx)
+    await message_of(query).edit_text(text, reply_markup=markup)
 
 
-async def _pick_team(
-    query: CallbackQuery, uow: UnitOfWork, user: User, t: Translator, member_id: UserId
-) -> None:
-    member = await departments.managed_member(uow, user, member_id)
-    place = await departments.member_team(uow, user, member)
+async def _card(member: User, ctx: Ctx) -> tuple[str, InlineKeyboardMarkup]:
+    place = await departments.member_team(ctx.uow, ctx.staff, member)
+    return member_card(
+        ctx.t, ctx.staff, member, place.team.name if place.team else None, place.movable
+    )
+
+
+async def on_pick_team(query: CallbackQuery, ctx: Ctx, callback_data: MemberCb) -> None:
+    member_id = UserId(callback_data.user_id)
+    member = await departments.managed_member(ctx.uow, ctx.staff, member_id)
+    place = await departments.member_team(ctx.uow, ctx.staff, member)
     kb = InlineKeyboardBuilder()
     for team in place.targets[:MAX_BUTTONS]:
         cb = MemberCb(action="g", user_id=member.id, arg=team.id)
         kb.button(text=short("➜ " + team.name), callback_data=cb)
     if place.may_leave:
-        kb.button(text=t("dept.btn.no_team"), callback_data=MemberCb(action="g", user_id=member.id))
-    kb.button(text=t("btn.back"), callback_data=MemberCb(action="o", user_id=member.id))
+        kb.button(
+            text=ctx.t("dept.btn.no_team"), callback_data=MemberCb(action="g", user_id=member.id)
+        )
+    kb.button(text=ctx.t("btn.back"), callback_data=MemberCb(action="o", user_id=member.id))
     kb.adjust(1)
     await query.answer()
-    if isinstance(query.message, Message):
-        text = t("dept.pick_team", name=html.escape(member.name))
-        await query.message.edit_text(text, reply_markup=kb.as_markup())
+    text = ctx.t("dept.pick_team", name=html.escape(member.name))
+    await message_of(query).edit_text(text, reply_markup=kb.as_markup())
 
 
-async def _pick_successor(
-    query: CallbackQuery, uow: UnitOfWork, user: User, t: Translator, member_id: UserId
-) -> None:
-    member = await departments.managed_member(uow, user, member_id)
+async def on_pick_successor(query: CallbackQuery, ctx: Ctx, callback_data: MemberCb) -> None:
+    member_id = UserId(callback_data.user_id)
+    member = await departments.managed_member(ctx.uow, ctx.staff, member_id)
     kb = InlineKeyboardBuilder()
-    colleagues = [o for o in await list_team(uow, user) if o.is_active and o.id != member.id]
+    colleagues = [
+        o for o in await list_team(ctx.uow, ctx.staff) if o.is_active and o.id != member.id
+    ]
     for other in colleagues[:MAX_BUTTONS]:
         cb = MemberCb(action="t", user_id=member.id, arg=other.id)
         kb.button(text=short("➜ " + other.name), callback_data=cb)
-    kb.button(text=t("btn.back"), callback_data=MemberCb(action="o", user_id=member.id))
+    kb.button(text=ctx.t("btn.back"), callback_data=MemberCb(action="o", user_id=member.id))
     kb.adjust(1)
     await query.answer()
-    if isinstance(query.message, Message):
-        text = t("member.pick_successor", name=html.escape(member.name))
-        await query.message.edit_text(text, reply_markup=kb.as_markup())
+    text = ctx.t("member.pick_successor", name=html.escape(member.name))
+    await message_of(query).edit_text(text, reply_markup=kb.as_markup())
 
 
 def build_router() -> Router:
@@ -269,8 +263,12 @@ def build_router() -> Router:
     router.message(Command("invite"))(cmd_invite)
     router.callback_query(InviteCb.filter(F.role.in_({Role.SELLER, Role.HEAD})))(on_invite_role)
     router.message(Command("team"))(cmd_team)
-    actions = {"o", "h", "s", "d", "t", "m", "g"}
-    router.callback_query(MemberCb.filter(F.action.in_(actions)))(on_member)
+    router.callback_query(MemberCb.filter(F.action == "o"))(on_member)
+    router.callback_query(MemberCb.filter(F.action.in_({"h", "s"})))(on_role)
+    router.callback_query(MemberCb.filter(F.action == "m"))(on_pick_team)
+    router.callback_query(MemberCb.filter(F.action == "g"))(on_move)
+    router.callback_query(MemberCb.filter(F.action == "d"))(on_pick_successor)
+    router.callback_query(MemberCb.filter(F.action == "t"))(on_deactivate)
     router.callback_query(DeptCb.filter(F.action == BACK_TO_TEAM))(on_back_to_team)
     router.include_router(teams_editor.build_router())
     return router

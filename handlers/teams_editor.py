@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from aiogram import F, Router
 from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
@@ -12,12 +10,11 @@ from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.domain.ids import DepartmentId, UserId
-from bot.domain.models import User
 from bot.i18n import Translator
 from bot.services import departments
 from bot.services.departments import TeamInfo
-from bot.services.ports import UnitOfWork
 from handlers.cbtypes import CbId
+from handlers.context import Ctx
 from handlers.deals.views import short
 from handlers.filters import TypedText
 from handlers.screens import ask, show
@@ -80,94 +77,93 @@ def _cb(action: str, dept_id: DepartmentId, arg: int = 0) -> DeptCb:
     return DeptCb(action=action, dept_id=dept_id, arg=arg)
 
 
-async def on_dept(
-    query: CallbackQuery,
-    callback_data: DeptCb,
-    uow: UnitOfWork,
-    user: User,
-    t: Translator,
-    now: datetime,
-    state: FSMContext,
+async def on_teams(query: CallbackQuery, ctx: Ctx) -> None:
+    await show(query, teams_view(ctx.t, await departments.teams_overview(ctx.uow, ctx.staff)))
+
+
+async def on_team(query: CallbackQuery, ctx: Ctx, callback_data: DeptCb) -> None:
+    dept_id = DepartmentId(callback_data.dept_id)
+    await show(query, team_card(ctx.t, await departments.team_info(ctx.uow, ctx.staff, dept_id)))
+
+
+async def on_new_team(query: CallbackQuery, ctx: Ctx, state: FSMContext) -> None:
+    await _ask_name(query, ctx, state, None)
+
+
+async def on_rename_team(
+    query: CallbackQuery, ctx: Ctx, callback_data: DeptCb, state: FSMContext
 ) -> None:
-    action, dept_id = callback_data.action, DepartmentId(callback_data.dept_id)
-    if action in ("n", "r"):
-        await _ask_name(query, uow, user, t, state, dept_id if action == "r" else None)
-        return
-    if action == "h":
-        await _pick_head(query, uow, user, t, dept_id)
-        return
-    alert: str | None = None
-    if action == "s":
-        await departments.set_head(uow, user, dept_id, UserId(callback_data.arg), now)
-        alert = t("dept.head_set")
-    elif action == "x":
-        await departments.delete_department(uow, user, dept_id, now)
-        alert, action = t("dept.deleted"), "l"
-    if action == "l":
-        screen = teams_view(t, await departments.teams_overview(uow, user))
-    else:
-        screen = team_card(t, await departments.team_info(uow, user, dept_id))
-    await show(query, screen, alert)
+    await _ask_name(query, ctx, state, DepartmentId(callback_data.dept_id))
+
+
+async def on_set_head(query: CallbackQuery, ctx: Ctx, callback_data: DeptCb) -> None:
+    dept_id = DepartmentId(callback_data.dept_id)
+    await departments.set_head(ctx.uow, ctx.staff, dept_id, UserId(callback_data.arg), ctx.now)
+    info = await departments.team_info(ctx.uow, ctx.staff, dept_id)
+    await show(query, team_card(ctx.t, info), ctx.t("dept.head_set"))
+
+
+async def on_delete_team(query: CallbackQuery, ctx: Ctx, callback_data: DeptCb) -> None:
+    dept_id = DepartmentId(callback_data.dept_id)
+    await departments.delete_department(ctx.uow, ctx.staff, dept_id, ctx.now)
+    overview = await departments.teams_overview(ctx.uow, ctx.staff)
+    await show(query, teams_view(ctx.t, overview), ctx.t("dept.deleted"))
 
 
 async def _ask_name(
-    query: CallbackQuery,
-    uow: UnitOfWork,
-    user: User,
-    t: Translator,
-    state: FSMContext,
-    dept_id: DepartmentId | None,
+    query: CallbackQuery, ctx: Ctx, state: FSMContext, dept_id: DepartmentId | None
 ) -> None:
     if dept_id is None:
-        await departments.teams_overview(uow, user)  # an admin's step only
-        prompt = t("dept.ask_name")
+        await departments.teams_overview(ctx.uow, ctx.staff)  # an admin's step only
+        prompt = ctx.t("dept.ask_name")
     else:
-        info = await departments.team_info(uow, user, dept_id)
-        prompt = t("dept.ask_rename", name=escaped(info.department.name, 64))
+        info = await departments.team_info(ctx.uow, ctx.staff, dept_id)
+        prompt = ctx.t("dept.ask_rename", name=escaped(info.department.name, 64))
     await ask(query, state, TeamName.name, prompt, dept_id=dept_id or 0)
 
 
-async def on_name(
-    message: Message,
-    uow: UnitOfWork,
-    user: User,
-    t: Translator,
-    now: datetime,
-    state: FSMContext,
-) -> None:
+async def on_name(message: Message, ctx: Ctx, state: FSMContext) -> None:
     # A refused name (empty, too long, taken) is answered by the error router; the step stays.
     dept_id = int((await state.get_data()).get("dept_id", 0))
     typed = message.text or ""
     if dept_id:
-        await departments.rename_department(uow, user, DepartmentId(dept_id), typed, now)
+        await departments.rename_department(
+            ctx.uow, ctx.staff, DepartmentId(dept_id), typed, ctx.now
+        )
         await state.clear()
-        text, markup = team_card(t, await departments.team_info(uow, user, DepartmentId(dept_id)))
+        text, markup = team_card(
+            ctx.t, await departments.team_info(ctx.uow, ctx.staff, DepartmentId(dept_id))
+        )
     else:
-        created = await departments.create_department(uow, user, typed, now)
+        created = await departments.create_department(ctx.uow, ctx.staff, typed, ctx.now)
         await state.clear()
-        await message.answer(t("dept.created", name=escaped(created.name, 64)))
-        text, markup = teams_view(t, await departments.teams_overview(uow, user))
+        await message.answer(ctx.t("dept.created", name=escaped(created.name, 64)))
+        text, markup = teams_view(ctx.t, await departments.teams_overview(ctx.uow, ctx.staff))
     await message.answer(text, reply_markup=markup)
 
 
-async def _pick_head(
-    query: CallbackQuery, uow: UnitOfWork, user: User, t: Translator, dept_id: DepartmentId
-) -> None:
-    info = await departments.team_info(uow, user, dept_id)
-    heads = await departments.head_choices(uow, user)
+async def on_pick_head(query: CallbackQuery, ctx: Ctx, callback_data: DeptCb) -> None:
+    dept_id = DepartmentId(callback_data.dept_id)
+    info = await departments.team_info(ctx.uow, ctx.staff, dept_id)
+    heads = await departments.head_choices(ctx.uow, ctx.staff)
     kb = InlineKeyboardBuilder()
     for head in heads[:MAX_BUTTONS]:
         kb.button(text=short("➜ " + head.name), callback_data=_cb("s", dept_id, head.id))
-    kb.button(text=t("dept.btn.back"), callback_data=_cb("o", dept_id))
+    kb.button(text=ctx.t("dept.btn.back"), callback_data=_cb("o", dept_id))
     kb.adjust(1)
     key = "dept.pick_head" if heads else "dept.no_heads"
-    await show(query, (t(key, name=escaped(info.department.name, 64)), kb.as_markup()))
+    await show(query, (ctx.t(key, name=escaped(info.department.name, 64)), kb.as_markup()))
 
 
 def build_router() -> Router:
     """A fresh router, nested in the team router (its manager filter applies)."""
     router = Router(name="teams_editor")
-    actions = {"l", "o", "n", "r", "h", "s", "x"}
-    router.callback_query(DeptCb.filter(F.action.in_(actions)))(on_dept)
+    router.callback_query(DeptCb.filter(F.action == "l"))(on_teams)
+    router.callback_query(DeptCb.filter(F.action == "o"))(on_team)
+    router.callback_query(DeptCb.filter(F.action == "n"))(on_new_team)
+    router.callback_query(DeptCb.filter(F.action == "r"))(on_rename_team)
+    router.callback_query(DeptCb.filter(F.action == "h"))(on_pick_head)
+    router.callback_query(DeptCb.filter(F.action == "s"))(on_set_head)
+    router.callback_query(DeptCb.filter(F.action == "x"))(on_delete_team)
     router.message(TeamName.name, TypedText())(on_name)
     return router

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from aiogram import F, Router
 from aiogram.filters import Command, CommandObject
 from aiogram.fsm.context import FSMContext
@@ -11,10 +9,9 @@ from aiogram.types import CallbackQuery, Message
 
 from bot.domain.access import is_manager
 from bot.domain.ids import PipelineId
-from bot.domain.models import User
-from bot.i18n import Translator, all_variants
+from bot.i18n import all_variants
 from bot.services import deals
-from bot.services.ports import UnitOfWork
+from handlers.context import Ctx
 from handlers.deals.callbacks import DealsPageCb
 from handlers.deals.states import FindDeals
 from handlers.deals.views import found_keyboard, list_keyboard, list_text
@@ -22,93 +19,69 @@ from handlers.filters import IsStaff, TypedText
 from handlers.screens import Screen, show
 
 
-async def render_deals(
-    uow: UnitOfWork, user: User, t: Translator, now: datetime, cb: DealsPageCb
-) -> Screen:
+async def render_deals(cb: DealsPageCb, ctx: Ctx) -> Screen:
     """A page of the open deals the user may see, with its paging and filter buttons."""
-    pipelines, _ = await deals.pipelines_for(uow, user)
+    pipelines, _ = await deals.pipelines_for(ctx.uow, ctx.staff)
     known = {p.id for p in pipelines}
     pipeline_id = cb.pipeline_id if cb.pipeline_id in known else 0
     page = await deals.list_deals(
-        uow,
-        user,
-        now,
+        ctx.uow,
+        ctx.staff,
+        ctx.now,
         pipeline_id=PipelineId(pipeline_id) if pipeline_id else None,
         stalled=cb.stalled,
         page=cb.page,
     )
-    title = "deals.title_all" if is_manager(user) else "deals.title"
-    text = list_text(t, page, stalled=cb.stalled, title_key=title, show_owner=is_manager(user))
-    kb = list_keyboard(t, page, pipelines, pipeline_id=pipeline_id, stalled=cb.stalled)
+    title = "deals.title_all" if is_manager(ctx.staff) else "deals.title"
+    text = list_text(
+        ctx.t, page, stalled=cb.stalled, title_key=title, show_owner=is_manager(ctx.staff)
+    )
+    kb = list_keyboard(ctx.t, page, pipelines, pipeline_id=pipeline_id, stalled=cb.stalled)
     return text, kb
 
 
-async def cmd_deals(
-    message: Message, uow: UnitOfWork, user: User, t: Translator, now: datetime, state: FSMContext
-) -> None:
+async def cmd_deals(message: Message, ctx: Ctx, state: FSMContext) -> None:
     await state.clear()
-    text, kb = await render_deals(uow, user, t, now, DealsPageCb())
+    text, kb = await render_deals(DealsPageCb(), ctx)
     await message.answer(text, reply_markup=kb)
 
 
 async def on_deals_page(
-    query: CallbackQuery,
-    callback_data: DealsPageCb,
-    uow: UnitOfWork,
-    user: User,
-    t: Translator,
-    now: datetime,
-    state: FSMContext,
+    query: CallbackQuery, ctx: Ctx, callback_data: DealsPageCb, state: FSMContext
 ) -> None:
     await state.clear()
-    await show(query, await render_deals(uow, user, t, now, callback_data))
+    await show(query, await render_deals(callback_data, ctx))
 
 
-async def cmd_find(
-    message: Message,
-    command: CommandObject,
-    uow: UnitOfWork,
-    user: User,
-    t: Translator,
-    now: datetime,
-    state: FSMContext,
-) -> None:
+async def cmd_find(message: Message, ctx: Ctx, command: CommandObject, state: FSMContext) -> None:
     if not command.args:
         await state.set_state(FindDeals.text)
-        await message.answer(t("find.ask"))
+        await message.answer(ctx.t("find.ask"))
         return
-    await _find(message, uow, user, t, now, state, command.args)
+    await _find(message, ctx, state, command.args)
 
 
-async def on_find_button(message: Message, t: Translator, state: FSMContext) -> None:
+async def on_find_button(message: Message, ctx: Ctx, state: FSMContext) -> None:
     await state.set_state(FindDeals.text)
-    await message.answer(t("find.ask"))
+    await message.answer(ctx.t("find.ask"))
 
 
-async def on_find_typed(
-    message: Message, uow: UnitOfWork, user: User, t: Translator, now: datetime, state: FSMContext
-) -> None:
-    await _find(message, uow, user, t, now, state, message.text or "")
+async def on_find_typed(message: Message, ctx: Ctx, state: FSMContext) -> None:
+    await _find(message, ctx, state, message.text or "")
 
 
-async def _find(
-    message: Message,
-    uow: UnitOfWork,
-    user: User,
-    t: Translator,
-    now: datetime,
-    state: FSMContext,
-    text: str,
-) -> None:
-    page = await deals.list_deals(uow, user, now, text=text)
+async def _find(message: Message, ctx: Ctx, state: FSMContext, text: str) -> None:
+    page = await deals.list_deals(ctx.uow, ctx.staff, ctx.now, text=text)
     await state.clear()
     if not page.items:
-        await message.answer(t("find.nothing"))
+        await message.answer(ctx.t("find.nothing"))
         return
-    body = list_text(t, page, stalled=False, title_key="find.title", show_owner=is_manager(user))
+    body = list_text(
+        ctx.t, page, stalled=False, title_key="find.title", show_owner=is_manager(ctx.staff)
+    )
     if page.pages > 1:
-        body += "\n\n" + t("find.first_only", shown=len(page.items))
-    await message.answer(body, reply_markup=found_keyboard(t, page))
+        body += "\n\n" + ctx.t("find.first_only", shown=len(page.items))
+    await message.answer(body, reply_markup=found_keyboard(ctx.t, page))
 
 
 def build_router() -> Router:

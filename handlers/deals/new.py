@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import html
-from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from aiogram import F, Router
 from aiogram.filters import Command, StateFilter
@@ -15,17 +13,18 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.domain.errors import StaleButtonError
 from bot.domain.ids import ClientId, PipelineId
-from bot.domain.models import Channel, NewDealInput, User
+from bot.domain.models import Channel, NewDealInput
 from bot.domain.money import AmountError, parse_amount
 from bot.domain.text import CLIENT_NAME_MAX, PRODUCT_MAX, clean_text
-from bot.i18n import Translator, all_variants
+from bot.i18n import all_variants
 from bot.services.deals import create_deal, pipelines_for, suggest_clients
-from bot.services.ports import UnitOfWork
+from handlers.context import Ctx
 from handlers.deals.callbacks import NewDealCb, NewDealStep
 from handlers.deals.states import NewDeal
 from handlers.deals.views import card_keyboard, card_text, clients_keyboard, short
 from handlers.filters import IsStaff, TypedText
 from handlers.keyboards import main_menu, settle
+from handlers.screens import message_of
 from handlers.tasks.views import next_step_prompt
 
 CHANNELS = list(Channel)
@@ -44,12 +43,10 @@ def kb_button(text: str, cb: NewDealCb) -> Any:
     return InlineKeyboardButton(text=text, callback_data=cb.pack())
 
 
-async def cmd_new(
-    message: Message, uow: UnitOfWork, user: User, t: Translator, state: FSMContext
-) -> None:
-    pipelines, preferred = await pipelines_for(uow, user)
+async def cmd_new(message: Message, ctx: Ctx, state: FSMContext) -> None:
+    pipelines, preferred = await pipelines_for(ctx.uow, ctx.staff)
     if preferred is None:
-        await message.answer(t("new.no_pipelines"))
+        await message.answer(ctx.t("new.no_pipelines"))
         return
     await state.clear()
     await state.set_state(NewDeal.client)
@@ -61,22 +58,17 @@ async def cmd_new(
         if p.id != preferred
     ]
     await message.answer(
-        t("new.ask_client", pipeline=html.escape(chosen.name)), reply_markup=_kb(*others)
+        ctx.t("new.ask_client", pipeline=html.escape(chosen.name)), reply_markup=_kb(*others)
     )
 
 
 async def on_pipeline_chosen(
-    query: CallbackQuery,
-    callback_data: NewDealCb,
-    uow: UnitOfWork,
-    user: User,
-    t: Translator,
-    state: FSMContext,
+    query: CallbackQuery, ctx: Ctx, callback_data: NewDealCb, state: FSMContext
 ) -> None:
-    pipelines, _ = await pipelines_for(uow, user)
+    pipelines, _ = await pipelines_for(ctx.uow, ctx.staff)
     chosen = next((p for p in pipelines if p.id == callback_data.value), None)
     if chosen is None:
-        await query.answer(t("error.pipeline_not_found"), show_alert=True)
+        await query.answer(ctx.t("error.pipeline_not_found"), show_alert=True)
         return
     await state.update_data(pipeline_id=chosen.id)
     others = [
@@ -85,132 +77,103 @@ async def on_pipeline_chosen(
         if p.id != chosen.id
     ]
     await query.answer()
-    if isinstance(query.message, Message):
-        await query.message.edit_text(
-            t("new.ask_client", pipeline=html.escape(chosen.name)), reply_markup=_kb(*others)
-        )
+    await message_of(query).edit_text(
+        ctx.t("new.ask_client", pipeline=html.escape(chosen.name)), reply_markup=_kb(*others)
+    )
 
 
-async def on_client_typed(
-    message: Message, uow: UnitOfWork, user: User, t: Translator, state: FSMContext
-) -> None:
+async def on_client_typed(message: Message, ctx: Ctx, state: FSMContext) -> None:
     name = clean_text(message.text, CLIENT_NAME_MAX)
-    matches = await suggest_clients(uow, user, name)
+    matches = await suggest_clients(ctx.uow, ctx.staff, name)
     await state.update_data(client_name=name, client_id=None)
     if not matches:
-        await _ask_amount(message, t, state)
+        await _ask_amount(message, ctx, state)
         return
     await state.set_state(NewDeal.client_choice)
-    await message.answer(t("new.client_matches"), reply_markup=clients_keyboard(t, matches, name))
+    await message.answer(
+        ctx.t("new.client_matches"), reply_markup=clients_keyboard(ctx.t, matches, name)
+    )
 
 
 async def on_client_chosen(
-    query: CallbackQuery, callback_data: NewDealCb, t: Translator, state: FSMContext
+    query: CallbackQuery, ctx: Ctx, callback_data: NewDealCb, state: FSMContext
 ) -> None:
     await state.update_data(client_id=callback_data.value or None)
     await query.answer()
-    if isinstance(query.message, Message):
-        await settle(query)
-        await _ask_amount(query.message, t, state)
+    await settle(query)
+    await _ask_amount(message_of(query), ctx, state)
 
 
-async def _ask_amount(message: Message, t: Translator, state: FSMContext) -> None:
+async def _ask_amount(message: Message, ctx: Ctx, state: FSMContext) -> None:
     await state.set_state(NewDeal.amount)
-    skip = _kb([(t("btn.skip"), NewDealCb(step=NewDealStep.SKIP_AMOUNT))])
-    await message.answer(t("new.ask_amount"), reply_markup=skip)
+    skip = _kb([(ctx.t("btn.skip"), NewDealCb(step=NewDealStep.SKIP_AMOUNT))])
+    await message.answer(ctx.t("new.ask_amount"), reply_markup=skip)
 
 
-async def on_amount_typed(message: Message, t: Translator, state: FSMContext) -> None:
+async def on_amount_typed(message: Message, ctx: Ctx, state: FSMContext) -> None:
     try:
         amount = parse_amount(message.text or "")
     except AmountError as error:
-        await message.answer(t(f"amount.{error.reason}"))
+        await message.answer(ctx.t(f"amount.{error.reason}"))
         return
     await state.update_data(amount=amount)
-    await _ask_channel(message, t, state)
+    await _ask_channel(message, ctx, state)
 
 
-async def on_amount_skipped(query: CallbackQuery, t: Translator, state: FSMContext) -> None:
+async def on_amount_skipped(query: CallbackQuery, ctx: Ctx, state: FSMContext) -> None:
     await query.answer()
-    if isinstance(query.message, Message):
-        await settle(query)
-        await _ask_channel(query.message, t, state)
+    await settle(query)
+    await _ask_channel(message_of(query), ctx, state)
 
 
-async def _ask_channel(message: Message, t: Translator, state: FSMContext) -> None:
+async def _ask_channel(message: Message, ctx: Ctx, state: FSMContext) -> None:
     await state.set_state(NewDeal.channel)
     kb = InlineKeyboardBuilder()
     for index, channel in enumerate(CHANNELS):
         kb.button(
-            text=t(f"channel.{channel.value}"),
+            text=ctx.t(f"channel.{channel.value}"),
             callback_data=NewDealCb(step=NewDealStep.CHANNEL, value=index),
         )
     kb.adjust(2)
-    kb.row(kb_button(t("btn.skip"), NewDealCb(step=NewDealStep.CHANNEL, value=-1)))
-    await message.answer(t("new.ask_channel"), reply_markup=kb.as_markup())
+    kb.row(kb_button(ctx.t("btn.skip"), NewDealCb(step=NewDealStep.CHANNEL, value=-1)))
+    await message.answer(ctx.t("new.ask_channel"), reply_markup=kb.as_markup())
 
 
 async def on_channel_chosen(
-    query: CallbackQuery, callback_data: NewDealCb, t: Translator, state: FSMContext
+    query: CallbackQuery, ctx: Ctx, callback_data: NewDealCb, state: FSMContext
 ) -> None:
     if not -1 <= callback_data.value < len(CHANNELS):
-        await query.answer(t("error.stale_button"), show_alert=True)
+        await query.answer(ctx.t("error.stale_button"), show_alert=True)
         return
     channel = CHANNELS[callback_data.value].value if callback_data.value >= 0 else None
     await state.update_data(channel=channel)
     await state.set_state(NewDeal.product)
     await query.answer()
-    if isinstance(query.message, Message):
-        await settle(query)
-        skip = _kb([(t("btn.skip"), NewDealCb(step=NewDealStep.SKIP_PRODUCT))])
-        await query.message.answer(t("new.ask_product"), reply_markup=skip)
+    await settle(query)
+    skip = _kb([(ctx.t("btn.skip"), NewDealCb(step=NewDealStep.SKIP_PRODUCT))])
+    await message_of(query).answer(ctx.t("new.ask_product"), reply_markup=skip)
 
 
-async def on_product_typed(
-    message: Message,
-    uow: UnitOfWork,
-    user: User,
-    t: Translator,
-    tz: ZoneInfo,
-    state: FSMContext,
-    now: datetime,
-) -> None:
+async def on_product_typed(message: Message, ctx: Ctx, state: FSMContext) -> None:
     await state.update_data(product=clean_text(message.text, PRODUCT_MAX))
-    await _finish(message, uow, user, t, tz, state, now)
+    await _finish(message, ctx, state)
 
 
-async def on_product_skipped(
-    query: CallbackQuery,
-    uow: UnitOfWork,
-    user: User,
-    t: Translator,
-    tz: ZoneInfo,
-    state: FSMContext,
-    now: datetime,
-) -> None:
+async def on_product_skipped(query: CallbackQuery, ctx: Ctx, state: FSMContext) -> None:
     await query.answer()
-    if isinstance(query.message, Message):
-        await settle(query)
-        await _finish(query.message, uow, user, t, tz, state, now)
+    await settle(query)
+    await _finish(message_of(query), ctx, state)
 
 
-async def _finish(
-    message: Message,
-    uow: UnitOfWork,
-    user: User,
-    t: Translator,
-    tz: ZoneInfo,
-    state: FSMContext,
-    now: datetime,
-) -> None:
+async def _finish(message: Message, ctx: Ctx, state: FSMContext) -> None:
     data = await state.get_data()
     await state.clear()  # before the write: a double press cannot create the deal twice
     if "pipeline_id" not in data or "client_name" not in data:
         raise StaleButtonError()  # the second of two quick presses: the step is over
     channel = data.get("channel")
     view = await create_deal(
-        uow,
-        user,
+        ctx.uow,
+        ctx.staff,
         NewDealInput(
             pipeline_id=PipelineId(data["pipeline_id"]),
             client_name=data["client_name"],
@@ -219,11 +182,11 @@ async def _finish(
             channel=Channel(channel) if channel else None,
             product=data.get("product"),
         ),
-        now,
+        ctx.now,
     )
-    await message.answer(t("new.created"), reply_markup=main_menu(t))
-    await message.answer(card_text(t, view, tz), reply_markup=card_keyboard(t, view))
-    text, markup = next_step_prompt(t, view.deal.id, view.deal.title, now, tz)
+    await message.answer(ctx.t("new.created"), reply_markup=main_menu(ctx.t))
+    await message.answer(card_text(ctx.t, view, ctx.tz), reply_markup=card_keyboard(ctx.t, view))
+    text, markup = next_step_prompt(ctx.t, view.deal.id, view.deal.title, ctx.now, ctx.tz)
     await message.answer(text, reply_markup=markup)
 
 

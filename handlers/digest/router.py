@@ -2,26 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-from zoneinfo import ZoneInfo
-
-from aiogram import Router
+from aiogram import F, Router
 from aiogram.enums import ChatAction
 from aiogram.filters import Command
 from aiogram.types import (
     BufferedInputFile,
     CallbackQuery,
-    InlineKeyboardMarkup,
     InputMediaPhoto,
     Message,
 )
 
-from bot.domain.company import CompanySettings
 from bot.domain.ids import UserId
-from bot.domain.models import User
-from bot.i18n import Translator
 from bot.services import digest
-from bot.services.ports import UnitOfWork
+from handlers.context import Ctx
 from handlers.deals.callbacks import DealsPageCb
 from handlers.deals.listing import render_deals
 from handlers.digest.callbacks import DigestCb, DigestView
@@ -34,24 +27,17 @@ from handlers.digest.views import (
     seller_deals_text,
 )
 from handlers.filters import IsStaff
-from handlers.screens import show
+from handlers.screens import Screen, message_of, show
 
 
-async def cmd_digest(
-    message: Message,
-    uow: UnitOfWork,
-    user: User,
-    t: Translator,
-    now: datetime,
-    company: CompanySettings,
-) -> None:
-    report = await digest.digest_on_demand(uow, user, now, company)
-    await message.answer(digest_text(t, report), reply_markup=digest_keyboard(t, report))
+async def cmd_digest(message: Message, ctx: Ctx) -> None:
+    report = await digest.digest_on_demand(ctx.uow, ctx.staff, ctx.now, ctx.company)
+    await message.answer(digest_text(ctx.t, report), reply_markup=digest_keyboard(ctx.t, report))
     if report.digest.is_empty:
         return
     if message.bot is not None:
         await message.bot.send_chat_action(message.chat.id, ChatAction.UPLOAD_PHOTO)
-    charts = await render_charts(t, report)
+    charts = await render_charts(ctx.t, report)
     await message.answer_media_group(
         [
             InputMediaPhoto(media=BufferedInputFile(png, f"{name}.png"))
@@ -64,36 +50,36 @@ async def cmd_digest(
     )
 
 
-async def on_digest_button(
-    query: CallbackQuery,
-    callback_data: DigestCb,
-    uow: UnitOfWork,
-    user: User,
-    t: Translator,
-    now: datetime,
-    tz: ZoneInfo,
-) -> None:
-    markup: InlineKeyboardMarkup | None
-    if callback_data.view in (DigestView.SELLER, DigestView.SELLER_PAGE):
-        seller, page = await digest.seller_pipeline(
-            uow, user, UserId(callback_data.seller_id), now, callback_data.page
-        )
-        text = seller_deals_text(t, seller.name, page)
-        markup = seller_deals_keyboard(page, seller.id)
-    elif callback_data.view is DigestView.STALLED:
-        # A new message, as for the other drill-downs: the digest itself stays as it was,
-        # and the list's own paging and filter buttons then edit the list, not the digest.
-        digest.require_manager(user)
-        text, markup = await render_deals(uow, user, t, now, DealsPageCb(stalled=True))
-    else:
-        tasks, total, names = await digest.overdue_tasks(uow, user, now)
-        text, markup = overdue_text(t, tasks, total, names, now, tz), None
-    if callback_data.view is DigestView.SELLER_PAGE:
-        await show(query, (text, markup))  # the list's own page buttons turn its page
-        return
+async def _seller_deals(ctx: Ctx, callback_data: DigestCb) -> Screen:
+    seller, page = await digest.seller_pipeline(
+        ctx.uow, ctx.staff, UserId(callback_data.seller_id), ctx.now, callback_data.page
+    )
+    return seller_deals_text(ctx.t, seller.name, page), seller_deals_keyboard(page, seller.id)
+
+
+async def _send(query: CallbackQuery, screen: Screen) -> None:
+    """A drill-down comes as a new message: the digest itself stays as it was."""
     await query.answer()
-    if isinstance(query.message, Message):
-        await query.message.answer(text, reply_markup=markup)
+    await message_of(query).answer(screen[0], reply_markup=screen[1])
+
+
+async def on_seller(query: CallbackQuery, ctx: Ctx, callback_data: DigestCb) -> None:
+    await _send(query, await _seller_deals(ctx, callback_data))
+
+
+async def on_seller_page(query: CallbackQuery, ctx: Ctx, callback_data: DigestCb) -> None:
+    await show(query, await _seller_deals(ctx, callback_data))  # the list turns its own page
+
+
+async def on_stalled(query: CallbackQuery, ctx: Ctx) -> None:
+    # The list's own paging and filter buttons then edit the list, not the digest.
+    digest.require_manager(ctx.staff)
+    await _send(query, await render_deals(DealsPageCb(stalled=True), ctx))
+
+
+async def on_overdue(query: CallbackQuery, ctx: Ctx) -> None:
+    tasks, total, names = await digest.overdue_tasks(ctx.uow, ctx.staff, ctx.now)
+    await _send(query, (overdue_text(ctx.t, tasks, total, names, ctx.now, ctx.tz), None))
 
 
 def build_router() -> Router:
@@ -102,5 +88,8 @@ def build_router() -> Router:
     router.message.filter(IsStaff())
     router.callback_query.filter(IsStaff())
     router.message(Command("digest"))(cmd_digest)
-    router.callback_query(DigestCb.filter())(on_digest_button)
+    router.callback_query(DigestCb.filter(F.view == DigestView.SELLER))(on_seller)
+    router.callback_query(DigestCb.filter(F.view == DigestView.SELLER_PAGE))(on_seller_page)
+    router.callback_query(DigestCb.filter(F.view == DigestView.STALLED))(on_stalled)
+    router.callback_query(DigestCb.filter(F.view == DigestView.OVERDUE))(on_overdue)
     return router

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import html
-from collections.abc import Awaitable, Callable
-from datetime import datetime
 
 from aiogram import F, Router
 from aiogram.filters import Command
@@ -16,80 +14,71 @@ from bot.domain.errors import (
     PipelineNotFoundError,
 )
 from bot.domain.ids import PipelineId, StageId
-from bot.domain.models import User
 from bot.domain.text import LOST_REASON_MAX, PIPELINE_NAME_MAX, STAGE_NAME_MAX
-from bot.i18n import Translator
 from bot.services import pipelines
 from bot.services.pipelines import EMPTY, TEMPLATE_KINDS
-from bot.services.ports import UnitOfWork
+from handlers.context import Ctx
 from handlers.filters import TypedText
 from handlers.pipelines import keyboards as kbs
+from handlers.pipelines import stage_screens
 from handlers.pipelines.callbacks import (
     NewPipeCb,
     PipeAction,
     PipeCb,
-    ReasonCb,
-    StageCb,
 )
 from handlers.pipelines.replies import ask
-from handlers.pipelines.stage_screens import on_reason, on_stage
 from handlers.pipelines.states import Field, PipelineEdit
 from handlers.pipelines.typed import on_text
-from handlers.screens import show
+from handlers.screens import message_of, show
 from handlers.settings import is_admin
 
 
-async def cmd_pipelines(
-    message: Message, uow: UnitOfWork, user: User, t: Translator, state: FSMContext
-) -> None:
+async def cmd_pipelines(message: Message, ctx: Ctx, state: FSMContext) -> None:
     await state.clear()
-    text, markup = kbs.pipelines_screen(t, await pipelines.list_pipelines(uow, user))
+    text, markup = kbs.pipelines_screen(ctx.t, await pipelines.list_pipelines(ctx.uow, ctx.staff))
     await message.answer(text, reply_markup=markup)
 
 
-async def on_new_pipeline(
-    query: CallbackQuery,
-    callback_data: NewPipeCb,
-    uow: UnitOfWork,
-    user: User,
-    t: Translator,
-    now: datetime,
-    state: FSMContext,
+async def on_empty_pipeline(
+    query: CallbackQuery, ctx: Ctx, callback_data: NewPipeCb, state: FSMContext
 ) -> None:
-    if callback_data.kind == EMPTY:
-        pipelines.require_admin(user)
-        question = t("pipes.ask_name", limit=PIPELINE_NAME_MAX)
-        await ask(query, state, Field.PIPELINE_NAME, 0, question)
-        return
-    view = await pipelines.create_pipeline(uow, user, callback_data.kind, t.lang, now)
-    await show(query, kbs.pipeline_screen(t, view), t("pipes.created", name=view.pipeline.name))
+    pipelines.require_admin(ctx.staff)
+    question = ctx.t("pipes.ask_name", limit=PIPELINE_NAME_MAX)
+    await ask(query, state, Field.PIPELINE_NAME, 0, question)
 
 
-async def on_pipeline(
-    query: CallbackQuery,
-    callback_data: PipeCb,
-    uow: UnitOfWork,
-    user: User,
-    t: Translator,
-    now: datetime,
-    state: FSMContext,
-) -> None:
-    action, pid, arg = callback_data.action, PipelineId(callback_data.id), callback_data.arg
-    if action is PipeAction.LIST:
-        await show(query, kbs.pipelines_screen(t, await pipelines.list_pipelines(uow, user)))
-    elif action is PipeAction.NEW:
-        pipelines.require_admin(user)
-        await show(query, kbs.templates_screen(t))
-    elif action in _ASKS:
-        view = await pipelines.open_pipeline(uow, user, pid)
-        field, key, limit = _ASKS[action]
-        text = t(key, name=html.escape(view.pipeline.name), limit=limit)
-        await ask(query, state, field, pid, text)
-    elif action is PipeAction.REASONS:
-        view = await pipelines.open_pipeline(uow, user, pid)
-        await show(query, kbs.reasons_screen(t, view.pipeline))
-    else:
-        await _ARCHIVE_STEPS.get(action, _open)(query, uow, user, t, now, pid, arg)
+async def on_new_pipeline(query: CallbackQuery, ctx: Ctx, callback_data: NewPipeCb) -> None:
+    view = await pipelines.create_pipeline(
+        ctx.uow, ctx.staff, callback_data.kind, ctx.t.lang, ctx.now
+    )
+    await show(
+        query, kbs.pipeline_screen(ctx.t, view), ctx.t("pipes.created", name=view.pipeline.name)
+    )
+
+
+async def on_list(query: CallbackQuery, ctx: Ctx) -> None:
+    await show(
+        query, kbs.pipelines_screen(ctx.t, await pipelines.list_pipelines(ctx.uow, ctx.staff))
+    )
+
+
+async def on_templates(query: CallbackQuery, ctx: Ctx) -> None:
+    pipelines.require_admin(ctx.staff)
+    await show(query, kbs.templates_screen(ctx.t))
+
+
+async def on_open(query: CallbackQuery, ctx: Ctx, callback_data: PipeCb) -> None:
+    view = await pipelines.open_pipeline(ctx.uow, ctx.staff, PipelineId(callback_data.id))
+    await show(query, kbs.pipeline_screen(ctx.t, view))
+
+
+async def on_ask(query: CallbackQuery, ctx: Ctx, callback_data: PipeCb, state: FSMContext) -> None:
+    """Rename the pipeline, or add a stage or a lost reason to it: a typed step."""
+    pid = PipelineId(callback_data.id)
+    view = await pipelines.open_pipeline(ctx.uow, ctx.staff, pid)
+    field, key, limit = _ASKS[callback_data.action]
+    text = ctx.t(key, name=html.escape(view.pipeline.name), limit=limit)
+    await ask(query, state, field, pid, text)
 
 
 _ASKS = {
@@ -97,108 +86,66 @@ _ASKS = {
     PipeAction.ADD_STAGE: (Field.STAGE_ADD, "pipes.ask_stage", STAGE_NAME_MAX),
     PipeAction.ADD_REASON: (Field.REASON_ADD, "pipes.ask_reason", LOST_REASON_MAX),
 }
-Step = Callable[
-    [CallbackQuery, UnitOfWork, User, Translator, datetime, PipelineId, int], Awaitable[None]
-]
 
 
-async def _open(
-    query: CallbackQuery,
-    uow: UnitOfWork,
-    user: User,
-    t: Translator,
-    now: datetime,
-    pid: PipelineId,
-    arg: int,
-) -> None:
-    await show(query, kbs.pipeline_screen(t, await pipelines.open_pipeline(uow, user, pid)))
+async def on_reasons(query: CallbackQuery, ctx: Ctx, callback_data: PipeCb) -> None:
+    view = await pipelines.open_pipeline(ctx.uow, ctx.staff, PipelineId(callback_data.id))
+    await show(query, kbs.reasons_screen(ctx.t, view.pipeline))
 
 
-async def _archive_ask(
-    query: CallbackQuery,
-    uow: UnitOfWork,
-    user: User,
-    t: Translator,
-    now: datetime,
-    pid: PipelineId,
-    arg: int,
-) -> None:
-    p = (await pipelines.open_pipeline(uow, user, pid)).pipeline
+async def on_archive_ask(query: CallbackQuery, ctx: Ctx, callback_data: PipeCb) -> None:
+    pid = PipelineId(callback_data.id)
+    p = (await pipelines.open_pipeline(ctx.uow, ctx.staff, pid)).pipeline
     await show(
         query,
         kbs.confirm_screen(
-            t,
-            t("pipes.archive.confirm", name=html.escape(p.name)),
-            t("pipes.btn.archive_yes"),
+            ctx.t,
+            ctx.t("pipes.archive.confirm", name=html.escape(p.name)),
+            ctx.t("pipes.btn.archive_yes"),
             PipeCb(action=PipeAction.ARCHIVE_YES, id=pid),
             PipeCb(action=PipeAction.OPEN, id=pid),
         ),
     )
 
 
-async def _archive(
-    query: CallbackQuery,
-    uow: UnitOfWork,
-    user: User,
-    t: Translator,
-    now: datetime,
-    pid: PipelineId,
-    arg: int,
-) -> None:
+async def on_archive(query: CallbackQuery, ctx: Ctx, callback_data: PipeCb) -> None:
+    """Archive the pipeline; with a stage in `arg`, its open deals move there first."""
+    pid, arg = PipelineId(callback_data.id), callback_data.arg
     move_to = StageId(arg) if arg else None
     try:
-        archived, moved = await pipelines.archive_pipeline(uow, user, pid, now, move_to)
+        archived, moved = await pipelines.archive_pipeline(
+            ctx.uow, ctx.staff, pid, ctx.now, move_to
+        )
     except PipelineHasOpenDealsError as refused:
-        p = (await pipelines.open_pipeline(uow, user, pid)).pipeline
+        p = (await pipelines.open_pipeline(ctx.uow, ctx.staff, pid)).pipeline
         count = refused.params["count"]
         assert isinstance(count, int)
-        await show(query, kbs.has_deals_screen(t, p, count))
+        await show(query, kbs.has_deals_screen(ctx.t, p, count))
         return
-    text = t("pipes.archived", name=html.escape(archived.name), count=moved)
+    text = ctx.t("pipes.archived", name=html.escape(archived.name), count=moved)
     await query.answer()
-    if isinstance(query.message, Message):
-        await query.message.edit_text(text)
-        screen = kbs.pipelines_screen(t, await pipelines.list_pipelines(uow, user))
-        await query.message.answer(screen[0], reply_markup=screen[1])
+    message = message_of(query)
+    await message.edit_text(text)
+    screen = kbs.pipelines_screen(ctx.t, await pipelines.list_pipelines(ctx.uow, ctx.staff))
+    await message.answer(screen[0], reply_markup=screen[1])
 
 
-async def _pick_pipeline(
-    query: CallbackQuery,
-    uow: UnitOfWork,
-    user: User,
-    t: Translator,
-    now: datetime,
-    pid: PipelineId,
-    arg: int,
-) -> None:
-    others = await pipelines.other_pipelines(uow, user, pid)
-    p = (await pipelines.open_pipeline(uow, user, pid)).pipeline
-    await show(query, kbs.target_pipelines_screen(t, p, others))
+async def on_pick_pipeline(query: CallbackQuery, ctx: Ctx, callback_data: PipeCb) -> None:
+    """Where the open deals go before the pipeline is archived: first the pipeline."""
+    pid = PipelineId(callback_data.id)
+    others = await pipelines.other_pipelines(ctx.uow, ctx.staff, pid)
+    p = (await pipelines.open_pipeline(ctx.uow, ctx.staff, pid)).pipeline
+    await show(query, kbs.target_pipelines_screen(ctx.t, p, others))
 
 
-async def _pick_stage(
-    query: CallbackQuery,
-    uow: UnitOfWork,
-    user: User,
-    t: Translator,
-    now: datetime,
-    pid: PipelineId,
-    arg: int,
-) -> None:
-    others = await pipelines.other_pipelines(uow, user, pid)
-    target = next((o for o in others if o.id == arg), None)
+async def on_pick_stage(query: CallbackQuery, ctx: Ctx, callback_data: PipeCb) -> None:
+    """…then the stage of the pipeline picked (`arg`)."""
+    pid = PipelineId(callback_data.id)
+    others = await pipelines.other_pipelines(ctx.uow, ctx.staff, pid)
+    target = next((o for o in others if o.id == callback_data.arg), None)
     if target is None:
         raise PipelineNotFoundError()
-    await show(query, kbs.target_stages_screen(t, pid, target))
-
-
-_ARCHIVE_STEPS: dict[PipeAction, Step] = {
-    PipeAction.ARCHIVE: _archive_ask,
-    PipeAction.ARCHIVE_YES: _archive,
-    PipeAction.MOVE_ALL: _pick_pipeline,
-    PipeAction.MOVE_TO_PIPELINE: _pick_stage,
-    PipeAction.MOVE_AND_ARCHIVE: _archive,
-}
+    await show(query, kbs.target_stages_screen(ctx.t, pid, target))
 
 
 def build_router() -> Router:
@@ -207,9 +154,18 @@ def build_router() -> Router:
     router.message.filter(is_admin)
     router.callback_query.filter(is_admin)
     router.message(Command("pipelines"))(cmd_pipelines)
-    router.callback_query(NewPipeCb.filter(F.kind.in_({*TEMPLATE_KINDS, EMPTY})))(on_new_pipeline)
-    router.callback_query(PipeCb.filter())(on_pipeline)
-    router.callback_query(StageCb.filter())(on_stage)
-    router.callback_query(ReasonCb.filter())(on_reason)
+    router.callback_query(NewPipeCb.filter(F.kind == EMPTY))(on_empty_pipeline)
+    router.callback_query(NewPipeCb.filter(F.kind.in_(TEMPLATE_KINDS)))(on_new_pipeline)
+    router.callback_query(PipeCb.filter(F.action == PipeAction.LIST))(on_list)
+    router.callback_query(PipeCb.filter(F.action == PipeAction.NEW))(on_templates)
+    router.callback_query(PipeCb.filter(F.action == PipeAction.OPEN))(on_open)
+    router.callback_query(PipeCb.filter(F.action.in_(set(_ASKS))))(on_ask)
+    router.callback_query(PipeCb.filter(F.action == PipeAction.REASONS))(on_reasons)
+    router.callback_query(PipeCb.filter(F.action == PipeAction.ARCHIVE))(on_archive_ask)
+    archive = {PipeAction.ARCHIVE_YES, PipeAction.MOVE_AND_ARCHIVE}
+    router.callback_query(PipeCb.filter(F.action.in_(archive)))(on_archive)
+    router.callback_query(PipeCb.filter(F.action == PipeAction.MOVE_ALL))(on_pick_pipeline)
+    router.callback_query(PipeCb.filter(F.action == PipeAction.MOVE_TO_PIPELINE))(on_pick_stage)
+    stage_screens.register(router)
     router.message(PipelineEdit.text, TypedText())(on_text)
     return router

@@ -7,12 +7,9 @@ from zoneinfo import ZoneInfo
 
 from aiogram.types import Message
 
-from bot.domain.company import CompanySettings
-from bot.domain.models import User
 from bot.domain.plans import month_of
-from bot.i18n import Translator
 from bot.services import plans
-from bot.services.ports import UnitOfWork
+from handlers.context import Ctx
 from handlers.plans.views import month_view
 
 
@@ -22,17 +19,14 @@ def this_month(now: datetime, tz: ZoneInfo) -> date:
 
 async def show_month(
     message: Message,
-    uow: UnitOfWork,
-    user: User,
-    t: Translator,
+    ctx: Ctx,
     month: date,
     current: date,
-    company: CompanySettings,
     *,
     edit: bool = False,
 ) -> None:
-    view = await plans.month_plans(uow, user, month, current)
-    text, markup = month_view(t, view, current, company.currency)
+    view = await plans.month_plans(ctx.uow, ctx.staff, month, current)
+    text, markup = month_view(ctx.t, view, current, ctx.company.currency)
     if edit:
         await message.edit_text(text, reply_markup=markup)
     else:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import html
-from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from aiogram import Router
@@ -12,15 +11,14 @@ from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.domain.abc_xyz import SEGMENTS, AbcClass, Segment, XyzClass
-from bot.domain.company import CompanySettings
 from bot.domain.errors import StaleButtonError
-from bot.domain.models import User
 from bot.i18n import Translator
 from bot.services.abc import DEFAULT_MONTHS, MONTH_CHOICES, AbcReport, abc_report
-from bot.services.ports import UnitOfWork
+from handlers.context import Ctx
 from handlers.filters import IsStaff
 from handlers.reports.callbacks import AbcCb
 from handlers.reports.views import CELL_CODES, NAME_MAX, Fmt
+from handlers.screens import message_of
 from handlers.texts import clip, fit
 
 CELL_WIDTH = 8
@@ -114,42 +112,25 @@ def cell_text(f: Fmt, report: AbcReport, code: str) -> str:
     return fit(t, lines)
 
 
-async def cmd_abc(
-    message: Message,
-    uow: UnitOfWork,
-    user: User,
-    t: Translator,
-    tz: ZoneInfo,
-    now: datetime,
-    company: CompanySettings,
-) -> None:
-    report = await abc_report(uow, user, DEFAULT_MONTHS, now, company)
-    text = abc_text(Fmt(t, company.currency), report, tz)
-    await message.answer(text, reply_markup=abc_keyboard(t, report))
+async def cmd_abc(message: Message, ctx: Ctx) -> None:
+    report = await abc_report(ctx.uow, ctx.staff, DEFAULT_MONTHS, ctx.now, ctx.company)
+    text = abc_text(Fmt(ctx.t, ctx.company.currency), report, ctx.tz)
+    await message.answer(text, reply_markup=abc_keyboard(ctx.t, report))
 
 
-async def on_abc(
-    query: CallbackQuery,
-    callback_data: AbcCb,
-    uow: UnitOfWork,
-    user: User,
-    t: Translator,
-    tz: ZoneInfo,
-    now: datetime,
-    company: CompanySettings,
-) -> None:
+async def on_abc(query: CallbackQuery, ctx: Ctx, callback_data: AbcCb) -> None:
     cell = callback_data.cell
     if callback_data.months not in MONTH_CHOICES or (cell and cell not in CELL_CODES):
         raise StaleButtonError()
-    report = await abc_report(uow, user, callback_data.months, now, company)
+    report = await abc_report(ctx.uow, ctx.staff, callback_data.months, ctx.now, ctx.company)
     await query.answer()
-    if not isinstance(query.message, Message):
-        return
-    f = Fmt(t, company.currency)
+    f = Fmt(ctx.t, ctx.company.currency)
     if cell:
-        await query.message.answer(cell_text(f, report, cell))
+        await message_of(query).answer(cell_text(f, report, cell))
     else:
-        await query.message.answer(abc_text(f, report, tz), reply_markup=abc_keyboard(t, report))
+        await message_of(query).answer(
+            abc_text(f, report, ctx.tz), reply_markup=abc_keyboard(ctx.t, report)
+        )
 
 
 def build_router() -> Router:

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-from zoneinfo import ZoneInfo
-
-from aiogram import Bot, Router
+from aiogram import Bot, F, Router
 from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
@@ -13,17 +10,15 @@ from aiogram.types import BufferedInputFile, CallbackQuery, Message
 
 from bot.domain.access import is_manager
 from bot.domain.analytics import EVERY_DEAL, Cut
-from bot.domain.company import CompanySettings
 from bot.domain.errors import StaleButtonError
 from bot.domain.ids import PipelineId, UserId
-from bot.domain.models import Channel, User
+from bot.domain.models import Channel
 from bot.domain.periods import RangeError, ReportPeriod
-from bot.i18n import Translator
 from bot.reports.charts import render
 from bot.reports.funnel_chart import funnel_png
 from bot.services import reports
-from bot.services.ports import UnitOfWork
 from bot.services.reports import SalesReport
+from handlers.context import Ctx
 from handlers.filters import IsStaff, TypedText
 from handlers.reports.callbacks import NONE, PICKED, CutKind, FunnelCb, PeriodChoice, ReportCb
 from handlers.reports.views import (
@@ -36,7 +31,7 @@ from handlers.reports.views import (
     report_keyboard,
     sales_text,
 )
-from handlers.screens import ask
+from handlers.screens import ask, message_of
 from handlers.texts import clip
 
 
@@ -44,144 +39,97 @@ class ReportRange(StatesGroup):
     text = State()
 
 
-async def cmd_report(
-    message: Message,
-    uow: UnitOfWork,
-    user: User,
-    t: Translator,
-    tz: ZoneInfo,
-    now: datetime,
-    company: CompanySettings,
-) -> None:
-    window = reports.window_of(ReportPeriod.MONTH, now, tz)
-    report = await reports.sales_report(uow, user, window)
-    await _send_sales(message, t, company, report, PeriodChoice.MONTH)
+async def cmd_report(message: Message, ctx: Ctx) -> None:
+    window = reports.window_of(ReportPeriod.MONTH, ctx.now, ctx.tz)
+    report = await reports.sales_report(ctx.uow, ctx.staff, window)
+    await _send_sales(message, ctx, report, PeriodChoice.MONTH)
+
+
+async def on_custom_period(query: CallbackQuery, ctx: Ctx, state: FSMContext) -> None:
+    """Dates to type: the range of the report."""
+    reports.scoped(ctx.staff)
+    await ask(query, state, ReportRange.text, ctx.t("rep.range.ask"))
 
 
 async def on_report_period(
-    query: CallbackQuery,
-    callback_data: ReportCb,
-    uow: UnitOfWork,
-    user: User,
-    t: Translator,
-    tz: ZoneInfo,
-    now: datetime,
-    company: CompanySettings,
-    state: FSMContext,
+    query: CallbackQuery, ctx: Ctx, callback_data: ReportCb, state: FSMContext
 ) -> None:
-    if not isinstance(query.message, Message):
-        await query.answer()
-        return
-    if callback_data.period is PeriodChoice.CUSTOM:
-        reports.scoped(user)
-        await ask(query, state, ReportRange.text, t("rep.range.ask"))
-        return
     await state.clear()  # a period button ends a wait for typed dates
-    window = reports.window_of(ReportPeriod(callback_data.period.value), now, tz)
-    report = await reports.sales_report(uow, user, window)
+    window = reports.window_of(ReportPeriod(callback_data.period.value), ctx.now, ctx.tz)
+    report = await reports.sales_report(ctx.uow, ctx.staff, window)
     await query.answer()
-    await _send_sales(query.message, t, company, report, callback_data.period)
+    await _send_sales(message_of(query), ctx, report, callback_data.period)
 
 
-async def on_range(
-    message: Message,
-    uow: UnitOfWork,
-    user: User,
-    t: Translator,
-    tz: ZoneInfo,
-    now: datetime,
-    company: CompanySettings,
-    state: FSMContext,
-) -> None:
+async def on_range(message: Message, ctx: Ctx, state: FSMContext) -> None:
     try:
-        window = reports.typed_window(message.text or "", now, tz)
+        window = reports.typed_window(message.text or "", ctx.now, ctx.tz)
     except RangeError as error:
-        await message.answer(t(f"rep.range.{error.reason}"))
+        await message.answer(ctx.t(f"rep.range.{error.reason}"))
         return
     await state.clear()
-    report = await reports.sales_report(uow, user, window)
-    await _send_sales(message, t, company, report, None)
+    report = await reports.sales_report(ctx.uow, ctx.staff, window)
+    await _send_sales(message, ctx, report, None)
 
 
 async def _send_sales(
-    message: Message,
-    t: Translator,
-    company: CompanySettings,
-    report: SalesReport,
-    chosen: PeriodChoice | None,
+    message: Message, ctx: Ctx, report: SalesReport, chosen: PeriodChoice | None
 ) -> None:
     await message.answer(
-        sales_text(Fmt(t, company.currency), report), reply_markup=report_keyboard(t, chosen)
+        sales_text(Fmt(ctx.t, ctx.company.currency), report),
+        reply_markup=report_keyboard(ctx.t, chosen),
     )
 
 
-async def cmd_funnel(
-    message: Message,
-    uow: UnitOfWork,
-    user: User,
-    t: Translator,
-    tz: ZoneInfo,
-    now: datetime,
-    company: CompanySettings,
-    bot: Bot,
-) -> None:
-    pipelines = await reports.funnel_choices(uow, user)
+async def cmd_funnel(message: Message, ctx: Ctx, bot: Bot) -> None:
+    pipelines = await reports.funnel_choices(ctx.uow, ctx.staff)
     if not pipelines:
-        await message.answer(t("fun.no_pipelines"))
+        await message.answer(ctx.t("fun.no_pipelines"))
     elif len(pipelines) == 1:
         cb = FunnelCb(pipeline_id=pipelines[0].id)
-        await _send_funnel(message, uow, user, t, tz, now, company, bot, cb)
+        await _send_funnel(message, ctx, bot, cb)
     else:
-        await message.answer(t("fun.pick"), reply_markup=pipelines_keyboard(pipelines))
+        await message.answer(ctx.t("fun.pick"), reply_markup=pipelines_keyboard(pipelines))
 
 
-async def on_funnel(
-    query: CallbackQuery,
-    callback_data: FunnelCb,
-    uow: UnitOfWork,
-    user: User,
-    t: Translator,
-    tz: ZoneInfo,
-    now: datetime,
-    company: CompanySettings,
-    bot: Bot,
-) -> None:
-    if not isinstance(query.message, Message):
-        await query.answer()
-        return
-    if callback_data.cut in PICKED and callback_data.value == NONE:
-        options = await _options(uow, user, t, callback_data.cut)
-        await query.answer()
-        key = "fun.pick_value" if options else "fun.no_values"
-        await query.message.answer(
-            t(key, what=t(f"fun.cut.{callback_data.cut.value}")),
-            reply_markup=picker_keyboard(callback_data, options) if options else None,
-        )
-        return
+async def on_funnel_pick(query: CallbackQuery, ctx: Ctx, callback_data: FunnelCb) -> None:
+    """A cut by seller, channel, product or region: which one, first."""
+    options = await _options(callback_data.cut, ctx)
     await query.answer()
-    await _send_funnel(query.message, uow, user, t, tz, now, company, bot, callback_data)
+    key = "fun.pick_value" if options else "fun.no_values"
+    await message_of(query).answer(
+        ctx.t(key, what=ctx.t(f"fun.cut.{callback_data.cut.value}")),
+        reply_markup=picker_keyboard(callback_data, options) if options else None,
+    )
 
 
-async def _options(
-    uow: UnitOfWork, user: User, t: Translator, kind: CutKind
-) -> list[tuple[int, str]]:
+async def on_funnel(query: CallbackQuery, ctx: Ctx, callback_data: FunnelCb, bot: Bot) -> None:
+    await query.answer()
+    await _send_funnel(message_of(query), ctx, bot, callback_data)
+
+
+async def _options(kind: CutKind, ctx: Ctx) -> list[tuple[int, str]]:
     if kind is CutKind.CHANNEL:
-        reports.scoped(user)
-        return [(i, t(f"channel.{c.value}")) for i, c in enumerate(Channel)]
-    return await reports.cut_options(uow, user, kind.value)
+        reports.scoped(ctx.staff)
+        return [(i, ctx.t(f"channel.{c.value}")) for i, c in enumerate(Channel)]
+    return await reports.cut_options(ctx.uow, ctx.staff, kind.value)
 
 
-async def _cut(uow: UnitOfWork, user: User, t: Translator, cb: FunnelCb) -> tuple[Cut, str]:
+async def _cut(cb: FunnelCb, ctx: Ctx) -> tuple[Cut, str]:
     """The cut a button names, and how the report says it; a forged value is refused."""
     kind = cb.cut
     if kind is CutKind.ALL:
-        return EVERY_DEAL, t("fun.cut_line", what=t("fun.cut.all"))
+        return EVERY_DEAL, ctx.t("fun.cut_line", what=ctx.t("fun.cut.all"))
     if kind in (CutKind.NEW, CutKind.CURRENT):
-        return Cut(is_new_client=kind is CutKind.NEW), t("fun.cut_line", what=t(f"fun.cut.{kind}"))
-    options = dict(await _options(uow, user, t, kind))
+        return Cut(is_new_client=kind is CutKind.NEW), ctx.t(
+            "fun.cut_line", what=ctx.t(f"fun.cut.{kind}")
+        )
+    options = dict(await _options(kind, ctx))
     if cb.value not in options:
         raise StaleButtonError()
-    label = t("fun.cut_value", what=t(f"fun.cut.{kind.value}"), value=clip(options[cb.value], 40))
+    label = ctx.t(
+        "fun.cut_value", what=ctx.t(f"fun.cut.{kind.value}"), value=clip(options[cb.value], 40)
+    )
     if kind is CutKind.SELLER:
         return Cut(owner_id=UserId(cb.value)), label
     if kind is CutKind.CHANNEL:
@@ -191,34 +139,26 @@ async def _cut(uow: UnitOfWork, user: User, t: Translator, cb: FunnelCb) -> tupl
     return Cut(region=options[cb.value]), label
 
 
-async def _send_funnel(
-    message: Message,
-    uow: UnitOfWork,
-    user: User,
-    t: Translator,
-    tz: ZoneInfo,
-    now: datetime,
-    company: CompanySettings,
-    bot: Bot,
-    cb: FunnelCb,
-) -> None:
-    cut, label = await _cut(uow, user, t, cb)
-    window = reports.window_of(cb.period, now, tz)
-    report = await reports.funnel_report(uow, user, PipelineId(cb.pipeline_id), window, now, cut)
-    pipelines = await reports.funnel_choices(uow, user)
+async def _send_funnel(message: Message, ctx: Ctx, bot: Bot, cb: FunnelCb) -> None:
+    cut, label = await _cut(cb, ctx)
+    window = reports.window_of(cb.period, ctx.now, ctx.tz)
+    report = await reports.funnel_report(
+        ctx.uow, ctx.staff, PipelineId(cb.pipeline_id), window, ctx.now, cut
+    )
+    pipelines = await reports.funnel_choices(ctx.uow, ctx.staff)
     await message.answer(
-        funnel_text(Fmt(t, company.currency), report, label),
-        reply_markup=funnel_keyboard(t, cb, pipelines, is_manager(user)),
+        funnel_text(Fmt(ctx.t, ctx.company.currency), report, label),
+        reply_markup=funnel_keyboard(ctx.t, cb, pipelines, is_manager(ctx.staff)),
     )
     await bot.send_chat_action(message.chat.id, "upload_photo")
     png = await render(
         funnel_png,
         funnel_bars(report),
-        title=t("fun.chart_title", name=clip(report.pipeline.name, 40)),
-        won_label=t("fun.chart_won"),
+        title=ctx.t("fun.chart_title", name=clip(report.pipeline.name, 40)),
+        won_label=ctx.t("fun.chart_won"),
         won=report.won,
-        no_data=t("fun.no_deals"),
-        lang=t.lang,
+        no_data=ctx.t("fun.no_deals"),
+        lang=ctx.t.lang,
     )
     await message.answer_photo(BufferedInputFile(png, "funnel.png"))
 
@@ -231,6 +171,10 @@ def build_router() -> Router:
     router.message(Command("report"))(cmd_report)
     router.message(Command("funnel"))(cmd_funnel)
     router.message(ReportRange.text, TypedText())(on_range)
-    router.callback_query(ReportCb.filter())(on_report_period)
-    router.callback_query(FunnelCb.filter())(on_funnel)
+    custom = F.period == PeriodChoice.CUSTOM
+    router.callback_query(ReportCb.filter(custom))(on_custom_period)
+    router.callback_query(ReportCb.filter(~custom))(on_report_period)
+    pick = F.cut.in_(PICKED) & (F.value == NONE)
+    router.callback_query(FunnelCb.filter(pick))(on_funnel_pick)
+    router.callback_query(FunnelCb.filter(~pick))(on_funnel)
     return router

@@ -12,15 +12,16 @@ from aiogram.types import BufferedInputFile, CallbackQuery, Message
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.domain.ids import DealId
-from bot.domain.models import DealStatus, User
+from bot.domain.models import DealStatus
 from bot.domain.nps import NpsGroup, Period, round_score
 from bot.i18n import Translator
 from bot.reports.charts import nps_by_month_png, render
 from bot.services import deals, surveys
 from bot.services.nps import NpsReport, nps_report
-from bot.services.ports import UnitOfWork
+from handlers.context import Ctx
 from handlers.deals.views import short
 from handlers.filters import IsStaff
+from handlers.screens import message_of
 from handlers.surveys.callbacks import AskFeedbackCb, NpsPeriodCb, RecoveryCb
 from handlers.tasks.views import fmt_due
 from handlers.texts import escaped, fit
@@ -29,31 +30,22 @@ RECOVERY_AT = time(10, 0)
 
 
 async def on_ask_feedback(
-    query: CallbackQuery,
-    callback_data: AskFeedbackCb,
-    uow: UnitOfWork,
-    user: User,
-    t: Translator,
-    now: datetime,
-    bot: Bot,
+    query: CallbackQuery, ctx: Ctx, callback_data: AskFeedbackCb, bot: Bot
 ) -> None:
-    link = await surveys.ask_feedback(uow, user, DealId(callback_data.deal_id), now)
+    link = await surveys.ask_feedback(ctx.uow, ctx.staff, DealId(callback_data.deal_id), ctx.now)
     me = await bot.me()
     url = f"https://t.me/{me.username}?start={link.survey.token}"
     await query.answer()
-    if not isinstance(query.message, Message):
-        return
     company = html.escape(link.client.company)
-    await query.message.answer(t("feedback.link", company=company, link=html.escape(url)))
-    await query.message.answer(t("feedback.forward", link=html.escape(url)))
+    message = message_of(query)
+    await message.answer(ctx.t("feedback.link", company=company, link=html.escape(url)))
+    await message.answer(ctx.t("feedback.forward", link=html.escape(url)))
 
 
-async def cmd_survey(
-    message: Message, uow: UnitOfWork, user: User, t: Translator, now: datetime
-) -> None:
-    page = await deals.list_deals(uow, user, now, status=DealStatus.WON)
+async def cmd_survey(message: Message, ctx: Ctx) -> None:
+    page = await deals.list_deals(ctx.uow, ctx.staff, ctx.now, status=DealStatus.WON)
     if not page.items:
-        await message.answer(t("feedback.no_won"))
+        await message.answer(ctx.t("feedback.no_won"))
         return
     kb = InlineKeyboardBuilder()
     for item in page.items:
@@ -61,79 +53,51 @@ async def cmd_survey(
             text=short("⭐ " + item.deal.title), callback_data=AskFeedbackCb(deal_id=item.deal.id)
         )
     kb.adjust(1)
-    await message.answer(t("feedback.pick"), reply_markup=kb.as_markup())
+    await message.answer(ctx.t("feedback.pick"), reply_markup=kb.as_markup())
 
 
-async def on_recovery(
-    query: CallbackQuery,
-    callback_data: RecoveryCb,
-    uow: UnitOfWork,
-    user: User,
-    t: Translator,
-    tz: ZoneInfo,
-    now: datetime,
-) -> None:
-    due = datetime.combine(now.astimezone(tz).date() + timedelta(days=1), RECOVERY_AT, tzinfo=tz)
-    text = t("nps.recovery_text")
-    task, created = await surveys.recovery_task(uow, user, callback_data.survey_id, text, due, now)
+async def on_recovery(query: CallbackQuery, ctx: Ctx, callback_data: RecoveryCb) -> None:
+    due = datetime.combine(
+        ctx.now.astimezone(ctx.tz).date() + timedelta(days=1), RECOVERY_AT, tzinfo=ctx.tz
+    )
+    text = ctx.t("nps.recovery_text")
+    task, created = await surveys.recovery_task(
+        ctx.uow, ctx.staff, callback_data.survey_id, text, due, ctx.now
+    )
     key = "nps.recovery_created" if created else "nps.recovery_exists"
-    await query.answer(t(key, due=fmt_due(t, task.due_at, now, tz)), show_alert=not created)
+    await query.answer(
+        ctx.t(key, due=fmt_due(ctx.t, task.due_at, ctx.now, ctx.tz)), show_alert=not created
+    )
 
 
-async def cmd_nps(
-    message: Message,
-    uow: UnitOfWork,
-    user: User,
-    t: Translator,
-    tz: ZoneInfo,
-    now: datetime,
-    bot: Bot,
-) -> None:
-    await _send_report(message, uow, user, t, tz, now, bot, Period.MONTH)
+async def cmd_nps(message: Message, ctx: Ctx, bot: Bot) -> None:
+    await _send_report(message, ctx, bot, Period.MONTH)
 
 
-async def on_period(
-    query: CallbackQuery,
-    callback_data: NpsPeriodCb,
-    uow: UnitOfWork,
-    user: User,
-    t: Translator,
-    tz: ZoneInfo,
-    now: datetime,
-    bot: Bot,
-) -> None:
+async def on_period(query: CallbackQuery, ctx: Ctx, callback_data: NpsPeriodCb, bot: Bot) -> None:
     await query.answer()
-    if isinstance(query.message, Message):
-        await _send_report(query.message, uow, user, t, tz, now, bot, callback_data.period)
+    await _send_report(message_of(query), ctx, bot, callback_data.period)
 
 
-async def _send_report(
-    message: Message,
-    uow: UnitOfWork,
-    user: User,
-    t: Translator,
-    tz: ZoneInfo,
-    now: datetime,
-    bot: Bot,
-    period: Period,
-) -> None:
-    report = await nps_report(uow, user, period, now, tz)
+async def _send_report(message: Message, ctx: Ctx, bot: Bot, period: Period) -> None:
+    report = await nps_report(ctx.uow, ctx.staff, period, ctx.now, ctx.tz)
     kb = InlineKeyboardBuilder()
     for option in Period:
         mark = "✓ " if option is period else ""
         kb.button(
-            text=mark + t(f"nps.period.{option.value}"), callback_data=NpsPeriodCb(period=option)
+            text=mark + ctx.t(f"nps.period.{option.value}"),
+            callback_data=NpsPeriodCb(period=option),
         )
-    await message.answer(report_text(t, report, tz), reply_markup=kb.as_markup())
+    await message.answer(report_text(ctx.t, report, ctx.tz), reply_markup=kb.as_markup())
     await bot.send_chat_action(message.chat.id, "upload_photo")
     png = await render(
         nps_by_month_png,
         report.months,
-        title=t("nps.chart.title"),
-        month_names=t("nps.chart.months").split(),
-        no_data=t("nps.chart.no_data"),
+        title=ctx.t("nps.chart.title"),
+        month_names=ctx.t("nps.chart.months").split(),
+        no_data=ctx.t("nps.chart.no_data"),
         y_label="NPS",
-        lang=t.lang,
+        lang=ctx.t.lang,
     )
     await message.answer_photo(BufferedInputFile(png, "nps-by-month.png"))
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import html
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from aiogram import F, Router
 from aiogram.filters import Command
@@ -13,22 +12,23 @@ from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 
 from bot.domain.errors import StaleButtonError
 from bot.domain.ids import DealId
-from bot.domain.models import User
 from bot.domain.tasks import Task
 from bot.domain.text import TASK_MAX, clean_text
 from bot.domain.when import WhenError, parse_when
-from bot.i18n import Translator, all_variants
+from bot.i18n import all_variants
 from bot.services import deals, tasks
-from bot.services.ports import UnitOfWork
+from handlers.context import Ctx
 from handlers.deals.callbacks import CardAction, DealCb
 from handlers.filters import IsStaff, TypedText
 from handlers.keyboards import settle
-from handlers.screens import show
-from handlers.tasks.actions import on_reminder_action, on_reschedule_typed, on_task_action
+from handlers.screens import message_of, show
+from handlers.tasks import actions
+from handlers.tasks.actions import SNOOZES, on_reschedule_typed
 from handlers.tasks.callbacks import (
     DueCb,
     NextStepCb,
     ReminderCb,
+    TaskAction,
     TaskCb,
     TasksCb,
     from_minutes,
@@ -43,162 +43,113 @@ from handlers.tasks.views import (
 )
 
 
-async def cmd_task(message: Message, t: Translator, state: FSMContext) -> None:
+async def cmd_task(message: Message, ctx: Ctx, state: FSMContext) -> None:
     await state.clear()
     await state.set_state(NewTask.text)
-    await message.answer(t("task.ask_text"))
+    await message.answer(ctx.t("task.ask_text"))
 
 
 async def on_deal_task(
-    query: CallbackQuery,
-    callback_data: DealCb,
-    uow: UnitOfWork,
-    user: User,
-    t: Translator,
-    now: datetime,
-    state: FSMContext,
+    query: CallbackQuery, ctx: Ctx, callback_data: DealCb, state: FSMContext
 ) -> None:
-    view = await deals.open_deal(uow, user, DealId(callback_data.deal_id), now)
+    view = await deals.open_deal(ctx.uow, ctx.staff, DealId(callback_data.deal_id), ctx.now)
     await state.clear()
     await state.set_state(NewTask.text)
     await state.update_data(deal_id=view.deal.id)
     await query.answer()
-    if isinstance(query.message, Message):
-        await query.message.answer(t("task.ask_text_for_deal", deal=html.escape(view.deal.title)))
+    await message_of(query).answer(
+        ctx.t("task.ask_text_for_deal", deal=html.escape(view.deal.title))
+    )
 
 
-async def on_task_text(
-    message: Message, t: Translator, tz: ZoneInfo, now: datetime, state: FSMContext
-) -> None:
+async def on_task_text(message: Message, ctx: Ctx, state: FSMContext) -> None:
     await state.update_data(text=clean_text(message.text, TASK_MAX))
     await state.set_state(NewTask.due)
-    await message.answer(t("task.ask_due"), reply_markup=due_keyboard(t, now, tz))
+    await message.answer(ctx.t("task.ask_due"), reply_markup=due_keyboard(ctx.t, ctx.now, ctx.tz))
 
 
 async def on_due_picked(
-    query: CallbackQuery,
-    callback_data: DueCb,
-    uow: UnitOfWork,
-    user: User,
-    t: Translator,
-    tz: ZoneInfo,
-    now: datetime,
-    state: FSMContext,
+    query: CallbackQuery, ctx: Ctx, callback_data: DueCb, state: FSMContext
 ) -> None:
     due = from_minutes(callback_data.at)
-    if due <= now:
-        await query.answer(t("when.past"), show_alert=True)
+    if due <= ctx.now:
+        await query.answer(ctx.t("when.past"), show_alert=True)
         return
     await query.answer()
-    if isinstance(query.message, Message):
-        await settle(query)
-        await _create(query.message, uow, user, t, tz, now, state, due)
+    await settle(query)
+    await _create(message_of(query), ctx, state, due)
 
 
-async def on_due_typed(
-    message: Message,
-    uow: UnitOfWork,
-    user: User,
-    t: Translator,
-    tz: ZoneInfo,
-    now: datetime,
-    state: FSMContext,
-) -> None:
+async def on_due_typed(message: Message, ctx: Ctx, state: FSMContext) -> None:
     try:
-        due = parse_when(message.text or "", now, tz)
+        due = parse_when(message.text or "", ctx.now, ctx.tz)
     except WhenError as error:
-        await message.answer(t(f"when.{error.reason}"), reply_markup=due_keyboard(t, now, tz))
+        await message.answer(
+            ctx.t(f"when.{error.reason}"), reply_markup=due_keyboard(ctx.t, ctx.now, ctx.tz)
+        )
         return
-    await _create(message, uow, user, t, tz, now, state, due)
+    await _create(message, ctx, state, due)
 
 
-async def _create(
-    message: Message,
-    uow: UnitOfWork,
-    user: User,
-    t: Translator,
-    tz: ZoneInfo,
-    now: datetime,
-    state: FSMContext,
-    due: datetime,
-) -> None:
+async def _create(message: Message, ctx: Ctx, state: FSMContext, due: datetime) -> None:
     data = await state.get_data()
     await state.clear()  # before the write: a double press cannot create the task twice
     if "text" not in data:
         raise StaleButtonError()
     deal_id = data.get("deal_id")
     task = await tasks.create_task(
-        uow,
-        user,
+        ctx.uow,
+        ctx.staff,
         text=data["text"],
         due_at=due,
-        now=now,
+        now=ctx.now,
         deal_id=DealId(deal_id) if deal_id else None,
     )
-    await _answer_created(message, t, tz, now, task)
+    await _answer_created(message, ctx, task)
 
 
-async def _answer_created(
-    message: Message, t: Translator, tz: ZoneInfo, now: datetime, task: Task
-) -> None:
-    text = t("task.created", text=html.escape(task.text), due=fmt_due(t, task.due_at, now, tz))
-    await message.answer(text, reply_markup=task_keyboard(t, task, back=False))
+async def _answer_created(message: Message, ctx: Ctx, task: Task) -> None:
+    text = ctx.t(
+        "task.created",
+        text=html.escape(task.text),
+        due=fmt_due(ctx.t, task.due_at, ctx.now, ctx.tz),
+    )
+    await message.answer(text, reply_markup=task_keyboard(ctx.t, task, back=False))
 
 
-async def on_next_step(
-    query: CallbackQuery,
-    callback_data: NextStepCb,
-    uow: UnitOfWork,
-    user: User,
-    t: Translator,
-    tz: ZoneInfo,
-    now: datetime,
-) -> None:
+async def on_next_step(query: CallbackQuery, ctx: Ctx, callback_data: NextStepCb) -> None:
     due = from_minutes(callback_data.at)
-    if due <= now:
-        await query.answer(t("when.past"), show_alert=True)
+    if due <= ctx.now:
+        await query.answer(ctx.t("when.past"), show_alert=True)
         return
-    view = await deals.open_deal(uow, user, DealId(callback_data.deal_id), now)
-    text = t("task.next_step_text", stage=view.stage.name)
-    task = await tasks.create_task(uow, user, text=text, due_at=due, now=now, deal_id=view.deal.id)
-    await query.answer(t("task.created_toast"))
-    if isinstance(query.message, Message):
-        done = t("task.created", text=html.escape(task.text), due=fmt_due(t, task.due_at, now, tz))
-        await query.message.edit_text(done, reply_markup=task_keyboard(t, task, back=False))
+    view = await deals.open_deal(ctx.uow, ctx.staff, DealId(callback_data.deal_id), ctx.now)
+    text = ctx.t("task.next_step_text", stage=view.stage.name)
+    task = await tasks.create_task(
+        ctx.uow, ctx.staff, text=text, due_at=due, now=ctx.now, deal_id=view.deal.id
+    )
+    await query.answer(ctx.t("task.created_toast"))
+    done = ctx.t(
+        "task.created",
+        text=html.escape(task.text),
+        due=fmt_due(ctx.t, task.due_at, ctx.now, ctx.tz),
+    )
+    await message_of(query).edit_text(done, reply_markup=task_keyboard(ctx.t, task, back=False))
 
 
-async def cmd_tasks(
-    message: Message,
-    uow: UnitOfWork,
-    user: User,
-    t: Translator,
-    tz: ZoneInfo,
-    now: datetime,
-    state: FSMContext,
-) -> None:
+async def cmd_tasks(message: Message, ctx: Ctx, state: FSMContext) -> None:
     await state.clear()
-    text, markup = await _task_list(uow, user, t, tz, now)
+    text, markup = await _task_list(ctx=ctx)
     await message.answer(text, reply_markup=markup)
 
 
-async def on_tasks_list(
-    query: CallbackQuery,
-    uow: UnitOfWork,
-    user: User,
-    t: Translator,
-    tz: ZoneInfo,
-    now: datetime,
-    state: FSMContext,
-) -> None:
+async def on_tasks_list(query: CallbackQuery, ctx: Ctx, state: FSMContext) -> None:
     await state.clear()
-    await show(query, await _task_list(uow, user, t, tz, now))
+    await show(query, await _task_list(ctx=ctx))
 
 
-async def _task_list(
-    uow: UnitOfWork, user: User, t: Translator, tz: ZoneInfo, now: datetime
-) -> tuple[str, InlineKeyboardMarkup]:
-    listing = await tasks.my_tasks(uow, user, now, tz)
-    return list_text(t, listing, now, tz), list_keyboard(listing)
+async def _task_list(ctx: Ctx) -> tuple[str, InlineKeyboardMarkup]:
+    listing = await tasks.my_tasks(ctx.uow, ctx.staff, ctx.now, ctx.tz)
+    return list_text(ctx.t, listing, ctx.now, ctx.tz), list_keyboard(listing)
 
 
 def build_router() -> Router:
@@ -215,7 +166,12 @@ def build_router() -> Router:
     router.message(NewTask.due, TypedText())(on_due_typed)
     router.callback_query(NextStepCb.filter())(on_next_step)
     router.callback_query(TasksCb.filter())(on_tasks_list)
-    router.callback_query(TaskCb.filter())(on_task_action)
-    router.callback_query(ReminderCb.filter())(on_reminder_action)
+    router.callback_query(TaskCb.filter(F.action == TaskAction.OPEN))(actions.on_task_open)
+    router.callback_query(TaskCb.filter(F.action == TaskAction.DONE))(actions.on_task_done)
+    router.callback_query(TaskCb.filter(F.action.in_(SNOOZES)))(actions.on_task_snooze)
+    reschedule = TaskCb.filter(F.action == TaskAction.RESCHEDULE)
+    router.callback_query(reschedule)(actions.on_task_reschedule)
+    router.callback_query(ReminderCb.filter(F.action == TaskAction.DONE))(actions.on_reminder_done)
+    router.callback_query(ReminderCb.filter(F.action.in_(SNOOZES)))(actions.on_reminder_snooze)
     router.message(Reschedule.due, TypedText())(on_reschedule_typed)
     return router
