@@ -9,7 +9,7 @@ from aiogram.methods import SetMyCommands
 from aiogram.types import BotCommandScopeChat
 
 from bot.app import COMMANDS, set_commands
-from tests.flows.harness import Person
+from tests.flows.harness import Person, said
 from tests.mocked_bot import MockedBot
 
 pytestmark = pytest.mark.parametrize("team_language", ["en"], indirect=True)
@@ -85,7 +85,7 @@ async def test_a_russian_phone_in_an_english_team_gets_russian(
     admin: Person, person: Callable[..., Person]
 ) -> None:
     await admin.send("/start")
-    assert "администратор" in admin.text  # the admin's Telegram speaks Russian
+    assert said("role.admin") in admin.text  # the admin's Telegram speaks Russian
 
 
 async def test_the_command_menu_is_set_in_both_languages(
@@ -102,7 +102,7 @@ async def test_the_command_menu_is_set_in_both_languages(
     assert isinstance(menu.scope, BotCommandScopeChat)
     assert menu.scope.chat_id == admin.tg_id
     assert [c.command for c in menu.commands] == list(COMMANDS)
-    assert menu.commands[0].description == "Новая сделка"
+    assert menu.commands[0].description == said("cmd.new")
     stranger = person(777, "Eve", "en")
     bot.clear()
     await stranger.send("/start")
