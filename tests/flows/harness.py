@@ -38,12 +38,15 @@ class Said:
         return translator(self.lang).n(key, count, **params)
 
     def part(self, key: str, /, **params: object) -> str:
-        """The longest stretch of the text between parameters not given (a time, a count
-        the test does not know), with the given ones filled: for `in` checks."""
+        """A stretch of the text between the parameters not given (a time, a count the test
+        does not know), for `in` checks: the longest one holding a given parameter, or the
+        longest one when none is given."""
         t = translator(self.lang)
         mark = "\x00"
         names = {field for _, field, _, _ in Formatter().parse(t(key)) if field}
-        return max(t(key, **{**dict.fromkeys(names, mark), **params}).split(mark), key=len)
+        pieces = t(key, **{**dict.fromkeys(names, mark), **params}).split(mark)
+        holding = [p for p in pieces if any(str(v) in p for v in params.values())]
+        return max(holding or pieces, key=len)
 
     def of(self, lang: str) -> Said:
         return Said(lang)
