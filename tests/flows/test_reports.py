@@ -171,7 +171,7 @@ async def test_the_funnel_shows_conversions_and_a_picture_and_cuts_by_seller(
         in text
     )
     assert said("fun.won", n=3) in text
-    assert f"🕳 Больше всего проиграно на этапе «Квалификация»: 1 на {rub('50 000')}" in text
+    assert said("fun.leak", name="Квалификация", n=1, amount=rub("50 000")) in text
     assert bot.sent(SendChatAction)[-1].action == "upload_photo"
     photo = bot.last(SendPhoto)
     assert photo.chat_id == admin.tg_id
