@@ -20,7 +20,7 @@ from bot.services.team import prepare_installation
 from handlers.notices import TelegramNotifier
 from storage.uow import SqlUnitOfWorkFactory
 from tests.conftest import FakeClock
-from tests.flows.harness import Person
+from tests.flows.harness import Person, said
 from tests.mocked_bot import MockedBot
 
 ADMIN_ID = 1000
@@ -84,7 +84,7 @@ async def join(inviter: Person, newcomer: Person, role_label: str) -> None:
 @pytest.fixture
 async def seller(admin: Person, person: Callable[..., Person]) -> Person:
     newcomer = person(2000, "Sergey", "ru")
-    await join(admin, newcomer, "менеджер")
+    await join(admin, newcomer, said("role.seller"))
     return newcomer
 
 

@@ -24,7 +24,7 @@ from storage.db import make_engine
 from storage.models import DealEventRow, OutboxRow, SettingRow
 from storage.uow import SqlUnitOfWorkFactory
 from tests.conftest import FakeClock, _truncate
-from tests.flows.harness import Person
+from tests.flows.harness import Person, said
 from tests.flows.test_deals import create, rows
 from tests.mocked_bot import MockedBot, make_callback
 
@@ -85,7 +85,7 @@ async def test_presses_jobs_and_the_sender_at_once_lose_nothing_and_log_no_lock_
     presses = []
     for n in range(DEALS):
         await create(seller, f"Клиент {n}")
-        message, data = seller.find_button("➡️ Квалификация")
+        message, data = seller.find_button(said("card.btn.next", stage="Квалификация"))
         presses.append(make_callback(seller.tg_id, data, message_id=message.message_id))
     caplog.set_level(logging.INFO)
     before = len(bot.requests)
@@ -101,7 +101,7 @@ async def test_presses_jobs_and_the_sender_at_once_lose_nothing_and_log_no_lock_
     answered = bot.requests[before:]
     cards = [r for r in answered if isinstance(r, EditMessageText)]
     assert len(cards) == DEALS
-    assert all("Этап: Квалификация" in (c.text or "") for c in cards)
+    assert all(said.part("card.stage", stage="Квалификация") in (c.text or "") for c in cards)
     assert len([r for r in answered if isinstance(r, AnswerCallbackQuery)]) == DEALS
     job_rows = select(func.count()).where(SettingRow.key.like("contention.job.%"))
     assert await rows(engine, job_rows) == [(JOB_RUNS,)]

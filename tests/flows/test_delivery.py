@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from storage.models import OutboxRow, UserRow
 from tests.conftest import FakeClock
-from tests.flows.harness import Person
+from tests.flows.harness import Person, said
 
 
 async def queue(engine: AsyncEngine, clock: FakeClock, status: str, **values: Any) -> None:
@@ -32,8 +32,8 @@ async def test_an_admin_sees_the_outbox_health_and_each_failed_notice(
     admin: Person, seller: Person, engine: AsyncEngine, clock: FakeClock
 ) -> None:
     await admin.send("/delivery")
-    assert "Ждут отправки: 0 · отправлено сегодня: 0 · не доставлено за 7 дней: 0" in admin.text
-    assert "За 7 дней всё доставлено ✅" in admin.text
+    assert said("delivery.counts", pending=0, sent=0, failed=0) in admin.text
+    assert said("delivery.no_failures") in admin.text
 
     async with engine.connect() as conn:
         sergey = (await conn.execute(select(UserRow.id).where(UserRow.tg_id == 2000))).scalar()
@@ -51,18 +51,20 @@ async def test_an_admin_sees_the_outbox_health_and_each_failed_notice(
 
     await admin.send("/delivery")
     text = admin.text
-    assert "Ждут отправки: 2 · отправлено сегодня: 1 · не доставлено за 7 дней: 2" in text
-    assert "Отменено за 7 дней (уже не нужны): 1" in text
+    assert said("delivery.counts", pending=2, sent=1, failed=2) in text
+    assert said("delivery.dropped", dropped=1) in text
     rows = text.split("\n")[-2:]
+    stall, reminder = said("delivery.kind.stall"), said("delivery.kind.reminder")
+    not_found = "bad request: chat not found"
     assert rows == [
-        "23.11 09:30 · Sergey · зависшие сделки: blocked",
-        "21.11 10:00 · 777 · напоминание: bad request: chat not found",
+        said("delivery.row", at="23.11 09:30", who="Sergey", kind=stall, reason="blocked"),
+        said("delivery.row", at="21.11 10:00", who=777, kind=reminder, reason=not_found),
     ]
     assert "old" not in text
     assert admin.buttons(of="📬") == []  # one page
 
     await seller.send("/delivery")
-    assert seller.text == "Это доступно только администраторам."
+    assert seller.text == said("error.admins_only")
 
 
 async def test_failures_are_paged_newest_first(
@@ -72,11 +74,12 @@ async def test_failures_are_paged_newest_first(
         await queue(engine, clock, "failed", chat_id=900 + n, error=f"reason {n}",
                     not_before=clock() - timedelta(hours=n))  # fmt: skip
     await admin.send("/delivery")
-    assert "стр. 1/2" in admin.text
-    assert "900 · напоминание: reason 0" in admin.text
+    reminder = said("delivery.kind.reminder")
+    assert said("delivery.failed_title", page=1, pages=2) in admin.text
+    assert said.part("delivery.row", who=900, kind=reminder, reason="reason 0") in admin.text
     assert "909" not in admin.text
     await admin.press("▶️")
-    assert "стр. 2/2" in admin.text
-    assert "909 · напоминание: reason 9" in admin.text
+    assert said("delivery.failed_title", page=2, pages=2) in admin.text
+    assert said.part("delivery.row", who=909, kind=reminder, reason="reason 9") in admin.text
     await admin.press("◀️")
-    assert "стр. 1/2" in admin.text
+    assert said("delivery.failed_title", page=1, pages=2) in admin.text

@@ -10,10 +10,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from storage.models import AuditRow, DepartmentRow, UserRow
 from tests.flows.conftest import join
-from tests.flows.harness import Person
+from tests.flows.harness import Person, said
 
-NOT_YOURS = "Это вам недоступно."
-NO_MEMBER = "Такого сотрудника нет или с ним так нельзя."
+NOT_YOURS = said("error.access_denied")
+NO_MEMBER = said("error.member_invalid")
 
 
 async def make_team(admin: Person, name: str, head: str | None = None) -> None:
@@ -59,20 +59,25 @@ async def two_teams(
     """North (head Helen: Sergey, Olga) and South (head Hugo: Pavel)."""
     helen, hugo = person(3000, "Helen"), person(3001, "Hugo")
     olga, pavel = person(2500, "Olga"), person(2600, "Pavel")
-    await join(admin, helen, "руководитель")
-    await join(admin, hugo, "руководитель")
-    await join(admin, olga, "менеджер")
-    await join(admin, pavel, "менеджер")
+    await join(admin, helen, said("role.head"))
+    await join(admin, hugo, said("role.head"))
+    await join(admin, olga, said("role.seller"))
+    await join(admin, pavel, said("role.seller"))
     await make_team(admin, "Север", "Helen")
-    assert admin.alert == "Руководитель назначен"
-    assert "Руководитель: Helen" in admin.text
+    assert admin.alert == said("dept.head_set")
+    assert said.part("dept.card", name="Север", head="Helen") in admin.text
     await make_team(admin, "Юг", "Hugo")
     await move(admin, "Sergey", "Север")
-    assert admin.alert == "Переведён(а)"
-    assert "Отдел: Север" in admin.text
+    assert admin.alert == said("dept.moved")
+    assert said("dept.member_team", name="Север") in admin.text
     await move(admin, "Olga", "Север")
     await move(admin, "Pavel", "Юг")
     return helen, hugo, olga, pavel
+
+
+def member(name: str, role: str) -> str:
+    """A line of /team: an active member without a @handle."""
+    return said("team.row", name=name, handle="", role=said(f"role.{role}"), status="")
 
 
 async def test_an_admin_builds_two_teams_and_each_head_sees_only_their_own(
@@ -90,31 +95,26 @@ async def test_an_admin_builds_two_teams_and_each_head_sees_only_their_own(
     }
     await admin.send("/team")
     assert admin.text.splitlines() == [
-        "<b>Команда</b> (6):",
-        "",
-        "🗂 <b>Север</b> · руководитель: Helen · сотрудников: 2",
-        "• Sergey — менеджер",
-        "• Olga — менеджер",
-        "",
-        "🗂 <b>Юг</b> · руководитель: Hugo · сотрудников: 1",
-        "• Pavel — менеджер",
-        "",
-        "<b>Без отдела</b>",
-        "• Anna — администратор",
-        "• Helen — руководитель",
-        "• Hugo — руководитель",
+        said("team.title", count=6),
+        *said("dept.header", name="Север", head="Helen", count=2).splitlines(),
+        member("Sergey", "seller"),
+        member("Olga", "seller"),
+        *said("dept.header", name="Юг", head="Hugo", count=1).splitlines(),
+        member("Pavel", "seller"),
+        *said("dept.none_header").splitlines(),
+        member("Anna", "admin"),
+        member("Helen", "head"),
+        member("Hugo", "head"),
     ]
-    assert "🗂 Отделы" in admin.buttons()
+    assert said("dept.btn.teams") in admin.buttons()
     await helen.send("/team")
     assert helen.text.splitlines() == [
-        "<b>Команда</b> (3):",
-        "",
-        "🗂 <b>Север</b> · руководитель: Helen · сотрудников: 2",
-        "• Sergey — менеджер",
-        "• Olga — менеджер",
-        "",
-        "<b>Без отдела</b>",
-        "• Helen — руководитель",
+        said("team.title", count=3),
+        *said("dept.header", name="Север", head="Helen", count=2).splitlines(),
+        member("Sergey", "seller"),
+        member("Olga", "seller"),
+        *said("dept.none_header").splitlines(),
+        member("Helen", "head"),
     ]
     assert helen.buttons() == ["Sergey", "Olga"]  # no "Teams" editor for a head
     await hugo.send("/team")
@@ -170,9 +170,9 @@ async def test_a_head_cannot_reach_into_another_heads_team_even_by_forged_button
         assert await conn.scalar(select(func.count()).select_from(AuditRow)) == audit_before
     await helen.send("/team")
     await helen.press("Sergey")
-    assert "Отдел: Север" in helen.text
+    assert said("dept.member_team", name="Север") in helen.text
     # Helen leads one team only: there is nowhere for her to move Sergey.
-    assert helen.buttons(of="👤") == ["⛔ Отключить и передать дела", "◀️ Вся команда"]
+    assert helen.buttons(of="👤") == [said("member.btn.deactivate"), said("team.btn.back")]
 
 
 async def test_a_head_switches_off_their_seller_and_hands_the_work_within_their_team(
@@ -181,10 +181,10 @@ async def test_a_head_switches_off_their_seller_and_hands_the_work_within_their_
     helen, _, _, _ = await two_teams(admin, seller, person)
     await helen.send("/team")
     await helen.press("Sergey")
-    await helen.press("Отключить и передать дела")
-    assert helen.buttons() == ["➜ Helen", "➜ Olga", "◀️ Назад"]  # not Pavel, Hugo or Anna
+    await helen.press(said("member.btn.deactivate"))
+    assert helen.buttons() == ["➜ Helen", "➜ Olga", said("btn.back")]  # not Pavel, Hugo or Anna
     await helen.press("➜ Olga")
-    assert helen.text.startswith("⛔ Sergey отключён(а). Olga получает")
+    assert helen.text.startswith(said.part("member.deactivated", name="Sergey", successor="Olga"))
     after = await state(engine)
     assert after[2000] == ("Север", False)
     assert after[2600] == ("Юг", True)
@@ -205,9 +205,12 @@ async def test_a_head_who_leads_two_teams_moves_a_seller_between_them(
     await helen.send("/team")
     await helen.press("Sergey")
     await helen.press("🔀")
-    assert helen.buttons() == ["➜ Восток", "◀️ Назад"]  # not the South, not "out of every team"
+    assert helen.buttons() == [
+        "➜ Восток",
+        said("btn.back"),
+    ]  # not the South, not "out of every team"
     await helen.press("➜ Восток")
-    assert "Отдел: Восток" in helen.text
+    assert said("dept.member_team", name="Восток") in helen.text
     assert (await state(engine))[2000] == ("Восток", True)
 
 
@@ -215,41 +218,40 @@ async def test_bad_team_names_and_deleting_a_team_with_members_are_refused(
     admin: Person, seller: Person, person: Callable[..., Person], engine: AsyncEngine
 ) -> None:
     await make_team(admin, "Север")
-    assert admin.texts[0] == "✅ Отдел «Север» создан."
+    assert admin.texts[0] == said("dept.created", name="Север")
     await admin.send("/team")
     await admin.press("🗂")
     await admin.press("➕")
     for typed, answer in [
-        ("  ", "Пустой текст. Напишите, пожалуйста, словами."),
-        ("сЕвЕр", "Отдел «сЕвЕр» уже есть. Выберите другое название."),
+        ("  ", said("error.text_empty")),
+        ("сЕвЕр", said("error.department_name_taken", name="сЕвЕр")),
         (
             "Я" * 65,
-            "Слишком длинно: 65 символов, можно не больше 64 символа. "
-            "Сократите и отправьте ещё раз.",
+            said("error.text_too_long", length=said.n("chars", 65), limit=said.n("chars", 64)),
         ),
     ]:
         await admin.send(typed)
         assert admin.texts == [answer], typed
     await admin.send("  Юг   и   Запад ")  # the step is still open after a refusal
-    assert admin.texts[0] == "✅ Отдел «Юг и Запад» создан."
+    assert admin.texts[0] == said("dept.created", name="Юг и Запад")
     await admin.press("Юг и Запад")
-    await admin.press("Переименовать")
+    await admin.press(said("dept.btn.rename"))
     await admin.send("север")
-    assert "уже есть" in admin.text
+    assert said("error.department_name_taken", name="север") in admin.text
     await admin.send("Юг")
-    assert admin.text.startswith("🗂 <b>Юг</b>")
+    assert admin.text.startswith(said.part("dept.card", name="Юг"))
     await move(admin, "Sergey", "Юг")
     await admin.send("/team")
     await admin.press("🗂")
     await admin.press("Юг")
-    await admin.press("Удалить")
-    assert admin.alert == "В отделе «Юг» ещё есть сотрудники: сначала переведите их."
+    await admin.press(said("dept.btn.delete"))
+    assert admin.alert == said("error.department_not_empty", name="Юг")
     await move(admin, "Sergey", "Север")
     await admin.send("/team")
     await admin.press("🗂")
     await admin.press("Юг")
-    await admin.press("Удалить")
-    assert admin.alert == "Отдел удалён"
+    await admin.press(said("dept.btn.delete"))
+    assert admin.alert == said("dept.deleted")
     assert "Юг" not in admin.text
     async with engine.connect() as conn:
         names = (await conn.scalars(select(DepartmentRow.name))).all()
@@ -264,9 +266,9 @@ async def test_bad_team_names_and_deleting_a_team_with_members_are_refused(
         "team_delete",
     ]
     await admin.press_data("dp:o:999999:0")
-    assert admin.alert == "Такого отдела нет, или он не в вашем ведении."
+    assert admin.alert == said("error.department_not_found")
     await admin.press_data("dp:s:999999:1")
-    assert admin.alert == "Такого отдела нет, или он не в вашем ведении."
+    assert admin.alert == said("error.department_not_found")
 
 
 async def test_only_an_active_head_is_put_at_the_head_of_a_team(
@@ -278,7 +280,7 @@ async def test_only_an_active_head_is_put_at_the_head_of_a_team(
     assert admin.alert == NO_MEMBER
     await admin.press("Север")
     await admin.press("👤")
-    assert admin.text.startswith("Нет активного руководителя")
+    assert admin.text == said("dept.no_heads", name="Север")
     async with engine.connect() as conn:
         assert await conn.scalar(select(DepartmentRow.head_id)) is None
 
@@ -289,9 +291,9 @@ async def test_a_seller_is_refused_the_team_and_its_editor(
     await make_team(admin, "Север")
     _, teams = await ids(engine)
     await seller.send("/team")
-    assert seller.text == "Это доступно только руководителям и администраторам."
+    assert seller.text == said("error.managers_only")
     await seller.press_data(f"dp:x:{teams['Север']}:0")
-    assert seller.alert == "Эта кнопка больше не действует. Откройте нужный раздел заново: /help"
+    assert seller.alert == said("error.stale_button")
     async with engine.connect() as conn:
         assert await conn.scalar(select(func.count()).select_from(DepartmentRow)) == 1
 
@@ -301,24 +303,25 @@ async def test_an_english_admin_shapes_teams_in_english(
 ) -> None:
     admin.lang = "en"
     sam = person(2100, "Sam", "en")
-    await join(admin, sam, "seller")
+    en = said.of("en")
+    await join(admin, sam, en("role.seller"))
     await make_team(admin, "Key accounts")
-    assert admin.texts[0] == "✅ Team “Key accounts” created."
+    assert admin.texts[0] == en("dept.created", name="Key accounts")
     await admin.press("➕")
     await admin.send("KEY ACCOUNTS")
-    assert admin.text == "A team named “KEY ACCOUNTS” exists already. Choose another name."
+    assert admin.text == en("error.department_name_taken", name="KEY ACCOUNTS")
     await admin.send("/cancel")
     await move(admin, "Sam", "Key accounts")
-    assert admin.alert == "Moved"
-    assert "Team: Key accounts" in admin.text
+    assert admin.alert == en("dept.moved")
+    assert en("dept.member_team", name="Key accounts") in admin.text
     await admin.send("/team")
-    assert "🗂 <b>Key accounts</b> · head: none · members: 1" in admin.text
-    assert "<b>No team</b>" in admin.text
-    await admin.press("🗂 Teams")
-    assert admin.text.startswith("🗂 <b>Teams</b> (1):")
+    assert en("dept.header", name="Key accounts", head=en("dept.no_head"), count=1) in admin.text
+    assert en("dept.none_header") in admin.text
+    await admin.press(en("dept.btn.teams"))
+    assert admin.text.startswith(en("dept.list_title", count=1))
     await admin.press("Key accounts")
-    await admin.press("Delete")
-    assert admin.alert == "“Key accounts” still has members: move them to other teams first."
+    await admin.press(en("dept.btn.delete"))
+    assert admin.alert == en("error.department_not_empty", name="Key accounts")
     assert (await state(engine))[2100] == ("Key accounts", True)
 
 
@@ -328,13 +331,13 @@ async def test_a_head_made_seller_or_switched_off_leaves_their_team_without_a_he
     helen, _, _, _ = await two_teams(admin, seller, person)
     await admin.send("/team")
     await admin.press("Helen")
-    await admin.press("Сделать менеджером")
+    await admin.press(said("member.btn.make_seller"))
     await admin.send("/team")
-    assert "🗂 <b>Север</b> · руководитель: не назначен · сотрудников: 2" in admin.text
+    assert said("dept.header", name="Север", head=said("dept.no_head"), count=2) in admin.text
     await helen.send("/team")
-    assert helen.text == "Это доступно только руководителям и администраторам."
+    assert helen.text == said("error.managers_only")
     await admin.press("Hugo")
-    await admin.press("Отключить и передать дела")
+    await admin.press(said("member.btn.deactivate"))
     await admin.press("➜ Pavel")
     async with engine.connect() as conn:
         heads = dict((await conn.execute(select(DepartmentRow.name, DepartmentRow.head_id))).all())
@@ -346,22 +349,21 @@ async def test_an_admin_takes_a_seller_out_of_the_only_team_and_then_deletes_it(
 ) -> None:
     admin.lang = "en"
     sam = person(2100, "Sam", "en")
-    await join(admin, sam, "seller")
+    en = said.of("en")
+    await join(admin, sam, en("role.seller"))
     await make_team(admin, "Key accounts")
     await move(admin, "Sam", "Key accounts")
     await admin.press("🔀")
-    assert admin.text == "Which team does Sam move to?"
-    assert admin.buttons() == ["➜ Out of every team", "◀️ Back"]
-    await admin.press("Out of every team")
-    assert "Team: no team" in admin.text
+    assert admin.text == en("dept.pick_team", name="Sam")
+    assert admin.buttons() == [en("dept.btn.no_team"), en("btn.back")]
+    await admin.press(en("dept.btn.no_team"))
+    assert en("dept.member_team", name=en("dept.none")) in admin.text
     await admin.send("/team")
-    await admin.press("🗂 Teams")
+    await admin.press(en("dept.btn.teams"))
     await admin.press("Key accounts")
-    await admin.press("Delete")
-    assert admin.alert == "Team deleted"
-    assert admin.text == (
-        "🗂 <b>Teams</b> (0):\nNo teams yet: everyone works as one team. Add the first one."
-    )
+    await admin.press(en("dept.btn.delete"))
+    assert admin.alert == en("dept.deleted")
+    assert admin.text == en("dept.list_title", count=0) + "\n" + en("dept.list_empty")
     async with engine.connect() as conn:
         audit = (
             await conn.execute(
@@ -406,8 +408,8 @@ async def test_a_big_team_with_long_names_fits_one_message(
             )
     await admin.send("/team")
     assert len(admin.text) <= 4096
-    assert admin.text.startswith("<b>Команда</b> (201):")
-    assert admin.text.splitlines()[-1].startswith("…и ещё ")
+    assert admin.text.startswith(said("team.title", count=201))
+    assert admin.text.splitlines()[-1].startswith(said.part("more"))
 
 
 async def test_every_team_screen_leads_back_and_a_switch_off_can_be_called_off(
@@ -420,15 +422,15 @@ async def test_every_team_screen_leads_back_and_a_switch_off_can_be_called_off(
     roster = admin.text
     await admin.press("Sergey")
     await admin.press("⛔")
-    assert "◀️ Назад" in admin.buttons()
-    await admin.press("◀️ Назад")
+    assert said("btn.back") in admin.buttons()
+    await admin.press(said("btn.back"))
     assert admin.text.startswith("👤 <b>Sergey</b>")
     await admin.press("🔀")
-    await admin.press("◀️ Назад")
+    await admin.press(said("btn.back"))
     assert admin.text.startswith("👤 <b>Sergey</b>")
-    await admin.press("◀️ Вся команда")
+    await admin.press(said("team.btn.back"))
     assert admin.text == roster
     await admin.press("🗂")
-    await admin.press("◀️ Вся команда")
+    await admin.press(said("team.btn.back"))
     assert admin.text == roster
     assert (await state(engine))[seller.tg_id] == (None, True)

@@ -29,7 +29,7 @@ from storage.models import DealRow, UserRow
 from storage.uow import SqlUnitOfWorkFactory
 from tests.conftest import FakeClock
 from tests.flows.conftest import Jobs, join
-from tests.flows.harness import Person
+from tests.flows.harness import Person, said
 from tests.flows.test_deals import create
 from tests.flows.test_reminders import make_task
 from tests.mocked_bot import MockedBot
@@ -78,7 +78,7 @@ async def _user_id(engine: AsyncEngine, tg_id: int) -> UserId:
 @pytest.fixture
 async def kate(admin: Person, person: Callable[..., Person]) -> Person:
     newcomer = person(2700, "Kate", "ru")
-    await join(admin, newcomer, "менеджер")
+    await join(admin, newcomer, said("role.seller"))
     return newcomer
 
 
@@ -132,39 +132,56 @@ async def test_heads_get_the_figures_and_pictures_and_sellers_their_line(
     bot.clear()
     await jobs.tick()
     [digest] = digests_to(bot, admin.tg_id)
-    assert digest.startswith("📊 <b>Планёрка 24.11</b>")
+    assert digest.startswith(said("digest.title", day="24.11"))
     # Yesterday: Бета won; the daily plan is 3 100 000 / 21 working days.
-    assert "выиграно 1 на 150 000 ₽ · дневной план 147 619 ₽ (102 %)" in digest
-    assert "Новых сделок: 5" in digest
+    yesterday = said(
+        "digest.yesterday", won=1, amount="150 000 ₽", plan="147 619 ₽", percent="102 %"
+    )
+    assert yesterday in digest
+    assert said.part("digest.activity", new=5) in digest
     # 550 000 of 3 100 000; 16 working days passed, 5 left including today.
-    assert "факт 550 000 ₽ из плана 3 100 000 ₽ (18 %)" in digest
-    assert "Прогноз по темпу: 721 875 ₽ · разрыв с планом: 2 378 125 ₽" in digest
-    assert "Нужно в день: 510 000 ₽ · осталось рабочих дней: 5" in digest
+    assert said("digest.month", fact="550 000 ₽", plan="3 100 000 ₽", percent="18 %") in digest
+    assert said("digest.forecast", forecast="721 875 ₽", gap="2 378 125 ₽") in digest
+    assert said("digest.needed", needed="510 000 ₽", left=5) in digest
     # Гамма: 10 M at 10 %: 1 M weighted against the 2 550 000 still to do.
-    assert "открыто 10 000 000 ₽ · взвешенно 1 000 000 ₽ · покрытие 0,4×" in digest
-    assert "⚠️ Покрытие ниже 3×" in digest
+    pipeline = said("digest.pipeline", open="10 000 000 ₽", weighted="1 000 000 ₽", coverage="0,4×")
+    assert pipeline in digest
+    assert said("digest.coverage_low", level=3) in digest
     assert "Новые клиенты: Первый контакт</b>" not in digest
     assert (
-        "<b>Главная утечка</b>: Новые клиенты: Первый контакт — потеряно 1 на 200 000 ₽" in digest
+        said("digest.leak", stage="Новые клиенты: Первый контакт", count=1, amount="200 000 ₽")
+        in digest
     )
-    assert "<b>Новые клиенты</b>: 2 на 400 000 ₽ · <b>действующие</b>: 1 на 150 000 ₽" in digest
     assert (
-        "🏆 1. Sergey: 450 000 ₽ / 2 100 000 ₽ (21 %) · вчера 1 · просрочено 1 · "
-        "без задачи 1 · в застое 1 · NPS нет данных"
-    ) in digest
-    assert "🔻 2. Kate: 100 000 ₽ / 1 000 000 ₽ (10 %) · вчера 0 · просрочено 0" in digest
+        said(
+            "digest.clients",
+            new_count=2,
+            new_amount="400 000 ₽",
+            cur_count=1,
+            cur_amount="150 000 ₽",
+        )
+        in digest
+    )
+    sergey_plan = {"fact": "450 000 ₽", "plan": "2 100 000 ₽", "percent": "21 %"}
+    assert said(
+        "digest.seller", mark="🏆 ", place="1.", name="Sergey", **sergey_plan, won=1, overdue=1,
+        bare=1, stalled=1, nps=said("digest.no_data"),
+    ) in digest  # fmt: skip
+    kate_plan = {"fact": "100 000 ₽", "plan": "1 000 000 ₽", "percent": "10 %"}
+    line = said.part(
+        "digest.seller", mark="🔻 ", place="2.", name="Kate", **kate_plan, won=0, overdue=0
+    )
+    assert line in digest
     # One unit: the text, then its three pictures as one album, until that day is over.
     [unit] = [n for n in queued if n.chat_id == admin.tg_id and n.kind == "digest"]
     assert unit.text.replace("\u00a0", " ") == digest
     assert len(unit.album) == 3 and all(p.startswith(PNG) and len(p) > 5000 for p in unit.album)
     assert unit.expires_at == msk(25, 0)  # midnight in Moscow
     assert [t for t in texts_to(bot, seller.tg_id) if t.startswith("🎯")] == [
-        "🎯 Sergey, ваш план на месяц: 450 000 ₽ из 2 100 000 ₽ (21 %).\n"
-        "Сегодня нужно продать на 330 000 ₽. Просроченных задач: 1."
+        said("digest.line", name="Sergey", **sergey_plan, needed="330 000 ₽", overdue=1)
     ]
     assert [t for t in texts_to(bot, kate.tg_id) if t.startswith("🎯")] == [
-        "🎯 Kate, ваш план на месяц: 100 000 ₽ из 1 000 000 ₽ (10 %).\n"
-        "Сегодня нужно продать на 180 000 ₽. Просроченных задач: 0."
+        said("digest.line", name="Kate", **kate_plan, needed="180 000 ₽", overdue=0)
     ]
     assert photos_to(bot, seller.tg_id) == []  # the pictures are the heads'
     assert not [n.album for n in queued if n.chat_id in (seller.tg_id, kate.tg_id) and n.album]
@@ -254,21 +271,21 @@ async def test_the_buttons_drill_down_for_heads_only(
     clock.now = msk(24, 9)
     await jobs.tick()
     await admin.press("👤 Sergey")
-    assert admin.text.startswith("👤 <b>Sergey</b>: открытые сделки")
+    assert admin.text.startswith(said("digest.seller_deals", name="Sergey"))
     assert "Гамма" in admin.text and "Альфа" not in admin.text
-    await admin.press("🔴 Просроченные задачи")
-    assert admin.text.startswith("🔴 <b>Просроченные задачи: 1</b>")
+    await admin.press(said("digest.btn.overdue"))
+    assert admin.text.startswith(said("digest.overdue_title", count=1))
     assert "Позвонить" in admin.text and "Sergey" in admin.text
-    await admin.press("🐢 Сделки в застое")
+    await admin.press(said("digest.btn.stalled"))
     assert "Гамма" in admin.text
     # A seller replaying a head's button, and a forged seller id, get a polite answer.
     sergey_id = await _user_id(engine, seller.tg_id)
     await seller.press_data(DigestCb(view=DigestView.SELLER, seller_id=sergey_id).pack())
-    assert seller.alert == "Сводка планёрки доступна только руководителю."
+    assert seller.alert == said("digest.heads_only")
     await admin.press_data(DigestCb(view=DigestView.SELLER, seller_id=99_999).pack())
-    assert admin.alert == "Этого сотрудника уже нет в команде."
+    assert admin.alert == said("digest.gone")
     await seller.send("/digest")
-    assert seller.text == "Сводка планёрки доступна только руководителю."
+    assert seller.text == said("digest.heads_only")
 
 
 async def test_the_stalled_button_lists_the_deals_apart_and_keeps_the_digest(
@@ -277,14 +294,14 @@ async def test_the_stalled_button_lists_the_deals_apart_and_keeps_the_digest(
     """Found in the sandbox: the stalled list replaced the digest text it was pressed on."""
     clock.now = msk(24, 9)
     await jobs.tick()
-    digest, _ = admin.find_button("🐢 Сделки в застое")
-    replies = await admin.press("🐢 Сделки в застое")
+    digest, _ = admin.find_button(said("digest.btn.stalled"))
+    replies = await admin.press(said("digest.btn.stalled"))
     assert not [r for r in replies if isinstance(r, EditMessageText | EditMessageReplyMarkup)]
     [listing] = [r for r in replies if isinstance(r, SendMessage)]
     assert "Гамма" in listing.text and "Альфа" not in listing.text
-    assert admin.find_button("🐢 Сделки в застое")[0].message_id == digest.message_id
+    assert admin.find_button(said("digest.btn.stalled"))[0].message_id == digest.message_id
     await seller.press_data(DigestCb(view=DigestView.STALLED).pack())
-    assert seller.alert == "Сводка планёрки доступна только руководителю."
+    assert seller.alert == said("digest.heads_only")
 
 
 async def test_a_pace_ahead_of_the_plan_reads_as_ahead_not_as_a_negative_gap(
@@ -310,8 +327,8 @@ async def test_a_pace_ahead_of_the_plan_reads_as_ahead_not_as_a_negative_gap(
     clock.now = msk(24, 9)
     await jobs.tick()
     [digest] = digests_to(bot, admin.tg_id)
-    assert "Прогноз по темпу: 721 875 ₽ · выше плана на 221 875 ₽" in digest
-    assert "−" not in digest.split("Прогноз")[1].split("\n")[0]
+    assert said("digest.forecast_ahead", forecast="721 875 ₽", gap="221 875 ₽") in digest
+    assert "−" not in digest.split(said("digest.label.forecast"))[1].split("\n")[0]
 
 
 async def test_a_head_asks_for_the_digest_on_demand(
@@ -319,7 +336,7 @@ async def test_a_head_asks_for_the_digest_on_demand(
 ) -> None:
     clock.now = msk(24, 16)
     await admin.send("/digest")
-    assert admin.texts[0].replace("\u00a0", " ").startswith("📊 <b>Планёрка 24.11</b>")
+    assert admin.texts[0].replace("\u00a0", " ").startswith(said("digest.title", day="24.11"))
     assert "Sergey" in admin.texts[0]
 
 
@@ -333,10 +350,12 @@ async def test_an_english_head_reads_it_in_english(
     clock: FakeClock,
     bot: MockedBot,
     queued: list[Notice],
+    team_language: str,
 ) -> None:
     admin.lang = "en"
+    en = said.of(team_language)
     await admin.send("/invite")
-    await admin.press("seller")
+    await admin.press(en("role.seller"))
     token = admin.text.split("?start=")[1].split()[0]
     sam = person(2100, "Sam", "en")
     await sam.send(f"/start {token}")
@@ -350,16 +369,14 @@ async def test_an_english_head_reads_it_in_english(
     bot.clear()
     await jobs.tick()
     [digest] = digests_to(bot, admin.tg_id)
-    assert digest.startswith("📊 <b>Stand-up 24.11</b>")
-    assert "<b>Month</b>: fact ₽300,000 of the plan ₽1,000,000 (30 %)" in digest
-    assert "Sam: ₽300,000 / ₽1,000,000 (30 %)" in digest
+    assert digest.startswith(en("digest.title", day="24.11"))
+    plan = {"fact": "₽300,000", "plan": "₽1,000,000", "percent": "30 %"}
+    assert en("digest.month", **plan) in digest
+    assert en.part("digest.seller", name="Sam", **plan) in digest
     [unit] = [n for n in queued if n.chat_id == admin.tg_id and n.kind == "digest"]
     assert len(unit.album) == 3
     [line] = [t for t in texts_to(bot, sam.tg_id) if t.startswith("🎯")]
-    assert line == (
-        "🎯 Sam, your plan for the month: ₽300,000 of ₽1,000,000 (30 %).\n"
-        "Today you need to sell ₽140,000. Overdue tasks: 0."
-    )
+    assert line == en("digest.line", name="Sam", **plan, needed="₽140,000", overdue=0)
 
 
 async def test_a_sellers_deals_from_the_digest_are_theirs_and_page_in_place(
@@ -373,14 +390,18 @@ async def test_a_sellers_deals_from_the_digest_are_theirs_and_page_in_place(
     await jobs.tick()
     await admin.press("👤 Sergey")
     first = admin.text
-    assert first.startswith("👤 <b>Sergey</b>: открытые сделки")
+    assert first.startswith(said("digest.seller_deals", name="Sergey"))
     assert "Мои" not in first
-    assert "📋 Открытых сделок: 9 · стр. 1/2" in first
+    assert said("digest.seller_deals_count", count=9, page=1, pages=2) in first
     listing, _ = admin.find_button("▶️")
     replies = await admin.press("▶️")
     assert not [r for r in replies if isinstance(r, SendMessage)]
     [edit] = [r for r in replies if isinstance(r, EditMessageText)]
     assert edit.message_id == listing.message_id
-    assert edit.text is not None and "стр. 2/2" in edit.text and "Мои" not in edit.text
+    assert (
+        edit.text is not None
+        and said("digest.seller_deals_count", count=9, page=2, pages=2) in edit.text
+        and "Мои" not in edit.text
+    )
     await admin.press("◀️")
-    assert "стр. 1/2" in admin.text
+    assert said("digest.seller_deals_count", count=9, page=1, pages=2) in admin.text

@@ -9,60 +9,62 @@ from aiogram.methods import SetMyCommands
 from aiogram.types import BotCommandScopeChat
 
 from bot.app import COMMANDS, set_commands
-from tests.flows.harness import Person
+from tests.flows.harness import Person, said
 from tests.mocked_bot import MockedBot
 
 pytestmark = pytest.mark.parametrize("team_language", ["en"], indirect=True)
+en = said.of("en")  # the team language of every test here
+MENU = [en(f"menu.{key}") for key in ("new_deal", "deals", "tasks", "find")]
 
 
 @pytest.fixture
 async def en_seller(admin: Person, person: Callable[..., Person]) -> Person:
     admin.lang = "en"
     await admin.send("/invite")
-    await admin.press("seller")
+    await admin.press(en("role.seller"))
     token = admin.text.split("?start=")[1].split()[0]
     seller = person(2100, "Sam", "en")
     await seller.send(f"/start {token}")
-    assert "Welcome to the team, Sam! Your role: seller." in seller.text
+    assert en.part("start.joined", name="Sam", role=en("role.seller")) in seller.text
     return seller
 
 
 async def test_an_english_seller_creates_moves_and_wins_a_deal(en_seller: Person) -> None:
     seller = en_seller
-    assert seller.reply_keyboard() == ["➕ Deal", "📋 Deals", "✅ Tasks", "🔎 Find"]
-    await seller.send("➕ Deal")
-    assert "New deal in the “New clients” pipeline." in seller.text
+    assert seller.reply_keyboard() == MENU
+    await seller.send(en("menu.new_deal"))
+    assert en("new.ask_client", pipeline="New clients") in seller.text
     await seller.send("Acme Ltd")
-    assert seller.text.startswith("Deal amount?")
+    assert seller.text == en("new.ask_amount")
     await seller.send("1.5m")
-    await seller.press("Website")
-    await seller.press("Skip")
+    await seller.press(en("channel.website"))
+    await seller.press(en("btn.skip"))
     card = seller.card
     assert "💼 <b>Acme Ltd</b>" in card
-    assert "Amount: ₽1,500,000" in card
-    assert "Stage: First contact (1/7) · 0 days in stage" in card
-    assert "Channel: 🌐 Website" in card
-    await seller.press("➡️ Qualification")
-    assert seller.alert == "Stage: Qualification"
-    await seller.press("✅ Won")
-    assert seller.alert == "🎉 Deal won!"
-    assert "✅ <b>Won</b>" in seller.card
+    assert en("card.amount", amount="₽1,500,000") in card
+    stage = en("card.stage", stage="First contact", no=1, total=7, days=en.n("days", 0))
+    assert stage in card
+    assert en("card.channel", channel=en("channel.website")) in card
+    await seller.press(en("card.btn.next", stage="Qualification"))
+    assert seller.alert == en("card.moved", stage="Qualification")
+    await seller.press(en("card.btn.won"))
+    assert seller.alert == en("card.won_toast")
+    assert en("card.won") in seller.card
 
 
 async def test_an_english_seller_loses_a_deal_with_a_reason(en_seller: Person) -> None:
     seller = en_seller
     await seller.send("/new")
     await seller.send("Globex")
-    await seller.press("Skip")
-    await seller.press("Skip")
-    await seller.press("Skip")
-    assert "Amount: not set" in seller.card
-    await seller.press("❌ Lost")
-    assert "Why was the deal lost?" in seller.text
-    await seller.press("Chose a competitor")
-    assert "❌ <b>Lost</b>: Chose a competitor" in seller.card
+    for _ in range(3):
+        await seller.press(en("btn.skip"))
+    assert en("card.amount", amount=en("deal.no_amount")) in seller.card
+    await seller.press(en("card.btn.lost"))
+    assert en("lost.choose") in seller.text
+    await seller.press("Chose a competitor")  # a reason seeded with the pipeline
+    assert en("card.lost", reason="Chose a competitor") in seller.card
     await seller.send("/deals")
-    assert seller.text == "No open deals. Create one with ➕ Deal."
+    assert seller.text == en("deals.empty")
 
 
 async def test_bad_input_is_answered_in_english(en_seller: Person) -> None:
@@ -70,22 +72,19 @@ async def test_bad_input_is_answered_in_english(en_seller: Person) -> None:
     await seller.send("/new")
     await seller.send("Initech")
     await seller.send("a lot")
-    assert seller.text == "I could not read that amount. Try e.g. 150000, 150 000, 150k or 1.5m."
+    assert seller.text == en("amount.format")
     await seller.send("/nonsense")
-    assert seller.text == "There is no such command. The list: /help"
+    assert seller.text == en("fallback.unknown_command")
     await seller.press_data("d:m:1:99999")
-    assert seller.alert in (
-        "This is not available to you.",
-        "Deal not found.",
-        "This stage is not in the deal's pipeline.",
-    )
+    errors = ("error.access_denied", "error.deal_not_found", "error.stage_not_found")
+    assert seller.alert in [en(key) for key in errors]
 
 
 async def test_a_russian_phone_in_an_english_team_gets_russian(
     admin: Person, person: Callable[..., Person]
 ) -> None:
     await admin.send("/start")
-    assert "администратор" in admin.text  # the admin's Telegram speaks Russian
+    assert said("role.admin") in admin.text  # the admin's Telegram speaks Russian
 
 
 async def test_the_command_menu_is_set_in_both_languages(
@@ -102,7 +101,7 @@ async def test_the_command_menu_is_set_in_both_languages(
     assert isinstance(menu.scope, BotCommandScopeChat)
     assert menu.scope.chat_id == admin.tg_id
     assert [c.command for c in menu.commands] == list(COMMANDS)
-    assert menu.commands[0].description == "Новая сделка"
+    assert menu.commands[0].description == said("cmd.new")
     stranger = person(777, "Eve", "en")
     bot.clear()
     await stranger.send("/start")
@@ -112,9 +111,9 @@ async def test_the_command_menu_is_set_in_both_languages(
 async def test_a_seller_switches_their_own_language(admin: Person, team_language: str) -> None:
     await admin.send("/language")
     await admin.press("English")
-    assert admin.texts == ["Done: I speak English now.", "The menu is updated."]
-    assert admin.reply_keyboard() == ["➕ Deal", "📋 Deals", "✅ Tasks", "🔎 Find"]
+    assert admin.texts == [en("language.set"), en("language.menu")]
+    assert admin.reply_keyboard() == MENU
     await admin.send("/deals")
-    assert admin.text == "No open deals. Create one with ➕ Deal."
+    assert admin.text == en("deals.empty")
     await admin.press_data("lang:de")
-    assert admin.alert == "This is not available to you."
+    assert admin.alert == en("error.access_denied")

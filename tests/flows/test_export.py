@@ -20,44 +20,55 @@ from bot.domain.plans import Plan
 from storage.uow import SqlUnitOfWorkFactory
 from tests.conftest import FakeClock
 from tests.flows.conftest import join
-from tests.flows.harness import Person
+from tests.flows.harness import Person, said
 from tests.flows.test_deals import create
 from tests.flows.test_lists import seed
 from tests.flows.test_reminders import make_task
 from tests.flows.test_surveys import client_opens_link
 
 DEAL_HEADERS = (
-    "№",
-    "Сделка",
-    "Клиент",
-    "Воронка",
-    "Этап",
-    "Статус",
-    "Сумма",
-    "Валюта",
-    "Ответственный",
-    "Канал",
-    "Продукт",
-    "Новый клиент",
-    "Создана",
-    "Ожидаемое закрытие",
-    "Закрыта",
-    "Причина проигрыша",
+    said("export.col.id"),
+    said("export.col.title"),
+    said("export.col.client"),
+    said("export.col.pipeline"),
+    said("export.col.stage"),
+    said("export.col.status"),
+    said("export.col.amount"),
+    said("export.col.currency"),
+    said("export.col.owner"),
+    said("export.col.channel"),
+    said("export.col.product"),
+    said("export.col.new_client"),
+    said("export.col.created_at"),
+    said("export.col.expected_close_at"),
+    said("export.col.closed_at"),
+    said("export.col.lost_reason"),
+)
+
+ANSWER_COLUMNS = (
+    "answered_at",
+    "score",
+    "group",
+    "client",
+    "seller",
+    "pipeline",
+    "deal",
+    "comment",
 )
 
 
 @pytest.fixture
 async def head(admin: Person, person: Callable[..., Person]) -> Person:
     newcomer = person(3000, "Helen", "ru")
-    await join(admin, newcomer, "руководитель")
+    await join(admin, newcomer, said("role.head"))
     return newcomer
 
 
-async def export(who: Person, period: str = "Этот месяц", fmt: str = "XLSX") -> bytes:
+async def export(who: Person, period: str = said("export.period.m"), fmt: str = "XLSX") -> bytes:
     await who.send("/export")
-    assert who.text.startswith("📦 <b>Выгрузка</b> сделок, задач, планов и ответов NPS.")
+    assert who.text == said("export.pick_period")
     await who.press(period)
-    assert who.text == f"📦 <b>Выгрузка</b> за период: {period}. В каком формате?"
+    assert who.text == said("export.pick_format", period=period)
     await who.press(fmt)
     assert any(isinstance(r, SendChatAction) and r.action == "upload_document" for r in who.replies)
     [content] = who.documents.values()
@@ -94,13 +105,24 @@ async def test_a_head_exports_this_month_as_a_workbook(
     data = await export(head)
     [sent] = [r for r in head.replies if isinstance(r, SendDocument)]
     assert [*head.documents] == ["export-2026-11-01-2026-11-30.xlsx"]
-    assert sent.caption == (
-        "📦 Выгрузка по команде, 01.11.2026 — 30.11.2026\n"
-        "Сделок: 2 · задач: 1 · планов: 1 · ответов NPS: 1"
+    period = said("export.range", start="01.11.2026", end="30.11.2026")
+    assert sent.caption == said(
+        "export.caption",
+        scope=said("export.scope.team"),
+        period=period,
+        deals=2,
+        tasks=1,
+        plans=1,
+        answers=1,
     )
     book = openpyxl.load_workbook(io.BytesIO(data))
-    assert book.sheetnames == ["Сделки", "Задачи", "Планы", "Ответы NPS"]
-    deals = book["Сделки"]
+    assert book.sheetnames == [
+        said("export.sheet.deals"),
+        said("export.sheet.tasks"),
+        said("export.sheet.plans"),
+        said("export.sheet.answers"),
+    ]
+    deals = book[said("export.sheet.deals")]
     assert deals.freeze_panes == "A2"
     assert deals["A1"].font.b
     assert deals.auto_filter.ref == "A1:P3"
@@ -112,63 +134,68 @@ async def test_a_head_exports_this_month_as_a_workbook(
         "Ромашка",
         "Новые клиенты",
         "Первый контакт",
-        "выиграна",
+        said("export.status.won"),
         150000.0,
         "RUB",
         "Sergey",
     )
     assert won[12] == datetime(2026, 11, 23, 10, 0)  # Moscow time, a real date
     assert won[14] == datetime(2026, 11, 23, 10, 0)
-    assert beta[1] == "Бета" and beta[5] == "открыта" and beta[6] == 2000.5 and beta[14] is None
+    assert (
+        beta[1] == "Бета"
+        and beta[5] == said("export.status.open")
+        and beta[6] == 2000.5
+        and beta[14] is None
+    )
     assert deals["G2"].number_format == "#,##0.00"
     assert deals["M2"].number_format == "yyyy-mm-dd hh:mm"
 
-    tasks = sheet(data, "Задачи")
+    tasks = sheet(data, said("export.sheet.tasks"))
     assert tasks[0] == (
-        "№",
-        "№ сделки",
-        "Сделка",
-        "Задача",
-        "Исполнитель",
-        "Статус",
-        "Срок",
-        "Создана",
-        "Выполнена",
+        said("export.col.id"),
+        said("export.col.deal_id"),
+        said("export.col.deal"),
+        said("export.col.task"),
+        said("export.col.assignee"),
+        said("export.col.task_status"),
+        said("export.col.due_at"),
+        said("export.col.created_at"),
+        said("export.col.done_at"),
     )
     assert tasks[1][3:8] == (
         "Позвонить в Бету",
         "Sergey",
-        "открыта",
+        said("export.task_status.open"),
         datetime(2026, 11, 23, 12, 0),
         datetime(2026, 11, 23, 10, 0),
     )
-    plans = sheet(data, "Планы")
+    plans = sheet(data, said("export.sheet.plans"))
     assert plans == [
         (
-            "Месяц",
-            "Менеджер",
-            "План выручки",
-            "План выигранных сделок",
-            "План встреч",
-            "План КП",
+            said("export.col.month"),
+            said("export.col.seller"),
+            said("export.col.revenue"),
+            said("export.col.won_deals"),
+            said("export.col.meetings"),
+            said("export.col.proposals"),
         ),
         (datetime(2026, 11, 1), "Sergey", 500000.0, 3, None, None),
     ]
-    answers = sheet(data, "Ответы NPS")
+    answers = sheet(data, said("export.sheet.answers"))
     assert answers[0] == (
-        "Дата ответа",
-        "Оценка",
-        "Группа",
-        "Клиент",
-        "Менеджер",
-        "Воронка",
-        "Сделка",
-        "Комментарий",
+        said("export.col.answered_at"),
+        said("export.col.score"),
+        said("export.col.group"),
+        said("export.col.client"),
+        said("export.col.seller"),
+        said("export.col.pipeline"),
+        said("export.col.deal"),
+        said("export.col.comment"),
     )
     assert answers[1] == (
         datetime(2026, 11, 23, 10, 0),
         9,
-        "промоутер",
+        said("export.group.promoter"),
         "Ромашка",
         "Sergey",
         "Новые клиенты",
@@ -194,7 +221,7 @@ async def test_the_csv_variant_is_a_zip_of_files_excel_opens_in_cyrillic(
         "Ромашка",
         "Новые клиенты",
         "Первый контакт",
-        "открыта",
+        said("export.status.open"),
         "150000.00",
         "RUB",
         "Sergey",
@@ -202,7 +229,7 @@ async def test_the_csv_variant_is_a_zip_of_files_excel_opens_in_cyrillic(
     assert rows[1][12] == "2026-11-23 10:00"
     assert len(rows) == 2
     assert archive.read("answers.csv").decode("utf-8-sig").splitlines() == [
-        "Дата ответа,Оценка,Группа,Клиент,Менеджер,Воронка,Сделка,Комментарий"
+        ",".join(said(f"export.col.{c}") for c in ANSWER_COLUMNS)
     ]
 
 
@@ -213,7 +240,7 @@ async def test_a_seller_exports_only_their_own_work(
     uow_factory: SqlUnitOfWorkFactory,
 ) -> None:
     olga = person(2001, "Olga", "ru")
-    await join(admin, olga, "менеджер")
+    await join(admin, olga, said("role.seller"))
     await create(seller, "Мой клиент")
     await create(olga, "Чужой клиент")
     await make_task(olga, "Чужая задача", "через 2 часа")
@@ -221,29 +248,37 @@ async def test_a_seller_exports_only_their_own_work(
 
     data = await export(seller)
     caption = next(r.caption for r in seller.replies if isinstance(r, SendDocument))
-    assert caption is not None and caption.startswith("📦 Выгрузка по моим делам")
-    assert [r[1] for r in sheet(data, "Сделки")[1:]] == ["Мой клиент"]
-    assert sheet(data, "Задачи")[1:] == []
-    assert sheet(data, "Планы")[1:] == []
+    assert caption is not None and caption.startswith(
+        said.part("export.caption", scope=said("export.scope.mine"))
+    )
+    assert [r[1] for r in sheet(data, said("export.sheet.deals"))[1:]] == ["Мой клиент"]
+    assert sheet(data, said("export.sheet.tasks"))[1:] == []
+    assert sheet(data, said("export.sheet.plans"))[1:] == []
 
     whole = await export(admin)
-    assert [r[1] for r in sheet(whole, "Сделки")[1:]] == ["Мой клиент", "Чужой клиент"]
+    assert [r[1] for r in sheet(whole, said("export.sheet.deals"))[1:]] == [
+        "Мой клиент",
+        "Чужой клиент",
+    ]
 
 
 async def test_a_deal_counts_in_each_period_it_was_alive(seller: Person, clock: FakeClock) -> None:
     await create(seller, "Закрытая")
-    await seller.press("✅ Успешно")
+    await seller.press(said("card.btn.won"))
     await create(seller, "Открытая")
     clock.advance(days=10)  # 3 December
 
     december = await export(seller)
-    assert [r[1] for r in sheet(december, "Сделки")[1:]] == ["Открытая"]
-    november = await export(seller, "Прошлый месяц")
-    assert [r[1] for r in sheet(november, "Сделки")[1:]] == ["Закрытая", "Открытая"]
+    assert [r[1] for r in sheet(december, said("export.sheet.deals"))[1:]] == ["Открытая"]
+    november = await export(seller, said("export.period.lm"))
+    assert [r[1] for r in sheet(november, said("export.sheet.deals"))[1:]] == [
+        "Закрытая",
+        "Открытая",
+    ]
     assert [*seller.documents] == ["export-2026-11-01-2026-11-30.xlsx"]
-    everything = await export(seller, "Всё время")
+    everything = await export(seller, said("export.period.all"))
     assert [*seller.documents] == ["export-all-2026-12-03.xlsx"]
-    assert len(sheet(everything, "Сделки")) == 3
+    assert len(sheet(everything, said("export.sheet.deals"))) == 3
 
 
 async def test_the_export_asks_the_database_the_same_number_of_times_for_more_deals(
@@ -268,7 +303,7 @@ async def test_the_export_asks_the_database_the_same_number_of_times_for_more_de
             counts.append(len(statements))
     finally:
         event.remove(engine.sync_engine, "before_cursor_execute", seen)
-    assert len(sheet(data, "Сделки")) == 1 + 31
+    assert len(sheet(data, said("export.sheet.deals"))) == 1 + 31
     assert counts[0] == counts[1] > 4  # the four tables and the update's own reads
 
 
@@ -276,10 +311,10 @@ async def test_an_empty_period_still_gives_a_file_with_the_headings(
     admin: Person, seller: Person
 ) -> None:
     await create(seller, "Ромашка")
-    data = await export(admin, "Прошлый месяц")
-    assert admin.text == "За этот период данных нет: в файле только заголовки."
-    assert sheet(data, "Сделки") == [DEAL_HEADERS]
-    assert len(sheet(data, "Ответы NPS")) == 1
+    data = await export(admin, said("export.period.lm"))
+    assert admin.text == said("export.empty")
+    assert sheet(data, said("export.sheet.deals")) == [DEAL_HEADERS]
+    assert len(sheet(data, said("export.sheet.answers"))) == 1
 
 
 async def test_a_client_and_a_stranger_are_refused(
@@ -289,21 +324,21 @@ async def test_a_client_and_a_stranger_are_refused(
     await client.press_data(client.find_button("9")[1])
     await client.send("Всё отлично")
     await client.send("/export")
-    assert client.text.startswith("Спасибо, что вы с нами! Здесь я только задаю вопросы")
+    assert client.text == said("client.only_surveys")
     await client.press_data("exf:m:xlsx")
-    assert client.alert is not None and client.alert.startswith("Спасибо, что вы с нами!")
+    assert client.alert is not None and client.alert == said("client.only_surveys")
     stranger = person(7777, "Nobody")
     await stranger.send("/export")
-    assert stranger.text.startswith("Здравствуйте! Этот бот работает только для сотрудников")
+    assert stranger.text == said("start.stranger")
     await stranger.press_data("exp:m")
-    assert stranger.alert is not None and stranger.alert.startswith("Здравствуйте!")
+    assert stranger.alert is not None and stranger.alert == said("start.stranger")
     assert not stranger.documents and not client.documents
 
 
 @pytest.mark.parametrize("data", ["exp:zz", "exf:m:pdf", "exf:m", "exf:century:xlsx"])
 async def test_forged_buttons_get_a_polite_alert(admin: Person, data: str) -> None:
     await admin.press_data(data)
-    assert admin.alert == "Эта кнопка больше не действует. Откройте нужный раздел заново: /help"
+    assert admin.alert == said("error.stale_button")
     assert not admin.documents
 
 
@@ -311,12 +346,15 @@ async def test_the_export_speaks_english_to_an_english_head(
     admin: Person, person: Callable[..., Person]
 ) -> None:
     helen = person(3001, "Helen", "en")
-    await join(admin, helen, "руководитель")
+    await join(admin, helen, said("role.head"))
     await helen.send("/export")
-    await helen.press("This month")
-    assert helen.text == "📦 <b>Export</b>: This month. Which format?"  # not "for This month"
+    en = said.of("en")
+    await helen.press(en("export.period.m"))
+    # "Export: This month", not "for This month"
+    assert helen.text == en("export.pick_format", period=en("export.period.m"))
     await helen.press("XLSX")
     [data] = helen.documents.values()
     book = openpyxl.load_workbook(io.BytesIO(data))
-    assert book.sheetnames == ["Deals", "Tasks", "Plans", "NPS answers"]
-    assert helen.text == "No data for the period: the file has the headings only."
+    sheets = ("deals", "tasks", "plans", "answers")
+    assert book.sheetnames == [en(f"export.sheet.{sheet}") for sheet in sheets]
+    assert helen.text == en("export.empty")

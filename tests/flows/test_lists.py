@@ -12,7 +12,7 @@ from bot.domain.models import Channel, NewDealInput
 from bot.services.deals import create_deal, move_deal, pipelines_for
 from storage.uow import SqlUnitOfWorkFactory
 from tests.conftest import FakeClock
-from tests.flows.harness import Person
+from tests.flows.harness import Person, said
 
 
 async def seed(
@@ -43,6 +43,9 @@ async def seed(
     return ids
 
 
+K100, K200 = "100\u00a0000\u00a0₽", "200\u00a0000\u00a0₽"  # as the bot formats amounts
+
+
 async def test_deals_are_grouped_by_stage_and_paginated(
     seller: Person, uow_factory: SqlUnitOfWorkFactory, clock: FakeClock
 ) -> None:
@@ -54,21 +57,23 @@ async def test_deals_are_grouped_by_stage_and_paginated(
         await move_deal(uow, user, ids[0], pipeline.stages[2].id, clock())
     await seller.send("/deals")
     text = seller.text
-    assert "Мои открытые сделки</b>: 10 · стр. 1/2" in text
+    assert said("deals.title", count=10, page=1, pages=2) in text
     assert "<b>Новые клиенты · Первый контакт</b>" in text
     assert "Встреча" not in text  # the moved deal sorts after the eight in first contact
-    assert "1. Клиент 01 — 200\u00a0000\u00a0₽ · 0 дней" in text
+    assert (
+        said.part("deals.row", n=1, title="Клиент 01", amount=K200, days=said.n("days", 0)) in text
+    )
     assert "▶️" in seller.buttons()
     await seller.press("▶️")
-    assert "стр. 2/2" in seller.text
+    assert said("deals.title", count=10, page=2, pages=2) in seller.text
     page2 = seller.text
     assert page2.index("Первый контакт") < page2.index("<b>Новые клиенты · Встреча / презентация")
-    assert "10. Клиент 00" in page2
+    assert said.part("deals.row", n=10, title="Клиент 00") in page2
     assert "◀️" in seller.buttons()
     await seller.press("Клиент 00")
     assert "💼 <b>Клиент 00</b>" in seller.card
-    await seller.press("◀️ Назад")
-    assert "Мои открытые сделки" in seller.text
+    await seller.press(said("btn.back"))
+    assert said.part("deals.title") in seller.text
 
 
 async def test_filter_by_pipeline_and_stalled(
@@ -79,14 +84,17 @@ async def test_filter_by_pipeline_and_stalled(
     await seed(uow_factory, seller.tg_id, ["Возвратный"], clock, pipeline_index=2)
     await seller.send("/deals")
     assert "Старый" in seller.text and "Возвратный" in seller.text
-    assert "Старый — 100\u00a0000\u00a0₽ · 3 дня ⚠️" in seller.text  # first contact: 2 days
+    old = said.part(
+        "deals.row", title="Старый", amount=K100, days=said.n("days", 3), owner="", flag=" ⚠️"
+    )
+    assert old in seller.text  # first contact: 2 days
     await seller.press("Возврат клиентов")
     assert "Старый" not in seller.text and "Возвратный" in seller.text
-    await seller.press("Все воронки")
-    await seller.press("Только застрявшие")
+    await seller.press(said("deals.all"))
+    await seller.press(said("deals.stalled"))
     assert "Старый" in seller.text and "Возвратный" not in seller.text
     await seller.press("Возврат клиентов")
-    assert seller.text == "Застрявших сделок нет 👍"
+    assert seller.text == said("deals.empty_stalled")
 
 
 async def test_a_seller_sees_only_their_own_deals(
@@ -99,7 +107,7 @@ async def test_a_seller_sees_only_their_own_deals(
     from tests.flows.conftest import join
 
     olga = person(2600, "Olga")
-    await join(admin, olga, "менеджер")
+    await join(admin, olga, said("role.seller"))
     await seed(uow_factory, seller.tg_id, ["Моя сделка"], clock)
     await seed(uow_factory, olga.tg_id, ["Чужая сделка"], clock)
     await seller.send("/deals")
@@ -115,18 +123,20 @@ async def test_find_is_case_insensitive_in_cyrillic_and_finds_closed_deals(
     await seller.send("/find ЕЛКА")
     assert "ООО «Ёлка»" in seller.text and "Петров" not in seller.text
     await seller.press("ООО «Ёлка»")
-    await seller.press("✅ Успешно")
-    await seller.send("🔎 Поиск")
-    assert "Что найти?" in seller.text
+    await seller.press(said("card.btn.won"))
+    await seller.send(said("menu.find"))
+    assert said("find.ask") in seller.text
     await seller.send("ёлк")
-    assert "ООО «Ёлка» — 100\u00a0000\u00a0₽ · 0 дней ✅" in seller.text
+    days = said.n("days", 0)
+    found = said.part("deals.row", title="ООО «Ёлка»", amount=K100, days=days, owner="", flag=" ✅")
+    assert found in seller.text
     await seller.send("/find 100%_")
-    assert seller.text == "Ничего не нашёл. Попробуйте другую часть названия."
+    assert seller.text == said("find.nothing")
 
 
 async def test_an_empty_pipeline_says_how_to_start(seller: Person) -> None:
-    await seller.send("📋 Сделки")
-    assert seller.text == "Открытых сделок нет. Создайте сделку кнопкой ➕ Сделка."
+    await seller.send(said("menu.deals"))
+    assert seller.text == said("deals.empty")
 
 
 async def test_list_buttons_edit_the_list_in_place(
@@ -134,7 +144,7 @@ async def test_list_buttons_edit_the_list_in_place(
 ) -> None:
     await seed(uow_factory, seller.tg_id, ["Альфа"], clock)
     await seller.send("/deals")
-    await seller.press("Только застрявшие")
+    await seller.press(said("deals.stalled"))
     assert isinstance(seller.replies[-1], EditMessageText)
 
 
@@ -143,6 +153,6 @@ async def test_a_broad_search_says_only_the_first_results_are_shown(
 ) -> None:
     await seed(uow_factory, seller.tg_id, [f"Альфа {i:02}" for i in range(11)], clock)
     await seller.send("/find альфа")
-    assert seller.text.startswith("🔎 <b>Найдено</b>: 11")
-    assert seller.text.endswith("Показаны первые 8: уточните запрос, чтобы увидеть остальные.")
+    assert seller.text.startswith(said("find.title", count=11))
+    assert seller.text.endswith(said("find.first_only", shown=8))
     assert len(seller.buttons()) == 8

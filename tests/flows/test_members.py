@@ -21,7 +21,7 @@ from storage.models import AuditRow, DealEventRow, DealRow, StageRow, TaskRow, U
 from storage.uow import SqlUnitOfWorkFactory
 from tests.conftest import FakeClock
 from tests.flows.conftest import Jobs, join
-from tests.flows.harness import Person
+from tests.flows.harness import Person, said
 from tests.flows.test_deals import create
 from tests.mocked_bot import MockedBot
 
@@ -40,16 +40,22 @@ async def test_a_member_is_deactivated_and_their_work_goes_to_a_colleague(
     engine: AsyncEngine,
 ) -> None:
     olga = person(2500, "Olga")
-    await join(admin, olga, "менеджер")
+    await join(admin, olga, said("role.seller"))
     await create(seller, "Ромашка")
-    await seller.press("Завтра 10:00")
+    await seller.press(said("when.tomorrow_10"))
     await admin.send("/team")
     await admin.press("Sergey")
-    assert "👤 <b>Sergey</b> — менеджер" in admin.text
-    await admin.press("Отключить и передать дела")
-    assert admin.text.startswith("Кому передать открытые сделки и задачи Sergey?")
+    assert said.part("member.card", name="Sergey", role=said("role.seller")) in admin.text
+    await admin.press(said("member.btn.deactivate"))
+    assert admin.text == said("member.pick_successor", name="Sergey")
     await admin.press("➜ Olga")
-    assert admin.text == "⛔ Sergey отключён(а). Olga получает 1 сделка и задач: 1."
+    assert admin.text == said(
+        "member.deactivated",
+        name="Sergey",
+        successor="Olga",
+        deals=said.n("deals_count", 1),
+        tasks=1,
+    )
     people = await ids(engine)
     async with engine.connect() as conn:
         assert await conn.scalar(select(DealRow.owner_id)) == people[2500]
@@ -63,9 +69,10 @@ async def test_a_member_is_deactivated_and_their_work_goes_to_a_colleague(
     assert audit == [("deactivate", "Sergey")]
     await jobs.deliver()
     told = [r.text for r in bot.sent(SendMessage) if r.chat_id == olga.tg_id]
-    assert told[-1].startswith("📥 Вам переданы дела Sergey: 1 сделка и задач: 1.")
+    handover = said("handover.notice", name="Sergey", deals=said.n("deals_count", 1), tasks=1)
+    assert told[-1] == handover
     await seller.send("/deals")
-    assert seller.text.startswith("Ваш доступ к боту отключён.")
+    assert seller.text == said("start.inactive")
 
 
 async def test_an_admin_changes_a_role_and_a_head_cannot(
@@ -73,17 +80,17 @@ async def test_an_admin_changes_a_role_and_a_head_cannot(
 ) -> None:
     await admin.send("/team")
     await admin.press("Sergey")
-    await admin.press("Сделать руководителем")
-    assert admin.alert == "Роль изменена"
-    assert "👤 <b>Sergey</b> — руководитель" in admin.text
+    await admin.press(said("member.btn.make_head"))
+    assert admin.alert == said("member.role_changed")
+    assert said.part("member.card", name="Sergey", role=said("role.head")) in admin.text
     people = await ids(engine)
     head = person(3000, "Helen")
-    await join(admin, head, "руководитель")
+    await join(admin, head, said("role.head"))
     await head.press_data(f"mb:s:{people[2000]}:0")
-    assert head.alert == "Это вам недоступно."
+    assert head.alert == said("error.access_denied")
     people = await ids(engine)
     await head.press_data(f"mb:t:{people[1000]}:{people[3000]}")
-    assert head.alert == "Это вам недоступно."  # a head cannot switch off an admin
+    assert head.alert == said("error.access_denied")  # a head cannot switch off an admin
     async with engine.connect() as conn:
         assert await conn.scalar(select(UserRow.role).where(UserRow.tg_id == 2000)) == "head"
 
@@ -97,7 +104,7 @@ async def test_a_thousand_deals_move_in_one_transaction_or_not_at_all(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     olga = person(2500, "Olga")
-    await join(admin, olga, "менеджер")
+    await join(admin, olga, said("role.seller"))
     await admin.send("/start")
     people = await ids(engine)
     now = datetime(2026, 11, 23, 7, tzinfo=UTC)
@@ -171,11 +178,11 @@ async def test_switching_off_twice_is_refused_and_a_configured_admin_comes_back(
     admin: Person, seller: Person, person: Callable[..., Person], engine: AsyncEngine
 ) -> None:
     olga = person(2500, "Olga")
-    await join(admin, olga, "менеджер")
+    await join(admin, olga, said("role.seller"))
     people = await ids(engine)
     await admin.press_data(f"mb:t:{people[2000]}:{people[2500]}")
     await admin.press_data(f"mb:t:{people[2000]}:{people[2500]}")
-    assert admin.alert == "Такого сотрудника нет или с ним так нельзя."
+    assert admin.alert == said("error.member_invalid")
     async with engine.begin() as conn:
         assert len((await conn.execute(select(AuditRow.id))).all()) == 1
         await conn.execute(update(UserRow).where(UserRow.tg_id == 2500).values(role="admin"))
@@ -183,7 +190,7 @@ async def test_switching_off_twice_is_refused_and_a_configured_admin_comes_back(
     async with engine.connect() as conn:
         assert await conn.scalar(select(UserRow.is_active).where(UserRow.tg_id == 1000)) is False
     await admin.send("/start")  # BOT_ADMINS is the owner's word: Anna is back
-    assert "администратор" in admin.text
+    assert said("role.admin") in admin.text
 
 
 async def test_a_reminder_held_for_the_leaving_member_comes_to_the_successor(
@@ -196,7 +203,7 @@ async def test_a_reminder_held_for_the_leaving_member_comes_to_the_successor(
     engine: AsyncEngine,
 ) -> None:
     olga = person(2500, "Olga")
-    await join(admin, olga, "менеджер")
+    await join(admin, olga, said("role.seller"))
     await seller.send("/task")
     await seller.send("Поздний звонок")
     await seller.send("сегодня 22:00")
@@ -215,7 +222,7 @@ async def test_stages_the_leaver_owned_pass_to_the_successor(
     admin: Person, seller: Person, person: Callable[..., Person], engine: AsyncEngine
 ) -> None:
     olga = person(2500, "Olga")
-    await join(admin, olga, "менеджер")
+    await join(admin, olga, said("role.seller"))
     await seller.send("/start")
     people = await ids(engine)
     async with engine.begin() as conn:
@@ -224,7 +231,7 @@ async def test_stages_the_leaver_owned_pass_to_the_successor(
         )
     await admin.send("/team")
     await admin.press("Sergey")
-    await admin.press("Отключить и передать дела")
+    await admin.press(said("member.btn.deactivate"))
     await admin.press("➜ Olga")
     async with engine.connect() as conn:
         owners = set((await conn.scalars(select(StageRow.owner_id))).all())

@@ -14,13 +14,18 @@ from aiogram.methods import (
 from bot.domain.notices import Notice
 from tests.conftest import FakeClock
 from tests.flows.conftest import Jobs
-from tests.flows.harness import Person
+from tests.flows.harness import Person, said
 from tests.flows.test_deals import create
 from tests.flows.test_reminders import make_task, sent_to
 from tests.mocked_bot import MockedBot
 
-STALLED = "<b>🐢 Застряли:"
-ESCALATED = "<b>🐢 Сделки команды вдвое дольше лимита:"
+STALLED = "<b>" + said.part("compose.kind.stall")
+ESCALATED = "<b>" + said.part("compose.kind.escalation")
+
+
+def title(kind: str, count: int) -> str:
+    """The bold first line of a list of notices."""
+    return f"<b>{said(f'compose.kind.{kind}', count=count)}</b>"
 
 
 def lists_to(bot: MockedBot, chat_id: int, title: str) -> list[str]:
@@ -44,7 +49,7 @@ async def test_a_seller_with_26_stalled_deals_gets_one_list_paged_then_the_head_
     await jobs.tick()
     await jobs.tick()
     [alert] = lists_to(bot, seller.tg_id, STALLED)
-    assert alert.startswith("<b>🐢 Застряли: 26</b>")
+    assert alert.startswith(title("stall", 26))
     assert alert.count("\n• «Клиент") == 10
     assert len(alert) <= 4096
     labels = seller.buttons(of=STALLED)
@@ -56,7 +61,7 @@ async def test_a_seller_with_26_stalled_deals_gets_one_list_paged_then_the_head_
     assert not lists_to(bot, admin.tg_id, ESCALATED)  # not yet twice the limit
     first_page = {b for b in labels if b.startswith("💼")}
     [turned] = [r for r in await seller.press("▶") if isinstance(r, EditMessageText)]
-    assert (turned.text or "").startswith("<b>🐢 Застряли: 26</b>")  # the same message
+    assert (turned.text or "").startswith(title("stall", 26))  # the same message
     second = seller.buttons(of=STALLED)
     assert second[-3:] == ["◀", "2/3", "▶"]
     second_page = {b for b in second if b.startswith("💼")}
@@ -66,7 +71,7 @@ async def test_a_seller_with_26_stalled_deals_gets_one_list_paged_then_the_head_
     await jobs.tick()
     await jobs.tick()
     [escalations] = lists_to(bot, admin.tg_id, ESCALATED)
-    assert escalations.startswith(f"{ESCALATED} 26</b>")
+    assert escalations.startswith(title("escalation", 26))
     assert "(Sergey)" in escalations
     assert len(lists_to(bot, seller.tg_id, STALLED)) == 1  # the owner is told once
 
@@ -85,7 +90,7 @@ async def test_the_buttons_of_a_stall_list_leave_the_list_in_place(
     assert not [r for r in replies if isinstance(r, EditMessageText)]
     [card] = [r for r in replies if isinstance(r, SendMessage)]
     assert card.text.startswith("💼") and "Лютик" in card.text
-    assert (listing.text or "").startswith(f"{STALLED} 3</b>")
+    assert (listing.text or "").startswith(title("stall", 3))
 
 
 async def test_a_task_marked_done_in_the_missed_summary_leaves_the_rest_to_do(
@@ -99,11 +104,11 @@ async def test_a_task_marked_done_in_the_missed_summary_leaves_the_rest_to_do(
     assert [e.kind for e in summary.entries] == ["reminder", "reminder"]
     assert all(e.ref and e.ref.startswith("task:") for e in summary.entries)
     replies = await seller.press_in_place("✅ Первая")
-    assert seller.alert == "Готово ✅"
+    assert seller.alert == said("task.done_toast")
     assert [type(r) for r in replies if not r.__class__.__name__.startswith("Answer")] == [
         EditMessageReplyMarkup
     ]
-    labels = seller.buttons(of="⏰ Пока бот был недоступен")
+    labels = seller.buttons(of=said.part("reminder.missed"))
     assert "✅ Первая" not in labels and "✅ Вторая" in labels
 
 
@@ -117,14 +122,14 @@ async def test_a_long_lists_pages_drop_what_was_done_and_belong_to_their_reader(
     await jobs.tick()  # the day's agenda first
     clock.advance(hours=2)
     await jobs.tick()
-    assert len(lists_to(bot, seller.tg_id, "<b>⏰ Напоминания: 12</b>")) == 1
+    assert len(lists_to(bot, seller.tg_id, title("reminder", 12))) == 1
     assert seller.buttons(of="<b>⏰")[-3:] == ["◀", "1/2", "▶"]
     message, turn = seller.find_button("▶")
     await seller.press("✅")  # the first task on page one is done
     [page] = [r for r in await seller.press("▶") if isinstance(r, EditMessageText)]
-    assert (page.text or "").startswith("<b>⏰ Напоминания: 11</b>")
+    assert (page.text or "").startswith(title("reminder", 11))
     assert seller.buttons(of="<b>⏰")[-3:] == ["◀", "2/2", "▶"]
     replies = await admin.press_data(turn, message.message_id)  # a forged press elsewhere
     assert not [r for r in replies if "Позвонить" in str(getattr(r, "text", ""))]
     [alert] = [r for r in replies if isinstance(r, AnswerCallbackQuery)]
-    assert alert.show_alert and "больше не действует" in (alert.text or "")
+    assert alert.show_alert and said("error.stale_button") in (alert.text or "")

@@ -23,7 +23,7 @@ from storage.models import (
 )
 from tests.conftest import FakeClock
 from tests.flows.conftest import join
-from tests.flows.harness import Person
+from tests.flows.harness import Person, said
 from tests.flows.test_deals import create, rows
 from tests.flows.test_reports import last_text
 from tests.mocked_bot import MockedBot
@@ -80,39 +80,65 @@ async def audit_actions(engine: AsyncEngine) -> list[str]:
 
 async def test_the_admin_sees_the_pipelines_with_their_stage_counts(admin: Person) -> None:
     await admin.send("/pipelines")
-    assert "🧭 <b>Воронки</b>" in admin.text
-    assert "• Новые клиенты — 7 этапов" in admin.text
-    assert "• Возврат клиентов — 5 этапов" in admin.text
-    assert admin.buttons() == [NEW, "Действующие клиенты", "Возврат клиентов", "➕ Новая воронка"]
+    assert said("pipes.title") in admin.text
+    assert said("pipes.row", name=NEW, stages=said.n("pipes.stages_count", 7)) in admin.text
+    stages = said.n("pipes.stages_count", 5)
+    assert said("pipes.row", name="Возврат клиентов", stages=stages) in admin.text
+    assert admin.buttons() == [
+        NEW,
+        "Действующие клиенты",
+        "Возврат клиентов",
+        said("pipes.btn.new"),
+    ]
     await admin.press(NEW)
-    assert "🧭 <b>Новые клиенты</b>, этапы:" in admin.text
-    assert "1. Первый контакт · 10% · застой через 2 дня" in admin.text
-    assert "Причин проигрыша в списке: 7." in admin.text
+    assert said("pipes.view.title", name="Новые клиенты") in admin.text
+    assert (
+        said(
+            "pipes.view.stage",
+            no=1,
+            name="Первый контакт",
+            probability=10,
+            stall=said.n("days", 2),
+            owner="",
+        )
+        in admin.text
+    )
+    assert said("pipes.view.reasons", count=7) in admin.text
 
 
 async def test_a_wholesale_pipeline_from_the_template_and_a_second_one_numbered(
     admin: Person, engine: AsyncEngine
 ) -> None:
     await admin.send("/pipelines")
-    await admin.press("➕ Новая воронка")
+    await admin.press(said("pipes.btn.new"))
     assert admin.buttons() == [
         NEW,
         "Действующие клиенты",
         "Возврат клиентов",
         "Опт",
         "Розница",
-        "Пустая",
-        "◀️ Назад",
+        said("pipes.tpl.empty"),
+        said("btn.back"),
     ]
     await admin.press("Опт")
-    assert admin.alert == "✅ Воронка «Опт» создана."
-    assert "🧭 <b>Опт</b>, этапы:" in admin.text
-    assert "4. Пробная партия · 50% · застой через 14 дней" in admin.text
+    assert admin.alert == said("pipes.created", name="Опт")
+    assert said("pipes.view.title", name="Опт") in admin.text
+    assert (
+        said(
+            "pipes.view.stage",
+            no=4,
+            name="Пробная партия",
+            probability=50,
+            stall=said.n("days", 14),
+            owner="",
+        )
+        in admin.text
+    )
     assert len(await stages_of(engine, "Опт")) == 7
     await admin.send("/pipelines")
-    await admin.press("➕ Новая воронка")
+    await admin.press(said("pipes.btn.new"))
     await admin.press("Опт")
-    assert admin.alert == "✅ Воронка «Опт 2» создана."
+    assert admin.alert == said("pipes.created", name="Опт 2")
     reasons = await rows(
         engine,
         select(func.count())
@@ -128,21 +154,24 @@ async def test_an_empty_pipeline_gets_a_typed_name_and_one_stage(
     admin: Person, engine: AsyncEngine
 ) -> None:
     await admin.send("/pipelines")
-    await admin.press("➕ Новая воронка")
-    await admin.press("Пустая")
-    assert admin.text.startswith("Как назвать воронку?")
+    await admin.press(said("pipes.btn.new"))
+    await admin.press(said("pipes.tpl.empty"))
+    assert admin.text == said("pipes.ask_name", limit=64)
     before = await snapshot(engine)
     for bad, answer in (
-        ("   ", "Пустой текст. Напишите, пожалуйста, словами."),
-        ("Я" * 65, "Слишком длинно: 65 символов, можно не больше 64 символа."),
-        ("новые  КЛИЕНТЫ", "Название «новые КЛИЕНТЫ» уже занято. Придумайте другое."),
+        ("   ", said("error.text_empty")),
+        (
+            "Я" * 65,
+            said("error.text_too_long", length=said.n("chars", 65), limit=said.n("chars", 64)),
+        ),
+        ("новые  КЛИЕНТЫ", said("error.name_taken", name="новые КЛИЕНТЫ")),
     ):
         await admin.send(bad)
         assert admin.text.startswith(answer), bad
     assert await snapshot(engine) == before
     await admin.send("Тендеры")
-    assert admin.texts[0] == "✅ Сохранено."
-    assert "🧭 <b>Тендеры</b>, этапы:" in admin.text
+    assert admin.texts[0] == said("pipes.saved")
+    assert said("pipes.view.title", name="Тендеры") in admin.text
     assert await stages_of(engine, "Тендеры") == [("Первый контакт", 10, 3)]
 
 
@@ -150,17 +179,17 @@ async def test_the_new_empty_pipeline_takes_deals_at_once(
     admin: Person, seller: Person, engine: AsyncEngine
 ) -> None:
     await admin.send("/pipelines")
-    await admin.press("➕ Новая воронка")
-    await admin.press("Пустая")
+    await admin.press(said("pipes.btn.new"))
+    await admin.press(said("pipes.tpl.empty"))
     await admin.send("Тендеры")
     await seller.send("/new")
     await seller.press("Тендеры")
     await seller.send("Альфа")
-    await seller.press("Пропустить")
-    await seller.press("Пропустить")
-    await seller.press("Пропустить")
-    assert "Воронка: Тендеры" in seller.card
-    assert "Этап: Первый контакт (1/1)" in seller.card
+    await seller.press(said("btn.skip"))
+    await seller.press(said("btn.skip"))
+    await seller.press(said("btn.skip"))
+    assert said("card.pipeline", pipeline="Тендеры") in seller.card
+    assert said.part("card.stage", stage="Первый контакт", no=1, total=1) in seller.card
 
 
 # Renaming
@@ -170,14 +199,14 @@ async def test_rename_a_pipeline_and_a_duplicate_name_is_refused(
     admin: Person, engine: AsyncEngine
 ) -> None:
     await open_pipeline(admin)
-    await admin.press("✏️ Переименовать")
-    assert admin.text.startswith("Новое название для «Новые клиенты»")
+    await admin.press(said("pipes.btn.rename"))
+    assert admin.text == said("pipes.ask_rename", name=NEW, limit=64)
     before = await snapshot(engine)
     await admin.send("ВОЗВРАТ клиентов")
-    assert admin.text == "Название «ВОЗВРАТ клиентов» уже занято. Придумайте другое."
+    assert admin.text == said("error.name_taken", name="ВОЗВРАТ клиентов")
     assert await snapshot(engine) == before
     await admin.send("  Новые   лиды ")
-    assert "🧭 <b>Новые лиды</b>, этапы:" in admin.text
+    assert said("pipes.view.title", name="Новые лиды") in admin.text
     assert await pipeline_id(engine, "Новые лиды")
     [(subject, old, new)] = await rows(
         engine, select(AuditRow.subject, AuditRow.before, AuditRow.after)
@@ -189,10 +218,10 @@ async def test_cancel_leaves_a_typed_step_and_nothing_changes(
     admin: Person, engine: AsyncEngine
 ) -> None:
     await open_pipeline(admin)
-    await admin.press("✏️ Переименовать")
+    await admin.press(said("pipes.btn.rename"))
     before = await snapshot(engine)
     await admin.send("/cancel")
-    assert admin.text == "Отменено."
+    assert admin.text == said("cancel.done")
     await admin.send("Другое имя")
     assert await snapshot(engine) == before
 
@@ -204,21 +233,31 @@ async def test_add_a_stage_and_a_client_state_name_is_warned_about_but_kept(
     admin: Person, engine: AsyncEngine
 ) -> None:
     await open_pipeline(admin)
-    await admin.press("➕ Этап")
-    assert admin.text.startswith("Название нового этапа")
+    await admin.press(said("pipes.btn.add_stage"))
+    assert admin.text.startswith(said("pipes.ask_stage", limit=64))
     await admin.send("первый КОНТАКТ")
-    assert admin.text == "Название «первый КОНТАКТ» уже занято. Придумайте другое."
+    assert admin.text == said("error.name_taken", name="первый КОНТАКТ")
     await admin.send("Клиент думает")
-    assert admin.texts[0].startswith("⚠️ «Клиент думает» звучит как состояние клиента")
-    assert "8. Клиент думает · 90% · застой через 5 дней" in admin.text
+    assert admin.texts[0] == said("pipes.warn_client_state", name="Клиент думает")
+    assert (
+        said(
+            "pipes.view.stage",
+            no=8,
+            name="Клиент думает",
+            probability=90,
+            stall=said.n("days", 5),
+            owner="",
+        )
+        in admin.text
+    )
     await admin.press("8. Клиент думает")
-    await admin.press("✏️ Название")
+    await admin.press(said("pipes.btn.stage_rename"))
     await admin.send("Ждём ответа клиента")
-    assert admin.texts[0].startswith("⚠️ «Ждём ответа клиента»")
+    assert admin.texts[0] == said("pipes.warn_client_state", name="Ждём ответа клиента")
     await admin.press("8. Ждём ответа клиента")
-    await admin.press("✏️ Название")
+    await admin.press(said("pipes.btn.stage_rename"))
     await admin.send("Повторная встреча")
-    assert admin.texts == ["✅ Сохранено.", admin.text]  # no warning for a seller's step
+    assert admin.texts == [said("pipes.saved"), admin.text]  # no warning for a seller's step
     assert (await stages_of(engine))[-1] == ("Повторная встреча", 90, 5)
     assert await audit_actions(engine) == ["stage.add", "stage.rename", "stage.rename"]
 
@@ -228,18 +267,18 @@ async def test_reorder_stages_up_and_down_and_the_ends_stay(
 ) -> None:
     await open_pipeline(admin)
     await admin.press("3. Встреча / презентация")
-    await admin.press("⬆️ Выше")
-    assert "Этап «Встреча / презентация» воронки «Новые клиенты»" in admin.text
+    await admin.press(said("pipes.btn.up"))
+    assert said.part("pipes.stage.title", name="Встреча / презентация", pipeline=NEW) in admin.text
     names = [n for n, _, _ in await stages_of(engine)]
     assert names[:3] == ["Первый контакт", "Встреча / презентация", "Квалификация"]
-    await admin.press("⬇️ Ниже")
-    await admin.press("⬇️ Ниже")
+    await admin.press(said("pipes.btn.down"))
+    await admin.press(said("pipes.btn.down"))
     names = [n for n, _, _ in await stages_of(engine)]
     assert names[1:4] == ["Квалификация", "Коммерческое предложение", "Встреча / презентация"]
-    await admin.press("◀️ Назад")
+    await admin.press(said("btn.back"))
     await admin.press("1. Первый контакт")
     before = await snapshot(engine)
-    await admin.press("⬆️ Выше")  # already first
+    await admin.press(said("pipes.btn.up"))  # already first
     assert await snapshot(engine) == before
     assert await audit_actions(engine) == ["stage.order"] * 3
 
@@ -249,22 +288,42 @@ async def test_probability_and_stall_limit_accept_only_sane_numbers(
 ) -> None:
     await open_pipeline(admin)
     await admin.press("2. Квалификация")
-    await admin.press("🎯 Вероятность")
-    assert "сейчас 20%" in admin.text
+    await admin.press(said("pipes.btn.probability"))
+    assert said("pipes.ask_probability", name="Квалификация", value=20) in admin.text
     before = await snapshot(engine)
     for bad in ("150", "-5", "сорок", "4.5", "", "1e2"):
         await admin.send(bad or " ")
-        assert admin.text == "Вероятность — целое число от 0 до 100, например 40.", bad
+        assert admin.text == said("error.probability_invalid"), bad
     assert await snapshot(engine) == before
     await admin.send("40 %")
-    assert "2. Квалификация · 40% · застой через 3 дня" in admin.text
+    assert (
+        said(
+            "pipes.view.stage",
+            no=2,
+            name="Квалификация",
+            probability=40,
+            stall=said.n("days", 3),
+            owner="",
+        )
+        in admin.text
+    )
     await admin.press("2. Квалификация")
-    await admin.press("⏱ Срок застоя")
+    await admin.press(said("pipes.btn.stall"))
     for bad in ("-1", "0", "366", "три"):
         await admin.send(bad)
-        assert admin.text == "Срок застоя — целое число дней от 1 до 365.", bad
+        assert admin.text == said("error.stall_days_invalid", limit=365), bad
     await admin.send("10")
-    assert "2. Квалификация · 40% · застой через 10 дней" in admin.text
+    assert (
+        said(
+            "pipes.view.stage",
+            no=2,
+            name="Квалификация",
+            probability=40,
+            stall=said.n("days", 10),
+            owner="",
+        )
+        in admin.text
+    )
     assert (await stages_of(engine))[1] == ("Квалификация", 40, 10)
     [(a1, b1, c1), (a2, b2, c2)] = await rows(
         engine, select(AuditRow.action, AuditRow.before, AuditRow.after).order_by(AuditRow.id)
@@ -278,20 +337,20 @@ async def test_a_stage_owner_is_an_active_seller_or_nobody(
 ) -> None:
     await open_pipeline(admin)
     await admin.press("3. Встреча / презентация")
-    await admin.press("👤 Ответственный")
-    assert admin.buttons() == ["Sergey", "Никому", "◀️ Назад"]
+    await admin.press(said("pipes.btn.owner"))
+    assert admin.buttons() == ["Sergey", said("pipes.btn.no_owner"), said("btn.back")]
     await admin.press("Sergey")
-    assert "Ответственный: Sergey" in admin.text
+    assert said.part("pipes.stage.title", owner="Sergey") in admin.text
     sid = await stage_id(engine, "Встреча / презентация")
     [(owner,)] = await rows(engine, select(StageRow.owner_id).where(StageRow.id == sid))
     assert owner is not None
     before = await snapshot(engine)
     await admin.press_data(f"st:sn:{sid}:{admin.tg_id}")  # a forged owner: no such member
-    assert admin.alert == "Такого сотрудника нет или с ним так нельзя."
+    assert admin.alert == said("error.member_invalid")
     assert await snapshot(engine) == before
-    await admin.press("👤 Ответственный")
-    await admin.press("Никому")
-    assert "Ответственный: нет" in admin.text
+    await admin.press(said("pipes.btn.owner"))
+    await admin.press(said("pipes.btn.no_owner"))
+    assert said.part("pipes.stage.title", owner=said("pipes.stage.no_owner")) in admin.text
     assert await rows(engine, select(StageRow.owner_id).where(StageRow.id == sid)) == [(None,)]
     owners = await rows(engine, select(AuditRow.action, AuditRow.before, AuditRow.after))
     assert owners == [("stage.owner", None, "Sergey"), ("stage.owner", "Sergey", None)]
@@ -301,22 +360,22 @@ async def test_an_empty_stage_is_deleted_and_the_last_stage_never(
     admin: Person, engine: AsyncEngine
 ) -> None:
     await admin.send("/pipelines")
-    await admin.press("➕ Новая воронка")
-    await admin.press("Пустая")
+    await admin.press(said("pipes.btn.new"))
+    await admin.press(said("pipes.tpl.empty"))
     await admin.send("Тендеры")
     await admin.press("1. Первый контакт")
-    await admin.press("🗑 Удалить")
-    await admin.press("🗑 Да, удалить")
-    assert admin.alert == ("Это последний этап воронки: без этапов в неё нельзя завести сделку.")
-    await admin.press("◀️ Назад")  # to the stage
-    await admin.press("◀️ Назад")  # to the pipeline
-    await admin.press("➕ Этап")
+    await admin.press(said("pipes.btn.delete"))
+    await admin.press(said("pipes.btn.delete_yes"))
+    assert admin.alert == (said("error.last_stage"))
+    await admin.press(said("btn.back"))  # to the stage
+    await admin.press(said("btn.back"))  # to the pipeline
+    await admin.press(said("pipes.btn.add_stage"))
     await admin.send("Заявка на тендер")
     await admin.press("1. Первый контакт")
-    await admin.press("🗑 Удалить")
-    assert admin.text.startswith("Удалить этап «Первый контакт»?")
-    await admin.press("🗑 Да, удалить")
-    assert admin.alert == "🗑 Этап «Первый контакт» удалён. Перенесено сделок: 0."
+    await admin.press(said("pipes.btn.delete"))
+    assert admin.text == said("pipes.delete.confirm", name="Первый контакт")
+    await admin.press(said("pipes.btn.delete_yes"))
+    assert admin.alert == said("pipes.deleted", name="Первый контакт", count=0)
     assert "1. Заявка на тендер" in admin.text
     assert await stages_of(engine, "Тендеры") == [("Заявка на тендер", 10, 3)]
     archived = await rows(engine, select(StageRow.name).where(StageRow.is_archived.is_(True)))
@@ -331,18 +390,21 @@ async def test_a_stage_with_deals_is_deleted_only_by_moving_them_with_history(
     await create(seller, "Лютик")
     await open_pipeline(admin)
     await admin.press("1. Первый контакт")
-    await admin.press("🗑 Удалить")
+    await admin.press(said("pipes.btn.delete"))
     before = await snapshot(engine)
-    await admin.press("🗑 Да, удалить")
-    assert admin.text.startswith("На этапе «Первый контакт» 2 сделки в работе.")
+    await admin.press(said("pipes.btn.delete_yes"))
+    has_deals = said(
+        "pipes.delete.has_deals", name="Первый контакт", count=said.n("deals_count", 2)
+    )
+    assert admin.text.startswith(has_deals)
     assert await snapshot(engine) == before
     other_pipeline_stage = await stage_id(engine, "Оплата", "Возврат клиентов")
     sid = await stage_id(engine, "Первый контакт")
     await admin.press_data(f"st:sm:{sid}:{other_pipeline_stage}")  # forged: another pipeline
-    assert admin.alert == "Такого этапа в воронке этой сделки нет."
+    assert admin.alert == said("error.stage_not_found")
     assert await snapshot(engine) == before
     await admin.press("➜ Квалификация")
-    assert admin.alert == "🗑 Этап «Первый контакт» удалён. Перенесено сделок: 2."
+    assert admin.alert == said("pipes.deleted", name="Первый контакт", count=2)
     assert "1. Квалификация" in admin.text
     target = await stage_id(engine, "Квалификация")
     assert await rows(engine, select(DealRow.stage_id).distinct()) == [(target,)]
@@ -355,9 +417,10 @@ async def test_a_stage_with_deals_is_deleted_only_by_moving_them_with_history(
     assert len(moves) == 2 and {(f, t) for f, t, _ in moves} == {(sid, target)}
     await seller.send("/deals")
     await seller.press("Ромашка")
-    await seller.press("📜 История")
-    assert "Anna: «Первый контакт» → «Квалификация»" in seller.text
-    assert "создал(а) сделку на этапе «Первый контакт»" in seller.text
+    await seller.press(said("card.btn.history"))
+    moved = said("history.stage", src="Первый контакт", dst="Квалификация")
+    assert said.part("history.row", who="Anna", what=moved) in seller.text
+    assert said("history.created", stage="Первый контакт") in seller.text
 
 
 # Archiving
@@ -369,25 +432,25 @@ async def test_archive_is_refused_while_deals_are_open_then_moves_them_all_in_on
     await create(seller, "Ромашка")
     await create(seller, "Лютик")
     await open_pipeline(admin)
-    await admin.press("🗄 В архив")
-    assert admin.text.startswith("Отправить воронку «Новые клиенты» в архив?")
+    await admin.press(said("pipes.btn.archive"))
+    assert admin.text == said("pipes.archive.confirm", name=NEW)
     before = await snapshot(engine)
-    await admin.press("🗄 Да, в архив")
-    assert admin.text.startswith("В воронке «Новые клиенты» 2 сделки в работе")
+    await admin.press(said("pipes.btn.archive_yes"))
+    assert admin.text == said("pipes.archive.has_deals", name=NEW, count=said.n("deals_count", 2))
     assert await snapshot(engine) == before
-    await admin.press("➡️ Перенести все и архивировать")
-    assert admin.buttons() == ["➜ Действующие клиенты", "➜ Возврат клиентов", "◀️ Назад"]
+    await admin.press(said("pipes.btn.move_all"))
+    assert admin.buttons() == ["➜ Действующие клиенты", "➜ Возврат клиентов", said("btn.back")]
     pid, own = await pipeline_id(engine, NEW), await stage_id(engine, "Договор")
     for forged in (f"pl:ax:{pid}:{own}", f"pl:at:{pid}:{pid}", f"pl:ax:{pid}:999999"):
         await admin.press_data(forged)  # its own stage, itself, nothing: refused
         assert admin.alert in (
-            "Такого этапа в воронке этой сделки нет.",
-            "Воронка не найдена. Выберите другую.",
+            said("error.stage_not_found"),
+            said("error.pipeline_not_found"),
         ), forged
     assert await snapshot(engine) == before
     await admin.press("➜ Возврат клиентов")
     await admin.press("➜ Специальное предложение")
-    assert admin.texts[0] == "🗄 Воронка «Новые клиенты» в архиве. Перенесено сделок: 2."
+    assert admin.texts[0] == said("pipes.archived", name="Новые клиенты", count=2)
     assert NEW not in admin.buttons()
     target = await stage_id(engine, "Специальное предложение", "Возврат клиентов")
     winback = await pipeline_id(engine, "Возврат клиентов")
@@ -399,14 +462,16 @@ async def test_archive_is_refused_while_deals_are_open_then_moves_them_all_in_on
         (True,)
     ]
     await admin.send("/audit")
-    assert "Anna: воронка в архиве (перенесено сделок): Новые клиенты: — → 2" in admin.text
+    archived = said("audit.action.pipeline.archive")
+    row = said.part("audit.row", who="Anna", what=f"{archived}: {NEW}", before="—", after=2)
+    assert row in admin.text
     await admin.press_data(f"pl:ay:{pid}:0")  # a second press on an old button
-    assert admin.alert == "Воронка не найдена. Выберите другую."
+    assert admin.alert == said("error.pipeline_not_found")
     await seller.send("/deals")
     await seller.press("Ромашка")
-    assert "Воронка: Возврат клиентов" in seller.card
-    await seller.press("📜 История")
-    assert "«Первый контакт» → «Специальное предложение»" in seller.text
+    assert said("card.pipeline", pipeline="Возврат клиентов") in seller.card
+    await seller.press(said("card.btn.history"))
+    assert said("history.stage", src="Первый контакт", dst="Специальное предложение") in seller.text
 
 
 async def test_an_archived_pipelines_buttons_and_stages_are_refused(
@@ -415,18 +480,18 @@ async def test_an_archived_pipelines_buttons_and_stages_are_refused(
     sid = await stage_id(engine, "Контакт с ушедшим", "Возврат клиентов")
     pid = await pipeline_id(engine, "Возврат клиентов")
     await open_pipeline(admin, "Возврат клиентов")
-    await admin.press("🗄 В архив")
-    await admin.press("🗄 Да, в архив")
-    assert admin.texts[0] == "🗄 Воронка «Возврат клиентов» в архиве. Перенесено сделок: 0."
+    await admin.press(said("pipes.btn.archive"))
+    await admin.press(said("pipes.btn.archive_yes"))
+    assert admin.texts[0] == said("pipes.archived", name="Возврат клиентов", count=0)
     before = await snapshot(engine)
     for data, alert in (
-        (f"pl:op:{pid}:0", "Воронка не найдена. Выберите другую."),
-        (f"pl:rn:{pid}:0", "Воронка не найдена. Выберите другую."),
-        (f"st:sr:{sid}:0", "Воронка не найдена. Выберите другую."),
-        ("pl:op:999999:0", "Воронка не найдена. Выберите другую."),
-        ("st:so:999999:0", "Такого этапа в воронке этой сделки нет."),
-        ("lr:oo:999999", "Такой причины нет. Выберите из списка или напишите свою."),
-        ("np:nosuchkind", "Эта кнопка больше не действует. Откройте нужный раздел заново: /help"),
+        (f"pl:op:{pid}:0", said("error.pipeline_not_found")),
+        (f"pl:rn:{pid}:0", said("error.pipeline_not_found")),
+        (f"st:sr:{sid}:0", said("error.pipeline_not_found")),
+        ("pl:op:999999:0", said("error.pipeline_not_found")),
+        ("st:so:999999:0", said("error.stage_not_found")),
+        ("lr:oo:999999", said("error.lost_reason_not_found")),
+        ("np:nosuchkind", said("error.stale_button")),
     ):
         await admin.press_data(data)
         assert admin.alert == alert, data
@@ -436,12 +501,12 @@ async def test_an_archived_pipelines_buttons_and_stages_are_refused(
 async def test_the_last_pipeline_is_never_archived(admin: Person, engine: AsyncEngine) -> None:
     for name in ("Возврат клиентов", "Действующие клиенты"):
         await open_pipeline(admin, name)
-        await admin.press("🗄 В архив")
-        await admin.press("🗄 Да, в архив")
+        await admin.press(said("pipes.btn.archive"))
+        await admin.press(said("pipes.btn.archive_yes"))
     await open_pipeline(admin)
-    await admin.press("🗄 В архив")
-    await admin.press("🗄 Да, в архив")
-    assert admin.alert == "Это последняя воронка: без неё сделку завести негде."
+    await admin.press(said("pipes.btn.archive"))
+    await admin.press(said("pipes.btn.archive_yes"))
+    assert admin.alert == said("error.last_pipeline")
     assert await rows(
         engine, select(PipelineRow.name).where(PipelineRow.is_archived.is_(False))
     ) == [(NEW,)]
@@ -454,32 +519,32 @@ async def test_lost_reasons_are_added_renamed_and_archived(
     admin: Person, seller: Person, engine: AsyncEngine
 ) -> None:
     await create(seller, "Ромашка")
-    await seller.press("❌ Проиграно")
+    await seller.press(said("card.btn.lost"))
     await seller.press("Нет бюджета")
     await open_pipeline(admin)
-    await admin.press("📋 Причины проигрыша")
+    await admin.press(said("pipes.btn.reasons"))
     assert "• Нет бюджета" in admin.text
-    await admin.press("➕ Причина")
+    await admin.press(said("pipes.btn.add_reason"))
     await admin.send("ДОРОГО")
-    assert admin.text == "Название «ДОРОГО» уже занято. Придумайте другое."
+    assert admin.text == said("error.name_taken", name="ДОРОГО")
     await admin.send("Заморозили проект")
     assert "• Заморозили проект" in admin.text
     await admin.press("Нет бюджета")
-    await admin.press("✏️ Переименовать")
+    await admin.press(said("pipes.btn.rename"))
     await admin.send("Бюджет не выделен")
     assert "• Бюджет не выделен" in admin.text
     await admin.press("Бюджет не выделен")
-    await admin.press("🗄 Убрать из списка")
-    assert (admin.alert or "").startswith("Причина «Бюджет не выделен» убрана из списка")
+    await admin.press(said("pipes.btn.reason_archive"))
+    assert admin.alert == said("pipes.reason_archived", name="Бюджет не выделен")
     assert "Бюджет не выделен" not in admin.text
     await seller.send("/find")
     await seller.send("Ромашка")
     await seller.press("Ромашка")
-    assert "❌ <b>Проиграно</b>: Бюджет не выделен" in seller.card  # the deal keeps its reason
-    await seller.press("📜 История")
+    assert said("card.lost", reason="Бюджет не выделен") in seller.card  # the deal keeps its reason
+    await seller.press(said("card.btn.history"))
     assert "Нет бюджета" in seller.text  # the event keeps the words of its day
     await create(seller, "Лютик")
-    await seller.press("❌ Проиграно")
+    await seller.press(said("card.btn.lost"))
     reasons = seller.buttons(of="💼")
     assert "Заморозили проект" in reasons and "Дорого" in reasons
     assert "Бюджет не выделен" not in reasons
@@ -489,7 +554,7 @@ async def test_lost_reasons_are_added_renamed_and_archived(
 # Who may
 
 
-@pytest.mark.parametrize("role", ["менеджер", "руководитель"])
+@pytest.mark.parametrize("role", [said("role.seller"), said("role.head")])
 async def test_sellers_and_heads_are_refused_politely(
     admin: Person, person: Callable[..., Person], engine: AsyncEngine, role: str
 ) -> None:
@@ -497,52 +562,53 @@ async def test_sellers_and_heads_are_refused_politely(
     await join(admin, member, role)
     before = await snapshot(engine)
     await member.send("/pipelines")
-    assert member.text == "Это доступно только администраторам."
+    assert member.text == said("error.admins_only")
     pid = await pipeline_id(engine, NEW)
     for data in (f"pl:op:{pid}:0", f"pl:ay:{pid}:0", "np:wholesale", f"pl:ax:{pid}:1"):
         await member.press_data(data)
-        assert member.alert == (
-            "Эта кнопка больше не действует. Откройте нужный раздел заново: /help"
-        )
+        assert member.alert == (said("error.stale_button"))
     assert await snapshot(engine) == before
 
 
 @pytest.mark.parametrize("team_language", ["en"], indirect=True)
 async def test_in_english_bad_input_is_answered_in_english(
-    person: Callable[..., Person], engine: AsyncEngine
+    person: Callable[..., Person], engine: AsyncEngine, team_language: str
 ) -> None:
+    en = said.of(team_language)
     admin = person(1000, "Anna", "en")
     await admin.send("/pipelines")
-    assert "• New clients — 7 stages" in admin.text
-    await admin.press("➕ New pipeline")
+    stages = en.n("pipes.stages_count", 7)
+    assert en("pipes.row", name="New clients", stages=stages) in admin.text
+    await admin.press(en("pipes.btn.new"))
     await admin.press("Retail")
-    assert admin.alert == "✅ Pipeline “Retail” created."
-    assert "1. Inquiry · 15% · stalls after 1 day" in admin.text
-    await admin.press("◀️ Back")
+    assert admin.alert == en("pipes.created", name="Retail")
+    inquiry = {"name": "Inquiry", "probability": 15, "stall": en.n("days", 1), "owner": ""}
+    assert en("pipes.view.stage", no=1, **inquiry) in admin.text
+    await admin.press(en("btn.back"))
     await admin.press("New clients")
     await admin.press("2. Qualification")
-    await admin.press("🎯 Probability")
+    await admin.press(en("pipes.btn.probability"))
     before = await snapshot(engine)
     await admin.send("150")
-    assert admin.text == "A probability is a whole number from 0 to 100, e.g. 40."
+    assert admin.text == en("error.probability_invalid")
     await admin.send("/cancel")
-    await admin.press("⏱ Stall limit")
+    await admin.press(en("pipes.btn.stall"))
     await admin.send("-1")
-    assert admin.text == "A stall limit is a whole number of days from 1 to 365."
+    assert admin.text == en("error.stall_days_invalid", limit=365)
     await admin.send("/cancel")
-    await admin.press("✏️ Name")
+    await admin.press(en("pipes.btn.stage_rename"))
     await admin.send("first CONTACT")
-    assert admin.text == "The name “first CONTACT” is already taken. Please choose another."
+    assert admin.text == en("error.name_taken", name="first CONTACT")
     await admin.send("Client is thinking")
-    assert admin.texts[0].startswith("⚠️ “Client is thinking” sounds like the client's state")
+    assert admin.texts[0] == en("pipes.warn_client_state", name="Client is thinking")
     assert len(await snapshot(engine)) == len(before)
-    await admin.press("🗄 Archive")
-    await admin.press("🗄 Yes, archive")
-    assert admin.texts[0] == "🗄 Pipeline “New clients” archived. Deals moved: 0."
+    await admin.press(en("pipes.btn.archive"))
+    await admin.press(en("pipes.btn.archive_yes"))
+    assert admin.texts[0] == en("pipes.archived", name="New clients", count=0)
     member = person(2200, "Pat", "en")
-    await join(admin, member, "seller")
+    await join(admin, member, en("role.seller"))
     await member.send("/pipelines")
-    assert member.text == "This is for admins only."
+    assert member.text == en("error.admins_only")
 
 
 # History and the funnel survive every change
@@ -556,7 +622,7 @@ async def find_card(seller: Person, client: str) -> None:
 
 async def history(seller: Person, client: str) -> str:
     await find_card(seller, client)
-    await seller.press("📜 История")
+    await seller.press(said("card.btn.history"))
     return seller.text
 
 
@@ -579,12 +645,20 @@ async def funnel(engine: AsyncEngine, stage_ids: list[int]) -> list[tuple[int, i
 async def a_month_of_sales(seller: Person, clock: FakeClock) -> None:
     """Six deals over four weeks: won, lost, still open, one jumping ahead."""
     route: dict[str, list[tuple[str, ...]]] = {
-        "Альфа": [("➡️ Квалификация",), ("➡️ Встреча",), ("➡️ Коммерческое",), ("✅ Успешно",)],
-        "Бета": [("➡️ Квалификация",), ("❌ Проиграно", "Дорого")],
-        "Гамма": [("➡️ Квалификация",), ("➡️ Встреча / презентация",)],
-        "Дельта": [("🔀 Этап", "Договор"), ("✅ Успешно",)],
+        "Альфа": [
+            (said("card.btn.next", stage="Квалификация"),),
+            (said("card.btn.next", stage="Встреча"),),
+            (said("card.btn.next", stage="Коммерческое"),),
+            (said("card.btn.won"),),
+        ],
+        "Бета": [(said("card.btn.next", stage="Квалификация"),), (said("card.btn.lost"), "Дорого")],
+        "Гамма": [
+            (said("card.btn.next", stage="Квалификация"),),
+            (said("card.btn.next", stage="Встреча / презентация"),),
+        ],
+        "Дельта": [(said("card.btn.stages"), "Договор"), (said("card.btn.won"),)],
         "Эпсилон": [],
-        "Зета": [("🔀 Этап", "Переговоры"), ("❌ Проиграно", "Нет бюджета")],
+        "Зета": [(said("card.btn.stages"), "Переговоры"), (said("card.btn.lost"), "Нет бюджета")],
     }
     for client in route:
         await create(seller, client)
@@ -632,26 +706,28 @@ async def test_renames_reorders_and_deletions_keep_history_and_funnel_as_they_we
         (2, 2),
     ]
     histories = {c: await history(seller, c) for c in ("Альфа", "Бета", "Зета")}
-    assert "«Квалификация» → «Встреча / презентация»" in histories["Альфа"]
+    assert (
+        said("history.stage", src="Квалификация", dst="Встреча / презентация") in histories["Альфа"]
+    )
     events_before = await rows(engine, select(DealEventRow).order_by(DealEventRow.id))
     report_before = await funnel_report(admin, bot)
-    assert "2. Квалификация: " in report_before
+    assert said.part("fun.stage", i=2, name="Квалификация") in report_before
 
     await open_pipeline(admin)
     await admin.press("2. Квалификация")
-    await admin.press("✏️ Название")
+    await admin.press(said("pipes.btn.stage_rename"))
     await admin.send("Квалификация BANT")
     # The /funnel report reads the same numbers under the new name.
     renamed = report_before.replace("Квалификация", "Квалификация BANT")
     assert await funnel_report(admin, bot) == renamed
     await open_pipeline(admin)
     await admin.press("3. Встреча / презентация")
-    await admin.press("⬇️ Ниже")  # now after the proposal
-    await admin.press("◀️ Назад")
+    await admin.press(said("pipes.btn.down"))  # now after the proposal
+    await admin.press(said("btn.back"))
     await admin.press("5. Переговоры")  # only a closed deal sits here
-    await admin.press("🗑 Удалить")
-    await admin.press("🗑 Да, удалить")
-    assert admin.alert == "🗑 Этап «Переговоры» удалён. Перенесено сделок: 0."
+    await admin.press(said("pipes.btn.delete"))
+    await admin.press(said("pipes.btn.delete_yes"))
+    assert admin.alert == said("pipes.deleted", name="Переговоры", count=0)
     assert [n for n, _, _ in await stages_of(engine)] == [
         "Первый контакт",
         "Квалификация BANT",
@@ -665,18 +741,20 @@ async def test_renames_reorders_and_deletions_keep_history_and_funnel_as_they_we
     assert await funnel(engine, order) == funnel_before
     after = await funnel_report(admin, bot)
     # Every deal still counts: the one that got to the deleted stage stops just before it.
-    assert "1. Первый контакт: 2 → дальше 50%" in after
-    assert "4. Встреча / презентация: 1 → дальше 0%" in after
+    assert said.part("fun.stage", i=1, name="Первый контакт", reached=2, rate="50%") in after
+    meeting = said.part("fun.stage", i=4, name="Встреча / презентация", reached=1, rate="0%")
+    assert meeting in after
     assert after.split("🏁")[1] == renamed.split("🏁")[1]  # won, lost, cycle, leak alike
     for client, before in histories.items():
         after = await history(seller, client)
         assert after == before.replace("«Квалификация»", "«Квалификация BANT»"), client
-    assert "на этапе «Переговоры»: Нет бюджета" in histories["Зета"]
+    lost = said("history.lost", stage="Переговоры", text="Нет бюджета")
+    assert lost in histories["Зета"]
     await find_card(seller, "Зета")  # a closed deal in the deleted stage still opens
-    assert "Этап: Переговоры" in seller.card
-    assert "❌ <b>Проиграно</b>: Нет бюджета" in seller.card
-    await seller.press("↩️ Вернуть в работу")  # back to work: the stage is gone, so the first
-    assert "Этап: Первый контакт (1/6)" in seller.card
+    assert said.part("card.stage", stage="Переговоры") in seller.card
+    assert said("card.lost", reason="Нет бюджета") in seller.card
+    await seller.press(said("card.btn.reopen"))  # back to work: the stage is gone, so the first
+    assert said.part("card.stage", stage="Первый контакт", no=1, total=6) in seller.card
 
 
 async def test_a_deal_begun_in_a_pipeline_archived_meanwhile_is_refused_and_not_half_written(
@@ -686,11 +764,11 @@ async def test_a_deal_begun_in_a_pipeline_archived_meanwhile_is_refused_and_not_
     await open_pipeline(admin, "Возврат клиентов")
     await seller.press("Возврат клиентов")
     await seller.send("Омега")
-    await seller.press("Пропустить")
-    await seller.press("Пропустить")
-    await admin.press("🗄 В архив")
-    await admin.press("🗄 Да, в архив")
-    await seller.press("Пропустить")
-    assert seller.alert == "Воронка не найдена. Выберите другую."
+    await seller.press(said("btn.skip"))
+    await seller.press(said("btn.skip"))
+    await admin.press(said("pipes.btn.archive"))
+    await admin.press(said("pipes.btn.archive_yes"))
+    await seller.press(said("btn.skip"))
+    assert seller.alert == said("error.pipeline_not_found")
     assert await rows(engine, select(DealRow.id)) == []
     assert await rows(engine, select(ClientRow.id)) == []

@@ -14,7 +14,7 @@ from bot.domain.plans import month_index
 from handlers.plans.callbacks import PlanAction, PlanCb
 from storage.models import AuditRow, PlanRow, UserRow
 from tests.flows.conftest import join
-from tests.flows.harness import Person
+from tests.flows.harness import Person, said
 
 NOV, DEC, OCT = date(2026, 11, 1), date(2026, 12, 1), date(2026, 10, 1)
 Row = tuple[str, date, int, int | None, int | None, int | None]
@@ -23,15 +23,19 @@ Row = tuple[str, date, int, int | None, int | None, int | None]
 @pytest.fixture
 async def head(admin: Person, person: Callable[..., Person]) -> Person:
     newcomer = person(3000, "Helen")
-    await join(admin, newcomer, "руководитель")
+    await join(admin, newcomer, said("role.head"))
     return newcomer
 
 
 @pytest.fixture
 async def petr(admin: Person, person: Callable[..., Person]) -> Person:
     newcomer = person(2001, "Petr", username="petr_sales")
-    await join(admin, newcomer, "менеджер")
+    await join(admin, newcomer, said("role.seller"))
     return newcomer
+
+
+PREV = said("plan.btn.prev", month=said("plan.month_10", year=2026))
+NEXT = said("plan.btn.next", month=said("plan.month_12", year=2026))
 
 
 async def stored(engine: AsyncEngine) -> list[Row]:
@@ -68,31 +72,37 @@ async def test_a_head_types_a_sellers_plan_and_adds_a_won_deals_target(
     head: Person, seller: Person, petr: Person, engine: AsyncEngine
 ) -> None:
     await head.send("/plan")
-    assert head.text.startswith("📈 <b>Планы на ноябрь 2026</b>")
-    assert "• Petr — нет плана\n• Sergey — нет плана" in head.text
+    november = said("plan.month_11", year=2026)
+    assert head.text.startswith(said("plan.title", month=november))
+    none = said("plan.none")
+    rows = [said("plan.row", name=name, plan=none) for name in ("Petr", "Sergey")]
+    assert "\n".join(rows) in head.text
     assert head.buttons(of="📈") == [
-        "Petr — нет плана",
-        "Sergey — нет плана",
-        "◀️ октябрь 2026",
-        "декабрь 2026 ▶️",
-        "📋 Скопировать прошлый месяц",
-        "📥 Загрузить CSV",
+        f"Petr — {none}",  # the buttons are composed in code
+        f"Sergey — {none}",
+        PREV,
+        NEXT,
+        said("plan.btn.copy"),
+        said("plan.btn.import"),
     ]
     await head.press("Sergey —")
-    assert head.text.startswith("План для <b>Sergey</b>, ноябрь 2026. Сейчас: нет плана.")
+    assert head.text.startswith(
+        said.part("plan.ask_revenue", name="Sergey", month=november, current=none)
+    )
     await head.send("150 000")
     assert head.text.startswith(
-        "✅ План сохранён: <b>Sergey</b>, ноябрь 2026 — 150\u00a0000\u00a0₽."
+        said("plan.saved", name="Sergey", month=november, plan="150\xa0000\xa0₽")
     )
-    await head.press("Выигранные сделки")
-    assert head.text == "Сколько выигранных сделок на ноябрь 2026? Целое число от 0 до 100000."
+    await head.press(said("plan.btn.won"))
+    assert head.text == said("plan.ask.won", month=said("plan.month_11", year=2026), max=100000)
     await head.send("три")
-    assert head.text == "Введите целое число от 0 до 100000 или /cancel."
+    assert head.text == said("plan.count_invalid", max=100000)
     await head.send("3")
-    assert "150\u00a0000\u00a0₽ · сделок: 3" in head.text
-    await head.press("Готово")
-    assert "• Sergey — 150\u00a0000\u00a0₽ · сделок: 3" in head.text
-    assert "Всего по отделу: <b>150\u00a0000\u00a0₽</b> (план есть у 1 из 2)" in head.text
+    plan = f"150\u00a0000\u00a0₽ · {said('plan.count.won', n=3)}"  # joined in code
+    assert plan in head.text
+    await head.press(said("plan.btn.done"))
+    assert said("plan.row", name="Sergey", plan=plan) in head.text
+    assert said("plan.total", total="150\xa0000\xa0₽", planned=1, sellers=2) in head.text
     assert await stored(engine) == [("Sergey", NOV, 150_000_00, 3, None, None)]
     async with engine.connect() as conn:
         audit = (
@@ -117,16 +127,18 @@ async def test_the_revenue_is_typed_in_the_same_formats_as_deal_amounts(
     head: Person, seller: Person, engine: AsyncEngine, typed: str, revenue: int
 ) -> None:
     await set_revenue(head, "Sergey", typed)
-    assert head.text.startswith("✅ План сохранён")
+    assert head.text.startswith(
+        said.part("plan.saved", name="Sergey", month=said("plan.month_11", year=2026))
+    )
     assert await stored(engine) == [("Sergey", NOV, revenue, None, None, None)]
 
 
 @pytest.mark.parametrize(
     ("typed", "answer"),
     [
-        ("много", "Не понял сумму."),
-        ("-5000", "Сумма не может быть отрицательной."),
-        ("200 млрд", "Это больше любого месячного плана."),
+        ("много", said("amount.format")),
+        ("-5000", said("amount.negative")),
+        ("200 млрд", said("plan.too_large")),
     ],
 )
 async def test_a_bad_revenue_is_explained_and_nothing_is_saved(
@@ -136,7 +148,7 @@ async def test_a_bad_revenue_is_explained_and_nothing_is_saved(
     assert head.text.startswith(answer)
     assert await stored(engine) == []
     await head.send("/cancel")
-    assert head.text == "Отменено."
+    assert head.text == said("cancel.done")
     await head.send("100000")  # no step any more: not a plan
     assert await stored(engine) == []
 
@@ -145,7 +157,7 @@ async def test_retyping_a_plan_keeps_its_counts(
     head: Person, seller: Person, engine: AsyncEngine
 ) -> None:
     await set_revenue(head, "Sergey", "100k")
-    await head.press("Встречи")
+    await head.press(said("plan.btn.meetings"))
     await head.send("12")
     await set_revenue(head, "Sergey", "120k")
     assert await stored(engine) == [("Sergey", NOV, 120_000_00, None, 12, None)]
@@ -157,32 +169,31 @@ async def test_copy_last_month_fills_only_the_sellers_without_a_plan(
     await set_revenue(head, "Sergey", "100k")
     await set_revenue(head, "Petr", "200k")
     await head.send("/plan")
-    await head.press("декабрь 2026 ▶️")
-    assert head.text.startswith("📈 <b>Планы на декабрь 2026</b>")
+    await head.press(NEXT)
+    assert head.text.startswith(said("plan.title", month=said("plan.month_12", year=2026)))
     await head.press("Petr —")
     await head.send("250k")
     await head.send("/plan")
-    await head.press("декабрь 2026 ▶️")
-    await head.press("Скопировать прошлый месяц")
-    assert head.texts[0] == (
-        "📋 Планы за ноябрь 2026 скопированы для 1 менеджера: Sergey. "
-        "У кого план уже был, тот остался: 1."
+    await head.press(NEXT)
+    await head.press(said("plan.btn.copy"))
+    november = said("plan.month_11", year=2026)
+    copied = said.n("plan.sellers", 1)
+    assert head.texts[0] == said(
+        "plan.copied", source=november, copied=copied, names="Sergey", kept=1
     )
-    assert "• Sergey — 100\u00a0000\u00a0₽" in head.text
+    assert said("plan.row", name="Sergey", plan="100\u00a0000\u00a0₽") in head.text
     assert await stored(engine) == [
         ("Petr", NOV, 200_000_00, None, None, None),
         ("Sergey", NOV, 100_000_00, None, None, None),
         ("Petr", DEC, 250_000_00, None, None, None),
         ("Sergey", DEC, 100_000_00, None, None, None),
     ]
-    await head.press("Скопировать прошлый месяц")
-    assert head.text == "План на декабрь 2026 уже есть у всех менеджеров: ничего не изменилось."
+    await head.press(said("plan.btn.copy"))
+    assert head.text == said("plan.copy_all_kept", month=said("plan.month_12", year=2026))
     await head.send("/plan")
-    await head.press("◀️ октябрь 2026")
-    await head.press("Скопировать прошлый месяц")
-    assert head.text == (
-        "Копировать нечего: за сентябрь 2026 ни у одного активного менеджера не было плана."
-    )
+    await head.press(PREV)
+    await head.press(said("plan.btn.copy"))
+    assert head.text == (said("plan.copy_nothing", source=said("plan.month_9", year=2026)))
     assert len(await stored(engine)) == 4
 
 
@@ -198,22 +209,28 @@ async def test_a_head_imports_plans_from_an_excel_csv(
     head: Person, seller: Person, petr: Person, engine: AsyncEngine
 ) -> None:
     await head.send("/plan")
-    await head.press("Загрузить CSV")
-    assert head.text.startswith("Пришлите планы на ноябрь 2026 файлом CSV (до 256 КБ).")
+    await head.press(said("plan.btn.import"))
+    assert head.text == said("plan.import_ask", month=said("plan.month_11", year=2026), kb=256)
     await head.send("вот файл")
-    assert head.text == "Пришлите таблицу файлом CSV или нажмите /cancel."
+    assert head.text == said("plan.import_send_file")
     await head.send_document(GOOD_CSV, "plans.csv")
     assert head.texts[0] == (
-        "✅ Загружено строк: 3, изменено планов: 3. Месяцы: ноябрь 2026, декабрь 2026."
+        said(
+            "plan.imported",
+            rows=3,
+            changed=3,
+            months=f"{said('plan.month_11', year=2026)}, {said('plan.month_12', year=2026)}",
+        )
     )
-    assert "• Petr — 1\u00a0500\u00a0000\u00a0₽ · сделок: 5" in head.text
+    plan = f"1\u00a0500\u00a0000\u00a0₽ · {said('plan.count.won', n=5)}"
+    assert said("plan.row", name="Petr", plan=plan) in head.text
     assert await stored(engine) == [
         ("Petr", NOV, 1_500_000_00, 5, None, None),
         ("Sergey", NOV, 150_000_00, None, 10, 4),
         ("Sergey", DEC, 175_000_50, None, None, None),
     ]
     await head.send_document(GOOD_CSV, "plans.csv", caption="/plan")  # the same file again
-    assert head.texts[0].startswith("✅ Загружено строк: 3, изменено планов: 0.")
+    assert head.texts[0].startswith(said.part("plan.imported", rows=3, changed=0))
 
 
 BAD_CSV = (
@@ -233,13 +250,13 @@ async def test_a_csv_with_bad_rows_is_refused_whole_with_line_numbers(
 ) -> None:
     await head.send_document(BAD_CSV, "plans.csv", caption="/plan")
     assert head.text.split("\n") == [
-        "Ничего не загружено. Исправьте файл и пришлите его снова:",
-        "строка 3: нет такого сотрудника: «Nobody»",
-        "строка 4: не удалось прочитать выручку «1,5 лимона»",
-        "строка 6: «Helen» не активный менеджер",
-        "строка 7: выручка «-5» отрицательная",
-        "строка 7: не удалось прочитать месяц «2027-13» (нужно ГГГГ-ММ)",
-        "строка 8: на 2030-01 план задать нельзя",
+        said("plan.import_failed"),
+        said("plan.csv_line", line=3, text=said("plan.csv.seller_unknown", value="Nobody")),
+        said("plan.csv_line", line=4, text=said("plan.csv.amount_format", value="1,5 лимона")),
+        said("plan.csv_line", line=6, text=said("plan.csv.seller_not_seller", value="Helen")),
+        said("plan.csv_line", line=7, text=said("plan.csv.amount_negative", value="-5")),
+        said("plan.csv_line", line=7, text=said("plan.csv.month", value="2027-13")),
+        said("plan.csv_line", line=8, text=said("plan.csv.month_range", value="2030-01")),
     ]
     assert await stored(engine) == []
 
@@ -247,10 +264,14 @@ async def test_a_csv_with_bad_rows_is_refused_whole_with_line_numbers(
 @pytest.mark.parametrize(
     ("content", "name", "answer"),
     [
-        (b"x" * 300_000, "big.csv", "файл больше 256 КБ"),
-        (b"PK\x03\x04", "plans.xlsx", "это файл таблицы: сохраните его как CSV"),
-        (b"seller;revenue\n", "plans.csv", "под названиями столбцов нет строк"),
-        (b"name;amount\nSergey;5\n", "plans.csv", "строка 1: неизвестный столбец «name»"),
+        (b"x" * 300_000, "big.csv", said("plan.csv.too_big", value=256)),
+        (b"PK\x03\x04", "plans.xlsx", said("plan.csv.not_csv")),
+        (b"seller;revenue\n", "plans.csv", said("plan.csv.no_rows")),
+        (
+            b"name;amount\nSergey;5\n",
+            "plans.csv",
+            said("plan.csv_line", line=1, text=said("plan.csv.unknown_column", value="name")),
+        ),
     ],
 )
 async def test_a_wrong_file_is_refused_with_the_reason(
@@ -265,15 +286,15 @@ async def test_a_seller_cannot_see_or_set_plans(
     head: Person, seller: Person, engine: AsyncEngine
 ) -> None:
     await seller.send("/plan")
-    assert seller.text == "Это доступно только руководителям и администраторам."
+    assert seller.text == said("error.managers_only")
     sergey = await seller_id(engine, seller.tg_id)
     forged = PlanCb(action=PlanAction.SELLER, month=month_index(NOV), seller_id=sergey)
     await seller.press_data(forged.pack())
     assert seller.alert is not None
-    assert seller.alert.startswith("Эта кнопка больше не действует.")
+    assert seller.alert == said("error.stale_button")
     await seller.send("100000")
     await seller.send_document(GOOD_CSV, "plans.csv", caption="/plan")
-    assert seller.text == "Это доступно только руководителям и администраторам."
+    assert seller.text == said("error.managers_only")
     assert await stored(engine) == []
 
 
@@ -283,18 +304,18 @@ async def test_forged_plan_buttons_are_refused_politely(
     anna = await seller_id(engine, admin.tg_id)
     now = month_index(NOV)
     for data, alert in [
-        (PlanCb(action=PlanAction.SELLER, month=now, seller_id=anna), "План задаётся только"),
-        (PlanCb(action=PlanAction.SELLER, month=now, seller_id=99_999), "План задаётся только"),
-        (PlanCb(action=PlanAction.MONTH, month=now + 10), "Планы задаются от года назад"),
-        (PlanCb(action=PlanAction.COPY, month=now - 40), "Планы задаются от года назад"),
-        (PlanCb(action=PlanAction.IMPORT, month=now + 4), "Планы задаются от года назад"),
+        (PlanCb(action=PlanAction.SELLER, month=now, seller_id=anna), said("error.plan_seller")),
+        (PlanCb(action=PlanAction.SELLER, month=now, seller_id=99_999), said("error.plan_seller")),
+        (PlanCb(action=PlanAction.MONTH, month=now + 10), said("error.plan_month")),
+        (PlanCb(action=PlanAction.COPY, month=now - 40), said("error.plan_month")),
+        (PlanCb(action=PlanAction.IMPORT, month=now + 4), said("error.plan_month")),
     ]:
         await head.press_data(data.pack())
         assert head.alert is not None
-        assert head.alert.startswith(alert), data
+        assert head.alert == alert, data
     await head.press_data("pl:s:1:2:-")  # a month index no filter accepts
     assert head.alert is not None
-    assert head.alert.startswith("Эта кнопка больше не действует.")
+    assert head.alert == said("error.stale_button")
     await head.send("100000")  # no step was opened by any of them
     assert await stored(engine) == []
 
@@ -306,10 +327,10 @@ async def test_a_seller_switched_off_mid_step_gets_no_plan(
     await head.press("Sergey —")
     await admin.send("/team")
     await admin.press("Sergey")
-    await admin.press("Отключить")
+    await admin.press(said("member.btn.deactivate"))
     await admin.press("Petr")
     await head.send("100000")
-    assert head.text == "План задаётся только активным менеджерам, а этот сотрудник не такой."
+    assert head.text == said("error.plan_seller")
     assert await stored(engine) == []
     await head.send("/plan")
     assert "Sergey" not in head.text
@@ -317,37 +338,43 @@ async def test_a_seller_switched_off_mid_step_gets_no_plan(
 
 @pytest.mark.parametrize("team_language", ["en"], indirect=True)
 async def test_an_english_head_reads_and_sets_plans_in_english(
-    admin: Person, person: Callable[..., Person], engine: AsyncEngine
+    admin: Person, person: Callable[..., Person], engine: AsyncEngine, team_language: str
 ) -> None:
     admin.lang = "en"
+    en = said.of(team_language)
     head, sam = person(3100, "Helen", "en"), person(2100, "Sam", "en")
-    await join(admin, head, "head of sales")
-    await join(admin, sam, "seller")
+    await join(admin, head, en("role.head"))
+    await join(admin, sam, en("role.seller"))
     await head.send("/plan")
-    assert head.text.startswith("📈 <b>Plans for November 2026</b>\n• Sam — no plan")
+    november, none = en("plan.month_11", year=2026), en("plan.none")
+    title = en("plan.title", month=november) + "\n" + en("plan.row", name="Sam", plan=none)
+    assert head.text.startswith(title)
     await head.press("Sam —")
-    assert head.text.startswith("Plan for <b>Sam</b>, November 2026. Now: no plan.")
+    assert head.text.startswith(
+        en.part("plan.ask_revenue", name="Sam", month=november, current=none)
+    )
     await head.send("1.5m")
-    assert head.text.startswith("✅ Plan saved: <b>Sam</b>, November 2026 — ₽1,500,000.")
-    await head.press("Proposals")
+    assert head.text.startswith(en("plan.saved", name="Sam", month=november, plan="₽1,500,000"))
+    await head.press(en("plan.btn.proposals"))
     await head.send("8")
-    await head.press("Done")
-    assert "• Sam — ₽1,500,000 · proposals: 8" in head.text
-    assert "Team total: <b>₽1,500,000</b> (plans set: 1 of 1)" in head.text
-    await head.press("Copy last month")
-    assert head.text == "Nothing to copy: no active seller had a plan in October 2026."
+    await head.press(en("plan.btn.done"))
+    plan = f"₽1,500,000 · {en('plan.count.proposals', n=8)}"
+    assert en("plan.row", name="Sam", plan=plan) in head.text
+    assert en("plan.total", total="₽1,500,000", planned=1, sellers=1) in head.text
+    await head.press(en("plan.btn.copy"))
+    assert head.text == en("plan.copy_nothing", source=en("plan.month_10", year=2026))
     await sam.send("/plan")
-    assert sam.text == "This is for heads of sales and admins only."
+    assert sam.text == en("error.managers_only")
 
 
 async def test_rows_without_a_month_go_to_the_month_on_screen(
     head: Person, seller: Person, engine: AsyncEngine
 ) -> None:
     await head.send("/plan")
-    await head.press("декабрь 2026 ▶️")
-    await head.press("Загрузить CSV")
-    assert head.text.startswith("Пришлите планы на декабрь 2026 файлом CSV")
+    await head.press(NEXT)
+    await head.press(said("plan.btn.import"))
+    assert head.text == said("plan.import_ask", month=said("plan.month_12", year=2026), kb=256)
     await head.send_document("менеджер;выручка\nsergey;300 000\n".encode(), "plans.csv")
-    assert head.texts[0].startswith("✅ Загружено строк: 1, изменено планов: 1.")
-    assert head.text.startswith("📈 <b>Планы на декабрь 2026</b>")
+    assert head.texts[0].startswith(said.part("plan.imported", rows=1, changed=1))
+    assert head.text.startswith(said("plan.title", month=said("plan.month_12", year=2026)))
     assert await stored(engine) == [("Sergey", DEC, 300_000_00, None, None, None)]

@@ -13,9 +13,11 @@ from bot.domain.notices import Notice
 from storage.models import DealRow, OutboxRow, StageRow, UserRow
 from tests.conftest import FakeClock
 from tests.flows.conftest import Jobs, join
-from tests.flows.harness import Person
+from tests.flows.harness import Person, said
 from tests.flows.test_deals import create
 from tests.mocked_bot import MockedBot
+
+REMINDER = said.part("task.reminder")  # the first line of every reminder
 
 
 def sent_to(bot: MockedBot, chat_id: int) -> list[str]:
@@ -23,7 +25,7 @@ def sent_to(bot: MockedBot, chat_id: int) -> list[str]:
 
 
 def reminders_to(bot: MockedBot, chat_id: int) -> list[str]:
-    return [t for t in sent_to(bot, chat_id) if "Напоминание" in t]
+    return [t for t in sent_to(bot, chat_id) if REMINDER in t]
 
 
 async def contract_stage_closer(
@@ -31,7 +33,7 @@ async def contract_stage_closer(
 ) -> tuple[Person, int]:
     """Kate joins as a seller and owns the "Договор" stage: deals entering it go to her."""
     closer = person(2700, "Kate")
-    await join(admin, closer, "менеджер")
+    await join(admin, closer, said("role.seller"))
     async with engine.begin() as conn:
         kate = await conn.scalar(select(UserRow.id).where(UserRow.tg_id == 2700))
         await conn.execute(update(StageRow).where(StageRow.name == "Договор").values(owner_id=kate))
@@ -41,7 +43,7 @@ async def contract_stage_closer(
 
 async def offer_to_closer(seller: Person, jobs: Jobs) -> None:
     """Sergey moves his deal to "Договор"; its owner Kate gets the offer."""
-    await seller.press("🔀 Этап")
+    await seller.press(said("card.btn.stages"))
     await seller.press("Договор")
     await jobs.deliver()
 
@@ -62,16 +64,23 @@ async def test_the_reminder_comes_at_the_due_time_with_one_tap_actions(
     clock.advance(hours=2)
     await jobs.tick()
     [text] = reminders_to(bot, seller.tg_id)
-    assert text.startswith("⏰ <b>Напоминание</b>\n📌 <b>Позвонить в Ромашку</b>")
-    assert seller.buttons() == ["✅ Готово", "+1 час", "Завтра 10:00", "🗓 Перенести"]
+    assert text.startswith(
+        said("task.reminder", body=said.part("task.card", text="Позвонить в Ромашку"))
+    )
+    assert seller.buttons() == [
+        said("task.btn.done"),
+        said("task.btn.hour"),
+        said("task.btn.tomorrow"),
+        said("task.btn.reschedule"),
+    ]
     await jobs.tick()
     assert len(reminders_to(bot, seller.tg_id)) == 1  # never twice
-    await seller.press("+1 час")
-    assert seller.alert == "Перенесено на сегодня 13:00"
+    await seller.press(said("task.btn.hour"))
+    assert seller.alert == said("task.moved_toast", due=said("when.today_at", time="13:00"))
     clock.advance(hours=1)
     await jobs.tick()
     assert len(reminders_to(bot, seller.tg_id)) == 2
-    await seller.press("✅ Готово")
+    await seller.press(said("task.btn.done"))
     clock.advance(days=1)
     await jobs.tick()
     assert len(reminders_to(bot, seller.tg_id)) == 2
@@ -99,8 +108,8 @@ async def test_reminders_missed_while_down_are_summarised(
     bot.clear()
     await jobs.tick()
     texts = sent_to(bot, seller.tg_id)
-    assert [t for t in texts if "Напоминание" in t] == []
-    [summary] = [t for t in texts if "Пока бот был недоступен" in t]
+    assert [t for t in texts if REMINDER in t] == []
+    [summary] = [t for t in texts if said.part("reminder.missed") in t]
     assert "Первая" in summary
     assert "Вторая" in summary
 
@@ -115,9 +124,10 @@ async def test_the_morning_agenda_once_on_working_days(
     await jobs.tick()
     await jobs.tick()
     [agenda] = [t for t in sent_to(bot, seller.tg_id) if t.startswith("☀️")]
-    assert "Sergey, план на сегодня:" in agenda
-    assert "<b>📅 На сегодня: 1</b>\n⏰ сегодня 12:00 — Отчёт" in agenda
-    assert "<b>⚠️ Сделки без следующего шага: 1</b>\n• Ромашка" in agenda
+    assert said("agenda.title", name="Sergey") in agenda
+    at12 = said("when.today_at", time="12:00")
+    assert f"<b>{said('agenda.today', count=1)}</b>\n⏰ {at12} — Отчёт" in agenda
+    assert f"<b>{said('agenda.without_task', count=1)}</b>\n• Ромашка" in agenda
     assert "✅ Отчёт" in seller.buttons()
     assert "⏭ Ромашка" in seller.buttons()  # one tap to the missing next step
 
@@ -143,7 +153,8 @@ async def test_a_stalled_deal_alerts_its_owner_once_then_the_head(
     await jobs.tick()
     await jobs.tick()
     [alert] = [t for t in sent_to(bot, seller.tg_id) if t.startswith("🐢")]
-    assert "застряла на этапе «Первый контакт» (лимит — 2 дня)" in alert
+    stalled = said("stall.owner", deal="Ромашка", stage="Первый контакт", limit=said.n("days", 2))
+    assert stalled in alert
     assert not [t for t in sent_to(bot, admin.tg_id) if t.startswith("🐢")]
     clock.advance(days=2)
     await jobs.tick()
@@ -164,16 +175,17 @@ async def test_a_stage_with_an_owner_hands_the_deal_over(
     await create(seller, "Ромашка")
     await offer_to_closer(seller, jobs)
     [offer] = sent_to(bot, closer.tg_id)[-1:]
-    assert offer == "🤝 Sergey передаёт вам сделку «Ромашка» на этапе «Договор». Берёте?"
-    _, accept = closer.find_button("✅ Принять")
+    assert offer == said("handoff.offered", by="Sergey", deal="Ромашка", stage="Договор")
+    _, accept = closer.find_button(said("handoff.btn.accept"))
     await closer.press_data(accept)
-    assert closer.alert == "Сделка ваша"
-    assert "Ответственный: Kate" in closer.card
+    assert closer.alert == said("handoff.accepted_toast")
+    assert said("card.owner", owner="Kate") in closer.card
     await jobs.deliver()
-    assert sent_to(bot, seller.tg_id)[-1] == "🤝 Kate принял(а) сделку «Ромашка»."
-    assert sent_to(bot, admin.tg_id)[-1] == "🤝 Kate принял(а) сделку «Ромашка»."
+    accepted = said("handoff.accepted", who="Kate", deal="Ромашка")
+    assert sent_to(bot, seller.tg_id)[-1] == accepted
+    assert sent_to(bot, admin.tg_id)[-1] == accepted
     await closer.press_data(accept)
-    assert closer.alert == "Эта передача сделки уже решена."
+    assert closer.alert == said("error.handoff_not_pending")
     async with engine.connect() as conn:
         owner, handoff = (await conn.execute(select(DealRow.owner_id, DealRow.handoff_to_id))).one()
     assert (owner, handoff) == (kate, None)
@@ -190,10 +202,10 @@ async def test_a_declined_handoff_leaves_the_deal_with_its_owner(
     closer, _ = await contract_stage_closer(admin, person, engine)
     await create(seller, "Ромашка")
     await offer_to_closer(seller, jobs)
-    await closer.press("↩️ Отказаться")
-    assert closer.text == "Вы отказались от сделки «Ромашка»."
+    await closer.press(said("handoff.btn.decline"))
+    assert closer.text == said("handoff.you_declined", deal="Ромашка")
     await jobs.deliver()
-    assert "отказался(ась)" in sent_to(bot, seller.tg_id)[-1]
+    assert sent_to(bot, seller.tg_id)[-1] == said("handoff.declined", who="Kate", deal="Ромашка")
     async with engine.connect() as conn:
         assert (await conn.scalar(select(DealRow.handoff_to_id))) is None
         assert (
@@ -222,13 +234,13 @@ async def test_after_a_handoff_the_previous_owner_no_longer_touches_the_deals_ta
 ) -> None:
     closer, _ = await contract_stage_closer(admin, person, engine)
     await create(seller, "Ромашка")
-    await seller.press("Завтра 10:00")
-    _, done = seller.find_button("✅ Готово")
-    await seller.press("💼 Сделка")
+    await seller.press(said("when.tomorrow_10"))
+    _, done = seller.find_button(said("task.btn.done"))
+    await seller.press(said("task.btn.deal"))
     await offer_to_closer(seller, jobs)
-    await closer.press("✅ Принять")
+    await closer.press(said("handoff.btn.accept"))
     await seller.press_data(done)
-    assert seller.alert == "Это вам недоступно."
+    assert seller.alert == said("error.access_denied")
 
 
 async def test_newly_stalled_deals_are_alerted_even_behind_many_old_ones(
@@ -259,8 +271,9 @@ async def test_a_reminder_on_time_is_not_worded_overdue(
     bot.clear()
     await jobs.tick()
     [text] = reminders_to(bot, seller.tg_id)
-    assert "Просрочена" not in text
-    assert "⏰ Срок: сегодня 12:00" in text
+    at12 = said("when.today_at", time="12:00")
+    assert said("task.overdue_mark") not in text
+    assert said("task.card", text="Позвонить в Ромашку", due=at12) in text
 
 
 async def test_a_reminder_sent_hours_late_says_the_task_is_overdue(
@@ -272,7 +285,7 @@ async def test_a_reminder_sent_hours_late_says_the_task_is_overdue(
     bot.clear()
     await jobs.tick()
     [text] = reminders_to(bot, seller.tg_id)
-    assert "🔴 Просрочена" in text
+    assert said("task.overdue_mark") in text
 
 
 async def test_snoozing_or_closing_a_reminder_keeps_it_a_reminder(
@@ -283,14 +296,24 @@ async def test_snoozing_or_closing_a_reminder_keeps_it_a_reminder(
     await jobs.tick()  # the morning agenda goes out now, apart from the reminder
     clock.advance(hours=2, seconds=15)
     await jobs.tick()
-    await seller.press("+1 час")
-    assert seller.text.startswith("⏰ <b>Напоминание</b>\n📌 <b>Позвонить в Ромашку</b>")
-    assert "⏰ Срок: сегодня 13:00" in seller.text
-    reminder = seller.buttons(of="⏰ <b>Напоминание")
-    assert reminder == ["✅ Готово", "+1 час", "Завтра 10:00", "🗓 Перенести"]
-    await seller.press("✅ Готово")
-    assert seller.text.startswith("⏰ <b>Напоминание</b>\n📌 <b>Позвонить в Ромашку</b>")
-    assert seller.alert == "Готово ✅"
+    await seller.press(said("task.btn.hour"))
+    assert seller.text.startswith(
+        said("task.reminder", body=said.part("task.card", text="Позвонить в Ромашку"))
+    )
+    due = said("when.today_at", time="13:00")
+    assert said("task.card", text="Позвонить в Ромашку", due=due) in seller.text
+    reminder = seller.buttons(of=REMINDER)
+    assert reminder == [
+        said("task.btn.done"),
+        said("task.btn.hour"),
+        said("task.btn.tomorrow"),
+        said("task.btn.reschedule"),
+    ]
+    await seller.press(said("task.btn.done"))
+    assert seller.text.startswith(
+        said("task.reminder", body=said.part("task.card", text="Позвонить в Ромашку"))
+    )
+    assert seller.alert == said("task.done_toast")
 
 
 async def test_a_reminder_is_also_one_line_with_its_buttons_for_a_list(

@@ -20,7 +20,7 @@ from aiogram.methods import SendChatAction, SendMessage, SendPhoto
 
 from tests.conftest import FakeClock
 from tests.flows.conftest import join
-from tests.flows.harness import Person
+from tests.flows.harness import Person, said
 from tests.flows.test_deals import create
 from tests.mocked_bot import MockedBot
 
@@ -38,7 +38,7 @@ def on(clock: FakeClock, month: int, day: int) -> None:
 @pytest.fixture
 async def olga(admin: Person, person: Callable[..., Person]) -> Person:
     newcomer = person(2100, "Olga")
-    await join(admin, newcomer, "менеджер")
+    await join(admin, newcomer, said("role.seller"))
     return newcomer
 
 
@@ -49,33 +49,33 @@ async def november(seller: Person, olga: Person, clock: FakeClock) -> None:
     on(clock, 7, 1)
     await create(seller, "Омега", "10000")
     on(clock, 7, 5)
-    await seller.press("✅ Успешно")
+    await seller.press(said("card.btn.won"))
     on(clock, 11, 3)
     await create(seller, "Альфа", "100000")
     on(clock, 11, 10)
-    await seller.press("✅ Успешно")
+    await seller.press(said("card.btn.won"))
     await create(seller, "Бета", "50000")
-    await seller.press("➡️ Квалификация")
+    await seller.press(said("card.btn.next", stage="Квалификация"))
     on(clock, 11, 12)
-    await seller.press("❌ Проиграно")
+    await seller.press(said("card.btn.lost"))
     await seller.press("Дорого")
     await create(olga, "Гамма", "300000")
     on(clock, 11, 15)
-    await olga.press("✅ Успешно")
+    await olga.press(said("card.btn.won"))
     on(clock, 11, 16)
     await seller.send("/new")
     await seller.send("Альфа")
     await seller.press("👤 Альфа")  # the client they already have
     await seller.send("40000")
-    await seller.press("Пропустить")
-    await seller.press("Пропустить")
+    await seller.press(said("btn.skip"))
+    await seller.press(said("btn.skip"))
     on(clock, 11, 20)
     await create(seller, "Дельта", "80000")
-    await seller.press("➡️ Квалификация")
+    await seller.press(said("card.btn.next", stage="Квалификация"))
     on(clock, 11, 21)
     await seller.send("/deals")
     await seller.press("Альфа")
-    await seller.press("✅ Успешно")
+    await seller.press(said("card.btn.won"))
     clock.now = start
 
 
@@ -86,45 +86,45 @@ def last_text(bot: MockedBot, chat_id: int) -> str:
 async def test_the_month_report_adds_up(admin: Person, november: None) -> None:
     await admin.send("/report")
     text = admin.text
-    assert "📈 <b>Продажи команды</b> · 01.11.2026 — 23.11.2026" in text
-    assert "🆕 Новых сделок: 5" in text
-    assert f"✅ Выиграно: 3 на {rub('440 000')}" in text
-    assert f"❌ Проиграно: 1 на {rub('50 000')}" in text
-    assert "🎯 Конверсия в победу: 75%" in text
+    assert said("rep.title_team", window="01.11.2026 — 23.11.2026") in text
+    assert said("rep.created", n=5) in text
+    assert said("rep.won", n=3, amount=rub("440 000")) in text
+    assert said("rep.lost", n=1, amount=rub("50 000")) in text
+    assert said("rep.win_rate", rate="75%") in text
     # 440 000 / 3, in whole roubles: "146 666,67" was false precision (found in the sandbox)
-    assert f"💰 Средний чек: {rub('146 667')}" in text
-    assert "⏱ Цикл сделки (медиана): 5,0 дн." in text  # 7, 3 and 5 days
-    assert "🔁 Из новых сделок периода выиграно: 60%" in text  # 3 of 5
-    assert f"📂 В работе: 1 на {rub('80 000')}, взвешенно {rub('16 000')}" in text
+    assert said("rep.average_check", amount=rub("146 667")) in text
+    assert said("rep.cycle", days=said("rep.days", d="5,0")) in text  # 7, 3 and 5 days
+    assert said("rep.lead_to_sale", rate="60%") in text  # 3 of 5
+    assert said("rep.pipe", n=1, value=rub("80 000"), weighted=rub("16 000")) in text
     # 1 open × 146 666,67 × 0.75 / mean cycle 5 days
-    assert f"🚀 Скорость продаж: {rub('22 000')} в день" in text
-    new = "новых сделок 4, выиграно 2 на " + rub("400 000") + ", проиграно 1, конверсия 67%"
-    assert f"🌱 <b>Новые клиенты</b>: {new}" in text
-    current = "новых сделок 1, выиграно 1 на " + rub("40 000") + ", проиграно 0, конверсия 100%"
-    assert f"🤝 <b>Действующие клиенты</b>: {current}" in text
-    assert f"• Дорого — 1 на {rub('50 000')}" in text
+    assert said("rep.velocity", amount=rub("22 000")) in text
+    new = said("rep.segment", created=4, won=2, amount=rub("400 000"), lost=1, rate="67%")
+    assert said("rep.new_clients", line=new) in text
+    current = said("rep.segment", created=1, won=1, amount=rub("40 000"), lost=0, rate="100%")
+    assert said("rep.current_clients", line=current) in text
+    assert said("rep.reason", reason="Дорого", n=1, amount=rub("50 000")) in text
     assert "nan" not in text.lower()
-    await admin.press("Вчера")
+    await admin.press(said("rep.period.yesterday"))
     assert "22.11.2026" in admin.text
-    assert "Закрытых сделок за период нет." in admin.text
+    assert said("rep.no_closed") in admin.text
 
 
 async def test_a_custom_range_and_bad_ones(admin: Person, november: None) -> None:
     await admin.send("/report")
-    await admin.press("Свои даты")
-    assert "Напишите период" in admin.text
+    await admin.press(said("rep.period.custom"))
+    assert said("rep.range.ask") in admin.text
     await admin.send("15.11–01.11")
-    assert admin.text.startswith("Конец периода раньше начала.")
+    assert admin.text == said("rep.range.reversed")
     await admin.send("вчера")
-    assert admin.text.startswith("Не понял даты.")
+    assert admin.text == said("rep.range.format")
     await admin.send("2025-01-01 2026-11-01")
-    assert admin.text == "Период длиннее года. Выберите не больше 366 дней."
+    assert admin.text == said("rep.range.too_long")
     await admin.send("01.11–12.11")
     text = admin.text
-    assert "01.11.2026 — 12.11.2026" in text
-    assert "🆕 Новых сделок: 3" in text  # Альфа, Бета, Гамма
-    assert f"✅ Выиграно: 1 на {rub('100 000')}" in text
-    assert "🎯 Конверсия в победу: 50%" in text
+    assert said("rep.title_team", window="01.11.2026 — 12.11.2026") in text
+    assert said("rep.created", n=3) in text  # Альфа, Бета, Гамма
+    assert said("rep.won", n=1, amount=rub("100 000")) in text
+    assert said("rep.win_rate", rate="50%") in text
     await admin.send("01.11–12.11")  # the step is over: plain text again
     assert "01.11.2026" not in admin.text
 
@@ -133,55 +133,78 @@ async def test_a_seller_sees_only_their_own_numbers(
     admin: Person, seller: Person, olga: Person, november: None
 ) -> None:
     await seller.send("/report")
-    assert "📈 <b>Мои продажи</b>" in seller.text
-    assert f"✅ Выиграно: 2 на {rub('140 000')}" in seller.text
-    assert "🆕 Новых сделок: 4" in seller.text
+    assert said.part("rep.title_mine") in seller.text
+    assert said("rep.won", n=2, amount=rub("140 000")) in seller.text
+    assert said("rep.created", n=4) in seller.text
     await olga.send("/report")
-    assert f"✅ Выиграно: 1 на {rub('300 000')}" in olga.text
-    assert "❌ Проиграно: 0 на 0" in olga.text
-    assert "менеджер" not in olga.text
+    assert said("rep.won", n=1, amount=rub("300 000")) in olga.text
+    assert said("rep.lost", n=0, amount=0) in olga.text
+    assert said("role.seller") not in olga.text
 
 
 async def test_the_funnel_shows_conversions_and_a_picture_and_cuts_by_seller(
     admin: Person, bot: MockedBot, november: None
 ) -> None:
     await admin.send("/funnel")
-    assert admin.text == "Какую воронку показать?"
+    assert admin.text == said("fun.pick")
     bot.clear()
     await admin.press("Новые клиенты")
     text = last_text(bot, admin.tg_id)
-    assert "🔻 <b>Воронка «Новые клиенты»</b> · 01.11.2026 — 23.11.2026" in text
-    assert "Срез: все сделки" in text
+    assert said("fun.title", name="Новые клиенты", window="01.11.2026 — 23.11.2026") in text
+    assert said("fun.cut_line", what=said("fun.cut.all")) in text
     # Five deals: three won, Бета lost and Дельта open at Qualification. In First contact:
     # Альфа 7 days, Бета 0, Гамма 3, Альфа again 5, Дельта 0 → median 3.
-    assert "1. Первый контакт: 5 → дальше 100% · медиана 3,0 дн." in text
+    assert (
+        said(
+            "fun.stage",
+            i=1,
+            name="Первый контакт",
+            reached=5,
+            rate="100%",
+            days=said("rep.days", d="3,0"),
+        )
+        in text
+    )
     assert "2. Квалификация: 5 → дальше 60%" in text
-    assert "3. Встреча / презентация: 3 → дальше 100% · медиана —" in text
-    assert "🏁 Из них выиграно: 3" in text
-    assert f"🕳 Больше всего проиграно на этапе «Квалификация»: 1 на {rub('50 000')}" in text
+    assert (
+        said("fun.stage", i=3, name="Встреча / презентация", reached=3, rate="100%", days="—")
+        in text
+    )
+    assert said("fun.won", n=3) in text
+    assert said("fun.leak", name="Квалификация", n=1, amount=rub("50 000")) in text
     assert bot.sent(SendChatAction)[-1].action == "upload_photo"
     photo = bot.last(SendPhoto)
     assert photo.chat_id == admin.tg_id
-    await admin.press("менеджер")
-    assert admin.text == "Выберите: менеджер"
+    await admin.press(said("fun.cut.seller"))
+    assert admin.text == said("fun.pick_value", what=said("fun.cut.seller"))
     bot.clear()
     await admin.press("Olga")
     text = last_text(bot, admin.tg_id)
-    assert "Срез: менеджер — Olga" in text
-    assert "1. Первый контакт: 1 → дальше 100%" in text
-    assert "🏁 Из них выиграно: 1" in text
+    assert said("fun.cut_value", what=said("fun.cut.seller"), value="Olga") in text
+    assert said.part("fun.stage", i=1, name="Первый контакт", reached=1, rate="100%") in text
+    assert said("fun.won", n=1) in text
     assert bot.last(SendPhoto).chat_id == admin.tg_id
-    await admin.press("действующие")
+    await admin.press(said("fun.cut.current"))
     text = last_text(bot, admin.tg_id)
-    assert "Срез: действующие" in text
-    assert "1. Первый контакт: 1 → дальше 100% · медиана 5,0 дн." in text  # Альфа again
-    await admin.press("канал")
+    assert said("fun.cut_line", what=said("fun.cut.current")) in text
+    assert (
+        said(
+            "fun.stage",
+            i=1,
+            name="Первый контакт",
+            reached=1,
+            rate="100%",
+            days=said("rep.days", d="5,0"),
+        )
+        in text
+    )  # Альфа again
+    await admin.press(said("fun.cut.channel"))
     await admin.press("Email")
     text = last_text(bot, admin.tg_id)
-    assert "Срез: канал — ✉️ Email" in text
-    assert "За период в этой воронке не создано ни одной сделки." in text
-    await admin.press("продукт")
-    assert admin.text == "Для среза «продукт» в сделках ещё нет значений."
+    assert said("fun.cut_value", what=said("fun.cut.channel"), value=said("channel.email")) in text
+    assert said("fun.no_deals") in text
+    await admin.press(said("fun.cut.product"))
+    assert admin.text == said("fun.no_values", what=said("fun.cut.product"))
 
 
 async def test_abc_table_cell_list_and_lost_clients(
@@ -189,25 +212,40 @@ async def test_abc_table_cell_list_and_lost_clients(
 ) -> None:
     await admin.send("/abc")
     text = admin.text
-    assert "🧮 <b>ABC-XYZ клиентов</b> · 01.06.2026 — 23.11.2026 (6 мес.)" in text
+    assert said("abc.title_team", window="01.06.2026 — 23.11.2026", months=6) in text
     table = text.split("<pre>")[1].split("</pre>")[0].splitlines()
     assert table[0].split() == ["X", "Y", "Z"]
     # Гамма 300 000 and Альфа 140 000 make A; Омега's 10 000 is the last 5 %: C.
-    assert table[1].split() == ["A", "0", "0", "2"] and table[2].split() == ["0", "0", "440К"]
-    assert table[5].split() == ["C", "0", "0", "1"] and table[6].split() == ["0", "0", "10К"]
-    assert f"• AZ: клиентов 2, LTV {rub('440 000')}" in text
-    assert "😴 <b>Ушедшие клиенты</b> (без покупок больше 90 дн.): 1" in text
-    assert "• Омега — последняя покупка 05.07.2026" in text
-    assert admin.buttons(of="🧮") == ["AZ (2)", "CZ (1)", "3 мес.", "✓ 6 мес.", "12 мес."]
+    assert table[1].split() == ["A", "0", "0", "2"] and table[2].split() == [
+        "0",
+        "0",
+        said("abc.thousands", n=440),
+    ]
+    assert table[5].split() == ["C", "0", "0", "1"] and table[6].split() == [
+        "0",
+        "0",
+        said("abc.thousands", n=10),
+    ]
+    assert said.n("abc.segment_ltv", 2, code="AZ", ltv=rub("440 000")) in text
+    assert said("abc.lost", days=90, n=1) in text
+    assert said("abc.lost_row", name="Омега", at="05.07.2026") in text
+    months = [said("abc.months", n=n) for n in (3, 6, 12)]
+    assert admin.buttons(of="🧮") == ["AZ (2)", "CZ (1)", months[0], f"✓ {months[1]}", months[2]]
     await admin.press("AZ (2)")
     cell = admin.text
-    assert "🧮 <b>Сегмент AZ</b>" in cell
+    assert said("abc.cell_title", code="AZ") in cell
     # LTV = check × purchases a month × 12 months: 300 000 × 1/6 × 12, 70 000 × 2/6 × 12.
-    assert f"• Гамма — {rub('300 000')}, покупок 1, LTV {rub('600 000')}" in cell
-    assert f"• Альфа — {rub('140 000')}, покупок 2, LTV {rub('280 000')}" in cell
+    assert (
+        said.n("abc.client_row", 1, name="Гамма", revenue=rub("300 000"), ltv=rub("600 000"))
+        in cell
+    )
+    assert (
+        said.n("abc.client_row", 2, name="Альфа", revenue=rub("140 000"), ltv=rub("280 000"))
+        in cell
+    )
     assert cell.index("Гамма") < cell.index("Альфа")
     await seller.send("/abc")
-    assert "🧮 <b>ABC-XYZ моих клиентов</b>" in seller.text
+    assert said.part("abc.title_mine") in seller.text
     assert "Гамма" not in seller.text
     await seller.press("AZ")
     assert "Альфа" in seller.text and "Гамма" not in seller.text
@@ -215,16 +253,16 @@ async def test_abc_table_cell_list_and_lost_clients(
 
 async def test_empty_periods_say_so(admin: Person) -> None:
     await admin.send("/report")
-    assert "🆕 Новых сделок: 0" in admin.text
-    assert "Закрытых сделок за период нет." in admin.text
+    assert said("rep.created", n=0) in admin.text
+    assert said("rep.no_closed") in admin.text
     assert "🎯" not in admin.text
-    assert "🚀 Скорость продаж: не посчитать — за период нет выигранных сделок" in admin.text
+    assert said("rep.velocity_none") in admin.text
     await admin.send("/abc")
-    assert "За период нет выигранных сделок с клиентами." in admin.text
-    assert "Ушедших клиентов нет" in admin.text
+    assert said("abc.no_clients") in admin.text
+    assert said("abc.no_lost", days=90) in admin.text
     await admin.send("/funnel")
     await admin.press("Новые клиенты")
-    assert any("За период в этой воронке не создано ни одной сделки." in t for t in admin.texts)
+    assert any(said("fun.no_deals") in t for t in admin.texts)
 
 
 async def test_outsiders_and_forged_buttons_are_refused(
@@ -236,73 +274,79 @@ async def test_outsiders_and_forged_buttons_are_refused(
         assert "Кто-то" not in stranger.text and "📈" not in stranger.text
     admin_id = 1  # Anna joined first
     await seller.press_data(f"fu:1:month:seller:{admin_id}")
-    assert seller.alert == "Это вам недоступно."
+    assert seller.alert == said("error.access_denied")
     await seller.press_data("fu:1:month:seller:-1")
-    assert seller.alert == "Это вам недоступно."
+    assert seller.alert == said("error.access_denied")
     await admin.press_data("fu:1:month:channel:99")
-    assert admin.alert == "Эта кнопка больше не действует. Откройте нужный раздел заново: /help"
+    assert admin.alert == said("error.stale_button")
     await admin.press_data("fu:999999:month:all:-1")
-    assert admin.alert is not None and "Воронк" in admin.alert
+    assert admin.alert == said("error.pipeline_not_found")
     await admin.press_data("abc:6:QQ")
-    assert admin.alert == "Эта кнопка больше не действует. Откройте нужный раздел заново: /help"
+    assert admin.alert == said("error.stale_button")
     await admin.press_data("abc:7:")
-    assert admin.alert == "Эта кнопка больше не действует. Откройте нужный раздел заново: /help"
+    assert admin.alert == said("error.stale_button")
     await admin.press_data("rp:forever")
-    assert admin.alert == "Эта кнопка больше не действует. Откройте нужный раздел заново: /help"
+    assert admin.alert == said("error.stale_button")
 
 
 async def test_english_reports(
     admin: Person, person: Callable[..., Person], clock: FakeClock
 ) -> None:
     john = person(3000, "John", "en")
-    await join(admin, john, "менеджер")
+    await join(admin, john, said("role.seller"))
     await create(john, "Acme", "1000")
-    await john.press("Won")
+    en = said.of("en")
+    await john.press(en("card.btn.won"))
     await john.send("/report")
-    assert "📈 <b>My sales</b>" in john.text
-    assert "✅ Won: 1 worth ₽1,000" in john.text
-    assert "🎯 Win rate: 100%" in john.text
+    assert en.part("rep.title_mine") in john.text
+    assert en("rep.won", n=1, amount="₽1,000") in john.text
+    assert en("rep.win_rate", rate="100%") in john.text
     await john.send("/funnel")
     await john.press("🔻 Новые клиенты")  # the team's pipelines are named in Russian
-    assert any("🔻 <b>Funnel “Новые клиенты”</b>" in t for t in john.texts)
-    assert any("1. Первый контакт: 1 → on 100%" in t for t in john.texts)
+    assert any(en.part("fun.title", name="Новые клиенты") in t for t in john.texts)
+    stage = en.part("fun.stage", i=1, name="Первый контакт", reached=1, rate="100%")
+    assert any(stage in t for t in john.texts)
     await john.send("/abc")
-    assert "🧮 <b>ABC-XYZ of my clients</b>" in john.text
+    assert en.part("abc.title_mine") in john.text
 
 
 async def test_abc_thresholds_and_lost_days_come_from_the_settings(
     admin: Person, november: None
 ) -> None:
     await admin.send("/settings")
-    assert "• ABC: доли A/B, %: <b>80/15</b>" in admin.text
-    assert "• Клиент ушёл через, дн.: <b>90</b>" in admin.text
-    await admin.press("ABC: доли")
+    abc = said("settings.key.abc_thresholds")
+    assert f"• {abc}: <b>80/15</b>" in admin.text  # the settings lines are composed in code
+    assert f"• {said('settings.key.lost_after_days')}: <b>90</b>" in admin.text
+    await admin.press(said("settings.key.abc_thresholds"))
     await admin.send("90/20")  # more than 100 % together
-    assert admin.text.startswith("Не подходит для «ABC: доли A/B, %».")
+    assert admin.text == said(
+        "settings.invalid", name=abc, hint=said("settings.hint.abc_thresholds")
+    )
     await admin.send("60/30")
-    assert "• ABC: доли A/B, %: <b>60/30</b>" in admin.text
+    assert f"• {abc}: <b>60/30</b>" in admin.text
     await admin.send("/settings")
-    await admin.press("Клиент ушёл через")
+    await admin.press(said("settings.key.lost_after_days"))
     await admin.send("200")
     await admin.send("/abc")
     # Гамма's 300 000 is A; Альфа starts at 68 % of the revenue, past 60 %: B.
     assert admin.buttons(of="🧮")[:3] == ["AZ (1)", "BZ (1)", "CZ (1)"]
-    assert "Ушедших клиентов нет (без покупок больше 200 дн.)." in admin.text
+    assert said("abc.no_lost", days=200) in admin.text
 
 
 async def test_english_abc_counts_take_the_singular_for_one(
     admin: Person, person: Callable[..., Person], clock: FakeClock
 ) -> None:
     john = person(3000, "John", "en")
-    await join(admin, john, "менеджер")
+    await join(admin, john, said("role.seller"))
     await create(john, "Acme", "1000")
-    await john.press("Won")
+    en = said.of("en")
+    await john.press(en("card.btn.won"))
     clock.now += timedelta(minutes=1)
     await john.send("/abc")
-    assert "• AZ: 1 client, LTV ₽2,000" in john.text
+    assert en.n("abc.segment_ltv", 1, code="AZ", ltv="₽2,000") in john.text
     assert "1 clients" not in john.text
     await john.press("AZ (1)")
-    assert "• Acme — ₽1,000, 1 purchase, LTV ₽2,000" in john.text
+    assert en.n("abc.client_row", 1, name="Acme", revenue="₽1,000", ltv="₽2,000") in john.text
 
 
 async def test_the_funnels_won_line_says_it_counts_the_deals_created_in_the_period(
@@ -314,16 +358,16 @@ async def test_the_funnels_won_line_says_it_counts_the_deals_created_in_the_peri
     on(clock, 10, 30)
     await create(seller, "Октябрь", "1000")
     on(clock, 11, 2)
-    await seller.press("✅ Успешно")  # created in October, won in November
+    await seller.press(said("card.btn.won"))  # created in October, won in November
     await create(seller, "Ноябрь", "2000")
     on(clock, 11, 5)
-    await seller.press("✅ Успешно")
+    await seller.press(said("card.btn.won"))
     clock.now = start
     await admin.send("/funnel")
     await admin.press("Новые клиенты")
     text = last_text(bot, admin.tg_id)
-    assert "🏁 Из них выиграно: 1" in text
-    assert f"✅ Выиграно: 2 на {rub('3 000')}" in text
+    assert said("fun.won", n=1) in text
+    assert said("rep.won", n=2, amount=rub("3 000")) in text
 
 
 async def test_a_range_typed_without_a_year_is_never_in_the_future(
@@ -332,11 +376,11 @@ async def test_a_range_typed_without_a_year_is_never_in_the_future(
     """Found in the sandbox: on 23 November "01.12–05.12" gave December to come, all zeros;
     a head means the last December. Over New Year, "20.12–10.01" was "reversed"."""
     await admin.send("/report")
-    await admin.press("Свои даты")
+    await admin.press(said("rep.period.custom"))
     await admin.send("01.12–05.12")
     assert "01.12.2025 — 05.12.2025" in admin.text
     clock.now = datetime(2027, 1, 12, 7, 0, tzinfo=UTC)
     await admin.send("/report")
-    await admin.press("Свои даты")
+    await admin.press(said("rep.period.custom"))
     await admin.send("20.12–10.01")
     assert "20.12.2026 — 10.01.2027" in admin.text

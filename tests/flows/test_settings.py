@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from storage.models import AuditRow, TaskRow
 from tests.conftest import FakeClock
 from tests.flows.conftest import Jobs, join
-from tests.flows.harness import Person
+from tests.flows.harness import Person, said
 from tests.mocked_bot import MockedBot
 
 
@@ -25,12 +25,13 @@ async def test_an_admin_changes_the_time_zone_and_it_applies_at_once(
     admin: Person, seller: Person, engine: AsyncEngine
 ) -> None:
     await admin.send("/settings")
-    assert "• Часовой пояс: <b>Europe/Moscow</b>" in admin.text
-    await admin.press("Часовой пояс")
-    assert admin.text.startswith("Часовой пояс: сейчас <b>Europe/Moscow</b>.")
+    zone = said("settings.key.timezone")
+    assert f"• {zone}: <b>Europe/Moscow</b>" in admin.text
+    await admin.press(said("settings.key.timezone"))
+    assert admin.text.startswith(said.part("settings.ask", name=zone, current="Europe/Moscow"))
     await admin.send("Asia/Yekaterinburg")
-    assert admin.texts[0] == "✅ Сохранено. Уже действует."
-    assert "• Часовой пояс: <b>Asia/Yekaterinburg</b>" in admin.text
+    assert admin.texts[0] == said("settings.saved")
+    assert f"• {zone}: <b>Asia/Yekaterinburg</b>" in admin.text
     await seller.send("/task")
     await seller.send("Позвонить")
     await seller.send("завтра 10:00")
@@ -43,7 +44,7 @@ async def test_an_admin_changes_the_time_zone_and_it_applies_at_once(
 async def test_quiet_hours_changed_in_the_chat_apply_to_the_next_job_run(
     admin: Person, seller: Person, jobs: Jobs, clock: FakeClock, bot: MockedBot
 ) -> None:
-    await change(admin, "Тихие часы", "off")
+    await change(admin, said("settings.key.quiet_hours"), "off")
     await seller.send("/task")
     await seller.send("Поздний звонок")
     await seller.send("сегодня 22:00")
@@ -58,16 +59,17 @@ async def test_a_bad_value_is_explained_and_can_be_retyped(
     admin: Person, engine: AsyncEngine
 ) -> None:
     await admin.send("/settings")
-    await admin.press("Тихие часы")
+    await admin.press(said("settings.key.quiet_hours"))
     await admin.send("с девяти вечера")
-    assert admin.text == (
-        "Не подходит для «Тихие часы». Нужно: когда не беспокоить, например 21:00-08:00, "
-        "или off. Попробуйте ещё раз или /cancel."
+    assert admin.text == said(
+        "settings.invalid",
+        name=said("settings.key.quiet_hours"),
+        hint=said("settings.hint.quiet_hours"),
     )
     await admin.send("22:00-07:00")
-    assert admin.texts[0] == "✅ Сохранено. Уже действует."
-    await change(admin, "Тихие часы", "22:00-07:00")
-    assert admin.texts[0] == "Значение то же, ничего не изменилось."
+    assert admin.texts[0] == said("settings.saved")
+    await change(admin, said("settings.key.quiet_hours"), "22:00-07:00")
+    assert admin.texts[0] == said("settings.unchanged")
     async with engine.connect() as conn:
         rows = (await conn.execute(select(AuditRow.subject, AuditRow.before, AuditRow.after))).all()
     assert rows == [("quiet_hours", "21:00-08:00", "22:00-07:00")]
@@ -77,55 +79,64 @@ async def test_only_admins_reach_settings(
     admin: Person, seller: Person, person: Callable[..., Person]
 ) -> None:
     head = person(3000, "Helen")
-    await join(admin, head, "руководитель")
+    await join(admin, head, said("role.head"))
     for who in (seller, head):
         await who.send("/settings")
-        assert who.text == "Это доступно только администраторам."
+        assert who.text == said("error.admins_only")
         await who.send("/audit")
-        assert who.text == "Это доступно только администраторам."
+        assert who.text == said("error.admins_only")
         await who.press_data("set:timezone")
-        assert who.alert == "Эта кнопка больше не действует. Откройте нужный раздел заново: /help"
+        assert who.alert == said("error.stale_button")
 
 
 async def test_the_audit_log_pages_through_every_change(admin: Person, clock: FakeClock) -> None:
     await admin.send("/audit")
-    assert admin.text == "Изменений пока не было."
+    assert admin.text == said("audit.empty")
     for hour in range(12):
         clock.advance(minutes=1)
-        await change(admin, "Время плана дня", f"{7 + hour % 5:02}:{10 + hour:02}")
+        await change(admin, said("settings.key.agenda_at"), f"{7 + hour % 5:02}:{10 + hour:02}")
     await admin.send("/audit")
-    assert "📒 <b>Журнал изменений</b> · стр. 1/2" in admin.text
-    assert "Anna: Время плана дня: 07:20 → 08:21" in admin.text  # the newest first
+    assert said("audit.title", page=1, pages=2) in admin.text
+    agenda_at = said("settings.key.agenda_at")
+    newest = said.part("audit.row", who="Anna", what=agenda_at, before="07:20", after="08:21")
+    assert newest in admin.text  # the newest first
     await admin.press("▶️")
-    assert "стр. 2/2" in admin.text
-    assert "Anna: Время плана дня: 08:30 → 07:10" in admin.text
+    assert said("audit.title", page=2, pages=2) in admin.text
+    oldest = said.part("audit.row", who="Anna", what=agenda_at, before="08:30", after="07:10")
+    assert oldest in admin.text
 
 
 async def test_settings_speak_english_to_an_english_admin(admin: Person) -> None:
     admin.lang = "en"
     await admin.send("/language")
     await admin.press("English")
-    await change(admin, "Currency", "usd")
-    assert admin.texts[0] == "✅ Saved. It applies already."
-    assert "• Currency: <b>USD</b>" in admin.text
+    en = said.of("en")
+    await change(admin, en("settings.key.currency"), "usd")
+    assert admin.texts[0] == en("settings.saved")
+    assert f"• {en('settings.key.currency')}: <b>USD</b>" in admin.text
 
 
 async def test_a_command_leaves_a_setting_waiting_for_its_value(
     admin: Person, engine: AsyncEngine
 ) -> None:
     await admin.send("/settings")
-    await admin.press("Название компании")
+    await admin.press(said("settings.key.company_name"))
     await admin.send("/team")
     await admin.send("Иванов Пётр, перезвонить")
-    assert admin.text.startswith("Не понял")
+    assert admin.text == said("fallback.not_understood")
     async with engine.connect() as conn:
         assert (await conn.execute(select(AuditRow.id))).all() == []
 
 
 async def test_a_folder_or_a_huge_range_is_refused_at_once(admin: Person) -> None:
-    await change(admin, "Часовой пояс", "Europe")
-    assert admin.text.startswith("Не подходит для «Часовой пояс».")
+    zone = said("settings.key.timezone")
+    await change(admin, zone, "Europe")
+    assert admin.text == said("settings.invalid", name=zone, hint=said("settings.hint.timezone"))
     await admin.send("/settings")
-    await admin.press("Рабочие дни")
+    await admin.press(said("settings.key.working_days"))
     await admin.send("1-99999999")
-    assert admin.text.startswith("Не подходит для «Рабочие дни».")
+    assert admin.text == said(
+        "settings.invalid",
+        name=said("settings.key.working_days"),
+        hint=said("settings.hint.working_days"),
+    )

@@ -11,14 +11,19 @@ from storage.models import InviteRow, SettingRow, UserRow
 from storage.uow import SqlUnitOfWorkFactory
 from tests.conftest import FakeClock
 from tests.flows.conftest import join
-from tests.flows.harness import Person
+from tests.flows.harness import Person, said
 
 
 async def test_admin_from_config_is_greeted_with_the_main_menu(admin: Person) -> None:
     await admin.send("/start")
     assert "Anna" in admin.text
-    assert "администратор" in admin.text
-    assert admin.reply_keyboard() == ["➕ Сделка", "📋 Сделки", "✅ Задачи", "🔎 Поиск"]
+    assert said("role.admin") in admin.text
+    assert admin.reply_keyboard() == [
+        said("menu.new_deal"),
+        said("menu.deals"),
+        said("menu.tasks"),
+        said("menu.find"),
+    ]
 
 
 async def test_a_stranger_is_asked_to_get_an_invite_and_nothing_else(
@@ -27,10 +32,7 @@ async def test_a_stranger_is_asked_to_get_an_invite_and_nothing_else(
     stranger = person(555, "Eve")
     for text in ("/start", "/new", "/deals", "hello", "/team", "/invite"):
         await stranger.send(text)
-        assert stranger.texts == [
-            "Здравствуйте! Этот бот работает только для сотрудников отдела продаж. "
-            "Попросите у администратора ссылку-приглашение."
-        ], text
+        assert stranger.texts == [said("start.stranger")], text
     async with uow_factory() as uow:
         assert await uow.users.by_tg(555) is None  # type: ignore[arg-type]
 
@@ -38,26 +40,25 @@ async def test_a_stranger_is_asked_to_get_an_invite_and_nothing_else(
 async def test_a_stranger_in_english_is_answered_in_english(person: Callable[..., Person]) -> None:
     stranger = person(556, "Eve", "en")
     await stranger.send("/deals")
-    assert stranger.text.startswith("Hello! This bot serves the sales team only.")
+    assert stranger.text.startswith(said.of("en")("start.stranger"))
 
 
 async def test_invited_seller_joins_once_and_the_link_dies(
     admin: Person, person: Callable[..., Person], engine
 ) -> None:
     await admin.send("/invite")
-    assert admin.buttons() == ["менеджер", "руководитель"]
-    await admin.press("менеджер")
+    assert admin.buttons() == [said("role.seller"), said("role.head")]
+    await admin.press(said("role.seller"))
     assert "https://t.me/salesbot_test_bot?start=" in admin.text
     token = admin.text.split("?start=")[1].split()[0]
 
     sergey = person(2000, "Sergey")
     await sergey.send(f"/start {token}")
-    assert "Добро пожаловать в команду, Sergey" in sergey.text
-    assert "менеджер" in sergey.text
+    assert said("start.joined", name="Sergey", role=said("role.seller")) in sergey.text
 
     eve = person(2001, "Eve")
     await eve.send(f"/start {token}")
-    assert "недействительна" in eve.text
+    assert said("error.invite_invalid") in eve.text
     async with engine.connect() as conn:
         roles = dict((await conn.execute(select(UserRow.tg_id, UserRow.role))).all())
     assert roles == {1000: "admin", 2000: "seller"}
@@ -67,14 +68,14 @@ async def test_an_expired_invite_is_refused(
     admin: Person, person: Callable[..., Person], clock: FakeClock
 ) -> None:
     await admin.send("/invite")
-    await admin.press("руководитель")
+    await admin.press(said("role.head"))
     token = admin.text.split("?start=")[1].split()[0]
     clock.advance(days=7, seconds=1)
     late = person(2002, "Late")
     await late.send(f"/start {token}")
-    assert "недействительна" in late.text
+    assert said("error.invite_invalid") in late.text
     await late.send("/deals")
-    assert "ссылку-приглашение" in late.text
+    assert said("start.stranger") in late.text
 
 
 async def test_a_forged_start_code_is_refused_politely(person: Callable[..., Person]) -> None:
@@ -87,20 +88,20 @@ async def test_team_lists_members_with_roles_for_heads_only(
     admin: Person, seller: Person, person: Callable[..., Person]
 ) -> None:
     head = person(3000, "Helen", "en")
-    await join(admin, head, "руководитель")
+    await join(admin, head, said("role.head"))
     await head.send("/team")
     assert "<b>Team</b> (3)" in head.text
     assert "• Sergey — seller" in head.text
     assert "• Helen — head of sales" in head.text
     await seller.send("/team")
-    assert seller.text == "Это доступно только руководителям и администраторам."
+    assert seller.text == said("error.managers_only")
 
 
 async def test_a_seller_cannot_invite_nor_forge_an_invite_button(seller: Person, engine) -> None:
     await seller.send("/invite")
-    assert seller.text == "Это доступно только руководителям и администраторам."
+    assert seller.text == said("error.managers_only")
     await seller.press_data("inv:head")
-    assert seller.alert == "Эта кнопка больше не действует. Откройте нужный раздел заново: /help"
+    assert seller.alert == said("error.stale_button")
     async with engine.connect() as conn:
         assert (await conn.scalar(select(InviteRow.id).where(InviteRow.role == "head"))) is None
 
@@ -113,10 +114,10 @@ async def test_claim_code_makes_the_first_admin(
     assert code
     boss = person(7777, "Boss")
     await boss.send(f"/start {code}")
-    assert "администратор" in boss.text
+    assert said("role.admin") in boss.text
     async with engine.connect() as conn:
         assert (await conn.scalar(select(UserRow.role).where(UserRow.tg_id == 7777))) == "admin"
         assert (await conn.scalar(select(SettingRow).where(SettingRow.key == CLAIM_KEY))) is None
     other = person(7778, "Other")
     await other.send(f"/start {code}")
-    assert "недействительна" in other.text
+    assert said("error.invite_invalid") in other.text

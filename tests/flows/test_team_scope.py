@@ -17,7 +17,7 @@ from storage.models import DealEventRow, DealRow, TaskRow
 from storage.uow import SqlUnitOfWorkFactory
 from tests.conftest import FakeClock
 from tests.flows.conftest import Jobs, join
-from tests.flows.harness import Person
+from tests.flows.harness import Person, said
 from tests.flows.test_deals import create
 from tests.flows.test_departments import NOT_YOURS, two_teams
 from tests.flows.test_digest import _close, _user_id, digests_to, msk, texts_to
@@ -52,30 +52,30 @@ async def test_a_head_sees_and_acts_on_only_their_teams_deals(
 
     await helen.send("/deals")
     listing = helen.text
-    assert "Открытые сделки команды</b>: 2" in listing
+    assert said.part("deals.title_all", count=2) in listing
     assert "Ромашка Север" in listing and "Василёк Север" in listing
     assert "Лютик" not in listing and "Кактус" not in listing
     await helen.send("/find Юг")
-    assert helen.text == "Ничего не нашёл. Попробуйте другую часть названия."
+    assert helen.text == said("find.nothing")
     await helen.send("/find а")
     assert "Лютик" not in helen.text and "Кактус" not in helen.text
     assert "Ромашка Север" in helen.text
 
     await hugo.send("/deals")
-    assert "Открытые сделки команды</b>: 2" in hugo.text
+    assert said.part("deals.title_all", count=2) in hugo.text
     assert "Лютик Юг" in hugo.text and "Кактус Хьюго" in hugo.text  # his own too
     assert "Север" not in hugo.text
 
     await admin.send("/deals")
-    assert "Открытые сделки команды</b>: 4" in admin.text
+    assert said.part("deals.title_all", count=4) in admin.text
 
     # Helen opens and moves her team's deal as before.
     ids = await deal_ids(engine)
     north, _ = ids["Ромашка Север"]
     await helen.press("Ромашка Север")
     assert "💼 <b>Ромашка Север</b>" in helen.card
-    await helen.press("➡️ Квалификация")
-    assert "Этап: Квалификация" in helen.card
+    await helen.press(said("card.btn.next", stage="Квалификация"))
+    assert said.part("card.stage", stage="Квалификация") in helen.card
 
     # Forged buttons for the South's deal are "not yours", and nothing changes.
     before = await changes(engine)
@@ -138,11 +138,11 @@ async def test_a_head_who_leads_no_team_still_sees_every_deal(
 ) -> None:
     _, _, _, pavel = await two_teams(admin, seller, person)
     ivan = person(3002, "Ivan")
-    await join(admin, ivan, "руководитель")
+    await join(admin, ivan, said("role.head"))
     await create(seller, "Ромашка Север")
     await create(pavel, "Лютик Юг")
     await ivan.send("/deals")
-    assert "Открытые сделки команды</b>: 2" in ivan.text
+    assert said.part("deals.title_all", count=2) in ivan.text
     south, _ = (await deal_ids(engine))["Лютик Юг"]
     await ivan.press_data(f"d:o:{south}:0")
     assert "💼 <b>Лютик Юг</b>" in ivan.card
@@ -191,22 +191,28 @@ async def test_a_head_who_leads_teams_gets_the_digest_of_their_teams_only(
     clock.now = msk(24, 9)  # Tuesday 09:00
     bot.clear()
     await jobs.tick()
+    north_fact = "300 000 ₽"
     [north] = digests_to(bot, helen.tg_id)
     [south] = digests_to(bot, hugo.tg_id)
     [everyone] = digests_to(bot, admin.tg_id)
 
-    assert "факт 300 000 ₽ из плана 1 000 000 ₽ (30 %)" in north
-    assert "Sergey: 300 000 ₽ / 1 000 000 ₽" in north and "Olga" in north
+    north_month = said("digest.month", fact=north_fact, plan="1 000 000 ₽", percent="30 %")
+    assert north_month in north
+    assert (
+        said.part("digest.seller", name="Sergey", fact=north_fact, plan="1 000 000 ₽") in north
+        and "Olga" in north
+    )
     assert "Pavel" not in north and "Лютик" not in north
-    assert "<b>Новые клиенты</b>: 1 на 300 000 ₽" in north
-    assert "<b>Главная утечка</b>: Новые клиенты: Первый контакт — потеряно 1" in north
+    assert said.part("digest.clients", new_count=1, new_amount=north_fact) in north
+    leak = said.part("digest.leak", stage="Новые клиенты: Первый контакт", count=1)
+    assert leak in north
 
-    assert "факт 500 000 ₽ из плана 2 000 000 ₽ (25 %)" in south
-    assert "Pavel: 500 000 ₽ / 2 000 000 ₽" in south
+    assert said("digest.month", fact="500 000 ₽", plan="2 000 000 ₽", percent="25 %") in south
+    assert said.part("digest.seller", name="Pavel", fact="500 000 ₽", plan="2 000 000 ₽") in south
     assert "Sergey" not in south and "Olga" not in south
-    assert "Главная утечка" not in south  # the North's loss is not the South's
+    assert said.part("digest.leak") not in south  # the North's loss is not the South's
 
-    assert "факт 800 000 ₽ из плана 3 000 000 ₽" in everyone
+    assert said.part("digest.month", fact="800 000 ₽", plan="3 000 000 ₽") in everyone
     assert all(name in everyone for name in ("Sergey", "Olga", "Pavel"))
 
     # Each got their own pictures: the plan-vs-fact bars are of their own sellers.
@@ -219,14 +225,14 @@ async def test_a_head_who_leads_teams_gets_the_digest_of_their_teams_only(
 
     # On demand, and through the drill-down buttons, the same teams only.
     await helen.send("/digest")
-    assert "факт 300 000 ₽ из плана 1 000 000 ₽ (30 %)" in helen.text.replace("\u00a0", " ")
+    assert north_month in helen.text.replace("\u00a0", " ")
     await admin.send("/digest")
     assert "Pavel" in admin.text
     pavel_id = await _user_id(engine, pavel.tg_id)
     await helen.press_data(DigestCb(view=DigestView.SELLER, seller_id=pavel_id).pack())
-    assert helen.alert == "Этого сотрудника уже нет в команде."
+    assert helen.alert == said("digest.gone")
     await hugo.press_data(DigestCb(view=DigestView.SELLER, seller_id=pavel_id).pack())
-    assert hugo.text.startswith("👤 <b>Pavel</b>: открытые сделки")
+    assert hugo.text.startswith(said("digest.seller_deals", name="Pavel"))
 
 
 async def test_a_head_sees_only_their_teams_overdue_tasks(
@@ -241,7 +247,7 @@ async def test_a_head_sees_only_their_teams_overdue_tasks(
     clock.advance(days=1)
     overdue = DigestCb(view=DigestView.OVERDUE).pack()
     await hugo.press_data(overdue)
-    assert hugo.text.startswith("🔴 <b>Просроченные задачи: 1</b>")
+    assert hugo.text.startswith(said("digest.overdue_title", count=1))
     assert "Позвонить Лютику" in hugo.text
     await helen.press_data(overdue)
     assert "Позвонить Лютику" not in helen.text
@@ -263,23 +269,24 @@ async def test_a_head_who_leads_teams_reports_on_their_teams(
     for head in (helen, hugo, admin):
         await head.send("/report")
         reports[head.tg_id] = head.text.replace("\u00a0", " ")
-    assert "✅ Выиграно: 1 на 300 000 ₽" in reports[helen.tg_id]
-    assert "❌ Проиграно: 1 на 100 000 ₽" in reports[helen.tg_id]
-    assert "✅ Выиграно: 1 на 500 000 ₽" in reports[hugo.tg_id]
-    assert "❌ Проиграно: 0 на 0" in reports[hugo.tg_id]
-    assert "✅ Выиграно: 2 на 800 000 ₽" in reports[admin.tg_id]
+    assert said("rep.won", n=1, amount="300 000 ₽") in reports[helen.tg_id]
+    assert said("rep.lost", n=1, amount="100 000 ₽") in reports[helen.tg_id]
+    assert said("rep.won", n=1, amount="500 000 ₽") in reports[hugo.tg_id]
+    assert said("rep.lost", n=0, amount=0) in reports[hugo.tg_id]
+    assert said("rep.won", n=2, amount="800 000 ₽") in reports[admin.tg_id]
 
     await helen.send("/funnel")
     bot.clear()
     await helen.press("Новые клиенты")
-    assert "🏁 Из них выиграно: 1" in last_text(bot, helen.tg_id)
-    await helen.press("менеджер")
+    assert said("fun.won", n=1) in last_text(bot, helen.tg_id)
+    await helen.press(said("fun.cut.seller"))
     assert "Pavel" not in helen.buttons() and "Sergey" in helen.buttons()
     async with engine.connect() as conn:
         pipeline = await conn.scalar(select(DealRow.pipeline_id).where(DealRow.title == "Лютик"))
     pavel_id = await _user_id(engine, pavel.tg_id)
     await helen.press_data(f"fu:{pipeline}:month:seller:{pavel_id}")
-    assert helen.alert == "Эта кнопка больше не действует. Откройте нужный раздел заново: /help"
+    assert helen.alert == said("error.stale_button")
     bot.clear()
     await admin.press_data(f"fu:{pipeline}:month:seller:{pavel_id}")
-    assert "Срез: менеджер — Pavel" in last_text(bot, admin.tg_id)
+    cut = said("fun.cut_value", what=said("fun.cut.seller"), value="Pavel")
+    assert cut in last_text(bot, admin.tg_id)

@@ -15,6 +15,7 @@ from bot.domain.ids import TelegramId, UserId
 from bot.domain.models import Role, User
 from bot.domain.notices import Entry, Merge
 from handlers.compose import ListPageCb, compose, page_count
+from tests.flows.harness import said
 
 READER = User(id=UserId(1), tg_id=TelegramId(10), name="Sergey", role=Role.SELLER, language="ru")
 KINDS = ("reminder", "stall", "escalation", "agenda", "nps")
@@ -32,7 +33,7 @@ def labels(markup: dict[str, Any] | None) -> list[str]:
 def test_reminders_due_together_are_counted_in_their_section_title():
     text, markup = compose(READER, [entry("reminder", n) for n in range(3)], Merge.TOGETHER)
     assert text.splitlines() == [
-        "<b>⏰ Напоминания: 3</b>",
+        f"<b>{said('compose.kind.reminder', count=3)}</b>",
         "• reminder 0",
         "• reminder 1",
         "• reminder 2",
@@ -43,7 +44,7 @@ def test_reminders_due_together_are_counted_in_their_section_title():
 def test_a_long_list_shows_ten_with_their_buttons_and_turns_its_pages_in_place():
     stalls = [entry("stall", n) for n in range(26)]
     text, markup = compose(READER, stalls, Merge.TOGETHER)
-    assert text.startswith("<b>🐢 Застряли: 26</b>")
+    assert text.startswith(f"<b>{said('compose.kind.stall', count=26)}</b>")
     assert [line for line in text.splitlines() if line.startswith("•")] == [
         f"• stall {n}" for n in range(10)
     ]
@@ -52,7 +53,7 @@ def test_a_long_list_shows_ten_with_their_buttons_and_turns_its_pages_in_place()
     turner = [b["callback_data"] for b in markup["inline_keyboard"][-1]]
     assert turner == [ListPageCb(page=p).pack() for p in (0, 0, 1)]
     text, markup = compose(READER, stalls, Merge.TOGETHER, page=2)
-    assert text.startswith("<b>🐢 Застряли: 26</b>")  # the title counts the whole list
+    assert text.startswith(f"<b>{said('compose.kind.stall', count=26)}</b>")  # the whole list
     assert text.count("• stall") == 6 and "• stall 25" in text
     assert labels(markup)[-3:] == ["◀", "3/3", "▶"]
     # A page past the end (a list that got shorter since) shows the last one.
@@ -67,36 +68,38 @@ def test_a_list_that_fits_one_page_has_no_page_turner():
 
 def test_after_an_outage_the_header_says_what_waited_and_reads_well_for_one_entry():
     text, _ = compose(READER, [entry("reminder", 1)], Merge.OUTAGE)
-    assert text.startswith("📡 Пока Telegram был недоступен: 1 напоминание.\n")
+    assert text.startswith(said("compose.outage", summary=said.n("compose.n.reminder", 1)) + "\n")
     text, _ = compose(
         READER,
         [*(entry("reminder", n) for n in range(7)), entry("stall", 8), entry("stall", 9)],
         Merge.OUTAGE,
     )
     first = text.splitlines()[0]
-    assert first == "📡 Пока Telegram был недоступен: 7 напоминаний, 2 сделки застряли."
+    summary = f"{said.n('compose.n.reminder', 7)}, {said.n('compose.n.stall', 2)}"
+    assert first == said("compose.outage", summary=summary)
 
 
 def test_what_the_hourly_cap_held_is_summarised_as_such():
     text, _ = compose(READER, [entry("escalation", 1), entry("reminder", 2)], Merge.HELD)
-    assert text.splitlines()[0] == (
-        "🔕 Чтобы не засыпать вас сообщениями, собрали в одно: "
-        "1 напоминание, 1 сделка команды стоит вдвое дольше лимита."
-    )
+    summary = f"{said.n('compose.n.reminder', 1)}, {said.n('compose.n.escalation', 1)}"
+    assert text.splitlines()[0] == said("compose.held", summary=summary)
 
 
 def test_sections_go_agenda_first_then_reminders_then_stalls():
     agenda = Entry(kind="agenda", text="☀️ Sergey, план на сегодня:\n…")
     text, _ = compose(READER, [entry("stall", 1), agenda, entry("reminder", 2)], Merge.TOGETHER)
-    assert text.index("☀️") < text.index("⏰ Напоминания") < text.index("🐢 Застряли")
+    reminders, stalls = said.part("compose.kind.reminder"), said.part("compose.kind.stall")
+    assert text.index("☀️") < text.index(reminders) < text.index(stalls)
 
 
 def test_an_english_reader_reads_english_and_no_reader_russian():
     english = replace(READER, language="en")
     text, _ = compose(english, [entry("reminder", 1), entry("stall", 2)], Merge.OUTAGE)
-    assert text.startswith("📡 While Telegram was unreachable: 1 reminder, 1 deal stalled.")
+    en = said.of("en")
+    summary = f"{en.n('compose.n.reminder', 1)}, {en.n('compose.n.stall', 1)}"
+    assert text.startswith(en("compose.outage", summary=summary))
     text, _ = compose(None, [entry("nps", 1)], Merge.TOGETHER)
-    assert text.startswith("<b>🔔 Уведомления: 1</b>")
+    assert text.startswith(f"<b>{said('compose.kind.other', count=1)}</b>")
 
 
 entries = st.lists(

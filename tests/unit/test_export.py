@@ -27,6 +27,7 @@ from bot.domain.export import (
 )
 from bot.i18n import CATALOGS, translator
 from bot.reports.workbook import csv_bytes, csv_zip_bytes, xlsx_bytes
+from tests.flows.harness import said
 
 MOSCOW = ZoneInfo("Europe/Moscow")
 NOW = datetime(2026, 1, 15, 7, 0, tzinfo=UTC)
@@ -112,9 +113,10 @@ def test_a_text_that_looks_like_a_formula_is_quoted_in_csv():
 def test_an_empty_table_is_still_a_sheet_and_a_file_with_headings():
     empty = Table("deals", DEAL_COLUMNS, [])
     book = openpyxl.load_workbook(io.BytesIO(xlsx_bytes([empty], translator("ru"))))
-    assert [c.value for c in book["Сделки"][1]][:3] == ["№", "Сделка", "Клиент"]
+    first = [said(f"export.col.{key}") for key in ("id", "title", "client")]
+    assert [c.value for c in book[said("export.sheet.deals")][1]][:3] == first
     archive = zipfile.ZipFile(io.BytesIO(csv_zip_bytes([empty], translator("ru"))))
-    assert archive.read("deals.csv").decode("utf-8-sig").startswith("№,Сделка,Клиент,")
+    assert archive.read("deals.csv").decode("utf-8-sig").startswith(",".join(first) + ",")
 
 
 def test_columns_are_wide_enough_for_their_text_but_not_wider_than_a_screen():
@@ -123,6 +125,6 @@ def test_columns_are_wide_enough_for_their_text_but_not_wider_than_a_screen():
     book = openpyxl.load_workbook(
         io.BytesIO(xlsx_bytes([Table("deals", DEAL_COLUMNS, rows)], translator("ru")))
     )
-    widths = book["Сделки"].column_dimensions
+    widths = book[said("export.sheet.deals")].column_dimensions
     assert widths["B"].width == 50  # capped: a column never takes more than a screen
     assert widths["C"].width == 10  # "Ромашка" is under the 8-character minimum, plus padding
