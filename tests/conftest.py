@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 import os
 import secrets
 import shutil
@@ -30,6 +31,9 @@ settings.load_profile("ci" if os.environ.get("CI", "").lower() in ("1", "true") 
 POSTGRES_URL = os.environ.get(
     "TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
 )
+# This run's own name on the shared servers: its PostgreSQL database and its Redis keys carry it,
+# so that two runs at once (two checkouts, a CI beside a session, two xdist workers) never meet.
+RUN_ID = f"{os.getpid()}_{secrets.token_hex(3)}"
 # CI sets this so that a missing PostgreSQL fails the run instead of skipping its tests.
 REQUIRE_SERVICES = os.environ.get("SALESBOT_REQUIRE_SERVICES", "").lower() in ("1", "true", "yes")
 
@@ -98,7 +102,7 @@ def postgres_url(postgres_server: str) -> Iterator[str]:
     """A database of this run's own on the server TEST_POSTGRES_URL names, migrated, dropped
     at the end: two runs on one machine (two checkouts, a CI beside a session) never meet."""
     server = make_url(postgres_server)
-    name = f"{server.database or 'test'}_run_{os.getpid()}_{secrets.token_hex(3)}"
+    name = f"{server.database or 'test'}_run_{RUN_ID}"
     url = server.set(database=name).render_as_string(hide_password=False)
 
     async def admin(statement: str) -> None:
@@ -177,3 +181,24 @@ def redis_url() -> str:
             pytest.fail(f"Redis is required (SALESBOT_REQUIRE_SERVICES) but: {problem}")
         pytest.skip(f"Redis not available: {problem}")
     return REDIS_URL
+
+
+_tests = itertools.count()
+
+
+@pytest.fixture
+async def redis_prefix(redis_url: str) -> AsyncIterator[str]:
+    """The start of every Redis key this test makes: its own, so that the database TEST_REDIS_URL
+    names may be shared with other tests and other runs; its keys deleted after it, one by one
+    (never FLUSHDB, which would empty another run's keys too)."""
+    from redis.asyncio import Redis
+
+    prefix = f"test:{RUN_ID}:{next(_tests)}"
+    yield prefix
+    client = Redis.from_url(redis_url)
+    try:
+        keys = [key async for key in client.scan_iter(match=f"{prefix}:*", count=1000)]
+        if keys:
+            await client.delete(*keys)
+    finally:
+        await client.aclose()
