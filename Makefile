@@ -32,8 +32,12 @@ run: $(VENV)/.runtime
 sandbox: $(VENV)/.runtime
 	$(PY) -m sandbox
 
+# On two workers (each with its own PostgreSQL database, SQLite files and Redis keys), the
+# end-to-end tests one at a time on one of them; storage's coverage measured to check that every
+# dialect-specific line of it runs on PostgreSQL (tests/dialect_coverage.py).
 test: $(VENV)/.dev
-	$(PY) -m pytest
+	$(PY) -m pytest -n 2 --dist loadgroup --cov --cov-report=
+	$(PY) -m tests.dialect_coverage
 
 lint: $(VENV)/.dev
 	$(VENV)/bin/ruff check .
@@ -54,4 +58,4 @@ lock:
 	uv pip compile pyproject.toml --extra dev --python-version 3.11 --generate-hashes -o requirements-dev.lock
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .coverage

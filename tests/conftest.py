@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from coverage import Coverage
 from hypothesis import HealthCheck, settings
 from sqlalchemy import make_url, text
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -36,6 +37,16 @@ POSTGRES_URL = os.environ.get(
 RUN_ID = f"{os.getpid()}_{secrets.token_hex(3)}"
 # CI sets this so that a missing PostgreSQL fails the run instead of skipping its tests.
 REQUIRE_SERVICES = os.environ.get("SALESBOT_REQUIRE_SERVICES", "").lower() in ("1", "true", "yes")
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_protocol(item: pytest.Item) -> Iterator[None]:
+    """Under coverage (`make test`), what a test on PostgreSQL runs is measured as "postgres"
+    and the rest as "other": tests/dialect_coverage.py reads which lines ran on PostgreSQL."""
+    measuring = Coverage.current()
+    if measuring is not None:
+        measuring.switch_context("postgres" if item.get_closest_marker("postgres") else "other")
+    yield
 
 
 class FakeClock:
@@ -134,14 +145,24 @@ async def _truncate(engine: AsyncEngine) -> None:
         await conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def db_url(request: pytest.FixtureRequest, tmp_path: Path, sqlite_template: Path) -> str:
-    """Each database test runs on a fresh SQLite copy and on PostgreSQL."""
-    if request.param == "sqlite":
+# The databases a test that asks for `db_url` runs on, each a test of its own.
+DIALECTS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+
+
+def database_url(dialect: str, request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A fresh SQLite copy of the migrated template, or this run's PostgreSQL database."""
+    if dialect == "sqlite":
         path = tmp_path / "salesbot.db"
-        shutil.copy(sqlite_template, path)
+        shutil.copy(request.getfixturevalue("sqlite_template"), path)
         return f"sqlite+aiosqlite:///{path}"
     return str(request.getfixturevalue("postgres_url"))
+
+
+@pytest.fixture(params=DIALECTS)
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """Each database test runs on a fresh SQLite copy and on PostgreSQL (the flows choose
+    theirs: tests/flows/conftest.py)."""
+    return database_url(request.param, request, tmp_path)
 
 
 @pytest.fixture
