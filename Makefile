@@ -32,12 +32,14 @@ run: $(VENV)/.runtime
 sandbox: $(VENV)/.runtime
 	$(PY) -m sandbox
 
-# On two workers (each with its own PostgreSQL database, SQLite files and Redis keys), the
-# end-to-end tests one at a time on one of them; storage's coverage measured to check that every
-# dialect-specific line of it runs on PostgreSQL (tests/dialect_coverage.py).
+# Two workers (each with its own PostgreSQL database, SQLite files and Redis keys), storage's
+# coverage measured to check that every dialect-specific line of it runs on PostgreSQL
+# (tests/dialect_coverage.py); then the end-to-end tests one at a time, as each starts processes
+# of its own and times them.
 test: $(VENV)/.dev
-	$(PY) -m pytest -n 2 --dist loadgroup --cov --cov-report=
+	$(PY) -m pytest -n 2 --cov --cov-report= --ignore=tests/e2e
 	$(PY) -m tests.dialect_coverage
+	$(PY) -m pytest tests/e2e
 
 lint: $(VENV)/.dev
 	$(VENV)/bin/ruff check .

@@ -16,15 +16,6 @@ from sandbox.server import Sandbox
 from tests.e2e.chat import child_env, start_process, stop_process
 
 TOKEN = "42:e2e-token"
-HERE = Path(__file__).parent
-
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Under xdist (`make test`: -n 2 --dist loadgroup) the end-to-end tests go to one worker,
-    one after another, as they always ran: each starts processes of its own and times them."""
-    for item in items:
-        if item.path.is_relative_to(HERE):
-            item.add_marker(pytest.mark.xdist_group("e2e"))
 
 
 @pytest.fixture
