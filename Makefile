@@ -34,12 +34,12 @@ sandbox: $(VENV)/.runtime
 
 # Two workers (each with its own PostgreSQL database, SQLite files and Redis keys), storage's
 # coverage measured to check that every dialect-specific line of it runs on PostgreSQL
-# (tests/dialect_coverage.py); then the end-to-end tests one at a time, as each starts processes
-# of its own and times them.
+# (tests/dialect_coverage.py); then the e2e tests and the few marked `alone` one at a time, as
+# they start processes of their own or time what they do.
 test: $(VENV)/.dev
-	$(PY) -m pytest -n 2 --cov --cov-report= --ignore=tests/e2e
+	$(PY) -m pytest -n 2 -m "not e2e and not alone" --cov --cov-report= --durations=5
 	$(PY) -m tests.dialect_coverage
-	$(PY) -m pytest tests/e2e
+	$(PY) -m pytest tests/e2e tests/flows -m "e2e or alone" --durations=10
 
 lint: $(VENV)/.dev
 	$(VENV)/bin/ruff check .
