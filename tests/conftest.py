@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 import os
 import secrets
 import shutil
@@ -11,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from coverage import Coverage
 from hypothesis import HealthCheck, settings
 from sqlalchemy import make_url, text
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -30,8 +32,21 @@ settings.load_profile("ci" if os.environ.get("CI", "").lower() in ("1", "true") 
 POSTGRES_URL = os.environ.get(
     "TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
 )
+# This run's own name on the shared servers: its PostgreSQL database and its Redis keys carry it,
+# so that two runs at once (two checkouts, a CI beside a session, two xdist workers) never meet.
+RUN_ID = f"{os.getpid()}_{secrets.token_hex(3)}"
 # CI sets this so that a missing PostgreSQL fails the run instead of skipping its tests.
 REQUIRE_SERVICES = os.environ.get("SALESBOT_REQUIRE_SERVICES", "").lower() in ("1", "true", "yes")
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_protocol(item: pytest.Item) -> Iterator[None]:
+    """Under coverage (`make test`), what a test on PostgreSQL runs is measured as "postgres"
+    and the rest as "other": tests/dialect_coverage.py reads which lines ran on PostgreSQL."""
+    measuring = Coverage.current()
+    if measuring is not None:
+        measuring.switch_context("postgres" if item.get_closest_marker("postgres") else "other")
+    yield
 
 
 class FakeClock:
@@ -98,7 +113,7 @@ def postgres_url(postgres_server: str) -> Iterator[str]:
     """A database of this run's own on the server TEST_POSTGRES_URL names, migrated, dropped
     at the end: two runs on one machine (two checkouts, a CI beside a session) never meet."""
     server = make_url(postgres_server)
-    name = f"{server.database or 'test'}_run_{os.getpid()}_{secrets.token_hex(3)}"
+    name = f"{server.database or 'test'}_run_{RUN_ID}"
     url = server.set(database=name).render_as_string(hide_password=False)
 
     async def admin(statement: str) -> None:
@@ -130,14 +145,24 @@ async def _truncate(engine: AsyncEngine) -> None:
         await conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def db_url(request: pytest.FixtureRequest, tmp_path: Path, sqlite_template: Path) -> str:
-    """Each database test runs on a fresh SQLite copy and on PostgreSQL."""
-    if request.param == "sqlite":
+# The databases a test that asks for `db_url` runs on, each a test of its own.
+DIALECTS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+
+
+def database_url(dialect: str, request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A fresh SQLite copy of the migrated template, or this run's PostgreSQL database."""
+    if dialect == "sqlite":
         path = tmp_path / "salesbot.db"
-        shutil.copy(sqlite_template, path)
+        shutil.copy(request.getfixturevalue("sqlite_template"), path)
         return f"sqlite+aiosqlite:///{path}"
     return str(request.getfixturevalue("postgres_url"))
+
+
+@pytest.fixture(params=DIALECTS)
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """Each database test runs on a fresh SQLite copy and on PostgreSQL (the flows choose
+    theirs: tests/flows/conftest.py)."""
+    return database_url(request.param, request, tmp_path)
 
 
 @pytest.fixture
@@ -177,3 +202,24 @@ def redis_url() -> str:
             pytest.fail(f"Redis is required (SALESBOT_REQUIRE_SERVICES) but: {problem}")
         pytest.skip(f"Redis not available: {problem}")
     return REDIS_URL
+
+
+_tests = itertools.count()
+
+
+@pytest.fixture
+async def redis_prefix(redis_url: str) -> AsyncIterator[str]:
+    """The start of every Redis key this test makes: its own, so that the database TEST_REDIS_URL
+    names may be shared with other tests and other runs; its keys deleted after it, one by one
+    (never FLUSHDB, which would empty another run's keys too)."""
+    from redis.asyncio import Redis
+
+    prefix = f"test:{RUN_ID}:{next(_tests)}"
+    yield prefix
+    client = Redis.from_url(redis_url)
+    try:
+        keys = [key async for key in client.scan_iter(match=f"{prefix}:*", count=1000)]
+        if keys:
+            await client.delete(*keys)
+    finally:
+        await client.aclose()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator, Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -19,11 +20,53 @@ from bot.jobs.sender import Sender
 from bot.services.team import prepare_installation
 from handlers.notices import TelegramNotifier
 from storage.uow import SqlUnitOfWorkFactory
-from tests.conftest import FakeClock
+from tests.conftest import DIALECTS, FakeClock, database_url
 from tests.flows.harness import Person, said
 from tests.mocked_bot import MockedBot
 
 ADMIN_ID = 1000
+
+# A flow runs on SQLite; these run on PostgreSQL too, because what they go through differs by
+# dialect in storage: writers at once (row locks, the advisory lock, the outbox claimed with
+# SKIP LOCKED), the outbox and its lists (INSERT … ON CONFLICT), the jobs' runs and due times
+# (claims by ON CONFLICT, time zones: PostgreSQL keeps them, SQLite does not), the digest's and
+# the reports' aggregates (CASE, window functions, PostgreSQL's stricter types), a member's
+# work handed off (an UPDATE by CASE), and the search's order and pages. Every line of storage
+# that differs by dialect is checked to run on PostgreSQL (tests/dialect_coverage.py); storage's
+# and the integration tests run on both.
+ON_POSTGRES_TOO = {
+    "test_contention",
+    "test_delivery",
+    "test_notice_lists",
+    "test_reminders",
+    "test_digest",
+    "test_reports",
+    "test_members",
+    "test_lists",
+}
+
+
+# Timed against SQLite's busy timeout cut to 5 ms: beside another busy worker it fails on a
+# loaded machine, so `make test` runs it after the parallel part, by itself, with the e2e tests.
+ALONE = {"test_contention"}
+
+
+def pytest_itemcollected(item: pytest.Item) -> None:
+    if item.path.parent == Path(__file__).parent and item.path.stem in ALONE:
+        item.add_marker(pytest.mark.alone)
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "db_url" in metafunc.fixturenames:
+        module = metafunc.module.__name__.rsplit(".", 1)[-1]
+        dialects = DIALECTS if module in ON_POSTGRES_TOO else ["sqlite"]
+        metafunc.parametrize("db_url", dialects, indirect=True)
+
+
+@pytest.fixture
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """The flow's database: SQLite, or for ON_POSTGRES_TOO each dialect in turn."""
+    return database_url(request.param, request, tmp_path)
 
 
 @pytest.fixture(autouse=True)

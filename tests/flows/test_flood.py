@@ -206,8 +206,10 @@ async def test_the_slow_down_speaks_a_team_members_own_language(
 
 
 @pytest.fixture
-async def redis_flood(redis_url: str) -> AsyncIterator[Callable[[], FloodControl]]:
-    """Flood control in Redis, one client per "process"; the test database flushed."""
+async def redis_flood(
+    redis_url: str, redis_prefix: str
+) -> AsyncIterator[Callable[[], FloodControl]]:
+    """Flood control in Redis, one client per "process"; the buckets under this test's prefix."""
     from redis.asyncio import Redis
 
     from bot.limits.redis_flood import RedisBuckets
@@ -217,13 +219,9 @@ async def redis_flood(redis_url: str) -> AsyncIterator[Callable[[], FloodControl
     def make() -> FloodControl:
         client = Redis.from_url(redis_url)
         clients.append(client)
-        return FloodControl(RedisBuckets(client))
+        return FloodControl(RedisBuckets(client, prefix=redis_prefix))
 
-    first = Redis.from_url(redis_url)
-    await first.flushdb()
     yield make
-    await first.flushdb()
-    await first.aclose()
     for client in clients:
         await client.aclose()
 

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 from aiogram import BaseMiddleware, Dispatcher
-from aiogram.fsm.storage.base import StorageKey
+from aiogram.fsm.storage.base import DefaultKeyBuilder, StorageKey
 from aiogram.fsm.storage.memory import DisabledEventIsolation
 from aiogram.fsm.storage.redis import RedisEventIsolation, RedisStorage
 from aiogram.types import TelegramObject, Update
@@ -24,10 +24,21 @@ from tests.mocked_bot import MockedBot, feed, make_message
 ADMIN = 1000
 
 
-async def test_two_processes_share_a_sellers_step_through_redis(redis_url: str) -> None:
+def under(prefix: str, *parts: object) -> None:
+    """Conversation state and locks kept under the test's own key prefix, as the bot keeps them
+    under "fsm": the Redis database may be another test run's too."""
+    for part in parts:
+        assert isinstance(part, RedisStorage | RedisEventIsolation)
+        part.key_builder = DefaultKeyBuilder(prefix=prefix)
+
+
+async def test_two_processes_share_a_sellers_step_through_redis(
+    redis_url: str, redis_prefix: str
+) -> None:
     settings = Settings(_env_file=None, redis_url=redis_url)
     first, second = build_storage(settings), build_storage(settings)
     assert isinstance(first, RedisStorage)
+    under(redis_prefix, first, second)
     key = StorageKey(bot_id=42, chat_id=2000, user_id=2000)
     try:
         await first.set_state(key, "NewDeal:amount")
@@ -84,7 +95,7 @@ async def dispatcher(
 
 @pytest.fixture
 async def two_processes(
-    redis_url: str, uow_factory: SqlUnitOfWorkFactory, clock: FakeClock
+    redis_url: str, redis_prefix: str, uow_factory: SqlUnitOfWorkFactory, clock: FakeClock
 ) -> AsyncIterator[tuple[Dispatcher, Dispatcher, list[tuple[str, int]]]]:
     """Two dispatchers as two `python -m bot` processes build them with one REDIS_URL."""
     async with uow_factory() as uow:
@@ -92,6 +103,8 @@ async def two_processes(
     settings = Settings(_env_file=None, redis_url=redis_url)
     shared = [build_shared(settings, clock) for _ in range(2)]
     assert isinstance(shared[0].isolation, RedisEventIsolation)
+    for s in shared:
+        under(redis_prefix, s.storage, s.isolation)
     log: list[tuple[str, int]] = []
     one, two = [await dispatcher(uow_factory, clock, s, log) for s in shared]
     yield one, two, log

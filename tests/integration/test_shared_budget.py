@@ -60,17 +60,18 @@ async def box() -> AsyncIterator[Sandbox]:
 
 
 @pytest.fixture
-async def redis(redis_url: str) -> AsyncIterator[Callable[[], Redis]]:
-    """A Redis client per "process"; the test database flushed before and after."""
+async def redis_budget(
+    redis_url: str, redis_prefix: str
+) -> AsyncIterator[Callable[..., RedisBudget]]:
+    """A "process"'s budget in Redis, with a Redis client of its own; the budgets of one test
+    share its keys, under the test's own prefix."""
     clients: list[Redis] = []
 
-    def connect() -> Redis:
+    def make(policy: DeliveryPolicy | None = None) -> RedisBudget:
         clients.append(Redis.from_url(redis_url))
-        return clients[-1]
+        return RedisBudget(clients[-1], policy or DeliveryPolicy(), seconds, prefix=redis_prefix)
 
-    await connect().flushdb()
-    yield connect
-    await clients[0].flushdb()
+    yield make
     for client in clients:
         await client.aclose()
 
@@ -150,10 +151,10 @@ def closest_in_a_chat(deliveries: Sequence[Delivery]) -> float:
 
 
 async def test_two_processes_sharing_redis_keep_telegrams_limits_together(
-    box: Sandbox, uow_factory: SqlUnitOfWorkFactory, redis: Callable[[], Redis]
+    box: Sandbox, uow_factory: SqlUnitOfWorkFactory, redis_budget: Callable[..., RedisBudget]
 ) -> None:
     total = await queue(uow_factory, per_chat=2)
-    budgets = [RedisBudget(redis(), DeliveryPolicy(), seconds) for _ in range(2)]
+    budgets = [redis_budget() for _ in range(2)]
     counts = await deliver(box, uow_factory, budgets, lambda: len(box.world.deliveries) >= total)
     deliveries = box.world.deliveries
     texts = [d.text for d in deliveries]
@@ -176,13 +177,13 @@ async def test_two_processes_pacing_alone_would_be_refused(
 
 
 async def test_a_handlers_answers_and_another_processs_notices_share_the_budget(
-    box: Sandbox, uow_factory: SqlUnitOfWorkFactory, redis: Callable[[], Redis]
+    box: Sandbox, uow_factory: SqlUnitOfWorkFactory, redis_budget: Callable[..., RedisBudget]
 ) -> None:
     """Process A delivers notices to sixty chats while process B's handlers answer the same
     sixty people: the answers wait for the chats' seconds and the bot's rate like the rest."""
     notices = await queue(uow_factory, per_chat=1)
     answering = bot_for(box)
-    pace_replies(answering, RedisBudget(redis(), DeliveryPolicy(), seconds), seconds)
+    pace_replies(answering, redis_budget(), seconds)
 
     async def answers() -> None:
         await asyncio.gather(*(answering.send_message(chat, f"answer to {chat}") for chat in CHATS))
@@ -190,7 +191,7 @@ async def test_a_handlers_answers_and_another_processs_notices_share_the_budget(
 
     try:
         handlers = asyncio.create_task(answers())
-        budget = RedisBudget(redis(), DeliveryPolicy(), seconds)
+        budget = redis_budget()
         total = notices + 2 * len(CHATS)
         await deliver(box, uow_factory, [budget], lambda: len(box.world.deliveries) >= total)
         await handlers
@@ -203,9 +204,11 @@ async def test_a_handlers_answers_and_another_processs_notices_share_the_budget(
     assert closest_in_a_chat(deliveries) >= 1.0
 
 
-async def test_a_429_pauses_the_chat_for_every_process(redis: Callable[[], Redis]) -> None:
-    one = RedisBudget(redis(), DeliveryPolicy(), seconds)
-    two = RedisBudget(redis(), DeliveryPolicy(), seconds)
+async def test_a_429_pauses_the_chat_for_every_process(
+    redis_budget: Callable[..., RedisBudget],
+) -> None:
+    one = redis_budget()
+    two = redis_budget()
     await one.pause(seconds() + 30, chat=500)
     assert await two.paused(500) > seconds() + 25
     assert not await two.turn(500, lambda: 2.0)  # a sender waits out no 30 s pause
@@ -214,10 +217,10 @@ async def test_a_429_pauses_the_chat_for_every_process(redis: Callable[[], Redis
 
 
 async def test_a_chat_waits_for_another_processs_send_to_be_answered(
-    redis: Callable[[], Redis],
+    redis_budget: Callable[..., RedisBudget],
 ) -> None:
-    one = RedisBudget(redis(), DeliveryPolicy(), seconds)
-    two = RedisBudget(redis(), DeliveryPolicy(), seconds)
+    one = redis_budget()
+    two = redis_budget()
     assert await one.turn(500)
     assert await two.next_start(500) > 0.9  # in flight: a second after it at the soonest
     await one.done(500)  # Telegram answered
@@ -225,10 +228,12 @@ async def test_a_chat_waits_for_another_processs_send_to_be_answered(
     assert await two.next_start(501) <= 0
 
 
-async def test_a_group_gets_twenty_messages_a_minute(redis: Callable[[], Redis]) -> None:
+async def test_a_group_gets_twenty_messages_a_minute(
+    redis_budget: Callable[..., RedisBudget],
+) -> None:
     quick = DeliveryPolicy(per_chat_interval=0.01)  # the group's own limit, not the second
-    one = RedisBudget(redis(), quick, seconds)
-    two = RedisBudget(redis(), quick, seconds)
+    one = redis_budget(quick)
+    two = redis_budget(quick)
     for n in range(20):
         budget = one if n % 2 else two
         assert await budget.turn(-1001)
