@@ -56,7 +56,9 @@ async def seller_with_a_deal(http: aiohttp.ClientSession, base: str) -> Chat:
 
 @pytest.mark.e2e
 async def test_a_seller_presses_a_button_in_the_page_and_the_card_changes(
-    sandbox: str, chromium: str, tmp_path: Path
+    chromium: str,  # first: without a browser the test skips before the sandbox starts
+    sandbox: str,
+    tmp_path: Path,
 ) -> None:
     errors: list[str] = []  # uncaught exceptions and console.error calls in the page
     async with aiohttp.ClientSession() as http:
