@@ -19,7 +19,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -58,16 +58,15 @@ async def scratch_database(server_url: str) -> AsyncIterator[str]:
         await admin.dispose()
 
 
-async def forget_in_redis(redis_url: str, ids: Iterable[int]) -> int:
-    """Delete the keys a run left under its people's ids (their state, locks, buckets)."""
+async def forget_in_redis(redis_url: str, prefix: str) -> int:
+    """Delete the keys a run's workers kept under its REDIS_PREFIX (state, locks, buckets)."""
     from redis.asyncio import Redis
 
-    wanted, gone = {str(i) for i in ids}, 0
+    gone = 0
     client = Redis.from_url(redis_url)
     try:
-        async for key in client.scan_iter(count=1000):
-            if wanted & set(key.decode(errors="replace").split(":")):
-                gone += await client.delete(key)
+        async for key in client.scan_iter(match=f"{prefix}:*", count=1000):
+            gone += await client.delete(key)
     finally:
         await client.aclose()
     return gone

@@ -64,6 +64,7 @@ async def run_load(
     first_tg = 10**12 + secrets.randbelow(10**12) * 1000
     admin, token = first_tg - 1, f"{10**9 + secrets.randbelow(10**9)}:load-{secrets.token_hex(8)}"
     figures = Figures(plan.workers, plan.users, plan.updates, load_before=os.getloadavg()[0])
+    redis_prefix = f"load-{secrets.token_hex(6)}"  # the run's keys, whoever shares that db
     box = Sandbox(token=token)
     try:
         async with scratch_database(postgres_url) as db_url:
@@ -74,7 +75,7 @@ async def run_load(
             box.world.webhook = {"url": HOOK_URL, "secret_token": SECRET, "allowed_updates": None}
             env = {"BOT_TOKEN": token, "TELEGRAM_API_URL": box.url, "DATABASE_URL": db_url,
                    "REDIS_URL": redis_url, "BOT_ADMINS": str(admin), "WEBHOOK_URL": HOOK_URL,
-                   "WEBHOOK_SECRET": SECRET}  # fmt: skip
+                   "WEBHOOK_SECRET": SECRET, "REDIS_PREFIX": redis_prefix}  # fmt: skip
             presses: dict[tuple[int, int], str] = {}
             with tempfile.TemporaryDirectory(prefix="salesbot-load-") as scratch:
                 folder = Path(scratch) if logs is None else logs / f"workers-{plan.workers}"
@@ -83,7 +84,7 @@ async def run_load(
             await check(figures, plan, people, presses, box.world, db_url)
     finally:
         await box.stop()
-        await forget_in_redis(redis_url, [admin, *range(first_tg, first_tg + plan.users)])
+        await forget_in_redis(redis_url, redis_prefix)
     return figures
 
 

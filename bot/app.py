@@ -17,7 +17,7 @@ from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.exceptions import TelegramNetworkError
-from aiogram.fsm.storage.base import BaseEventIsolation, BaseStorage
+from aiogram.fsm.storage.base import BaseEventIsolation, BaseStorage, DefaultKeyBuilder
 from aiogram.fsm.storage.memory import MemoryStorage, SimpleEventIsolation
 from aiogram.types import BotCommand, BotCommandScopeAllPrivateChats, User
 from aiohttp import web
@@ -118,8 +118,18 @@ def build_storage(settings: Settings) -> BaseStorage:
     if settings.redis_url:
         from aiogram.fsm.storage.redis import RedisStorage
 
-        return RedisStorage.from_url(settings.redis_url)
+        return RedisStorage.from_url(settings.redis_url, key_builder=fsm_keys(settings))
     return MemoryStorage()
+
+
+def redis_key(settings: Settings, name: str) -> str:
+    """A key prefix of ours under REDIS_PREFIX (`salesbot:budget` or `crm:salesbot:budget`)."""
+    return f"{settings.redis_prefix}:{name}" if settings.redis_prefix else name
+
+
+def fsm_keys(settings: Settings) -> DefaultKeyBuilder:
+    """aiogram's keys for conversation state and each person's lock, under REDIS_PREFIX."""
+    return DefaultKeyBuilder(prefix=redis_key(settings, "fsm"))
 
 
 @dataclass
@@ -157,12 +167,17 @@ def build_shared(settings: Settings, clock: Clock) -> Shared:
     redis = Redis.from_url(settings.redis_url, socket_connect_timeout=5, socket_timeout=5)
     # A person's next update polls for the lock every 20 ms; a handler stuck past a minute
     # frees it (Telegram stops waiting long before).
-    isolation = RedisEventIsolation(redis, lock_kwargs={"timeout": 60, "sleep": 0.02})
+    keys = fsm_keys(settings)
+    isolation = RedisEventIsolation(
+        redis, key_builder=keys, lock_kwargs={"timeout": 60, "sleep": 0.02}
+    )
     return Shared(
-        RedisStorage(redis),
+        RedisStorage(redis, key_builder=keys),
         isolation,
-        RedisBudget(redis, DeliveryPolicy(), seconds),
-        FloodControl(RedisBuckets(redis)),
+        RedisBudget(
+            redis, DeliveryPolicy(), seconds, prefix=redis_key(settings, "salesbot:budget")
+        ),
+        FloodControl(RedisBuckets(redis, prefix=redis_key(settings, "salesbot:flood"))),
     )
 
 

@@ -33,6 +33,9 @@ class Settings(BaseSettings):
     database_url: str = DEFAULT_DATABASE_URL
     telegram_api_url: str = TELEGRAM_API_URL
     redis_url: str | None = None
+    # Put before every key the bot keeps in Redis, so two bots (or two test runs) can share
+    # one Redis database: "crm" makes "crm:fsm:…", "crm:salesbot:budget:…". Empty: no prefix.
+    redis_prefix: str = Field(default="", max_length=50, pattern=r"^[A-Za-z0-9_.:-]*$")
     timezone: str = "Europe/Moscow"
     language: Literal["ru", "en"] = "ru"
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 from aiogram import BaseMiddleware, Dispatcher
-from aiogram.fsm.storage.base import DefaultKeyBuilder, StorageKey
+from aiogram.fsm.storage.base import StorageKey
 from aiogram.fsm.storage.memory import DisabledEventIsolation
 from aiogram.fsm.storage.redis import RedisEventIsolation, RedisStorage
 from aiogram.types import TelegramObject, Update
@@ -24,21 +24,13 @@ from tests.mocked_bot import MockedBot, feed, make_message
 ADMIN = 1000
 
 
-def under(prefix: str, *parts: object) -> None:
-    """Conversation state and locks kept under the test's own key prefix, as the bot keeps them
-    under "fsm": the Redis database may be another test run's too."""
-    for part in parts:
-        assert isinstance(part, RedisStorage | RedisEventIsolation)
-        part.key_builder = DefaultKeyBuilder(prefix=prefix)
-
-
 async def test_two_processes_share_a_sellers_step_through_redis(
     redis_url: str, redis_prefix: str
 ) -> None:
-    settings = Settings(_env_file=None, redis_url=redis_url)
+    # REDIS_PREFIX keeps the state under the test's own prefix: the database may be shared.
+    settings = Settings(_env_file=None, redis_url=redis_url, redis_prefix=redis_prefix)
     first, second = build_storage(settings), build_storage(settings)
     assert isinstance(first, RedisStorage)
-    under(redis_prefix, first, second)
     key = StorageKey(bot_id=42, chat_id=2000, user_id=2000)
     try:
         await first.set_state(key, "NewDeal:amount")
@@ -100,11 +92,9 @@ async def two_processes(
     """Two dispatchers as two `python -m bot` processes build them with one REDIS_URL."""
     async with uow_factory() as uow:
         await prepare_installation(uow, [ADMIN], "ru")
-    settings = Settings(_env_file=None, redis_url=redis_url)
+    settings = Settings(_env_file=None, redis_url=redis_url, redis_prefix=redis_prefix)
     shared = [build_shared(settings, clock) for _ in range(2)]
     assert isinstance(shared[0].isolation, RedisEventIsolation)
-    for s in shared:
-        under(redis_prefix, s.storage, s.isolation)
     log: list[tuple[str, int]] = []
     one, two = [await dispatcher(uow_factory, clock, s, log) for s in shared]
     yield one, two, log
@@ -156,3 +146,33 @@ async def test_in_one_process_without_redis_a_persons_updates_also_wait_their_tu
     updates = [make_message(9001, "/start"), make_message(9001, "/help")]
     await asyncio.gather(*(feed(bare, bot, update) for update in updates))
     assert [kind for kind, _ in log] == ["begin", "begin", "end", "end"]
+
+
+async def test_every_key_the_bot_keeps_in_redis_is_under_redis_prefix(
+    redis_url: str, redis_prefix: str, clock: FakeClock
+) -> None:
+    from redis.asyncio import Redis
+
+    settings = Settings(_env_file=None, redis_url=redis_url, redis_prefix=redis_prefix)
+    shared = build_shared(settings, clock)
+    key = StorageKey(bot_id=42, chat_id=2000, user_id=2000)
+    client = Redis.from_url(redis_url)
+    try:
+        await shared.storage.set_state(key, "NewDeal:amount")
+        async with shared.isolation.lock(key):
+            assert await shared.budget.turn(2000)
+            await shared.budget.done(2000)
+            await shared.flood.check(2000, heavy=True, now=clock().timestamp())
+        ours = {k.decode() async for k in client.scan_iter(match=f"{redis_prefix}:*")}
+        kinds = {k[len(redis_prefix) + 1 :].split(":")[0] for k in ours}
+        assert kinds == {"fsm", "salesbot"}, ours
+        assert any(":budget" in k for k in ours) and any(":flood" in k for k in ours), ours
+    finally:
+        await shared.storage.set_state(key, None)
+        await client.aclose()
+        await shared.close()
+
+
+def test_redis_prefix_refuses_characters_a_key_pattern_would_read(redis_url: str) -> None:
+    with pytest.raises(ValueError, match="redis_prefix"):
+        Settings(_env_file=None, redis_url=redis_url, redis_prefix="crm*")
