@@ -130,6 +130,12 @@ class SqlDealRepo:
                 owner_id=change.owner_id,
                 handoff_to_id=change.handoff_to_id,
                 expected_close_at=change.expected_close_at,
+                title=change.title,
+                title_search=fold(change.title),
+                amount=change.amount,
+                channel=change.channel.value if change.channel else None,
+                product=change.product,
+                region=change.region,
                 version=DealRow.version + 1,
             )
             .execution_options(synchronize_session=False)
@@ -224,6 +230,9 @@ def _event(row: DealEventRow) -> DealEvent:
         from_stage_id=StageId(row.from_stage_id) if row.from_stage_id else None,
         to_stage_id=StageId(row.to_stage_id) if row.to_stage_id else None,
         text=row.text,
+        field=row.field,
+        before=row.old_value,
+        after=row.new_value,
     )
 
 
@@ -241,6 +250,9 @@ class SqlEventRepo:
                 from_stage_id=event.from_stage_id,
                 to_stage_id=event.to_stage_id,
                 text=event.text,
+                field=event.field,
+                old_value=event.before,
+                new_value=event.after,
             )
         )
 

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from bot.domain.ids import DealId, PipelineId, StageId, UserId
-from bot.domain.models import Deal, DealStatus, Stage
+from bot.domain.models import Channel, Deal, DealStatus, Stage
 
 
 class EventKind(enum.StrEnum):
@@ -22,6 +22,7 @@ class EventKind(enum.StrEnum):
     REOPENED = "reopened"
     NOTE = "note"
     HANDOFF = "handoff"  # text: "offered" / "accepted" / "declined"
+    EDIT = "edit"  # field, before, after: a field edited from the card
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,6 +36,9 @@ class DealEvent:
     from_stage_id: StageId | None = None
     to_stage_id: StageId | None = None
     text: str | None = None
+    field: str | None = None  # an edit's field name, and its values as `DealField.encode` keeps
+    before: str | None = None
+    after: str | None = None
 
 
 def days_in_stage(deal: Deal, now: datetime) -> int:
@@ -89,6 +93,11 @@ class DealChange:
     lost_reason_id: int | None
     lost_reason_text: str | None
     expected_close_at: datetime | None
+    title: str
+    amount: int | None
+    channel: Channel | None
+    product: str | None
+    region: str | None
 
     @classmethod
     def of(cls, deal: Deal, **changes: Any) -> DealChange:
@@ -105,5 +114,10 @@ class DealChange:
             "lost_reason_id": None,
             "lost_reason_text": None,
             "expected_close_at": deal.expected_close_at,
+            "title": deal.title,
+            "amount": deal.amount,
+            "channel": deal.channel,
+            "product": deal.product,
+            "region": deal.region,
         }
         return cls(**(fields | changes))
