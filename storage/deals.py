@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
@@ -61,6 +62,11 @@ def _deal(row: DealRow, client: ClientRow | None, reason: str | None, owner: str
         handoff_to_id=UserId(row.handoff_to_id) if row.handoff_to_id else None,
         owner_name=owner,
     )
+
+
+def _column(value: object) -> object:
+    """A domain value as its column holds it: an enum by its value."""
+    return value.value if isinstance(value, enum.Enum) else value
 
 
 class SqlDealRepo:
@@ -129,14 +135,9 @@ class SqlDealRepo:
                 lost_reason_text=change.lost_reason_text,
                 owner_id=change.owner_id,
                 handoff_to_id=change.handoff_to_id,
-                expected_close_at=change.expected_close_at,
-                title=change.title,
-                title_search=fold(change.title),
-                amount=change.amount,
-                channel=change.channel.value if change.channel else None,
-                product=change.product,
-                region=change.region,
+                title_search=fold(change.edited["title"]),
                 version=DealRow.version + 1,
+                **{k: _column(v) for k, v in change.edited.items()},
             )
             .execution_options(synchronize_session=False)
         )

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from types import MappingProxyType
 from typing import Any
 
+from bot.domain.deal_fields import FIELDS
 from bot.domain.ids import DealId, PipelineId, StageId, UserId
-from bot.domain.models import Channel, Deal, DealStatus, Stage
+from bot.domain.models import Deal, DealStatus, Stage
 
 
 class EventKind(enum.StrEnum):
@@ -80,6 +82,8 @@ class DealChange:
     """The new state of a deal after a change; applied only if `expected_version` still holds.
 
     Build it with `DealChange.of(deal, ...)`, which keeps what the change does not touch.
+    `edited` holds the fields a seller edits from the card (`deal_fields.FIELDS`), by the
+    name `Deal` and the deal's table give them, so a new editable field needs nothing here.
     """
 
     deal_id: DealId
@@ -92,16 +96,15 @@ class DealChange:
     closed_at: datetime | None
     lost_reason_id: int | None
     lost_reason_text: str | None
-    expected_close_at: datetime | None
-    title: str
-    amount: int | None
-    channel: Channel | None
-    product: str | None
-    region: str | None
+    # Typed loosely: each value goes to the `Deal` attribute or the column of its name.
+    edited: Mapping[str, Any]
 
     @classmethod
     def of(cls, deal: Deal, **changes: Any) -> DealChange:
         """The deal as it is, open, with `changes` applied (closing fields default to empty)."""
+        editable = {f.attr for f in FIELDS.values()}
+        edited = {f.attr: f.current(deal) for f in FIELDS.values()}
+        edited |= {k: v for k, v in changes.items() if k in editable}
         fields: dict[str, Any] = {
             "deal_id": deal.id,
             "expected_version": deal.version,
@@ -113,11 +116,6 @@ class DealChange:
             "closed_at": None,
             "lost_reason_id": None,
             "lost_reason_text": None,
-            "expected_close_at": deal.expected_close_at,
-            "title": deal.title,
-            "amount": deal.amount,
-            "channel": deal.channel,
-            "product": deal.product,
-            "region": deal.region,
+            "edited": MappingProxyType(edited),
         }
-        return cls(**(fields | changes))
+        return cls(**(fields | {k: v for k, v in changes.items() if k not in editable}))

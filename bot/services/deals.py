@@ -209,14 +209,9 @@ def _applied(deal: Deal, change: DealChange) -> Deal:
         stage_entered_at=change.stage_entered_at,
         handoff_to_id=change.handoff_to_id,
         closed_at=change.closed_at,
-        expected_close_at=change.expected_close_at,
-        title=change.title,
-        amount=change.amount,
-        channel=change.channel,
-        product=change.product,
-        region=change.region,
         lost_reason=None,
         version=deal.version + 1,
+        **change.edited,
     )
 
 

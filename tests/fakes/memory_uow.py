@@ -129,13 +129,8 @@ class MemoryDeals:
             handoff_to_id=change.handoff_to_id,
             closed_at=change.closed_at,
             lost_reason=change.lost_reason_text,
-            expected_close_at=change.expected_close_at,
-            title=change.title,
-            amount=change.amount,
-            channel=change.channel,
-            product=change.product,
-            region=change.region,
             version=deal.version + 1,
+            **change.edited,
         )
         return True
 
