@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
@@ -61,6 +62,11 @@ def _deal(row: DealRow, client: ClientRow | None, reason: str | None, owner: str
         handoff_to_id=UserId(row.handoff_to_id) if row.handoff_to_id else None,
         owner_name=owner,
     )
+
+
+def _column(value: object) -> object:
+    """A domain value as its column holds it: an enum by its value."""
+    return value.value if isinstance(value, enum.Enum) else value
 
 
 class SqlDealRepo:
@@ -129,8 +135,9 @@ class SqlDealRepo:
                 lost_reason_text=change.lost_reason_text,
                 owner_id=change.owner_id,
                 handoff_to_id=change.handoff_to_id,
-                expected_close_at=change.expected_close_at,
+                title_search=fold(change.edited["title"]),
                 version=DealRow.version + 1,
+                **{k: _column(v) for k, v in change.edited.items()},
             )
             .execution_options(synchronize_session=False)
         )
@@ -224,6 +231,9 @@ def _event(row: DealEventRow) -> DealEvent:
         from_stage_id=StageId(row.from_stage_id) if row.from_stage_id else None,
         to_stage_id=StageId(row.to_stage_id) if row.to_stage_id else None,
         text=row.text,
+        field=row.field,
+        before=row.old_value,
+        after=row.new_value,
     )
 
 
@@ -241,6 +251,9 @@ class SqlEventRepo:
                 from_stage_id=event.from_stage_id,
                 to_stage_id=event.to_stage_id,
                 text=event.text,
+                field=event.field,
+                old_value=event.before,
+                new_value=event.after,
             )
         )
 

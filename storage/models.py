@@ -219,6 +219,10 @@ class DealEventRow(Base):
     from_stage_id: Mapped[int | None] = mapped_column(ForeignKey("stage.id"))
     to_stage_id: Mapped[int | None] = mapped_column(ForeignKey("stage.id"))
     text: Mapped[str | None] = mapped_column(Text)
+    # An edit from the card: the field, and its values before and after as the domain keeps them.
+    field: Mapped[str | None] = mapped_column(String(16))
+    old_value: Mapped[str | None] = mapped_column(Text)
+    new_value: Mapped[str | None] = mapped_column(Text)
 
 
 class TaskRow(Base):

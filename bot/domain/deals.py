@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from types import MappingProxyType
 from typing import Any
 
+from bot.domain.deal_fields import FIELDS
 from bot.domain.ids import DealId, PipelineId, StageId, UserId
 from bot.domain.models import Deal, DealStatus, Stage
 
@@ -22,6 +24,7 @@ class EventKind(enum.StrEnum):
     REOPENED = "reopened"
     NOTE = "note"
     HANDOFF = "handoff"  # text: "offered" / "accepted" / "declined"
+    EDIT = "edit"  # field, before, after: a field edited from the card
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,6 +38,9 @@ class DealEvent:
     from_stage_id: StageId | None = None
     to_stage_id: StageId | None = None
     text: str | None = None
+    field: str | None = None  # an edit's field name, and its values as `DealField.encode` keeps
+    before: str | None = None
+    after: str | None = None
 
 
 def days_in_stage(deal: Deal, now: datetime) -> int:
@@ -76,6 +82,8 @@ class DealChange:
     """The new state of a deal after a change; applied only if `expected_version` still holds.
 
     Build it with `DealChange.of(deal, ...)`, which keeps what the change does not touch.
+    `edited` holds the fields a seller edits from the card (`deal_fields.FIELDS`), by the
+    name `Deal` and the deal's table give them, so a new editable field needs nothing here.
     """
 
     deal_id: DealId
@@ -88,11 +96,15 @@ class DealChange:
     closed_at: datetime | None
     lost_reason_id: int | None
     lost_reason_text: str | None
-    expected_close_at: datetime | None
+    # Typed loosely: each value goes to the `Deal` attribute or the column of its name.
+    edited: Mapping[str, Any]
 
     @classmethod
     def of(cls, deal: Deal, **changes: Any) -> DealChange:
         """The deal as it is, open, with `changes` applied (closing fields default to empty)."""
+        editable = {f.attr for f in FIELDS.values()}
+        edited = {f.attr: f.current(deal) for f in FIELDS.values()}
+        edited |= {k: v for k, v in changes.items() if k in editable}
         fields: dict[str, Any] = {
             "deal_id": deal.id,
             "expected_version": deal.version,
@@ -104,6 +116,6 @@ class DealChange:
             "closed_at": None,
             "lost_reason_id": None,
             "lost_reason_text": None,
-            "expected_close_at": deal.expected_close_at,
+            "edited": MappingProxyType(edited),
         }
-        return cls(**(fields | changes))
+        return cls(**(fields | {k: v for k, v in changes.items() if k not in editable}))

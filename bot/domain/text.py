@@ -7,6 +7,7 @@ from bot.domain.errors import EmptyTextError, TextTooLongError
 CLIENT_NAME_MAX = 100
 TITLE_MAX = 100
 PRODUCT_MAX = 64
+REGION_MAX = 100
 NOTE_MAX = 1000
 REASON_MAX = 200
 SEARCH_MAX = 64

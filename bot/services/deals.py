@@ -1,4 +1,4 @@
-"""Deals: create, look at, move through the pipeline, close, note, list, find."""
+"""Deals: create, look at, edit, move through the pipeline, close, note, list, find."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 
 from bot.domain.access import is_manager, is_staff
+from bot.domain.deal_fields import DealField, FieldValue
 from bot.domain.deals import (
     DealChange,
     DealEvent,
@@ -208,9 +209,9 @@ def _applied(deal: Deal, change: DealChange) -> Deal:
         stage_entered_at=change.stage_entered_at,
         handoff_to_id=change.handoff_to_id,
         closed_at=change.closed_at,
-        expected_close_at=change.expected_close_at,
         lost_reason=None,
         version=deal.version + 1,
+        **change.edited,
     )
 
 
@@ -324,6 +325,38 @@ async def reopen_deal(uow: DealStore, actor: User, deal_id: DealId, now: datetim
     change = DealChange.of(deal, status=DealStatus.OPEN, stage_id=stage.id, stage_entered_at=now)
     event = DealEvent(deal.id, EventKind.REOPENED, actor.id, now, to_stage_id=stage.id)
     return await _change(uow, deal, change, event, now)
+
+
+async def edit_deal(
+    uow: DealStore,
+    actor: User,
+    deal_id: DealId,
+    field: DealField,
+    value: FieldValue,
+    expected_version: int,
+    now: datetime,
+) -> tuple[DealView, bool]:
+    """Set one field of an open deal as seen at `expected_version`; False when it already
+    had that value (nothing is written)."""
+    deal = await _own_deal(uow, actor, deal_id)
+    if not deal.is_open:
+        raise DealClosedError(status=deal.status.value)
+    if deal.version != expected_version:
+        raise StaleActionError()
+    before = field.current(deal)
+    if before == value:
+        return await _view(uow, deal, now), False
+    change = DealChange.of(deal, **{field.attr: value})
+    event = DealEvent(
+        deal.id,
+        EventKind.EDIT,
+        actor.id,
+        now,
+        field=field.name.value,
+        before=field.encode(before),
+        after=field.encode(value),
+    )
+    return await _change(uow, deal, change, event, now), True
 
 
 async def add_note(

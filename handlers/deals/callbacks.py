@@ -6,6 +6,7 @@ import enum
 
 from aiogram.filters.callback_data import CallbackData
 
+from bot.domain.deal_fields import FieldName
 from handlers.cbtypes import CbArg, CbId, CbPage
 
 
@@ -53,3 +54,30 @@ class HandoffCb(CallbackData, prefix="ho"):
 
     deal_id: CbId
     accept: bool
+
+
+class DealEditCb(CallbackData, prefix="de"):
+    """The card's ✏️: the fields of the deal as the card showed it (`version`)."""
+
+    deal_id: CbId
+    version: CbId
+
+
+class DealFieldCb(CallbackData, prefix="df"):
+    """A field chosen to edit; an unknown field name is refused by the filter."""
+
+    deal_id: CbId
+    version: CbId
+    field: FieldName
+
+
+class DealValueCb(CallbackData, prefix="dv"):
+    """A value chosen by a button: the index of a choice, or CLEAR to empty the field."""
+
+    deal_id: CbId
+    version: CbId
+    field: FieldName
+    choice: CbArg
+
+
+CLEAR = -1

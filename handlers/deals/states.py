@@ -18,3 +18,7 @@ class DealInput(StatesGroup):
 
 class FindDeals(StatesGroup):
     text = State()
+
+
+class EditDeal(StatesGroup):
+    value = State()  # data: deal_id, version, field

@@ -16,6 +16,7 @@ from bot.domain.money import format_amount
 from bot.i18n import Translator
 from bot.services.deals import PAGE_SIZE, DealPage, DealView
 from handlers.deals.callbacks import CardAction, DealCb, DealsPageCb, NewDealCb, NewDealStep
+from handlers.deals.edit_views import day_text, edit_button, edit_history_text
 from handlers.surveys.callbacks import AskFeedbackCb
 from handlers.texts import escaped, fit
 
@@ -61,6 +62,10 @@ def card_text(t: Translator, view: DealView, tz: ZoneInfo) -> str:
         lines.append(t("card.channel", channel=t(f"channel.{deal.channel.value}")))
     if deal.product:
         lines.append(t("card.product", product=e(deal.product)))
+    if deal.region:
+        lines.append(t("card.region", region=e(deal.region)))
+    if deal.expected_close_at:
+        lines.append(t("card.close_date", date=day_text(deal.expected_close_at, tz)))
     if deal.status is DealStatus.WON:
         lines.append(t("card.won"))
     elif deal.status is DealStatus.LOST:
@@ -94,6 +99,7 @@ def card_keyboard(t: Translator, view: DealView) -> InlineKeyboardMarkup:
         ask = AskFeedbackCb(deal_id=deal_id).pack()
         kb.row(InlineKeyboardButton(text=t("card.btn.feedback"), callback_data=ask))
     kb.row(
+        *([edit_button(t, view)] if view.deal.is_open else []),
         _btn(t("card.btn.history"), CardAction.HISTORY, deal_id),
         InlineKeyboardButton(text=t("btn.back"), callback_data=DealsPageCb().pack()),
     )
@@ -144,7 +150,7 @@ def history_text(
                 "history.row",
                 at=_when(ev.at, tz),
                 who=html.escape(names.get(ev.actor_id, "—") if ev.actor_id else "—"),
-                what=_what(t, ev, stages),
+                what=_what(t, ev, stages, tz),
             )
         )
     return fit(t, lines)
@@ -154,11 +160,13 @@ def _when(at: datetime, tz: ZoneInfo) -> str:
     return at.astimezone(tz).strftime("%d.%m %H:%M")
 
 
-def _what(t: Translator, ev: DealEvent, stages: dict[StageId, str]) -> str:
+def _what(t: Translator, ev: DealEvent, stages: dict[StageId, str], tz: ZoneInfo) -> str:
     def stage_name(stage_id: StageId | None) -> str:
         name = stages.get(stage_id) if stage_id is not None else None
         return html.escape(name) if name else "—"
 
+    if ev.kind is EventKind.EDIT:
+        return edit_history_text(t, ev, tz)
     if ev.kind is EventKind.HANDOFF:
         return t("history.handoff", outcome=t(f"history.handoff_{ev.text}"))
     if ev.kind is EventKind.STAGE:

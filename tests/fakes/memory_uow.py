@@ -129,8 +129,8 @@ class MemoryDeals:
             handoff_to_id=change.handoff_to_id,
             closed_at=change.closed_at,
             lost_reason=change.lost_reason_text,
-            expected_close_at=change.expected_close_at,
             version=deal.version + 1,
+            **change.edited,
         )
         return True
 

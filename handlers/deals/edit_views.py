@@ -1,0 +1,101 @@
+"""Texts and keyboards of editing a deal from its card, driven by the table of fields."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+
+from bot.domain.deal_fields import FIELDS, DealField, FieldKind, FieldValue, field_of
+from bot.domain.deals import DealEvent
+from bot.domain.models import Channel
+from bot.domain.money import format_amount
+from bot.i18n import Translator
+from bot.services.deals import DealView
+from handlers.deals.callbacks import (
+    CLEAR,
+    CardAction,
+    DealCb,
+    DealEditCb,
+    DealFieldCb,
+    DealValueCb,
+)
+from handlers.texts import escaped
+
+VALUE_SHOWN = 100  # a long title in the history; the whole of it stays in the deal
+_ANY_ZONE = ZoneInfo("UTC")  # a choice is no date: the zone it is shown in does not matter
+
+
+def day_text(moment: datetime, tz: ZoneInfo) -> str:
+    return moment.astimezone(tz).strftime("%d.%m.%Y")
+
+
+def value_text(t: Translator, field: DealField, value: FieldValue, tz: ZoneInfo) -> str:
+    """A field's value as the card and the history show it, escaped for HTML."""
+    if value is None:
+        return "—"
+    if field.kind is FieldKind.MONEY and isinstance(value, int):
+        return format_amount(value, "RUB", t.lang)
+    if field.kind is FieldKind.DATE and isinstance(value, datetime):
+        return day_text(value, tz)
+    if isinstance(value, Channel):  # each choice enum's values have their texts
+        return t(f"channel.{value.value}")
+    return escaped(str(value), VALUE_SHOWN)
+
+
+def edit_history_text(t: Translator, event: DealEvent, tz: ZoneInfo) -> str:
+    """`Сумма: 100 000 ₽ → 150 000 ₽`."""
+    field = field_of(event.field or "")
+    return t(
+        "history.edit",
+        field=t(f"field.{field.name.value}"),
+        before=value_text(t, field, field.decode(event.before), tz),
+        after=value_text(t, field, field.decode(event.after), tz),
+    )
+
+
+def edit_button(t: Translator, view: DealView) -> InlineKeyboardButton:
+    cb = DealEditCb(deal_id=view.deal.id, version=view.deal.version)
+    return InlineKeyboardButton(text=t("card.btn.edit"), callback_data=cb.pack())
+
+
+def fields_keyboard(t: Translator, view: DealView) -> InlineKeyboardMarkup:
+    deal = view.deal
+    kb = InlineKeyboardBuilder()
+    for field in FIELDS.values():
+        cb = DealFieldCb(deal_id=deal.id, version=deal.version, field=field.name)
+        kb.button(text=t(f"field.{field.name.value}"), callback_data=cb)
+    kb.adjust(2)
+    back = DealCb(action=CardAction.OPEN, deal_id=deal.id).pack()
+    kb.row(InlineKeyboardButton(text=t("btn.back"), callback_data=back))
+    return kb.as_markup()
+
+
+def ask_text(t: Translator, field: DealField, view: DealView, tz: ZoneInfo) -> str:
+    return t(
+        "edit.ask",
+        field=t(f"field.{field.name.value}"),
+        current=value_text(t, field, field.current(view.deal), tz),
+        hint=t(f"edit.hint.{field.kind.value}"),
+    )
+
+
+def value_keyboard(t: Translator, field: DealField, view: DealView) -> InlineKeyboardMarkup:
+    """The choices of a CHOICE field, "clear" when the field may be emptied, and back."""
+    deal = view.deal
+    kb = InlineKeyboardBuilder()
+
+    def button(text: str, choice: int) -> InlineKeyboardButton:
+        cb = DealValueCb(deal_id=deal.id, version=deal.version, field=field.name, choice=choice)
+        return InlineKeyboardButton(text=text, callback_data=cb.pack())
+
+    for index, option in enumerate(field.choices or ()):
+        kb.add(button(value_text(t, field, option, _ANY_ZONE), index))
+    kb.adjust(2)
+    if field.clearable and field.current(deal) is not None:
+        kb.row(button(t("edit.btn.clear"), CLEAR))
+    back = DealEditCb(deal_id=deal.id, version=deal.version).pack()
+    kb.row(InlineKeyboardButton(text=t("btn.back"), callback_data=back))
+    return kb.as_markup()
