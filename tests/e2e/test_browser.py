@@ -86,7 +86,15 @@ async def test_a_seller_presses_a_button_in_the_page_and_the_card_changes(
                 await expect(card.locator(".meta")).to_contain_text("изменено")
                 await expect(cards).to_have_count(1)  # the same message, edited, not a new one
                 await expect(page.locator(".toast")).to_have_text("Этап: Квалификация")
-                await card.scroll_into_view_if_needed()  # the picture shows the edited card
+                # The picture shows the edited card. Scrolled in one step inside the page: the
+                # page redraws its messages as it polls, and Playwright's scroll waits for the
+                # element to be stable, so on a loaded machine the element it waited on was
+                # replaced by its redrawn twin ("not attached to the DOM").
+                await page.evaluate(
+                    "id => document.querySelector(`.msg.bot[data-message-id='${id}']`)"
+                    ".scrollIntoView({block: 'end'})",
+                    card_id,
+                )
                 await page.screenshot(path=tmp_path / "sandbox.png")
                 if os.environ.get("SALESBOT_UPDATE_SCREENSHOT"):
                     await page.screenshot(path=ROOT / "docs" / "sandbox.png")
