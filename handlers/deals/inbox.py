@@ -14,6 +14,7 @@ each keep their own buttons."""
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 from datetime import datetime
 from typing import Any
@@ -134,6 +135,13 @@ async def on_forward(message: Message, ctx: Ctx, state: FSMContext) -> None:
 
 async def on_contact(message: Message, ctx: Ctx, state: FSMContext) -> None:
     who = shared_contact(message)  # the seller's own card is refused here
+    deal_id = _replied_deal(message)
+    if deal_id is not None:  # a reply to the deal's card: its contact person at once
+        view, changed = await contacts.add_contact(ctx.uow, ctx.staff, deal_id, who, None, ctx.now)
+        await message.answer(saved_text(ctx.t, contacts.CONTACT, changed))
+        text, markup = _card(ctx, view)
+        await message.answer(text, reply_markup=markup)
+        return
     await _keep(state, message.message_id, {"kind": "contact", "who": _who_data(who)})
     choice = await inbox.deals_to_offer(ctx.uow, ctx.staff, who)
     label = who.name + (f" · {who.phone}" if who.phone and who.phone != who.name else "")
@@ -141,9 +149,29 @@ async def on_contact(message: Message, ctx: Ctx, state: FSMContext) -> None:
     await message.answer(ctx.t("inbox.contact_where", contact=label), reply_markup=markup)
 
 
+def _replied_deal(message: Message) -> DealId | None:
+    """The deal whose card this message answers (Telegram's reply): its 📎 button names it."""
+    markup = message.reply_to_message.reply_markup if message.reply_to_message else None
+    for row in markup.inline_keyboard if markup else []:
+        for button in row:
+            data = button.callback_data or ""
+            if data.startswith(AttachCb.__prefix__ + ":"):
+                with contextlib.suppress(ValueError, TypeError):
+                    return DealId(AttachCb.unpack(data).deal_id)
+    return None
+
+
 async def on_file(message: Message, ctx: Ctx, state: FSMContext) -> None:
     attachment = attachment_of(message)
     assert attachment is not None, "routed here by FILES"
+    deal_id = _replied_deal(message)
+    if deal_id is not None:  # a reply to the deal's card: straight to it
+        view = await inbox.add_file(
+            ctx.uow, ctx.staff, deal_id, attachment, message.caption, ctx.now
+        )
+        markup = open_card_button(ctx.t, view.deal)
+        await message.answer(_saved_file(ctx, attachment), reply_markup=markup)
+        return
     file = {"kind": "file", "file": _file_data(attachment), "text": message.caption}
     await _keep(state, message.message_id, file)
     choice = await inbox.deals_to_offer(ctx.uow, ctx.staff, None)

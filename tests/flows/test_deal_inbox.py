@@ -25,7 +25,7 @@ from aiogram.types import (
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from storage.models import ContactRow, DealEventRow
+from storage.models import ContactRow, DealEventRow, DealRow
 from tests.conftest import FakeClock
 from tests.flows.conftest import join
 from tests.flows.harness import Person, Said, said
@@ -283,3 +283,23 @@ async def test_a_file_of_another_deal_or_a_forged_one_is_refused(
     # Without open deals a file has nowhere to go, and says so.
     await olga.send_message(voice=voice)
     assert olga.texts == [s("inbox.no_deals")]
+
+
+async def test_a_voice_note_or_a_contact_card_replying_to_a_card_goes_straight_to_its_deal(
+    seller: Person, engine: AsyncEngine
+) -> None:
+    s = say(seller)
+    await create(seller, "Лютик", "50000")
+    await create(seller, "Ромашка", "100000")
+    cards = [m for m in seller.messages() if (m.text or "").startswith("💼 <b>Лютик")]
+    voice = Voice(file_id="AwACreply", file_unique_id="v9", duration=7)
+    await seller.send_message(voice=voice, reply_to_message=cards[-1])  # one interaction
+    assert seller.texts == [s("inbox.saved_file")]
+    card = Contact(phone_number="+79161234567", first_name="Иван")
+    await seller.send_message(contact=card, reply_to_message=cards[-1])
+    assert seller.texts[0] == s("edit.saved", field=s("field.contact"))
+    assert "💼 <b>Лютик</b>" in seller.card
+    assert s("card.contact", contact="Иван · +79161234567") in seller.card
+    assert [n[:2] + n[5:] for n in await notes(engine)] == [(1, "file", "voice", "AwACreply")]
+    links = await rows(engine, select(DealRow.id, DealRow.contact_id).order_by(DealRow.id))
+    assert links == [(1, 1), (2, None)]
