@@ -18,7 +18,7 @@ def get_routers() -> list[Router]:
         start,
         team,
     )
-    from handlers.deals import card, edit, handoff, listing, new
+    from handlers.deals import card, edit, handoff, inbox, listing, new, people
     from handlers.digest import router as digest
     from handlers.filters import Reachable
     from handlers.pipelines import router as pipelines
@@ -33,6 +33,7 @@ def get_routers() -> list[Router]:
         errors.build_router(),
         start.build_router(),
         common.build_cancel_router(),
+        inbox.build_messages_router(),
         team.build_router(),
         language.build_router(),
         settings.build_router(),
@@ -41,6 +42,8 @@ def get_routers() -> list[Router]:
         new.build_router(),
         card.build_router(),
         edit.build_router(),
+        people.build_router(),
+        inbox.build_router(),
         handoff.build_router(),
         listing.build_router(),
         tasks.build_router(),

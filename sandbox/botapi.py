@@ -181,6 +181,12 @@ async def _send_media(world: World, params: Params, kind: str) -> Any:
     if not file_id:
         raise BadRequest(f"there is no {kind} in the request")
     media = _file(world, str(file_id), photo=kind == "photo")
+    if kind in TIMED:  # a voice note or a video the bot keeps by id, sent back as it came
+        media = {**media, "duration": world.files[str(file_id)].duration or 1}
+        if kind == "voice":
+            media.pop("file_name", None)
+        if kind == "video":
+            media |= {"width": 640, "height": 360}
     extra = {"caption": caption, "raw": params.get("caption"), "parse_mode": mode}
     message = await world.bot_sends(
         chat_id, **{kind: media}, **(extra if caption else {}), reply_markup=markup
@@ -194,6 +200,21 @@ async def send_photo(world: World, params: Params) -> Any:
 
 async def send_document(world: World, params: Params) -> Any:
     return await _send_media(world, params, "document")
+
+
+TIMED = ("voice", "video", "audio")
+
+
+async def send_voice(world: World, params: Params) -> Any:
+    return await _send_media(world, params, "voice")
+
+
+async def send_video(world: World, params: Params) -> Any:
+    return await _send_media(world, params, "video")
+
+
+async def send_audio(world: World, params: Params) -> Any:
+    return await _send_media(world, params, "audio")
 
 
 async def send_media_group(world: World, params: Params) -> Any:
@@ -314,6 +335,9 @@ METHODS: dict[str, Method] = {
     "sendMessage": send_message,
     "sendPhoto": send_photo,
     "sendDocument": send_document,
+    "sendVoice": send_voice,
+    "sendVideo": send_video,
+    "sendAudio": send_audio,
     "sendMediaGroup": send_media_group,
     "editMessageText": edit_message_text,
     "editMessageReplyMarkup": edit_message_reply_markup,

@@ -15,6 +15,7 @@ from bot.domain.errors import DatabaseBusyError
 from storage.analytics import SqlAnalyticsRepo
 from storage.audit import SqlAuditRepo
 from storage.clients import SqlClientRepo
+from storage.contacts import SqlContactRepo
 from storage.db import is_busy, writer_engine
 from storage.deals import SqlDealRepo, SqlEventRepo
 from storage.delivery import SqlDeliveryRepo
@@ -45,6 +46,7 @@ class SqlUnitOfWork:
         self.settings = SqlSettingRepo(s)
         self.pipelines = SqlPipelineRepo(s)
         self.clients = SqlClientRepo(s)
+        self.contacts = SqlContactRepo(s)
         self.deals = SqlDealRepo(s)
         self.events = SqlEventRepo(s)
         self.outbox = SqlOutboxRepo(s)

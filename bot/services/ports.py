@@ -33,6 +33,7 @@ from bot.domain.surveys import OpenedSurvey, Survey
 from bot.domain.updates import UpdateClaim
 
 if TYPE_CHECKING:  # the rooms' own repositories; they import this module for the shared ones
+    from bot.services.contacts_ports import ContactRepo
     from bot.services.deals_ports import DealRepo, EventRepo
     from bot.services.delivery import DeliveryRepo
     from bot.services.departments import DepartmentRepo
@@ -140,6 +141,8 @@ class UnitOfWork(Protocol):
     def pipelines(self) -> PipelineRepo: ...
     @property
     def clients(self) -> ClientRepo: ...
+    @property
+    def contacts(self) -> ContactRepo: ...
     @property
     def deals(self) -> DealRepo: ...
     @property

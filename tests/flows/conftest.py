@@ -43,6 +43,8 @@ ON_POSTGRES_TOO = {
     "test_reports",
     "test_members",
     "test_lists",
+    "test_deal_contacts",
+    "test_deal_inbox",
 }
 
 

@@ -17,7 +17,14 @@ from aiogram.methods import (
 from aiogram.types import BufferedInputFile, InlineKeyboardMarkup, Message, ReplyKeyboardMarkup
 
 from bot.i18n import translator
-from tests.mocked_bot import MockedBot, feed, make_callback, make_document, make_message
+from tests.mocked_bot import (
+    MockedBot,
+    feed,
+    make_callback,
+    make_document,
+    make_message,
+    make_rich_message,
+)
 
 
 class Said:
@@ -97,6 +104,18 @@ class Person:
                 first_name=self.name,
                 username=self.username,
                 language_code=self.lang,
+            )
+        )
+
+    async def send_message(self, **fields: Any) -> list[TelegramMethod[Any]]:
+        """Send a message of another kind: `contact=…`, `voice=…`, `forward_origin=…`."""
+        return await self._feed(
+            make_rich_message(
+                self.tg_id,
+                first_name=self.name,
+                username=self.username,
+                language_code=self.lang,
+                **fields,
             )
         )
 
