@@ -228,14 +228,14 @@ class SqlDigestRepo:
         database."""
         if not w.day_starts:
             return []
-        day_no = case(
-            *(
-                (DealRow.closed_at < start, literal(i - 1))
-                for i, (_, start) in enumerate(w.day_starts)
-                if i > 0
-            ),
-            else_=literal(len(w.day_starts) - 1),
-        ).label("day_no")
+        last = literal(len(w.day_starts) - 1)
+        whens = [
+            (DealRow.closed_at < start, literal(i - 1))
+            for i, (_, start) in enumerate(w.day_starts)
+            if i > 0
+        ]
+        # On the 2nd of a month there is one day and no branch: "CASE ELSE … END" is no SQL.
+        day_no = (case(*whens, else_=last) if whens else last).label("day_no")
         rows = await self._all(
             select(_OWNER, day_no, _AMOUNT)
             .where(

@@ -43,6 +43,9 @@ ON_POSTGRES_TOO = {
     "test_reports",
     "test_members",
     "test_lists",
+    "test_calendar",
+    "test_standup",
+    "test_escalation",
 }
 
 
