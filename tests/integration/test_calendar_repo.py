@@ -7,6 +7,7 @@ import asyncio
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from alembic import command
@@ -107,7 +108,7 @@ async def test_two_processes_at_once_claim_a_task_once(
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def empty_database(
     request: pytest.FixtureRequest, tmp_path: Path
-) -> Iterator[tuple[str, dict[str, object]]]:
+) -> Iterator[tuple[str, dict[str, Any]]]:
     if request.param == "sqlite":
         yield f"sqlite+aiosqlite:///{tmp_path / 'old.db'}", {}
         return
@@ -127,7 +128,7 @@ def _upgrade_to(revision: str) -> object:
 
 
 async def test_migration_0016_keeps_the_tasks_there_are(
-    empty_database: tuple[str, dict[str, object]],
+    empty_database: tuple[str, dict[str, Any]],
 ) -> None:
     url, options = empty_database
     engine = make_engine(url, **options)
