@@ -23,6 +23,7 @@ from bot.domain.tasks import Task
 from bot.i18n import translator
 from bot.services.agenda import Agenda, Stall
 from bot.services.digest import DigestReport
+from bot.services.escalations import Overdue
 from bot.services.members import Handover
 from handlers.alerts import (
     agenda_notice,
@@ -34,6 +35,7 @@ from handlers.alerts import (
 from handlers.compose import compose
 from handlers.deals.callbacks import CardAction, DealCb, HandoffCb
 from handlers.digest.notices import head_notices, seller_notices
+from handlers.escalations import overdue_list
 from handlers.stalls import stall_list
 from handlers.surveys.views import (
     answer_alert,
@@ -88,6 +90,9 @@ class TelegramNotifier:
         for_head: bool,
     ) -> Notice:
         return stall_list(reader, stalls, owners, run, for_head=for_head)
+
+    def overdue_list(self, head: User, items: Sequence[Overdue], run: str, now: datetime) -> Notice:
+        return overdue_list(head, items, run, now, self.tz)
 
     async def digest(self, report: DigestReport, heads: Sequence[User], day: date) -> list[Notice]:
         return await head_notices(report, heads, day, end_of_day(day, self.tz))

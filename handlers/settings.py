@@ -19,7 +19,8 @@ from bot.domain.errors import SettingInvalidError
 from bot.domain.models import Role
 from bot.i18n import Translator
 from bot.services.company import SETTING_KEYS, AuditPage, audit_log, change_setting
-from handlers import screens
+from handlers import calendar, screens
+from handlers.calendar import calendar_button
 from handlers.cbtypes import CbPage
 from handlers.context import Ctx
 from handlers.filters import TypedText
@@ -52,6 +53,7 @@ def settings_view(t: Translator, company: CompanySettings) -> tuple[str, InlineK
         lines.append(f"• {t(f'settings.key.{key}')}: <b>{html.escape(value)}</b>")
         kb.button(text=t(f"settings.key.{key}"), callback_data=SettingCb(key=key))
     kb.adjust(2)
+    kb.row(calendar_button(t))
     return "\n".join(lines), kb.as_markup()
 
 
@@ -147,4 +149,5 @@ def build_router() -> Router:
     router.callback_query(SettingCb.filter())(on_setting)
     router.callback_query(AuditCb.filter())(on_audit_page)
     router.message(EditSetting.value, TypedText())(on_value)
+    router.include_router(calendar.build_router())
     return router

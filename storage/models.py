@@ -273,6 +273,20 @@ class TaskRow(Base):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
     done_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     version: Mapped[int] = mapped_column(Integer)
+    # The due time whose overdue was reported to the seller's head: once per due time,
+    # whichever process got there first (a new due time may be reported again).
+    escalated_due_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+
+
+class CalendarDayRow(Base):
+    """A day an admin set apart from the public calendar: a working day, or a day off."""
+
+    __tablename__ = "calendar_day"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    working: Mapped[bool] = mapped_column(Boolean)
+    set_by: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    set_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
 
 class OutboxRow(Base):

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from bot.domain.errors import DatabaseBusyError
 from storage.analytics import SqlAnalyticsRepo
 from storage.audit import SqlAuditRepo
+from storage.calendar import SqlCalendarRepo
 from storage.clients import SqlClientRepo
 from storage.contacts import SqlContactRepo
 from storage.db import is_busy, writer_engine
@@ -21,6 +22,7 @@ from storage.deals import SqlDealRepo, SqlEventRepo
 from storage.delivery import SqlDeliveryRepo
 from storage.departments import SqlDepartmentRepo
 from storage.digest import SqlDigestRepo
+from storage.escalations import SqlEscalationRepo
 from storage.export import SqlExportRepo
 from storage.outbox import SqlOutboxRepo
 from storage.pipelines import SqlPipelineRepo
@@ -61,6 +63,8 @@ class SqlUnitOfWork:
         self.digest = SqlDigestRepo(s)
         self.delivery = SqlDeliveryRepo(s)
         self.webhook_updates = SqlWebhookUpdateRepo(s)
+        self.calendar = SqlCalendarRepo(s)
+        self.escalations = SqlEscalationRepo(s)
         return self
 
     async def __aexit__(

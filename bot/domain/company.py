@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from bot.domain.abc_xyz import AbcThresholds, XyzThresholds
 from bot.domain.errors import SettingInvalidError
 from bot.domain.notices import QuietHours
+from bot.domain.public_days import DEFAULT_COUNTRY, parse_country
 from bot.domain.tasks import WorkSchedule
 
 LANGUAGES = ("ru", "en")
@@ -74,6 +75,10 @@ class CompanySettings:
     abc: AbcThresholds = field(default_factory=AbcThresholds)
     xyz: XyzThresholds = field(default_factory=XyzThresholds)
     lost_after_days: int = 90
+    # Public holidays and moved working days of this country ("off": none); see public_days.
+    holiday_country: str = DEFAULT_COUNTRY
+    # A task overdue longer than this many hours of working days goes to the seller's head.
+    escalate_after_hours: int = 24
 
     @property
     def tz(self) -> ZoneInfo:
@@ -148,6 +153,14 @@ def _lost_days(value: str) -> int:
     return days
 
 
+def _escalate_hours(value: str) -> int:
+    text = value.strip().lower()
+    hours = 0 if text in ("off", "нет", "0") else int(text)
+    if not 0 <= hours <= 24 * 30:
+        raise ValueError("0 (off) to 720 hours")
+    return hours
+
+
 # key → (field, parse, show): the settings an admin can change, in the order /settings lists.
 FIELDS: dict[str, tuple[str, Callable[[str], Any], Callable[[Any], str]]] = {
     "company_name": ("company_name", _name, str),
@@ -167,6 +180,12 @@ FIELDS: dict[str, tuple[str, Callable[[str], Any], Callable[[Any], str]]] = {
     "abc_thresholds": ("abc", _abc, lambda v: f"{v.a:g}/{v.b:g}"),
     "xyz_thresholds": ("xyz", _xyz, lambda v: f"{v.x:g}/{v.y:g}"),
     "lost_after_days": ("lost_after_days", _lost_days, str),
+    "holiday_country": ("holiday_country", parse_country, str),
+    "escalate_after_hours": (
+        "escalate_after_hours",
+        _escalate_hours,
+        lambda h: str(h) if h else "off",
+    ),
 }
 
 

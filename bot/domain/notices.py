@@ -57,7 +57,7 @@ class Entry:
 
 
 # The kinds of list notices: a person's lists go at least `list_spacing` apart.
-LIST_KINDS = frozenset({"reminder", "agenda", "stall", "escalation"})
+LIST_KINDS = frozenset({"reminder", "agenda", "stall", "escalation", "overdue"})
 
 
 class Merge(Enum):

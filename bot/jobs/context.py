@@ -17,6 +17,7 @@ from bot.services.agenda import Agenda, Stall
 from bot.services.clock import Clock
 from bot.services.company import current
 from bot.services.digest import DigestReport
+from bot.services.escalations import Overdue
 from bot.services.notify import DeliveryTexts
 from bot.services.ports import Notifier, UnitOfWork, UnitOfWorkFactory
 
@@ -51,6 +52,10 @@ class JobNotifier(Notifier, DeliveryTexts, Protocol):
         for_head: bool,
     ) -> Notice:
         """This run's stalled deals (a seller's own) or escalations (to a head) as one list."""
+        ...
+
+    def overdue_list(self, head: User, items: Sequence[Overdue], run: str, now: datetime) -> Notice:
+        """To a head: this run's tasks of their sellers overdue past the escalation span."""
         ...
 
     async def digest(self, report: DigestReport, heads: Sequence[User], day: date) -> list[Notice]:

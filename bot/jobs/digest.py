@@ -6,6 +6,7 @@ from bot.domain.access import is_staff, scope_among
 from bot.domain.ids import UserId
 from bot.domain.models import Role, User
 from bot.jobs.context import JobContext
+from bot.services.calendar import team_calendar
 from bot.services.digest import digest_due, for_scope, team_digest
 from bot.services.notify import enqueue
 
@@ -22,7 +23,8 @@ async def send_morning_digest(ctx: JobContext) -> int:
     now = ctx.clock()
     async with ctx.uow_factory() as uow:
         company = await ctx.company(uow)
-        day = digest_due(now, company)
+        work = await team_calendar(uow, company, now.astimezone(company.tz).date())
+        day = digest_due(now, company, work)
         if day is None or not await uow.job_runs.claim("digest", day.isoformat(), now):
             return 0
         notifier = ctx.notifier.for_company(company)

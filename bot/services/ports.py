@@ -34,10 +34,12 @@ from bot.domain.updates import UpdateClaim
 
 if TYPE_CHECKING:  # the rooms' own repositories; they import this module for the shared ones
     from bot.services.contacts_ports import ContactRepo
+    from bot.services.calendar import CalendarRepo
     from bot.services.deals_ports import DealRepo, EventRepo
     from bot.services.delivery import DeliveryRepo
     from bot.services.departments import DepartmentRepo
     from bot.services.digest import DigestRepo
+    from bot.services.escalations import EscalationRepo
     from bot.services.export import ExportRepo
     from bot.services.outbox_ports import OutboxRepo
     from bot.services.pipelines_ports import PipelineRepo
@@ -171,6 +173,10 @@ class UnitOfWork(Protocol):
     def delivery(self) -> DeliveryRepo: ...
     @property
     def webhook_updates(self) -> WebhookUpdateRepo: ...
+    @property
+    def calendar(self) -> CalendarRepo: ...
+    @property
+    def escalations(self) -> EscalationRepo: ...
 
     async def __aenter__(self) -> Self: ...
     async def __aexit__(

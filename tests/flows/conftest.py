@@ -45,6 +45,9 @@ ON_POSTGRES_TOO = {
     "test_lists",
     "test_deal_contacts",
     "test_deal_inbox",
+    "test_calendar",
+    "test_standup",
+    "test_escalation",
 }
 
 
