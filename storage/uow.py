@@ -25,6 +25,7 @@ from storage.outbox import SqlOutboxRepo
 from storage.pipelines import SqlPipelineRepo
 from storage.plans import SqlPlanRepo
 from storage.settings import SqlSettingRepo
+from storage.standup import SqlStandupGroupRepo
 from storage.surveys import SqlSurveyRepo
 from storage.tasks import SqlJobRunRepo, SqlTaskRepo
 from storage.users import SqlInviteRepo, SqlUserRepo
@@ -59,6 +60,7 @@ class SqlUnitOfWork:
         self.digest = SqlDigestRepo(s)
         self.delivery = SqlDeliveryRepo(s)
         self.webhook_updates = SqlWebhookUpdateRepo(s)
+        self.standup_groups = SqlStandupGroupRepo(s)
         return self
 
     async def __aexit__(

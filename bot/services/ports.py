@@ -42,6 +42,7 @@ if TYPE_CHECKING:  # the rooms' own repositories; they import this module for th
     from bot.services.pipelines_ports import PipelineRepo
     from bot.services.plans import PlanRepo
     from bot.services.reports_ports import AnalyticsRepo
+    from bot.services.standup_ports import StandupGroupRepo
     from bot.services.surveys_ports import SurveyRepo
     from bot.services.tasks_ports import TaskRepo
     from bot.services.team import InviteRepo
@@ -168,6 +169,8 @@ class UnitOfWork(Protocol):
     def delivery(self) -> DeliveryRepo: ...
     @property
     def webhook_updates(self) -> WebhookUpdateRepo: ...
+    @property
+    def standup_groups(self) -> StandupGroupRepo: ...
 
     async def __aenter__(self) -> Self: ...
     async def __aexit__(

@@ -43,6 +43,7 @@ ON_POSTGRES_TOO = {
     "test_reports",
     "test_members",
     "test_lists",
+    "test_standup",
 }
 
 
@@ -173,12 +174,18 @@ def queued(monkeypatch: pytest.MonkeyPatch) -> list[Notice]:
 
 
 @pytest.fixture
-def jobs(bot: MockedBot, uow_factory: SqlUnitOfWorkFactory, clock: FakeClock) -> Jobs:
+def jobs(
+    bot: MockedBot, uow_factory: SqlUnitOfWorkFactory, clock: FakeClock, team_language: str
+) -> Jobs:
     async def sleep(seconds: float) -> None:
         clock.advance(seconds=seconds)
 
+    defaults = CompanySettings(language=team_language)  # as the dispatcher's, like bot.app
     ctx = JobContext(
-        uow_factory=uow_factory, clock=clock, notifier=TelegramNotifier.of(CompanySettings())
+        uow_factory=uow_factory,
+        clock=clock,
+        notifier=TelegramNotifier.of(defaults),
+        defaults=defaults,
     )
     sender = Sender(
         bot,
