@@ -4,9 +4,11 @@ reads where it is on, and a press on its buttons is answered to the presser with
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 
 from bot.domain.access import is_manager, is_staff
+from bot.domain.audit import AuditEntry
 from bot.domain.ids import TelegramId, UserId
 from bot.domain.models import User
 from bot.domain.standup import StandupForHeadsError, StandupGroup, StandupMembersOnlyError
@@ -28,18 +30,36 @@ def require_head(actor: User | None) -> User:
 async def switch(
     uow: UnitOfWork, actor: User | None, chat_id: TelegramId, title: str, on: bool, now: datetime
 ) -> StandupGroup:
-    """Turn the group's stand-up on or off; the group is remembered with its title."""
+    """Turn the group's stand-up on or off; the group is remembered with its title, and a
+    change of the switch lands in the audit log."""
     head = require_head(actor)
     group = StandupGroup(chat_id, (title or str(chat_id))[:TITLE_MAX], on, head.id)
+    was = await uow.standup_groups.get(chat_id)
     await uow.standup_groups.save(group, head.id, now)
+    if was is None or was.is_on != on:
+        before = None if was is None else _SHOWN[was.is_on]
+        await uow.audit.add(AuditEntry(head.id, now, "standup", group.title, before, _SHOWN[on]))
     await uow.commit()
     return group
+
+
+_SHOWN = {True: "✅", False: "⏸"}  # the switch in the audit log, in any language
 
 
 async def status(uow: UnitOfWork, actor: User | None, chat_id: TelegramId) -> StandupGroup | None:
     """The group's switch as it is, for a head asking in the group."""
     require_head(actor)
     return await uow.standup_groups.get(chat_id)
+
+
+async def group_gone(uow: UnitOfWork, chat_id: TelegramId, now: datetime) -> None:
+    """The bot can post in the group no more (removed from it, or the group is gone): its
+    stand-up is off until a head turns it on again; audited, by nobody. The caller commits."""
+    was = await uow.standup_groups.get(chat_id)
+    if was is None or not was.is_on:
+        return
+    await uow.standup_groups.save(replace(was, is_on=False), None, now)
+    await uow.audit.add(AuditEntry(None, now, "standup", was.title, _SHOWN[True], _SHOWN[False]))
 
 
 async def groups_on(uow: UnitOfWork) -> list[StandupGroup]:

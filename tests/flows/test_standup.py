@@ -10,8 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
+from aiogram.exceptions import TelegramForbiddenError
 from aiogram.methods import (
     AnswerCallbackQuery,
     EditMessageText,
@@ -23,7 +25,11 @@ from aiogram.types import InlineKeyboardMarkup
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.domain.ids import TelegramId
+from bot.domain.notices import Notice
+from bot.services.notify import enqueue
 from storage.models import StandupGroupRow
+from storage.uow import SqlUnitOfWorkFactory
 from tests.flows.conftest import Jobs
 from tests.flows.harness import Person, Said, said
 from tests.flows.test_digest import kate, msk, seeded  # noqa: F401  (fixtures)
@@ -117,6 +123,8 @@ async def test_a_head_turns_the_group_stand_up_on_and_off(
     replies = await in_group(admin, f"/standup@{BOT_USER.username}")
     assert to(replies, GROUP) == [group_said("standup.on", time="09:00")]
     assert [(on, by is not None) for on, by in await switch(engine)] == [(True, True)]
+    await admin.send("/audit")  # the switch is audited, with the group's name
+    assert f"{said('audit.action.standup')}: Test supergroup" in admin.text
 
     # At stand-up time the group gets the team's digest: one text, then one album.
     clock.now = msk(24, 9)
@@ -178,3 +186,31 @@ async def test_a_head_turns_the_group_stand_up_on_and_off(
 async def test_in_private_the_command_says_where_it_works(admin: Person) -> None:
     await admin.send("/standup")
     assert admin.text == said("standup.groups_only")
+
+
+async def test_a_group_the_bot_was_removed_from_is_turned_off(
+    admin: Person,
+    jobs: Jobs,
+    clock: Any,
+    bot: MockedBot,
+    engine: AsyncEngine,
+    uow_factory: SqlUnitOfWorkFactory,
+) -> None:
+    await in_group(admin, "/standup")
+    assert [on for on, _ in await switch(engine)] == [True]
+    clock.now = msk(24, 9)
+    async with uow_factory() as uow:
+        notice = Notice(chat_id=TelegramId(GROUP), kind="digest_group", text="📊")
+        await enqueue(uow, [notice], clock.now, ZoneInfo("Europe/Moscow"), None)
+        await uow.commit()
+    kicked = TelegramForbiddenError(
+        method=SendMessage(chat_id=GROUP, text="📊"),
+        message="Forbidden: bot was kicked from the supergroup chat",
+    )
+    bot.queue_response(SendMessage, kicked)
+    await jobs.deliver()
+    assert bot.session.pending() == 0  # the group's send was tried and refused
+    assert [on for on, _ in await switch(engine)] == [False]
+    await admin.send("/audit")
+    assert f"{said('audit.action.standup')}: Test supergroup" in admin.text
+    assert "⏸" in admin.text.split("\n")[1]  # the newest entry: turned off, by nobody
