@@ -25,6 +25,7 @@ def get_routers() -> list[Router]:
     from handlers.plans import router as plans
     from handlers.reports import abc as reports_abc
     from handlers.reports import router as reports
+    from handlers.standup import router as standup
     from handlers.surveys import client as survey_client
     from handlers.surveys import seller as survey_team
     from handlers.tasks import router as tasks
@@ -55,6 +56,7 @@ def get_routers() -> list[Router]:
         reports.build_router(),
         reports_abc.build_router(),
         digest.build_router(),
+        standup.build_router(),
     ]
     for router in routers:
         # A press on a message gone from the chat reaches the fallback ("outdated button").

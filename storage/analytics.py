@@ -20,8 +20,9 @@ from bot.domain.analytics import (
     OpenPipeline,
     ReasonTotal,
 )
+from bot.domain.comparison import SellerTotals
 from bot.domain.deals import EventKind
-from bot.domain.ids import ClientId, DealId, PipelineId, StageId
+from bot.domain.ids import ClientId, DealId, PipelineId, StageId, UserId
 from bot.domain.metrics import ClosedDeal, OpenDeal
 from bot.domain.models import DealStatus
 from bot.domain.stage_metrics import StageStay, stage_at
@@ -214,9 +215,10 @@ class SqlAnalyticsRepo:
         ]
 
     async def lost_reasons(
-        self, start: datetime, end: datetime, cut: Cut = EVERY_DEAL, limit: int = 10
+        self, start: datetime, end: datetime, cut: Cut = EVERY_DEAL, limit: int | None = 10
     ) -> list[ReasonTotal]:
-        """Deals lost in [start, end) per reason, most deals first (then most money)."""
+        """Deals lost in [start, end) per reason, most deals first (then most money);
+        every reason when `limit` is None."""
         reason = func.coalesce(LostReasonRow.name, DealRow.lost_reason_text).label("reason")
         grouped = (
             select(reason, DealRow.id.label("deal_id"), _AMOUNT.label("amount"))
@@ -232,6 +234,30 @@ class SqlAnalyticsRepo:
             .limit(limit)
         )
         return [ReasonTotal(r, int(n), int(a or 0)) for r, n, a in rows]
+
+    async def seller_totals(
+        self, start: datetime, end: datetime, cut: Cut = EVERY_DEAL
+    ) -> list[SellerTotals]:
+        """Per deal owner: deals won and their amount, deals lost, in [start, end)."""
+        won = DealRow.status == DealStatus.WON.value
+        rows = await self._s.execute(
+            select(
+                DealRow.owner_id,
+                func.sum(case((won, 1), else_=0)),
+                func.sum(case((won, _AMOUNT), else_=0)),
+                func.sum(case((won, 0), else_=1)),
+            )
+            .where(
+                *_closed((DealStatus.WON, DealStatus.LOST), start, end),
+                DealRow.owner_id.is_not(None),
+                *_cut(cut),
+            )
+            .group_by(DealRow.owner_id)
+        )
+        return [
+            SellerTotals(UserId(owner), int(n or 0), int(amount or 0), int(lost or 0))
+            for owner, n, amount, lost in rows
+        ]
 
     async def client_months(
         self, bounds: Sequence[datetime], cut: Cut = EVERY_DEAL

@@ -413,6 +413,19 @@ class PlanRow(Base):
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
 
+class StandupGroupRow(Base):
+    """A team's group chat the bot was added to, and whether a head turned the morning
+    stand-up on there: the group gets nothing else, and nothing while it is off."""
+
+    __tablename__ = "standup_group"
+
+    chat_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    title: Mapped[str] = mapped_column(String(255))
+    is_on: Mapped[bool] = mapped_column(Boolean)
+    changed_by: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    changed_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
 class WebhookUpdateRow(Base):
     """An update Telegram posted to the webhook: who handles it now (a claim with a lease), and
     when it was done. Workers behind one URL share it, so a redelivered update_id is handled

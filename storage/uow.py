@@ -28,6 +28,7 @@ from storage.outbox import SqlOutboxRepo
 from storage.pipelines import SqlPipelineRepo
 from storage.plans import SqlPlanRepo
 from storage.settings import SqlSettingRepo
+from storage.standup import SqlStandupGroupRepo
 from storage.surveys import SqlSurveyRepo
 from storage.tasks import SqlJobRunRepo, SqlTaskRepo
 from storage.users import SqlInviteRepo, SqlUserRepo
@@ -65,6 +66,7 @@ class SqlUnitOfWork:
         self.webhook_updates = SqlWebhookUpdateRepo(s)
         self.calendar = SqlCalendarRepo(s)
         self.escalations = SqlEscalationRepo(s)
+        self.standup_groups = SqlStandupGroupRepo(s)
         return self
 
     async def __aexit__(

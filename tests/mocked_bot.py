@@ -30,6 +30,7 @@ from aiogram.methods import (
     DeleteMyCommands,
     DeleteWebhook,
     EditMessageCaption,
+    EditMessageMedia,
     EditMessageReplyMarkup,
     EditMessageText,
     GetFile,
@@ -302,6 +303,16 @@ class MockedSession(BaseSession):
             )
         if isinstance(method, EditMessageReplyMarkup):
             return self._edited_message(bot, method, reply_markup=method.reply_markup)
+        if isinstance(method, EditMessageMedia):
+            file_id = self._file_id(method.media.media, "photo")
+            size = PhotoSize(file_id=file_id, file_unique_id=f"{file_id}-u", width=1280, height=720)
+            return self._edited_message(
+                bot,
+                method,
+                photo=[size],
+                caption=method.media.caption,
+                reply_markup=method.reply_markup,
+            )
         if isinstance(method, GetFile):
             if method.file_id not in self._files:
                 raise TelegramBadRequest(method=method, message="Bad Request: invalid file_id")
@@ -338,7 +349,7 @@ class MockedSession(BaseSession):
     def _edited_message(
         self,
         bot: Bot,
-        method: EditMessageText | EditMessageCaption | EditMessageReplyMarkup,
+        method: EditMessageText | EditMessageCaption | EditMessageReplyMarkup | EditMessageMedia,
         **changes: Any,
     ) -> Message | bool:
         if method.inline_message_id is not None:

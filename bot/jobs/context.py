@@ -12,6 +12,7 @@ from bot.domain.company import CompanySettings
 from bot.domain.ids import UserId
 from bot.domain.models import User
 from bot.domain.notices import Notice
+from bot.domain.standup import StandupGroup
 from bot.domain.tasks import Task
 from bot.services.agenda import Agenda, Stall
 from bot.services.clock import Clock
@@ -66,6 +67,12 @@ class JobNotifier(Notifier, DeliveryTexts, Protocol):
         self, report: DigestReport, sellers: Sequence[User], day: date
     ) -> list[Notice]:
         """Each seller's own line of the digest."""
+        ...
+
+    async def group_digest(
+        self, report: DigestReport, groups: Sequence[StandupGroup], day: date, language: str
+    ) -> list[Notice]:
+        """To each group the stand-up is on in: the team's digest, its pictures as an album."""
         ...
 
 

@@ -33,8 +33,8 @@ from bot.domain.surveys import OpenedSurvey, Survey
 from bot.domain.updates import UpdateClaim
 
 if TYPE_CHECKING:  # the rooms' own repositories; they import this module for the shared ones
-    from bot.services.contacts_ports import ContactRepo
     from bot.services.calendar import CalendarRepo
+    from bot.services.contacts_ports import ContactRepo
     from bot.services.deals_ports import DealRepo, EventRepo
     from bot.services.delivery import DeliveryRepo
     from bot.services.departments import DepartmentRepo
@@ -45,6 +45,7 @@ if TYPE_CHECKING:  # the rooms' own repositories; they import this module for th
     from bot.services.pipelines_ports import PipelineRepo
     from bot.services.plans import PlanRepo
     from bot.services.reports_ports import AnalyticsRepo
+    from bot.services.standup_ports import StandupGroupRepo
     from bot.services.surveys_ports import SurveyRepo
     from bot.services.tasks_ports import TaskRepo
     from bot.services.team import InviteRepo
@@ -177,6 +178,8 @@ class UnitOfWork(Protocol):
     def calendar(self) -> CalendarRepo: ...
     @property
     def escalations(self) -> EscalationRepo: ...
+    @property
+    def standup_groups(self) -> StandupGroupRepo: ...
 
     async def __aenter__(self) -> Self: ...
     async def __aexit__(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import date, datetime
 from typing import Protocol
 
 from bot.domain.analytics import (
@@ -15,12 +15,14 @@ from bot.domain.analytics import (
     OpenPipeline,
     ReasonTotal,
 )
+from bot.domain.comparison import SellerTotals
 from bot.domain.ids import (
     ClientId,
     PipelineId,
 )
 from bot.domain.metrics import ClosedDeal
 from bot.domain.models import Pipeline
+from bot.domain.plans import Plan
 from bot.domain.stage_metrics import StageStay
 from bot.services.ports import UserRepo
 from bot.services.scope import ScopeStore
@@ -41,8 +43,11 @@ class AnalyticsRepo(Protocol):
         self, pipeline_id: PipelineId, start: datetime, end: datetime, cut: Cut = ...
     ) -> list[StageStay]: ...
     async def lost_reasons(
-        self, start: datetime, end: datetime, cut: Cut = ..., limit: int = ...
+        self, start: datetime, end: datetime, cut: Cut = ..., limit: int | None = ...
     ) -> list[ReasonTotal]: ...
+    async def seller_totals(
+        self, start: datetime, end: datetime, cut: Cut = ...
+    ) -> list[SellerTotals]: ...
     async def client_months(
         self, bounds: Sequence[datetime], cut: Cut = ...
     ) -> list[ClientMonth]: ...
@@ -56,6 +61,10 @@ class ReportPipelines(Protocol):
     async def list_active(self) -> list[Pipeline]: ...
 
 
+class ReportPlans(Protocol):
+    async def between(self, start: date, end: date) -> list[Plan]: ...
+
+
 class ReportStore(ScopeStore, Protocol):
     """What the reports read: aggregates, the pipelines they are cut by, the people."""
 
@@ -65,3 +74,5 @@ class ReportStore(ScopeStore, Protocol):
     def pipelines(self) -> ReportPipelines: ...
     @property
     def users(self) -> UserRepo: ...
+    @property
+    def plans(self) -> ReportPlans: ...

@@ -46,6 +46,7 @@ ON_POSTGRES_TOO = {
     "test_deal_contacts",
     "test_deal_inbox",
     "test_calendar",
+    "test_digest_days",
     "test_standup",
     "test_escalation",
 }
@@ -178,12 +179,18 @@ def queued(monkeypatch: pytest.MonkeyPatch) -> list[Notice]:
 
 
 @pytest.fixture
-def jobs(bot: MockedBot, uow_factory: SqlUnitOfWorkFactory, clock: FakeClock) -> Jobs:
+def jobs(
+    bot: MockedBot, uow_factory: SqlUnitOfWorkFactory, clock: FakeClock, team_language: str
+) -> Jobs:
     async def sleep(seconds: float) -> None:
         clock.advance(seconds=seconds)
 
+    defaults = CompanySettings(language=team_language)  # as the dispatcher's, like bot.app
     ctx = JobContext(
-        uow_factory=uow_factory, clock=clock, notifier=TelegramNotifier.of(CompanySettings())
+        uow_factory=uow_factory,
+        clock=clock,
+        notifier=TelegramNotifier.of(defaults),
+        defaults=defaults,
     )
     sender = Sender(
         bot,

@@ -9,9 +9,12 @@ from typing import Any
 from aiogram import Dispatcher
 from aiogram.methods import (
     AnswerCallbackQuery,
+    EditMessageCaption,
+    EditMessageMedia,
     EditMessageText,
     SendDocument,
     SendMessage,
+    SendPhoto,
     TelegramMethod,
 )
 from aiogram.types import BufferedInputFile, InlineKeyboardMarkup, Message, ReplyKeyboardMarkup
@@ -189,6 +192,21 @@ class Person:
     def text(self) -> str:
         assert self.texts, f"the bot answered no text: {self.replies}"
         return self.texts[-1]
+
+    @property
+    def caption(self) -> str:
+        """The caption of the picture the bot sent or edited in answer to the last update."""
+        captions = [
+            r.caption
+            for r in self.replies
+            if isinstance(r, SendPhoto | EditMessageCaption) and r.caption is not None
+        ] + [
+            r.media.caption
+            for r in self.replies
+            if isinstance(r, EditMessageMedia) and r.media.caption is not None
+        ]
+        assert captions, f"the bot sent no caption: {self.replies}"
+        return captions[-1]
 
     @property
     def card(self) -> str:

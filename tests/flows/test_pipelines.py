@@ -637,8 +637,9 @@ async def a_month_of_sales(seller: Person, clock: FakeClock) -> None:
 async def funnel_report(admin: Person, bot: MockedBot) -> str:
     """The text of /funnel for the new-clients pipeline, this month, as a head reads it."""
     await admin.send("/funnel")
-    bot.clear()
     await admin.press(NEW)
+    bot.clear()
+    await admin.press(said("rep.period.month"))  # it opens on the last 90 days
     return last_text(bot, admin.tg_id)
 
 

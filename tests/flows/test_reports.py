@@ -16,7 +16,13 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from aiogram.methods import SendChatAction, SendMessage, SendPhoto
+from aiogram.methods import (
+    EditMessageCaption,
+    EditMessageMedia,
+    SendChatAction,
+    SendMessage,
+    SendPhoto,
+)
 
 from tests.conftest import FakeClock
 from tests.flows.conftest import join
@@ -80,7 +86,16 @@ async def november(seller: Person, olga: Person, clock: FakeClock) -> None:
 
 
 def last_text(bot: MockedBot, chat_id: int) -> str:
-    return [r.text for r in bot.sent(SendMessage) if r.chat_id == chat_id][-1]
+    """The newest text the chat got: a message, or a picture's caption sent or edited."""
+    texts = []
+    for r in bot.requests:
+        if isinstance(r, SendMessage) and r.chat_id == chat_id:
+            texts.append(r.text)
+        elif isinstance(r, SendPhoto | EditMessageCaption) and r.chat_id == chat_id:
+            texts.append(r.caption or "")
+        elif isinstance(r, EditMessageMedia) and r.chat_id == chat_id:
+            texts.append(r.media.caption or "")
+    return texts[-1]
 
 
 async def test_the_month_report_adds_up(admin: Person, november: None) -> None:
@@ -148,9 +163,13 @@ async def test_the_funnel_shows_conversions_and_a_picture_and_cuts_by_seller(
     await admin.send("/funnel")
     assert admin.text == said("fun.pick")
     bot.clear()
-    await admin.press("Новые клиенты")
+    await admin.press(said("fun.pipeline_button", name="Новые клиенты"))
+    # One message: the picture, the figures as its caption, the buttons under it; it opens
+    # on the last 90 days (on the 23rd, "this month" would show a few days of a cohort).
+    photo = bot.last(SendPhoto)
+    assert photo.chat_id == admin.tg_id and bot.sent(SendMessage) == []
     text = last_text(bot, admin.tg_id)
-    assert said("fun.title", name="Новые клиенты", window="01.11.2026 — 23.11.2026") in text
+    assert said("fun.title", name="Новые клиенты", window="26.08.2026 — 23.11.2026") in text
     assert said("fun.cut_line", what=said("fun.cut.all")) in text
     # Five deals: three won, Бета lost and Дельта open at Qualification. In First contact:
     # Альфа 7 days, Бета 0, Гамма 3, Альфа again 5, Дельта 0 → median 3.
@@ -173,17 +192,21 @@ async def test_the_funnel_shows_conversions_and_a_picture_and_cuts_by_seller(
     assert said("fun.won", n=3) in text
     assert said("fun.leak", name="Квалификация", n=1, amount=rub("50 000")) in text
     assert bot.sent(SendChatAction)[-1].action == "upload_photo"
-    photo = bot.last(SendPhoto)
-    assert photo.chat_id == admin.tg_id
-    await admin.press(said("fun.cut.seller"))
-    assert admin.text == said("fun.pick_value", what=said("fun.cut.seller"))
+    funnel_id = admin.messages()[-1].message_id
+    # The cuts are told apart from the pipelines ("Действующие клиенты" is one of them).
+    buttons = admin.buttons()
+    cut = said("fun.cut_button", what=said("fun.cut.current"))
+    pipeline = said("fun.pipeline_button", name="Действующие клиенты")
+    assert cut in buttons and pipeline in buttons and cut != pipeline
+    assert f"✓ {said('rep.period.d90')}" in buttons
     bot.clear()
+    await admin.press(said("fun.cut.seller"))
+    assert admin.caption == said("fun.pick_value", what=said("fun.cut.seller"))
     await admin.press("Olga")
     text = last_text(bot, admin.tg_id)
     assert said("fun.cut_value", what=said("fun.cut.seller"), value="Olga") in text
     assert said.part("fun.stage", i=1, name="Первый контакт", reached=1, rate="100%") in text
     assert said("fun.won", n=1) in text
-    assert bot.last(SendPhoto).chat_id == admin.tg_id
     await admin.press(said("fun.cut.current"))
     text = last_text(bot, admin.tg_id)
     assert said("fun.cut_line", what=said("fun.cut.current")) in text
@@ -203,8 +226,15 @@ async def test_the_funnel_shows_conversions_and_a_picture_and_cuts_by_seller(
     text = last_text(bot, admin.tg_id)
     assert said("fun.cut_value", what=said("fun.cut.channel"), value=said("channel.email")) in text
     assert said("fun.no_deals") in text
+    await admin.press(said("rep.period.month"))
+    assert said.part("fun.title", window="01.11.2026 — 23.11.2026") in last_text(bot, admin.tg_id)
+    # Every press edited the same message, picture and caption, and sent nothing new.
+    edits = bot.sent(EditMessageMedia)
+    assert len(edits) == 4 and {e.message_id for e in edits} == {funnel_id}
+    assert bot.sent(SendPhoto) == [] and bot.sent(SendMessage) == []
     await admin.press(said("fun.cut.product"))
-    assert admin.text == said("fun.no_values", what=said("fun.cut.product"))
+    assert admin.alert == said("fun.no_values", what=said("fun.cut.product"))
+    assert bot.sent(SendMessage) == []
 
 
 async def test_abc_table_cell_list_and_lost_clients(
@@ -262,7 +292,7 @@ async def test_empty_periods_say_so(admin: Person) -> None:
     assert said("abc.no_lost", days=90) in admin.text
     await admin.send("/funnel")
     await admin.press("Новые клиенты")
-    assert any(said("fun.no_deals") in t for t in admin.texts)
+    assert said("fun.no_deals") in admin.caption
 
 
 async def test_outsiders_and_forged_buttons_are_refused(
@@ -302,10 +332,13 @@ async def test_english_reports(
     assert en("rep.won", n=1, amount="₽1,000") in john.text
     assert en("rep.win_rate", rate="100%") in john.text
     await john.send("/funnel")
-    await john.press("🔻 Новые клиенты")  # the team's pipelines are named in Russian
-    assert any(en.part("fun.title", name="Новые клиенты") in t for t in john.texts)
+    # the team's pipelines are named in Russian
+    await john.press(en("fun.pipeline_button", name="Новые клиенты"))
+    assert en.part("fun.title", name="Новые клиенты") in john.caption
     stage = en.part("fun.stage", i=1, name="Первый контакт", reached=1, rate="100%")
-    assert any(stage in t for t in john.texts)
+    assert stage in john.caption
+    await john.press(en("rep.period.month"))
+    assert stage in john.caption
     await john.send("/abc")
     assert en.part("abc.title_mine") in john.text
 
@@ -365,6 +398,7 @@ async def test_the_funnels_won_line_says_it_counts_the_deals_created_in_the_peri
     clock.now = start
     await admin.send("/funnel")
     await admin.press("Новые клиенты")
+    await admin.press(said("rep.period.month"))
     text = last_text(bot, admin.tg_id)
     assert said("fun.won", n=1) in text
     assert said("rep.won", n=2, amount=rub("3 000")) in text
@@ -384,3 +418,112 @@ async def test_a_range_typed_without_a_year_is_never_in_the_future(
     await admin.press(said("rep.period.custom"))
     await admin.send("20.12–10.01")
     assert "20.12.2026 — 10.01.2027" in admin.text
+
+
+async def test_a_head_reads_each_seller_and_the_week_before(
+    admin: Person, seller: Person, olga: Person, november: None
+) -> None:
+    """16–22 November against 9–15 November (a week from a Monday against the week
+    before): Альфа again 40 000 won against Альфа 100 000 and Гамма 300 000 won, Бета lost."""
+    await admin.send("/report")
+    await admin.press(said("rep.period.custom"))
+    await admin.send("16.11–22.11")
+    text = admin.text
+    assert (
+        said(
+            "rep.before",
+            window="09.11.2026 — 15.11.2026",
+            won="▼\u00a050%",  # 1 against 2
+            amount="▼\u00a090%",  # 40 000 against 400 000
+            rate="▲\u00a0" + said("rep.points", n=33),  # 100 % against 2 of 3
+            check="▼\u00a080%",  # 40 000 against 200 000
+        )
+        in text
+    )
+    assert said("rep.sellers") in text
+    sergey = said(
+        "rep.seller_row",
+        name="Sergey",
+        won=1,
+        amount=rub("40 000"),
+        change="▼\u00a060%",
+        rate="100%",
+        check=rub("40 000"),
+        plan=said("rep.no_plan"),
+    )
+    olga_row = said(
+        "rep.seller_row",
+        name="Olga",
+        won=0,
+        amount=rub("0"),
+        change="▼\u00a0100%",
+        rate="—",
+        check="—",
+        plan=said("rep.no_plan"),
+    )
+    assert sergey in text and olga_row in text
+    assert text.index("Sergey:") < text.index("Olga:")  # the most won first
+    await seller.send("/report")
+    assert said("rep.sellers") not in seller.text  # a seller's report is their own
+    assert said.part("rep.before") in seller.text
+
+
+async def test_each_sellers_share_of_the_plan_and_the_month_before(
+    admin: Person, seller: Person, olga: Person, november: None
+) -> None:
+    """Sergey's November plan is 200 000: the whole of November holds it all; October,
+    the month before, had nothing closed."""
+    await admin.send("/plan")
+    await admin.press("Sergey —")
+    await admin.send("200000")
+    await admin.send("/report")
+    await admin.press(said("rep.period.custom"))
+    await admin.send("01.11–30.11")
+    text = admin.text
+    assert said.part("rep.before", window="01.10.2026 — 30.10.2026") in text
+    assert (
+        said(
+            "rep.seller_row",
+            name="Sergey",
+            won=2,
+            amount=rub("140 000"),
+            change="—",
+            rate="67%",
+            check=rub("70 000"),
+            plan="70%",
+        )
+        in text
+    )
+    assert (
+        said(
+            "rep.seller_row",
+            name="Olga",
+            won=1,
+            amount=rub("300 000"),
+            change="—",
+            rate="100%",
+            check=rub("300 000"),
+            plan=said("rep.no_plan"),
+        )
+        in text
+    )
+
+
+async def test_lost_reasons_past_the_fifth_are_one_other_line(
+    admin: Person, seller: Person, clock: FakeClock
+) -> None:
+    """Seven deals lost for seven reasons: five by name, the last two as "other", and the
+    lines add up to every deal lost."""
+    for i in range(7):
+        await create(seller, f"Сделка {i}", str(1000 * (i + 1)))
+        await seller.press(said("card.btn.lost"))
+        await seller.press(said("lost.btn.other"))
+        await seller.send(f"Причина {i}")
+    await admin.send("/report")
+    text = admin.text
+    assert said("rep.lost", n=7, amount=rub("28 000")) in text
+    for i in range(2, 7):  # the largest five by name
+        assert said("rep.reason", reason=f"Причина {i}", n=1, amount=rub(f"{i + 1} 000")) in text
+    assert "Причина 0" not in text and "Причина 1" not in text
+    other = said("rep.reason_other", n=2, amount=rub("3 000"))  # the two smallest
+    assert other in text

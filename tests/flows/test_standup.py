@@ -1,149 +1,216 @@
-"""The stand-up's "yesterday" on the team calendar, and /digest on demand naming its period:
-Monday 30 November 2026 reports Friday the 27th with the weekend's sales, said so."""
+"""The stand-up in the team's group chat: a head turns it on there, the morning digest comes
+to the group too (one text and one album, every seller's line), a press on its buttons is
+answered to the presser in private with their own rights, and a head turns it off.
+
+The team of tests/flows/test_digest.py's `seeded`: Sergey (open Гамма, a task overdue) and
+Kate (nothing open), November 2026, read on Tuesday the 24th at 09:00 Moscow.
+"""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from collections.abc import Callable
+from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
+from aiogram.exceptions import TelegramForbiddenError
+from aiogram.methods import (
+    AnswerCallbackQuery,
+    EditMessageText,
+    SendMediaGroup,
+    SendMessage,
+    TelegramMethod,
+)
+from aiogram.types import InlineKeyboardMarkup
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.domain.plans import Plan
+from bot.domain.ids import TelegramId
+from bot.domain.notices import Notice
+from bot.services.notify import enqueue
+from storage.models import StandupGroupRow
 from storage.uow import SqlUnitOfWorkFactory
-from tests.conftest import FakeClock
 from tests.flows.conftest import Jobs
-from tests.flows.harness import Person, said
-from tests.flows.test_deals import create
-from tests.flows.test_digest import _close, _user_id, digests_to, msk, texts_to
-from tests.mocked_bot import MockedBot
+from tests.flows.harness import Person, Said, said
+from tests.flows.test_digest import kate, msk, seeded  # noqa: F401  (fixtures)
+from tests.mocked_bot import BOT_USER, MockedBot, feed, make_callback, make_message
+
+GROUP = -1001234567890
+
+pytestmark = pytest.mark.parametrize("team_language", ["ru", "en"], indirect=True)
 
 
-@pytest.fixture
-async def weekend(
-    seller: Person, engine: AsyncEngine, uow_factory: SqlUnitOfWorkFactory, clock: FakeClock
-) -> None:
-    """Sergey plans 2 000 000 for November (20 working days: 100 000 a day). Thursday the
-    26th he won 200 000, Friday the 27th 100 000, Saturday the 28th 50 000; Sunday he lost one."""
-    for title, amount in (
-        ("Четверг", "200000"), ("Пятница", "100000"), ("Суббота", "50000"), ("Воскресенье", "1000")
-    ):  # fmt: skip
-        await create(seller, title, amount)
-    await _close(engine, "Четверг", "won", msk(26, 12), new=True)
-    await _close(engine, "Пятница", "won", msk(27, 15), new=True)
-    await _close(engine, "Суббота", "won", msk(28, 12), new=False)
-    await _close(engine, "Воскресенье", "lost", msk(29, 12), new=True)
-    async with uow_factory() as uow:
-        sergey = await _user_id(engine, seller.tg_id)
-        await uow.plans.save([Plan(sergey, date(2026, 11, 1), 200_000_000)], None, clock.now)
-        await uow.commit()
-
-
-async def test_monday_morning_reports_friday_with_the_weekend_added_and_said_so(
-    admin: Person, seller: Person, jobs: Jobs, clock: FakeClock, bot: MockedBot, weekend: None
-) -> None:
-    clock.now = msk(30, 9)  # Monday 09:00
-    bot.clear()
-    await jobs.tick()
-    [digest] = digests_to(bot, admin.tg_id)
-    # Friday and Saturday: 2 won, 150 000 against one day's plan of 100 000.
-    yesterday = said(
-        "digest.yesterday_since",
-        day="пт 27.11",
-        won=2,
-        amount="150 000 ₽",
-        plan="100 000 ₽",
-        percent="150 %",
+async def in_group(person: Person, text: str) -> list[TelegramMethod[Any]]:
+    """The person writes in the team's group."""
+    before = len(person.bot.requests)
+    update = make_message(
+        person.tg_id, text, first_name=person.name, language_code=person.lang, chat_id=GROUP
     )
-    assert yesterday in digest
-    assert said("digest.off_days_won", won=1, amount="50 000 ₽") in digest
-    assert said.part("digest.seller", name="Sergey", won=2) in digest
-    # The morning digest does not name a period nor today: that is for /digest on demand.
-    assert said.part("digest.period") not in digest
+    await feed(person.dp, person.bot, update)
+    return person.bot.requests[before:]
 
 
-async def test_monday_without_weekend_sales_says_there_were_none(
-    admin: Person, jobs: Jobs, clock: FakeClock, bot: MockedBot, weekend: None, engine: AsyncEngine
+async def press_in_group(person: Person, label: str) -> list[TelegramMethod[Any]]:
+    """The person presses the newest button in the group whose text holds `label`."""
+    for message in reversed(person.bot.session.messages(GROUP)):
+        markup = message.reply_markup
+        if not isinstance(markup, InlineKeyboardMarkup):
+            continue
+        for row in markup.inline_keyboard:
+            for button in row:
+                if label in button.text and button.callback_data:
+                    before = len(person.bot.requests)
+                    update = make_callback(
+                        person.tg_id,
+                        button.callback_data,
+                        message_id=message.message_id,
+                        chat_id=GROUP,
+                        first_name=person.name,
+                        language_code=person.lang,
+                        reply_markup=markup,
+                    )
+                    await feed(person.dp, person.bot, update)
+                    return person.bot.requests[before:]
+    raise AssertionError(f"no button with {label!r} in the group")
+
+
+def to(replies: list[TelegramMethod[Any]], chat_id: int) -> list[str]:
+    return [r.text for r in replies if isinstance(r, SendMessage) and r.chat_id == chat_id]
+
+
+def alert(replies: list[TelegramMethod[Any]]) -> str | None:
+    [answer] = [r for r in replies if isinstance(r, AnswerCallbackQuery)]
+    return answer.text
+
+
+def to_group(bot: MockedBot) -> list[TelegramMethod[Any]]:
+    return [r for r in bot.requests if getattr(r, "chat_id", None) == GROUP]
+
+
+async def switch(engine: AsyncEngine) -> list[tuple[bool, int | None]]:
+    async with engine.connect() as conn:
+        rows = await conn.execute(select(StandupGroupRow.is_on, StandupGroupRow.changed_by))
+        return [(bool(on), by) for on, by in rows]
+
+
+async def test_a_head_turns_the_group_stand_up_on_and_off(
+    admin: Person,
+    seller: Person,
+    kate: Person,  # noqa: F811
+    person: Callable[..., Person],
+    jobs: Jobs,
+    clock: Any,
+    bot: MockedBot,
+    engine: AsyncEngine,
+    team_language: str,
+    seeded: None,  # noqa: F811
 ) -> None:
-    await _close(engine, "Суббота", "won", msk(26, 13), new=False)  # Thursday after all
-    clock.now = msk(30, 9)
+    group_said = Said(team_language)  # the group reads the company's language
+    stranger = person(7000, "Кто-то")
+    bot.clear()
+    # Nothing reaches a group the head did not turn on: not the other commands, not text.
+    for text in ("/start", "/report", "/digest", "/help", "привет"):
+        assert await in_group(admin, text) == []
+    # Only a head or an admin switches it; the others are refused politely, nothing stored.
+    assert to(await in_group(seller, "/standup"), GROUP) == [said("standup.heads_only")]
+    assert to(await in_group(stranger, "/standup"), GROUP) == [said("standup.heads_only")]
+    assert await switch(engine) == []
+    clock.now = msk(23, 9)  # Monday's stand-up: the group is not on yet
+    await jobs.tick()
+    refusals = [said("standup.heads_only")] * 2
+    assert [getattr(r, "text", None) for r in to_group(bot)] == refusals  # and nothing else
+
+    replies = await in_group(admin, f"/standup@{BOT_USER.username}")
+    assert to(replies, GROUP) == [group_said("standup.on", time="09:00")]
+    assert [(on, by is not None) for on, by in await switch(engine)] == [(True, True)]
+    await admin.send("/audit")  # the switch is audited, with the group's name
+    assert f"{said('audit.action.standup')}: Test supergroup" in admin.text
+
+    # At stand-up time the group gets the team's digest: one text, then one album.
+    clock.now = msk(24, 9)
     bot.clear()
     await jobs.tick()
-    [digest] = digests_to(bot, admin.tg_id)
-    assert said.part("digest.yesterday_since", day="пт 27.11", won=1) in digest
-    assert said("digest.off_days_none") in digest
+    sent = to_group(bot)
+    assert [type(r) for r in sent] == [SendMessage, SendMediaGroup]
+    text = sent[0].text.replace("\u00a0", " ")  # type: ignore[attr-defined]
+    assert text.startswith(group_said("digest.title", day="24.11")), text
+    for name in ("Sergey", "Kate"):  # every seller's line
+        assert group_said.part("digest.seller", name=name) in text
+    assert len(sent[1].media) == 3  # type: ignore[attr-defined]
+    admin_digests = [r for r in bot.sent(SendMessage) if r.chat_id == admin.tg_id]
+    assert any(r.text.startswith("📊") for r in admin_digests)  # the heads' own still come
 
+    # A seller pressing a colleague's button gets their own deals, in private.
+    bot.clear()
+    replies = await press_in_group(seller, "Kate")
+    [mine] = to(replies, seller.tg_id)
+    assert "Гамма" in mine
+    assert alert(replies) == said("standup.sent_private")
+    assert to_group(bot) == []
+    # Their overdue tasks: their own.
+    replies = await press_in_group(seller, said.of(team_language)("digest.btn.overdue"))
+    [overdue] = to(replies, seller.tg_id)
+    assert "Позвонить" in overdue
+    replies = await press_in_group(kate, said.of(team_language)("digest.btn.overdue"))
+    assert to(replies, kate.tg_id) == [said("digest.overdue_empty")]
+    # A head pressing a seller's button gets that seller's deals.
+    replies = await press_in_group(admin, "Sergey")
+    [deals] = to(replies, admin.tg_id)
+    assert said("digest.seller_deals", name="Sergey") in deals and "Гамма" in deals
+    # Someone outside the team gets nothing of it.
+    replies = await press_in_group(stranger, "Sergey")
+    assert alert(replies) == said("standup.members_only")
+    assert [r for r in replies if isinstance(r, SendMessage)] == []
+    assert to_group(bot) == []
 
-async def test_a_holiday_gets_no_stand_up_and_the_day_after_reports_the_day_before(
-    admin: Person, jobs: Jobs, clock: FakeClock, bot: MockedBot, weekend: None, engine: AsyncEngine
-) -> None:
-    await _close(engine, "Пятница", "won", msk(3, 15), new=True)  # Tuesday 3 November
-    clock.now = msk(4, 9)  # Unity Day
+    # A seller cannot turn it off; the head can.
+    off = group_said("standup.btn.off")
+    assert alert(await press_in_group(seller, off)) == said("standup.heads_only")
+    assert [on for on, _ in await switch(engine)] == [True]
+    replies = await press_in_group(admin, off)
+    assert [on for on, _ in await switch(engine)] == [False]
+    edited = [r for r in replies if isinstance(r, EditMessageText)]
+    assert [(r.chat_id, r.text) for r in edited] == [(GROUP, group_said("standup.off"))]
+    clock.now = msk(25, 9)
     bot.clear()
     await jobs.tick()
-    assert digests_to(bot, admin.tg_id) == []
-    clock.now = msk(5, 9)
-    await jobs.tick()
-    [digest] = digests_to(bot, admin.tg_id)
-    assert said.part("digest.yesterday_since", day="вт 03.11", won=1) in digest
-    assert said("digest.off_days_none") in digest
+    assert any(r.text.startswith("📊") for r in bot.sent(SendMessage) if r.chat_id == admin.tg_id)
+    assert to_group(bot) == []  # off: nothing more to the group
+    replies = await in_group(admin, "/standup")  # on again, by the command
+    assert to(replies, GROUP) == [group_said("standup.on", time="09:00")]
+    replies = await in_group(admin, "/standup off")
+    assert to(replies, GROUP) == [group_said("standup.off")]
+    assert [on for on, _ in await switch(engine)] == [False]
 
 
-async def test_digest_on_demand_names_its_period_and_adds_today_so_far(
-    admin: Person, clock: FakeClock, engine: AsyncEngine, seller: Person, weekend: None
+async def test_in_private_the_command_says_where_it_works(admin: Person) -> None:
+    await admin.send("/standup")
+    assert admin.text == said("standup.groups_only")
+
+
+async def test_a_group_the_bot_was_removed_from_is_turned_off(
+    admin: Person,
+    jobs: Jobs,
+    clock: Any,
+    bot: MockedBot,
+    engine: AsyncEngine,
+    uow_factory: SqlUnitOfWorkFactory,
 ) -> None:
-    await create(seller, "Сегодня", "70000")
-    await _close(engine, "Сегодня", "won", msk(30, 11), new=True)
-    clock.now = msk(30, 15)
-    await admin.send("/digest")
-    [text] = [t for t in admin.texts if t.startswith("📊")]
-    text = text.replace("\u00a0", " ")
-    assert said("digest.period", period="1–29 ноября") in text
-    assert said("digest.today", time="15:00", won=1, amount="70 000 ₽") in text
-    # The month's fact runs to the end of yesterday: 350 000, today's 70 000 apart.
-    assert said.part("digest.month", fact="350 000 ₽") in text
-
-
-async def test_digest_on_the_second_of_the_month(
-    admin: Person, clock: FakeClock, engine: AsyncEngine, seller: Person, weekend: None
-) -> None:
-    """Found here: with one past day in the month its query's CASE had no branch (invalid SQL)."""
-    await create(seller, "Первое", "10000")
-    await _close(engine, "Первое", "won", datetime(2026, 12, 1, 9, tzinfo=UTC), new=True)
-    clock.now = datetime(2026, 12, 2, 7, tzinfo=UTC)  # Wednesday 2 December 10:00 Moscow
-    await admin.send("/digest")
-    text = next(t for t in admin.texts if t.startswith("📊")).replace("\u00a0", " ")
-    assert said("digest.period", period="1 декабря") in text
-    assert said.part("digest.month", fact="10 000 ₽") in text
-
-
-async def test_digest_on_the_first_of_the_month(
-    admin: Person, clock: FakeClock, engine: AsyncEngine, seller: Person, weekend: None
-) -> None:
-    await create(seller, "Декабрь", "10000")
-    at = datetime(2026, 11, 30, 22, tzinfo=UTC)  # 1 December 01:00 Moscow
-    await _close(engine, "Декабрь", "won", at, new=True)
-    clock.now = datetime(2026, 12, 1, 7, tzinfo=UTC)  # 1 December 10:00 Moscow
-    await admin.send("/digest")
-    text = next(t for t in admin.texts if t.startswith("📊")).replace("\u00a0", " ")
-    assert said("digest.period_first") in text
-    assert said("digest.today", time="10:00", won=1, amount="10 000 ₽") in text
-
-
-async def test_in_english(
-    admin: Person, jobs: Jobs, clock: FakeClock, bot: MockedBot, weekend: None
-) -> None:
-    en = said.of("en")
-    await admin.send("/language")
-    await admin.press("English")
-    clock.now = msk(30, 9)
-    bot.clear()
-    await jobs.tick()
-    [morning] = digests_to(bot, admin.tg_id)
-    assert en.part("digest.yesterday_since", day="Fri 27.11", won=2) in morning
-    assert en("digest.off_days_won", won=1, amount="₽50,000") in morning
-    clock.now = msk(30, 15)
-    await admin.send("/digest")
-    text = next(t for t in admin.texts if t.startswith("📊")).replace("\u00a0", " ")
-    assert en("digest.period", period="1–29 November") in text
-    assert en("digest.today", time="15:00", won=0, amount="₽0") in text
-    assert any(t.startswith("📊") for t in texts_to(bot, admin.tg_id))
+    await in_group(admin, "/standup")
+    assert [on for on, _ in await switch(engine)] == [True]
+    clock.now = msk(24, 9)
+    async with uow_factory() as uow:
+        notice = Notice(chat_id=TelegramId(GROUP), kind="digest_group", text="📊")
+        await enqueue(uow, [notice], clock.now, ZoneInfo("Europe/Moscow"), None)
+        await uow.commit()
+    kicked = TelegramForbiddenError(
+        method=SendMessage(chat_id=GROUP, text="📊"),
+        message="Forbidden: bot was kicked from the supergroup chat",
+    )
+    bot.queue_response(SendMessage, kicked)
+    await jobs.deliver()
+    assert bot.session.pending() == 0  # the group's send was tried and refused
+    assert [on for on, _ in await switch(engine)] == [False]
+    await admin.send("/audit")
+    assert f"{said('audit.action.standup')}: Test supergroup" in admin.text
+    assert "⏸" in admin.text.split("\n")[1]  # the newest entry: turned off, by nobody

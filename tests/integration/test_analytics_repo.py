@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from bot.domain.analytics import ClientMonth, Cohort, Cut, FunnelCount, LastPurchase, ReasonTotal
 from bot.domain.company import CompanySettings
+from bot.domain.comparison import SellerTotals
 from bot.domain.ids import ClientId, DealId, PipelineId, StageId, TelegramId, UserId
 from bot.domain.metrics import OpenDeal, average_check, cycle_length, win_rate
 from bot.domain.models import Role, User
@@ -180,6 +181,28 @@ async def test_closings_cohort_open_and_lost_reasons_of_november(
             ReasonTotal("Нет бюджета", 1, 20_000 * RUB),
         ]
         assert await uow.analytics.lost_reasons(OCT, NOV) == []
+        assert await uow.analytics.lost_reasons(NOV, DEC, limit=1) == [
+            ReasonTotal("Дорого", 2, 120_000 * RUB),
+        ]
+        assert len(await uow.analytics.lost_reasons(NOV, DEC, limit=None)) == 2
+
+
+async def test_each_sellers_closings_in_one_query(
+    engine: AsyncEngine, uow_factory: SqlUnitOfWorkFactory
+) -> None:
+    await seed(engine)
+    async with uow_factory() as uow:
+        totals = await uow.analytics.seller_totals(NOV, DEC)
+        # Anna won D1, D3, D5 and lost D7; Boris lost D2 and D8.
+        assert sorted(totals, key=lambda t: t.seller_id) == [
+            SellerTotals(UserId(ANNA), 3, 330_000 * RUB, 1),
+            SellerTotals(UserId(BORIS), 0, 0, 2),
+        ]
+        assert await uow.analytics.seller_totals(OCT, NOV) == [
+            SellerTotals(UserId(ANNA), 1, 50_000 * RUB, 0)
+        ]
+        new = await uow.analytics.seller_totals(NOV, DEC, Cut(owner_id=UserId(BORIS)))
+        assert new == [SellerTotals(UserId(BORIS), 0, 0, 2)]
 
 
 async def test_the_funnel_counts_the_furthest_stage_each_deal_reached(
@@ -311,4 +334,7 @@ async def test_a_report_takes_the_same_number_of_queries_for_more_deals(
         report = await sales_report(uow, head, window)
     assert report.total.won == 3 + 60
     assert await queries() == few
-    assert few == (8, 9, 3)  # /funnel: + the current stages, to place deleted ones
+    # /report: + the period before (2), and a head's seller lines: their teams, the staff,
+    # each period's per-seller totals, the plans, the names (6); /funnel: + the current
+    # stages, to place deleted ones
+    assert few == (16, 9, 3)
