@@ -91,19 +91,21 @@ def period_plan(
     month_plans: Mapping[date, int],
     weekdays: frozenset[int],
     holidays: frozenset[date] = frozenset(),
+    workdays: frozenset[date] = frozenset(),
 ) -> int | None:
     """A seller's plan for [first, last]: each month's plan × the share of its working days
-    that fall in the period (the whole month's plan for the whole month). None without one."""
+    that fall in the period (the whole month's plan for the whole month). None without one.
+    Working days as the team's calendar counts them: holidays off, moved working days on."""
     total, planned = Fraction(0), False
     month = first.replace(day=1)
     while month <= last:
         start, end = month_bounds(month)
         plan = month_plans.get(month, 0)
-        in_month = working_days(start, end, weekdays, holidays)
+        in_month = working_days(start, end, weekdays, holidays, workdays)
         if plan and in_month:
             planned = True
             covered = working_days(
-                max(start, first), min(end, last + timedelta(days=1)), weekdays, holidays
+                max(start, first), min(end, last + timedelta(days=1)), weekdays, holidays, workdays
             )
             total += Fraction(plan * covered, in_month)
         month = end

@@ -212,6 +212,7 @@ async def sales_report(
     tz: ZoneInfo = UTC_ZONE,
     weekdays: frozenset[int] = DEFAULT_WEEKDAYS,
     holidays: frozenset[date] = frozenset(),
+    workdays: frozenset[date] = frozenset(),
 ) -> SalesReport:
     """The period's sales, new and current clients apart, why deals were lost (every
     reason: the rest as one line), the period before, and for a head each seller's line."""
@@ -233,7 +234,8 @@ async def sales_report(
     )
     if not report.whole_team:
         return report
-    rows = await _seller_rows(uow, actor, cut, window, before, weekdays, holidays)
+    days = (weekdays, holidays, workdays)
+    rows = await _seller_rows(uow, actor, cut, window, before, days)
     names = await uow.users.names([r.totals.seller_id for r in rows])
     return replace(report, sellers=rows, names=names)
 
@@ -250,8 +252,7 @@ async def _seller_rows(
     cut: Cut,
     window: Window,
     before: Window,
-    weekdays: frozenset[int],
-    holidays: frozenset[date],
+    days: tuple[frozenset[int], frozenset[date], frozenset[date]],
 ) -> list[SellerRow]:
     """Each seller of the head's teams (every seller for an admin): three queries."""
     scope = await owner_scope_of(uow, actor)
@@ -267,7 +268,7 @@ async def _seller_rows(
     for plan in await uow.plans.between(window.first.replace(day=1), after):
         months.setdefault(plan.seller_id, {})[plan.month] = plan.revenue
     plans = {
-        seller: period_plan(window.first, window.last, by_month, weekdays, holidays)
+        seller: period_plan(window.first, window.last, by_month, *days)
         for seller, by_month in months.items()
     }
     return seller_rows(now, then, sellers, plans)

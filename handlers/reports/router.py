@@ -23,6 +23,7 @@ from bot.domain.periods import RangeError, ReportPeriod
 from bot.reports.charts import render
 from bot.reports.funnel_chart import funnel_png
 from bot.services import reports
+from bot.services.calendar import team_calendar
 from bot.services.reports import SalesReport
 from handlers.context import Ctx
 from handlers.filters import IsStaff, TypedText
@@ -87,8 +88,15 @@ async def on_range(message: Message, ctx: Ctx, state: FSMContext) -> None:
 
 
 async def _sales(ctx: Ctx, window: reports.Window) -> SalesReport:
+    work = await team_calendar(ctx.uow, ctx.company, window.first)
     return await reports.sales_report(
-        ctx.uow, ctx.staff, window, tz=ctx.tz, weekdays=ctx.company.working_days
+        ctx.uow,
+        ctx.staff,
+        window,
+        tz=ctx.tz,
+        weekdays=work.weekdays,
+        holidays=work.holidays,
+        workdays=work.workdays,
     )
 
 
