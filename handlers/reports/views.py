@@ -9,7 +9,7 @@ from aiogram.types import InlineKeyboardMarkup
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.domain.abc_xyz import SEGMENTS
-from bot.domain.metrics import DaysSummary
+from bot.domain.metrics import MIN_WON_FOR_VELOCITY, DaysSummary
 from bot.domain.models import Pipeline
 from bot.domain.money import format_amount, whole_units
 from bot.domain.periods import ReportPeriod
@@ -75,7 +75,7 @@ def pipe_lines(f: Fmt, fig: Figures, pipe: Pipe) -> list[str]:
         t("rep.pipe", n=pipe.deals, value=f.money(pipe.value), weighted=f.estimate(pipe.weighted)),
         t("rep.velocity", amount=f.estimate(pipe.velocity))
         if pipe.velocity is not None
-        else t("rep.velocity_none"),
+        else t("rep.velocity_none", min=MIN_WON_FOR_VELOCITY, won=fig.won),
     ]
 
 
