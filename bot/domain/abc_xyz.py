@@ -1,4 +1,4 @@
-"""Clients: ABC by revenue, XYZ by regularity, the 3×3 matrix, LTV, and lost clients.
+"""Clients: ABC by revenue, XYZ by regularity, the matrix, LTV, and lost clients.
 
 Thresholds are percents, as DOMAIN.md states them, and are compared exactly: they are read
 as the decimals they are written as (80 %, not the nearest binary float), and shares as
@@ -30,6 +30,19 @@ class XyzClass(enum.StrEnum):
     X = "X"
     Y = "Y"
     Z = "Z"
+    # DOMAIN.md: "Fewer than 3 complete months: the client is 'new', not Z."
+    NEW = "N"
+
+
+# Complete calendar months a client needs before their regularity can be judged.
+MIN_XYZ_MONTHS = 3
+# DOMAIN.md's t "until there is such history": a lifetime measured from fewer lost clients
+# than this is one or two stories, not an average (one client who bought once would set
+# every client's lifetime to a month), so below it the default stands.
+MIN_LOST_FOR_LIFETIME = 5
+DEFAULT_LIFETIME_MONTHS = 12
+# An average calendar month (365.25 / 12 days): active lives are measured in these.
+MONTH = timedelta(days=30, hours=10, minutes=30)
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,8 +85,10 @@ class Segment:
 
         core: AX, BX return steadily; irregular: AY, BY pay well but irregularly;
         unpredictable: AZ, BZ; C is to be reviewed: raise_check for CX, CY,
-        least_interesting for CZ.
+        least_interesting for CZ; new: too few complete months to judge (AN, BN, CN).
         """
+        if self.xyz is XyzClass.NEW:
+            return "new"
         if self.abc is AbcClass.C:
             return "least_interesting" if self.xyz is XyzClass.Z else "raise_check"
         return {XyzClass.X: "core", XyzClass.Y: "irregular", XyzClass.Z: "unpredictable"}[self.xyz]
@@ -89,17 +104,46 @@ class Cell:
 
 
 @dataclass(frozen=True, slots=True)
-class ClientPurchases:
-    """A client's purchases over `months` months: their revenue in kopecks and number."""
+class ClientHistory:
+    """A client's whole history of purchases (not a report's window): the first and the
+    last, their revenue in kopecks and their number."""
 
     client_id: ClientId
+    first_at: datetime
+    last_at: datetime
     revenue: int
     purchases: int
-    months: int
 
     def __post_init__(self) -> None:
-        if min(self.purchases, self.months) < 0:
-            raise ValueError(f"purchases and months cannot be negative: {self}")
+        if self.purchases < 1 or self.last_at < self.first_at:
+            raise ValueError(f"a history has a purchase and ends after it starts: {self}")
+
+    def active_months(self, now: datetime) -> Fraction:
+        """Months from the first purchase to now, at least one (DOMAIN.md: C is "purchases
+        per month over the client's active life (from the first purchase to now, at least
+        one month)")."""
+        return max(Fraction(1), _months(now - self.first_at))
+
+    def lifetime_months(self) -> Fraction:
+        """Months from the first purchase to the last, at least one: the life of a client
+        who stopped buying, measured like `active_months` so that C × t of a client who
+        bought n times and left is n."""
+        return max(Fraction(1), _months(self.last_at - self.first_at))
+
+
+class LifetimeSource(enum.StrEnum):
+    SET = "set"
+    MEASURED = "measured"
+    DEFAULT = "default"
+
+
+@dataclass(frozen=True, slots=True)
+class Lifetime:
+    """t in LTV: months, where they come from, and of how many lost clients if measured."""
+
+    months: Fraction
+    source: LifetimeSource
+    clients: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,9 +205,15 @@ def variation(monthly: Sequence[int]) -> float | None:
 
 
 def xyz_class(monthly: Sequence[int], thresholds: XyzThresholds = XyzThresholds()) -> XyzClass:
-    """X at a variation ≤ x %, Y ≤ y %, Z above; Z too when there is no mean to vary around."""
+    """X at a variation ≤ x %, Y ≤ y %, Z above; Z too when there is no mean to vary around.
+
+    `monthly` holds complete months only; DOMAIN.md: "Fewer than 3 complete months: the
+    client is 'new', not Z."
+    """
     n, total, squares = len(monthly), sum(monthly), sum(m * m for m in monthly)
-    if n == 0 or total <= 0:
+    if n < MIN_XYZ_MONTHS:
+        return XyzClass.NEW
+    if total <= 0:
         return XyzClass.Z
     # variation ≤ t  ⇔  100² · (n·Σm² − (Σm)²) ≤ t² · (Σm)², compared without a square root.
     spread = 10_000 * (n * squares - total * total)
@@ -174,39 +224,51 @@ def xyz_class(monthly: Sequence[int], thresholds: XyzThresholds = XyzThresholds(
     return XyzClass.Z
 
 
+def complete_months(window: Sequence[int], first_month: int) -> list[int]:
+    """The months XYZ may judge a client on, out of a window's months.
+
+    `window` is the client's revenue per month, oldest first, the last being the current,
+    unfinished month; `first_month` is the index of the month of the client's first
+    purchase ever (negative when it is before the window). DOMAIN.md: "Only complete
+    calendar months count, from the client's first purchase (or the window's start, if
+    later) to the last complete month; months before a client's first purchase are not
+    zeros."
+    """
+    return list(window[max(first_month, 0) : len(window) - 1])
+
+
 def abc_xyz(
+    revenue: Mapping[ClientId, int],
     monthly: Mapping[ClientId, Sequence[int]],
     abc: AbcThresholds = AbcThresholds(),
     xyz: XyzThresholds = XyzThresholds(),
 ) -> AbcXyz:
-    """The matrix from each client's revenue per month of the period (zeros included).
-
-    ABC uses the period's total per client, XYZ the months; every client is in one cell.
-    """
-    classes = abc_classes({client: sum(months) for client, months in monthly.items()}, abc)
+    """The matrix from each client's revenue over the period (ABC) and their complete
+    months (XYZ, see `complete_months`); every client of `revenue` is in one cell."""
+    classes = abc_classes(revenue, abc)
     segments = {
-        client: Segment(abc_class, xyz_class(monthly[client], xyz))
+        client: Segment(abc_class, xyz_class(monthly.get(client, ()), xyz))
         for client, abc_class in classes.items()
     }
-    return AbcXyz(MappingProxyType(segments), _cells(segments, monthly))
+    return AbcXyz(MappingProxyType(segments), _cells(segments, revenue))
 
 
 def _cells(
-    segments: Mapping[ClientId, Segment], monthly: Mapping[ClientId, Sequence[int]]
+    segments: Mapping[ClientId, Segment], period: Mapping[ClientId, int]
 ) -> Mapping[Segment, Cell]:
     counts = dict.fromkeys(SEGMENTS, 0)
     revenue = dict.fromkeys(SEGMENTS, 0)
     for client, segment in segments.items():
         counts[segment] += 1
-        revenue[segment] += sum(monthly[client])
+        revenue[segment] += period[client]
     return MappingProxyType({s: Cell(counts[s], revenue[s]) for s in SEGMENTS})
 
 
 def ltv(
     average_check: Fraction | int | None,
     purchases_per_month: Fraction | float | None,
-    margin: float,
-    lifetime_months: float,
+    margin: Fraction | float,
+    lifetime_months: Fraction | float,
 ) -> int | None:
     """LTV = S × C × P × t in kopecks: average check, purchases a month, margin as a share
     of the check (0..1), lifetime in months. None when the check or the frequency is unknown.
@@ -225,28 +287,52 @@ def ltv(
     )
 
 
-def client_ltv(client: ClientPurchases, margin: float, lifetime_months: float) -> int | None:
-    """LTV from the client's own check and frequency; None when they bought nothing."""
-    return _pooled_ltv([client], margin, lifetime_months)
+def client_ltv(
+    client: ClientHistory, now: datetime, margin: Fraction | float, lifetime: Lifetime
+) -> int | None:
+    """The client's LTV from their whole history, so any report window gives the same."""
+    return _pooled_ltv([client], now, margin, lifetime)
 
 
 def ltv_by_segment(
-    clients: Iterable[ClientPurchases],
+    clients: Iterable[ClientHistory],
     segments: Mapping[ClientId, Segment],
-    margin: float,
-    lifetime_months: float,
+    now: datetime,
+    margin: Fraction | float,
+    lifetime: Lifetime,
 ) -> dict[Segment, int | None]:
-    """LTV of each of the nine segments, None for a segment without purchases.
+    """LTV of each segment, None for a segment without clients.
 
-    The segment's check is its revenue over its purchases, and its frequency is its
-    purchases over its client-months, so a big client weighs as much as its money.
+    The segment's check is its revenue over its purchases, and its frequency its purchases
+    over its clients' active months, so a big client weighs as much as its money.
     Clients not in `segments` are left out.
     """
-    members: dict[Segment, list[ClientPurchases]] = {s: [] for s in SEGMENTS}
+    members: dict[Segment, list[ClientHistory]] = {s: [] for s in SEGMENTS}
     for client in clients:
         if client.client_id in segments:
             members[segments[client.client_id]].append(client)
-    return {s: _pooled_ltv(members[s], margin, lifetime_months) for s in SEGMENTS}
+    return {s: _pooled_ltv(members[s], now, margin, lifetime) for s in SEGMENTS}
+
+
+def client_lifetime(
+    clients: Iterable[ClientHistory],
+    now: datetime,
+    *,
+    lost_after_days: int,
+    setting: Fraction | float | None = None,
+) -> Lifetime:
+    """t for LTV. DOMAIN.md: "t average client lifetime in months (measured from the
+    company's clients who stopped buying; a setting overrides it; 12 until there is such
+    history)". A client stopped buying when they count as lost (`lost_clients`); their
+    lifetime is `ClientHistory.lifetime_months`. Fewer than MIN_LOST_FOR_LIFETIME lost
+    clients is no history yet."""
+    if setting is not None:
+        return Lifetime(_exact(setting), LifetimeSource.SET)
+    limit = timedelta(days=lost_after_days)
+    lives = [c.lifetime_months() for c in clients if now - c.last_at > limit]
+    if len(lives) < MIN_LOST_FOR_LIFETIME:
+        return Lifetime(Fraction(DEFAULT_LIFETIME_MONTHS), LifetimeSource.DEFAULT, len(lives))
+    return Lifetime(sum(lives, Fraction(0)) / len(lives), LifetimeSource.MEASURED, len(lives))
 
 
 def lost_clients(
@@ -265,11 +351,24 @@ def lost_clients(
 
 
 def _pooled_ltv(
-    clients: Sequence[ClientPurchases], margin: float, lifetime_months: float
+    clients: Sequence[ClientHistory],
+    now: datetime,
+    margin: Fraction | float,
+    lifetime: Lifetime,
 ) -> int | None:
+    # DOMAIN.md: "LTV = S × C × P × t: S average check, C purchases per month over the
+    # client's active life (from the first purchase to now, at least one month), P margin
+    # as a share of the check, t average client lifetime in months".
     revenue = sum(c.revenue for c in clients)
     purchases = sum(c.purchases for c in clients)
-    months = sum(c.months for c in clients)
-    if purchases == 0 or months == 0:
-        return ltv(None, None, margin, lifetime_months)
-    return ltv(Fraction(revenue, purchases), Fraction(purchases, months), margin, lifetime_months)
+    months = sum((c.active_months(now) for c in clients), Fraction(0))
+    if purchases == 0:
+        return ltv(None, None, margin, lifetime.months)
+    return ltv(Fraction(revenue, purchases), purchases / months, margin, lifetime.months)
+
+
+def _months(span: timedelta) -> Fraction:
+    return Fraction(max(span, timedelta(0)) // _TICK, MONTH // _TICK)
+
+
+_TICK = timedelta(microseconds=1)

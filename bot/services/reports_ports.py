@@ -6,12 +6,12 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Protocol
 
+from bot.domain.abc_xyz import ClientHistory
 from bot.domain.analytics import (
     ClientMonth,
     Cohort,
     Cut,
     FunnelCount,
-    LastPurchase,
     OpenPipeline,
     ReasonTotal,
 )
@@ -46,7 +46,7 @@ class AnalyticsRepo(Protocol):
     async def client_months(
         self, bounds: Sequence[datetime], cut: Cut = ...
     ) -> list[ClientMonth]: ...
-    async def last_purchases(self, cut: Cut = ...) -> list[LastPurchase]: ...
+    async def client_histories(self, until: datetime, cut: Cut = ...) -> list[ClientHistory]: ...
     async def client_names(self, ids: Sequence[ClientId]) -> dict[ClientId, str]: ...
     async def cut_values(self, field: str, limit: int = ...) -> list[str]: ...
 
