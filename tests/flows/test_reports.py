@@ -321,6 +321,31 @@ async def test_a_regular_buyer_is_new_for_two_months_and_x_after_three(
         assert said("abc.legend", first=f"{12 - months:02}.2026", last="11.2026") in admin.text
 
 
+async def test_the_client_lifetime_is_measured_from_the_companys_lost_clients(
+    admin: Person, seller: Person, olga: Person, clock: FakeClock
+) -> None:
+    # Five clients silent for over 90 days on 23 November. Four bought once (a month of
+    # life each); Olga's Пятый bought on 1 June and 1 August: 61 days, 2.004 months.
+    # t = (4 + 2.004) / 5 = 1.2 months, and a seller with only four of them sees it too.
+    start = clock.now
+    for day, name in enumerate(("Первый", "Второй", "Третий", "Четвёртый"), start=1):
+        on(clock, 7, day)
+        await create(seller, name, "1000")
+        await seller.press(said("card.btn.won"))
+    on(clock, 6, 1)
+    await create(olga, "Пятый", "1000")
+    await olga.press(said("card.btn.won"))
+    on(clock, 8, 1)
+    await buy_again(olga, "Пятый", "1000")
+    clock.now = start
+    measured = said.n("abc.lifetime_measured", 5, months="1,2")
+    for person in (admin, seller):
+        await person.send("/abc")
+        await person.press(said("abc.months", n=12))
+        basis = said("abc.ltv_by_revenue")
+        assert said("abc.ltv_basis", basis=basis, lifetime=measured) in person.text
+
+
 async def test_empty_periods_say_so(admin: Person) -> None:
     await admin.send("/report")
     assert said("rep.created", n=0) in admin.text

@@ -388,7 +388,7 @@ def test_the_matrix_holds_every_client_and_all_revenue_once(
     st.floats(min_value=0, max_value=36),
     st.floats(min_value=0, max_value=36),
 )
-def test_ltv_depends_on_the_history_not_on_when_it_is_shown(
+def test_ltv_is_bounded_and_only_falls_as_a_silent_client_ages(
     rub: int, purchases: int, active: float, later: float
 ) -> None:
     # However long the client has bought, S × C is revenue per active month, and LTV
