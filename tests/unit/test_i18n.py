@@ -493,3 +493,11 @@ def test_handover_texts_read_right_for_any_count_and_any_name(n: int) -> None:
     assert f"— Ирина. Передано сделок: {n}, задач: {n}." in off
     got = t("handover.notice", name="Пётр", deals=n, tasks=n)
     assert f"— Пётр. Сделок: {n}, задач: {n}." in got
+
+
+def test_a_name_never_stands_where_russian_would_decline_it() -> None:
+    # "задачи Ирина", "перевести Ирина": a name is shown as typed, in the nominative, so it
+    # opens the question instead of following a noun or a verb.
+    t = translator("ru")
+    assert t("member.pick_successor", name="Ирина").startswith("Ирина: ")
+    assert t("dept.pick_team", name="Ирина").startswith("Ирина: ")
