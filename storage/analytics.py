@@ -10,7 +10,6 @@ from datetime import datetime
 from sqlalchemy import ColumnElement, case, func, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.domain.abc_xyz import ClientHistory
 from bot.domain.analytics import (
     EVERY_DEAL,
     ClientMonth,
@@ -22,6 +21,7 @@ from bot.domain.analytics import (
 )
 from bot.domain.deals import EventKind
 from bot.domain.ids import ClientId, DealId, PipelineId, StageId
+from bot.domain.ltv import ClientHistory
 from bot.domain.metrics import ClosedDeal, OpenDeal
 from bot.domain.models import DealStatus
 from bot.domain.stage_metrics import StageStay, stage_at

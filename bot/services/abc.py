@@ -9,21 +9,18 @@ from datetime import date, datetime, timedelta
 from fractions import Fraction
 from zoneinfo import ZoneInfo
 
-from bot.domain.abc_xyz import (
-    AbcXyz,
-    ClientHistory,
-    Lifetime,
-    Segment,
-    abc_xyz,
-    client_lifetime,
-    client_ltv,
-    complete_months,
-    lost_clients,
-    ltv_by_segment,
-)
+from bot.domain.abc_xyz import AbcXyz, Segment, abc_xyz, complete_months
 from bot.domain.analytics import EVERY_DEAL, ClientMonth
 from bot.domain.company import CompanySettings
 from bot.domain.ids import ClientId
+from bot.domain.ltv import (
+    ClientHistory,
+    Lifetime,
+    client_lifetime,
+    client_ltv,
+    lost_clients,
+    ltv_by_segment,
+)
 from bot.domain.models import User
 from bot.domain.periods import day_start
 from bot.services.reports import scoped_to_teams

@@ -6,7 +6,6 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Protocol
 
-from bot.domain.abc_xyz import ClientHistory
 from bot.domain.analytics import (
     ClientMonth,
     Cohort,
@@ -19,6 +18,7 @@ from bot.domain.ids import (
     ClientId,
     PipelineId,
 )
+from bot.domain.ltv import ClientHistory
 from bot.domain.metrics import ClosedDeal
 from bot.domain.models import Pipeline
 from bot.domain.stage_metrics import StageStay

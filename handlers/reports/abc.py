@@ -11,8 +11,9 @@ from aiogram.filters import Command
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from bot.domain.abc_xyz import SEGMENTS, AbcClass, LifetimeSource, Segment, XyzClass
+from bot.domain.abc_xyz import SEGMENTS, AbcClass, Segment, XyzClass
 from bot.domain.errors import StaleButtonError
+from bot.domain.ltv import LifetimeSource
 from bot.i18n import Translator
 from bot.services.abc import DEFAULT_MONTHS, MONTH_CHOICES, AbcReport, abc_report
 from handlers.context import Ctx

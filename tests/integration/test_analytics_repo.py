@@ -19,10 +19,10 @@ from datetime import UTC, datetime
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
-from bot.domain.abc_xyz import ClientHistory
 from bot.domain.analytics import ClientMonth, Cohort, Cut, FunnelCount, ReasonTotal
 from bot.domain.company import CompanySettings
 from bot.domain.ids import ClientId, DealId, PipelineId, StageId, TelegramId, UserId
+from bot.domain.ltv import ClientHistory
 from bot.domain.metrics import OpenDeal, average_check, cycle_length, win_rate
 from bot.domain.models import Role, User
 from bot.domain.stage_metrics import FunnelDeal, stage_conversions, stage_durations

@@ -11,29 +11,31 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bot.domain.abc_xyz import (
-    MIN_LOST_FOR_LIFETIME,
     SEGMENTS,
     AbcClass,
     AbcThresholds,
     Cell,
-    ClientHistory,
-    Lifetime,
-    LifetimeSource,
     Segment,
     XyzClass,
     XyzThresholds,
     abc_classes,
     abc_xyz,
-    client_lifetime,
-    client_ltv,
     complete_months,
-    lost_clients,
-    ltv,
-    ltv_by_segment,
     variation,
     xyz_class,
 )
 from bot.domain.ids import ClientId
+from bot.domain.ltv import (
+    MIN_LOST_FOR_LIFETIME,
+    ClientHistory,
+    Lifetime,
+    LifetimeSource,
+    client_lifetime,
+    client_ltv,
+    lost_clients,
+    ltv,
+    ltv_by_segment,
+)
 
 A, B, C = AbcClass.A, AbcClass.B, AbcClass.C
 X, Y, Z, NEW = XyzClass.X, XyzClass.Y, XyzClass.Z, XyzClass.NEW
