@@ -195,12 +195,11 @@ async def _figures(
 async def pipe(uow: ReportStore, cut: Cut, seen: Figures) -> Pipe:
     """Open deals now, and sales velocity with the period's check, win rate and cycle."""
     opened = await uow.analytics.open_pipeline(cut)
-    cycle = seen.cycle.mean_days if seen.cycle else None
     return Pipe(
         deals=opened.deals,
         value=pipeline_value(opened.by_probability),
         weighted=weighted_pipeline(opened.by_probability),
-        velocity=sales_velocity(opened.deals, seen.average_check, seen.win_rate, cycle),
+        velocity=sales_velocity(opened.deals, seen.average_check, seen.win_rate, seen.cycle),
     )
 
 

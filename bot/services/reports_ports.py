@@ -11,7 +11,6 @@ from bot.domain.analytics import (
     Cohort,
     Cut,
     FunnelCount,
-    LastPurchase,
     OpenPipeline,
     ReasonTotal,
 )
@@ -20,6 +19,7 @@ from bot.domain.ids import (
     ClientId,
     PipelineId,
 )
+from bot.domain.ltv import ClientHistory
 from bot.domain.metrics import ClosedDeal
 from bot.domain.models import Pipeline
 from bot.domain.plans import Plan
@@ -51,7 +51,7 @@ class AnalyticsRepo(Protocol):
     async def client_months(
         self, bounds: Sequence[datetime], cut: Cut = ...
     ) -> list[ClientMonth]: ...
-    async def last_purchases(self, cut: Cut = ...) -> list[LastPurchase]: ...
+    async def client_histories(self, until: datetime, cut: Cut = ...) -> list[ClientHistory]: ...
     async def client_names(self, ids: Sequence[ClientId]) -> dict[ClientId, str]: ...
     async def cut_values(self, field: str, limit: int = ...) -> list[str]: ...
 

@@ -10,7 +10,7 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.domain.abc_xyz import SEGMENTS
 from bot.domain.comparison import SellerRow, change, points
-from bot.domain.metrics import DaysSummary, round_half_away
+from bot.domain.metrics import MIN_WON_FOR_VELOCITY, DaysSummary, round_half_away
 from bot.domain.models import Pipeline
 from bot.domain.money import format_amount, whole_units
 from bot.domain.periods import ReportPeriod
@@ -85,7 +85,7 @@ def pipe_lines(f: Fmt, fig: Figures, pipe: Pipe) -> list[str]:
         t("rep.pipe", n=pipe.deals, value=f.money(pipe.value), weighted=f.estimate(pipe.weighted)),
         t("rep.velocity", amount=f.estimate(pipe.velocity))
         if pipe.velocity is not None
-        else t("rep.velocity_none"),
+        else t("rep.velocity_none", min=MIN_WON_FOR_VELOCITY, won=fig.won),
     ]
 
 

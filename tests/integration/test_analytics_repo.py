@@ -19,10 +19,11 @@ from datetime import UTC, datetime
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
-from bot.domain.analytics import ClientMonth, Cohort, Cut, FunnelCount, LastPurchase, ReasonTotal
+from bot.domain.analytics import ClientMonth, Cohort, Cut, FunnelCount, ReasonTotal
 from bot.domain.company import CompanySettings
 from bot.domain.comparison import SellerTotals
 from bot.domain.ids import ClientId, DealId, PipelineId, StageId, TelegramId, UserId
+from bot.domain.ltv import ClientHistory
 from bot.domain.metrics import OpenDeal, average_check, cycle_length, win_rate
 from bot.domain.models import Role, User
 from bot.domain.stage_metrics import FunnelDeal, stage_conversions, stage_durations
@@ -248,14 +249,14 @@ async def test_stage_stays_run_from_each_entry_to_the_next_move_or_closing(
     assert (s2.count, s2.median_days) == (4, 7)
 
 
-async def test_client_months_and_last_purchases_group_won_deals_by_client(
+async def test_client_months_and_histories_group_won_deals_by_client(
     engine: AsyncEngine, uow_factory: SqlUnitOfWorkFactory
 ) -> None:
     await seed(engine)
     counter = Counter(engine)
     async with uow_factory() as uow:
         months = await uow.analytics.client_months([OCT, NOV, DEC])
-        last = await uow.analytics.last_purchases()
+        histories = await uow.analytics.client_histories(DEC)
         names = await uow.analytics.client_names([ClientId(1), ClientId(2)])
         products = await uow.analytics.cut_values("product")
     assert counter.n == 4
@@ -264,12 +265,20 @@ async def test_client_months_and_last_purchases_group_won_deals_by_client(
         ClientMonth(ClientId(1), 1, 300_000 * RUB, 2),
         ClientMonth(ClientId(2), 1, 30_000 * RUB, 1),
     ]
-    assert sorted(last, key=lambda p: p.client_id) == [
-        LastPurchase(ClientId(1), at(11, 20)),
-        LastPurchase(ClientId(2), at(11, 2)),
+    # A client's whole history, whatever the months asked for above: C1 since 15 October.
+    assert histories == [
+        ClientHistory(ClientId(1), at(10, 15), at(11, 20), 350_000 * RUB, 3),
+        ClientHistory(ClientId(2), at(11, 2), at(11, 2), 30_000 * RUB, 1),
     ]
     assert names == {1: "C1", 2: "C2"}
     assert products == []
+    async with uow_factory() as uow:
+        # Up to (not including) the moment asked for, and within a cut.
+        assert await uow.analytics.client_histories(at(11, 20)) == [
+            ClientHistory(ClientId(1), at(10, 15), at(11, 10), 150_000 * RUB, 2),
+            ClientHistory(ClientId(2), at(11, 2), at(11, 2), 30_000 * RUB, 1),
+        ]
+        assert await uow.analytics.client_histories(DEC, Cut(owner_id=UserId(BORIS))) == []
     assert DealId(1) == 1
 
 
@@ -336,5 +345,6 @@ async def test_a_report_takes_the_same_number_of_queries_for_more_deals(
     assert await queries() == few
     # /report: + the period before (2), and a head's seller lines: their teams, the staff,
     # each period's per-seller totals, the plans, the names (6); /funnel: + the current
-    # stages, to place deleted ones
-    assert few == (16, 9, 3)
+    # stages, to place deleted ones; /abc for a head: + the whole company's client histories,
+    # for the client lifetime in LTV.
+    assert few == (16, 9, 4)
