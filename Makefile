@@ -32,14 +32,16 @@ run: $(VENV)/.runtime
 sandbox: $(VENV)/.runtime
 	$(PY) -m sandbox
 
-# Two workers (each with its own PostgreSQL database, SQLite files and Redis keys), storage's
-# coverage measured to check that every dialect-specific line of it runs on PostgreSQL
-# (tests/dialect_coverage.py); then the e2e tests and the few marked `alone` one at a time, as
-# they start processes of their own or time what they do.
+# Three workers on the two cores (each with its own PostgreSQL database, SQLite files and Redis
+# keys): the e2e tests wait on processes of their own much of the time, so a third worker
+# fills that wait with the unit and flow tests. Coverage measures storage while a PostgreSQL
+# test runs, to check that every dialect-specific line of it runs on PostgreSQL
+# (tests/dialect_coverage.py). Last, one at a time, the few marked `alone`: they count 429s,
+# duplicates per crash or a pace that a busy machine would spoil.
 test: $(VENV)/.dev
-	$(PY) -m pytest -n 2 -m "not e2e and not alone" --cov --cov-report= --durations=5
+	$(PY) -m pytest -n 3 -m "not alone" --cov --cov-report= --durations=10
 	$(PY) -m tests.dialect_coverage
-	$(PY) -m pytest -m "e2e or alone" --durations=10
+	$(PY) -m pytest -m alone --durations=10
 
 lint: $(VENV)/.dev
 	$(VENV)/bin/ruff check .

@@ -47,6 +47,11 @@ from tests.e2e.delivery import (
     walk,
 )
 
+# Figures that depend on the pace (not one 429 through an outage, duplicates per crash: a
+# kill lands while more is in flight on a loaded machine): `make test` runs these alone,
+# after the parallel part.
+pytestmark = pytest.mark.alone
+
 ADMIN = 100001
 SELLERS = {100101 + n: f"Продавец {n + 1}" for n in range(8)}
 REMINDERS = 200
