@@ -18,7 +18,7 @@ def get_routers() -> list[Router]:
         start,
         team,
     )
-    from handlers.deals import card, edit, handoff, listing, new
+    from handlers.deals import card, edit, handoff, listing, new, plain
     from handlers.digest import router as digest
     from handlers.filters import Reachable
     from handlers.pipelines import router as pipelines
@@ -52,6 +52,7 @@ def get_routers() -> list[Router]:
         reports.build_router(),
         reports_abc.build_router(),
         digest.build_router(),
+        plain.build_router(),  # text no step took: a search, just before the fallback
     ]
     for router in routers:
         # A press on a message gone from the chat reaches the fallback ("outdated button").

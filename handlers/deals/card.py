@@ -29,7 +29,7 @@ from handlers.deals.views import (
 from handlers.filters import IsStaff, TypedText
 from handlers.screens import message_of
 from handlers.surveys.callbacks import AskFeedbackCb
-from handlers.tasks.views import next_step_prompt
+from handlers.tasks.next_step import ask_next_step
 
 
 @asynccontextmanager
@@ -88,8 +88,7 @@ async def on_stage_chosen(query: CallbackQuery, ctx: Ctx, callback_data: DealCb)
     toast = ctx.t("card.moved" if moved else "card.already_there", stage=view.stage.name)
     await _show(query, ctx, view, toast)
     if moved:
-        text, markup = next_step_prompt(ctx.t, view.deal.id, view.deal.title, ctx.now, ctx.tz)
-        await message_of(query).answer(text, reply_markup=markup)
+        await ask_next_step(message_of(query), ctx, view.deal.id, view.deal.title)
 
 
 async def on_choose_stage(query: CallbackQuery, ctx: Ctx, callback_data: DealCb) -> None:

@@ -65,10 +65,9 @@ async def november(seller: Person, olga: Person, clock: FakeClock) -> None:
     on(clock, 11, 16)
     await seller.send("/new")
     await seller.send("Альфа")
-    await seller.press("👤 Альфа")  # the client they already have
+    # "Альфа" is the client they already have: taken without asking
     await seller.send("40000")
-    await seller.press(said("btn.skip"))
-    await seller.press(said("btn.skip"))
+    await seller.press(said("quick.btn.create"))
     on(clock, 11, 20)
     await create(seller, "Дельта", "80000")
     await seller.press(said("card.btn.next", stage="Квалификация"))
