@@ -17,6 +17,7 @@ from bot.i18n import Translator
 from bot.services.deals import PAGE_SIZE, DealPage, DealView
 from handlers.deals.callbacks import CardAction, DealCb, DealsPageCb, NewDealCb, NewDealStep
 from handlers.deals.edit_views import day_text, edit_button, edit_history_text
+from handlers.deals.task_history import TASK_KINDS, task_history_text
 from handlers.surveys.callbacks import AskFeedbackCb
 from handlers.texts import escaped, fit
 
@@ -167,6 +168,8 @@ def _what(t: Translator, ev: DealEvent, stages: dict[StageId, str], tz: ZoneInfo
 
     if ev.kind is EventKind.EDIT:
         return edit_history_text(t, ev, tz)
+    if ev.kind in TASK_KINDS:
+        return task_history_text(t, ev, tz)
     if ev.kind is EventKind.HANDOFF:
         return t("history.handoff", outcome=t(f"history.handoff_{ev.text}"))
     if ev.kind is EventKind.STAGE:

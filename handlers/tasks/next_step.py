@@ -10,7 +10,8 @@ from aiogram.exceptions import TelegramBadRequest
 from aiogram.types import Message
 
 from bot.domain.ids import DealId
-from bot.services import quick_deals
+from bot.domain.tasks import Task
+from bot.services import quick_deals, tasks
 from handlers.context import Ctx
 from handlers.tasks.views import next_step_keyboard
 
@@ -39,3 +40,10 @@ async def ask_next_step(
 async def next_step_set(message: Message, ctx: Ctx, deal_id: int) -> None:
     """The deal's prompt was answered: no prompt of it is live any more."""
     await quick_deals.prompt_answered(ctx.uow, message.chat.id, DealId(deal_id))
+
+
+async def after_done(message: Message, ctx: Ctx, task: Task) -> None:
+    """A deal's last open task done: its next step is asked for at once."""
+    deal = await tasks.left_without_next_step(ctx.uow, ctx.staff, task)
+    if deal is not None:
+        await ask_next_step(message, ctx, deal.id, deal.title, "task.last_done")

@@ -33,6 +33,7 @@ from handlers.tasks.callbacks import (
     TasksCb,
     from_minutes,
 )
+from handlers.tasks.next_step import next_step_set
 from handlers.tasks.states import NewTask, Reschedule
 from handlers.tasks.views import (
     due_keyboard,
@@ -128,6 +129,7 @@ async def on_next_step(query: CallbackQuery, ctx: Ctx, callback_data: NextStepCb
         ctx.uow, ctx.staff, text=text, due_at=due, now=ctx.now, deal_id=view.deal.id
     )
     await query.answer(ctx.t("task.created_toast"))
+    await next_step_set(message_of(query), ctx, view.deal.id)
     done = ctx.t(
         "task.created",
         text=html.escape(task.text),
