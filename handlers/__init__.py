@@ -18,7 +18,7 @@ def get_routers() -> list[Router]:
         start,
         team,
     )
-    from handlers.deals import card, edit, handoff, listing, new, plain
+    from handlers.deals import card, edit, handoff, listing, new, next_stage, plain
     from handlers.digest import router as digest
     from handlers.filters import Reachable
     from handlers.pipelines import router as pipelines
@@ -40,6 +40,7 @@ def get_routers() -> list[Router]:
         pipelines.build_router(),
         new.build_router(),
         card.build_router(),
+        next_stage.build_router(),
         edit.build_router(),
         handoff.build_router(),
         listing.build_router(),

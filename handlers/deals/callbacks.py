@@ -51,6 +51,13 @@ class NewDealCb(CallbackData, prefix="nd"):
     value: CbArg = 0
 
 
+class NextStageCb(CallbackData, prefix="nx"):
+    """➡️ on a notification: the deal's next stage, whichever it is at `version`."""
+
+    deal_id: CbId
+    version: CbId
+
+
 class HandoffCb(CallbackData, prefix="ho"):
     """Accept or decline a deal offered by a stage change."""
 

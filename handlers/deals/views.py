@@ -15,7 +15,14 @@ from bot.domain.models import Client, DealStatus, Pipeline
 from bot.domain.money import format_amount
 from bot.i18n import Translator
 from bot.services.deals import PAGE_SIZE, DealPage, DealView
-from handlers.deals.callbacks import CardAction, DealCb, DealsPageCb, NewDealCb, NewDealStep
+from handlers.deals.callbacks import (
+    CardAction,
+    DealCb,
+    DealsPageCb,
+    NewDealCb,
+    NewDealStep,
+    NextStageCb,
+)
 from handlers.deals.edit_views import day_text, edit_button, edit_history_text
 from handlers.deals.task_history import TASK_KINDS, task_history_text
 from handlers.surveys.callbacks import AskFeedbackCb
@@ -111,6 +118,12 @@ def _btn(text: str, action: CardAction, deal_id: int, arg: int = 0) -> InlineKey
     return InlineKeyboardButton(
         text=text, callback_data=DealCb(action=action, deal_id=deal_id, arg=arg).pack()
     )
+
+
+def next_stage_button(t: Translator, deal_id: int, version: int) -> dict[str, str]:
+    """➡️ Next stage on a notification, as Telegram's JSON (notices go through the outbox)."""
+    cb = NextStageCb(deal_id=deal_id, version=version)
+    return {"text": t("notice.btn.next_stage"), "callback_data": cb.pack()}
 
 
 def stages_keyboard(t: Translator, view: DealView) -> InlineKeyboardMarkup:
