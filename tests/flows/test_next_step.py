@@ -134,3 +134,15 @@ async def test_a_task_without_a_deal_writes_no_history(seller: Person, engine: A
     await seller.press(s(seller)("task.btn.done"))
     assert await kinds(engine) == []
     assert s(seller)("task.last_done", deal="") not in " ".join(seller.texts)
+
+
+async def test_the_last_task_done_from_the_morning_agenda_asks_too(
+    seller: Person, jobs: Jobs, clock: FakeClock
+) -> None:
+    t = s(seller)
+    await deal_with_a_task(seller)  # tomorrow 10:00
+    clock.advance(hours=22, minutes=40)  # tomorrow 08:40: the agenda lists it for today
+    await jobs.tick()
+    first = "Первый контакт" if seller.lang == "ru" else "First contact"
+    await seller.press("✅ " + t("task.next_step_text", stage=first))  # the agenda's row
+    assert seller.text == t("task.last_done", deal="Ромашка")

@@ -198,3 +198,19 @@ async def test_creating_then_moving_leaves_one_live_next_step_prompt(
     assert deleted == [first.message_id]
     second, _ = seller.find_button(t("when.tomorrow_10"))
     assert second.message_id != first.message_id
+
+
+async def test_the_choice_is_the_sellers_own(
+    admin: Person, seller: Person, person: Callable[..., Person], engine: AsyncEngine
+) -> None:
+    t = s(seller)
+    await seller.send("/new Альфа 10к")
+    await seller.press(t("quick.btn.never"))
+    other = person(2001, "Olga", seller.lang)
+    await join(admin, other, said("role.seller"))
+    await other.send("/new Бета 20к")
+    assert other.text.startswith("🆕 <b>Бета</b>")  # still asked
+    me = Counted(seller)
+    await me.send("/new Гамма 30к")
+    assert "💼 <b>Гамма</b>" in seller.card
+    assert me.updates == 1
