@@ -1,5 +1,5 @@
 """A deal in one message: which client a typed name means, and whether the seller wants the
-optional questions (channel, product) at all; and the one live next-step prompt of a deal."""
+optional questions (channel, product) at all."""
 
 from __future__ import annotations
 
@@ -8,7 +8,6 @@ from typing import Protocol
 from bot.domain.access import is_staff
 from bot.domain.deal_line import name_key
 from bot.domain.errors import AccessDeniedError
-from bot.domain.ids import DealId
 from bot.domain.models import Client, User
 from bot.domain.text import CLIENT_NAME_MAX, clean_text
 
@@ -43,10 +42,6 @@ def _skip_key(actor: User) -> str:
     return f"seller:{actor.id}:skip_deal_details"
 
 
-def _prompt_key(chat_id: int, deal_id: DealId) -> str:
-    return f"next_step_prompt:{chat_id}:{deal_id}"
-
-
 async def match_client(
     uow: QuickStore, actor: User, typed: str
 ) -> tuple[Client | None, list[Client]]:
@@ -74,21 +69,4 @@ async def set_asks_details(uow: QuickStore, actor: User, asks: bool) -> None:
         await uow.settings.delete(_skip_key(actor))
     else:
         await uow.settings.put(_skip_key(actor), "1")
-    await uow.commit()
-
-
-async def prompt_sent(
-    uow: QuickStore, chat_id: int, deal_id: DealId, message_id: int
-) -> int | None:
-    """Remember the deal's newest next-step prompt in a chat; the one it replaces, if any."""
-    key = _prompt_key(chat_id, deal_id)
-    older = await uow.settings.get(key)
-    await uow.settings.put(key, str(message_id))
-    await uow.commit()
-    return int(older) if older is not None and int(older) != message_id else None
-
-
-async def prompt_answered(uow: QuickStore, chat_id: int, deal_id: DealId) -> None:
-    """The prompt did its work (a next step is set): nothing to replace later."""
-    await uow.settings.delete(_prompt_key(chat_id, deal_id))
     await uow.commit()

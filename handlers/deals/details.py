@@ -118,7 +118,7 @@ async def _finish(message: Message, ctx: Ctx, state: FSMContext) -> None:
     )
     await message.answer(ctx.t("new.created"), reply_markup=main_menu(ctx.t))
     await message.answer(card_text(ctx.t, view, ctx.tz), reply_markup=card_keyboard(ctx.t, view))
-    await ask_next_step(message, ctx, view.deal.id, view.deal.title)
+    await ask_next_step(message, ctx, state, view.deal.id, view.deal.title)
 
 
 def register(router: Router) -> None:

@@ -5,6 +5,7 @@ version as the notice saw it; a deal changed since gets the card as it is now, a
 from __future__ import annotations
 
 from aiogram import Router
+from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery
 
 from bot.domain.errors import StaleActionError
@@ -26,7 +27,9 @@ async def _card(query: CallbackQuery, ctx: Ctx, view: deals.DealView, alert: str
     )
 
 
-async def on_next_stage(query: CallbackQuery, ctx: Ctx, callback_data: NextStageCb) -> None:
+async def on_next_stage(
+    query: CallbackQuery, ctx: Ctx, callback_data: NextStageCb, state: FSMContext
+) -> None:
     deal_id = DealId(callback_data.deal_id)
     view = await deals.open_deal(ctx.uow, ctx.staff, deal_id, ctx.now)
     if not view.deal.is_open:
@@ -55,7 +58,7 @@ async def on_next_stage(query: CallbackQuery, ctx: Ctx, callback_data: NextStage
     await query.answer(ctx.t("card.moved", stage=view.stage.name))
     message = message_of(query)
     await message.answer(card_text(ctx.t, view, ctx.tz), reply_markup=card_keyboard(ctx.t, view))
-    await ask_next_step(message, ctx, view.deal.id, view.deal.title)
+    await ask_next_step(message, ctx, state, view.deal.id, view.deal.title)
 
 
 def build_router() -> Router:

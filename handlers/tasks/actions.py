@@ -45,7 +45,7 @@ async def on_task_done(
     await state.clear()
     task = await _done(query, ctx, TaskId(callback_data.task_id))
     await _show_task(query, ctx, task)
-    await after_done(message_of(query), ctx, task)
+    await after_done(message_of(query), ctx, state, task)
 
 
 async def on_task_snooze(
@@ -80,7 +80,7 @@ async def on_reminder_done(
     await state.clear()
     task = await _done(query, ctx, TaskId(callback_data.task_id))
     await _show_reminder(query, ctx, task)
-    await after_done(message_of(query), ctx, task)
+    await after_done(message_of(query), ctx, state, task)
 
 
 async def on_reminder_snooze(

@@ -6,11 +6,13 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
+from aiogram.fsm.storage.base import StorageKey
 from aiogram.methods import DeleteMessage
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from storage.models import DealEventRow, SettingRow
+from handlers.tasks.next_step import PROMPTS_USER
+from storage.models import DealEventRow
 from tests.conftest import FakeClock
 from tests.flows.conftest import Jobs, join
 from tests.flows.harness import Person, Said, said
@@ -100,9 +102,8 @@ async def test_an_answered_prompt_stays_and_a_newer_one_replaces_only_the_live_o
         live.message_id
     ]
     await seller.press(t("when.in_3_days"))
-    async with engine.connect() as conn:
-        keys = [r[0] for r in await conn.execute(select(SettingRow.key))]
-    assert not [k for k in keys if k.startswith("next_step_prompt:")]  # nothing left behind
+    key = StorageKey(bot_id=seller.bot.id, chat_id=seller.tg_id, user_id=PROMPTS_USER)
+    assert await seller.dp.storage.get_data(key) == {}  # no live prompt left behind
 
 
 async def test_the_history_lists_tasks_set_moved_and_done(
