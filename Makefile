@@ -39,7 +39,7 @@ sandbox: $(VENV)/.runtime
 test: $(VENV)/.dev
 	$(PY) -m pytest -n 2 -m "not e2e and not alone" --cov --cov-report= --durations=5
 	$(PY) -m tests.dialect_coverage
-	$(PY) -m pytest tests/e2e tests/flows -m "e2e or alone" --durations=10
+	$(PY) -m pytest -m "e2e or alone" --durations=10
 
 lint: $(VENV)/.dev
 	$(VENV)/bin/ruff check .

@@ -18,13 +18,24 @@ def get_routers() -> list[Router]:
         start,
         team,
     )
-    from handlers.deals import card, edit, handoff, listing, new, next_stage, plain
+    from handlers.deals import (
+        card,
+        edit,
+        handoff,
+        inbox,
+        listing,
+        new,
+        next_stage,
+        people,
+        plain,
+    )
     from handlers.digest import router as digest
     from handlers.filters import Reachable
     from handlers.pipelines import router as pipelines
     from handlers.plans import router as plans
     from handlers.reports import abc as reports_abc
     from handlers.reports import router as reports
+    from handlers.standup import router as standup
     from handlers.surveys import client as survey_client
     from handlers.surveys import seller as survey_team
     from handlers.tasks import router as tasks
@@ -33,6 +44,7 @@ def get_routers() -> list[Router]:
         errors.build_router(),
         start.build_router(),
         common.build_cancel_router(),
+        inbox.build_messages_router(),
         team.build_router(),
         language.build_router(),
         settings.build_router(),
@@ -42,6 +54,8 @@ def get_routers() -> list[Router]:
         card.build_router(),
         next_stage.build_router(),
         edit.build_router(),
+        people.build_router(),
+        inbox.build_router(),
         handoff.build_router(),
         listing.build_router(),
         tasks.build_router(),
@@ -53,6 +67,7 @@ def get_routers() -> list[Router]:
         reports.build_router(),
         reports_abc.build_router(),
         digest.build_router(),
+        standup.build_router(),
         plain.build_router(),  # text no step took: a search, just before the fallback
     ]
     for router in routers:

@@ -139,7 +139,7 @@ def handover_notice(handover: Handover) -> Notice:
         text=t(
             "handover.notice",
             name=html.escape(handover.member.name),
-            deals=t.n("deals_count", handover.deals),
+            deals=handover.deals,
             tasks=handover.tasks,
         ),
         user_id=reader.id,

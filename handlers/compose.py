@@ -19,8 +19,10 @@ SHOWN = 10  # entries on a page, with their buttons; a phone screen's worth
 MAX_BUTTONS = 100  # Telegram's limit for one inline keyboard
 NAV_BUTTONS = 3
 # Sections in this order: the day's plan, then what is due now, then what waits on the deals.
-KINDS = ("agenda", "reminder", "escalation", "stall")
-TITLED = frozenset({"reminder", "escalation", "stall"})  # an agenda block has its own title
+KINDS = ("agenda", "reminder", "overdue", "escalation", "stall")
+TITLED = frozenset(
+    {"reminder", "overdue", "escalation", "stall"}
+)  # an agenda block has its own title
 TITLE_RESERVE = 80  # characters kept for each section's title
 
 Markup = dict[str, Any] | None

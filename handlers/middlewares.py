@@ -43,6 +43,7 @@ from bot.services.ports import UnitOfWorkFactory
 from bot.services.team import Person, identify
 from handlers.context import CTX, Ctx
 from handlers.notices import TelegramNotifier
+from handlers.standup.router import for_groups
 
 log = logging.getLogger(__name__)
 # Tries of one update while the database is busy: as many as a job's write gets, with the
@@ -105,8 +106,10 @@ class ContextMiddleware(BaseMiddleware):
     ) -> Any:
         tg_user: TgUser | None = data.get("event_from_user")
         chat = data.get("event_chat")
-        if tg_user is None or tg_user.is_bot or (chat is not None and chat.type != "private"):
-            return None  # the bot works in private chats with people only
+        if tg_user is None or tg_user.is_bot:
+            return None
+        if chat is not None and chat.type != "private" and not for_groups(event):
+            return None  # people talk to the bot in private; a group only switches the stand-up
         await _leave_step_on_command(event, data)
         track_requests(data["bot"])
         state: FSMContext | None = data.get("state")

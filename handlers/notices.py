@@ -18,11 +18,13 @@ from bot.domain.company import CompanySettings
 from bot.domain.ids import UserId
 from bot.domain.models import Client, Deal, Stage, User
 from bot.domain.notices import Entry, Merge, Notice, QuietHours
+from bot.domain.standup import StandupGroup
 from bot.domain.surveys import OpenedSurvey, Survey
 from bot.domain.tasks import Task
 from bot.i18n import translator
 from bot.services.agenda import Agenda, Stall
 from bot.services.digest import DigestReport
+from bot.services.escalations import Overdue
 from bot.services.members import Handover
 from handlers.alerts import (
     agenda_notice,
@@ -34,7 +36,9 @@ from handlers.alerts import (
 from handlers.compose import compose
 from handlers.deals.callbacks import CardAction, DealCb, HandoffCb
 from handlers.digest.notices import head_notices, seller_notices
+from handlers.escalations import overdue_list
 from handlers.stalls import stall_list
+from handlers.standup.notices import group_notices
 from handlers.surveys.views import (
     answer_alert,
     comment_alert,
@@ -89,6 +93,9 @@ class TelegramNotifier:
     ) -> Notice:
         return stall_list(reader, stalls, owners, run, for_head=for_head)
 
+    def overdue_list(self, head: User, items: Sequence[Overdue], run: str, now: datetime) -> Notice:
+        return overdue_list(head, items, run, now, self.tz)
+
     async def digest(self, report: DigestReport, heads: Sequence[User], day: date) -> list[Notice]:
         return await head_notices(report, heads, day, end_of_day(day, self.tz))
 
@@ -96,6 +103,11 @@ class TelegramNotifier:
         self, report: DigestReport, sellers: Sequence[User], day: date
     ) -> list[Notice]:
         return seller_notices(report, sellers, day, end_of_day(day, self.tz))
+
+    async def group_digest(
+        self, report: DigestReport, groups: Sequence[StandupGroup], day: date, language: str
+    ) -> list[Notice]:
+        return await group_notices(report, groups, day, end_of_day(day, self.tz), language)
 
     def handover(self, handover: Handover) -> Notice:
         return handover_notice(handover)

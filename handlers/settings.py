@@ -17,9 +17,12 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from bot.domain.company import CompanySettings, show
 from bot.domain.errors import SettingInvalidError
 from bot.domain.models import Role
+from bot.domain.templates import template_name
 from bot.i18n import Translator
 from bot.services.company import SETTING_KEYS, AuditPage, audit_log, change_setting
-from handlers import screens
+from bot.services.pipelines import EMPTY
+from handlers import calendar, screens
+from handlers.calendar import calendar_button
 from handlers.cbtypes import CbPage
 from handlers.context import Ctx
 from handlers.filters import TypedText
@@ -52,6 +55,7 @@ def settings_view(t: Translator, company: CompanySettings) -> tuple[str, InlineK
         lines.append(f"• {t(f'settings.key.{key}')}: <b>{html.escape(value)}</b>")
         kb.button(text=t(f"settings.key.{key}"), callback_data=SettingCb(key=key))
     kb.adjust(2)
+    kb.row(calendar_button(t))
     return "\n".join(lines), kb.as_markup()
 
 
@@ -115,7 +119,7 @@ def audit_view(t: Translator, log: AuditPage, tz: ZoneInfo) -> tuple[str, Inline
                 who=html.escape(who),
                 what=html.escape(subject),
                 before=escaped(entry.before or "—", 100),
-                after=escaped(entry.after or "—", 100),
+                after=escaped(_after(t, entry.action, entry.after) or "—", 100),
             )
         )
     kb = InlineKeyboardBuilder()
@@ -124,6 +128,15 @@ def audit_view(t: Translator, log: AuditPage, tz: ZoneInfo) -> tuple[str, Inline
     if log.page + 1 < log.pages:
         kb.button(text="▶️", callback_data=AuditCb(page=log.page + 1))
     return fit(t, lines), kb.as_markup()
+
+
+def _after(t: Translator, action: str, after: str | None) -> str | None:
+    """A new pipeline's template by the name the admin chose it by, not its code."""
+    if action != "pipeline.add" or after is None:
+        return after
+    if after == EMPTY:
+        return t("pipes.tpl.empty")
+    return template_name(after, t.lang) or after
 
 
 async def cmd_audit(message: Message, ctx: Ctx) -> None:
@@ -147,4 +160,5 @@ def build_router() -> Router:
     router.callback_query(SettingCb.filter())(on_setting)
     router.callback_query(AuditCb.filter())(on_audit_page)
     router.message(EditSetting.value, TypedText())(on_value)
+    router.include_router(calendar.build_router())
     return router

@@ -200,7 +200,7 @@ async def on_deactivate(query: CallbackQuery, ctx: Ctx, callback_data: MemberCb)
         ctx.t(
             "member.deactivated",
             name=html.escape(handover.member.name),
-            deals=ctx.t.n("deals_count", handover.deals),
+            deals=handover.deals,
             tasks=handover.tasks,
             successor=html.escape(handover.successor.name),
         )

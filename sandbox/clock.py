@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
-from datetime import UTC, datetime, time, timedelta
+from collections.abc import Callable, Collection
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 ALL_WEEK = frozenset(range(1, 8))
@@ -33,14 +33,25 @@ class JumpClock:
         return self()
 
     def next_morning(
-        self, tz: ZoneInfo, at: time = time(9, 0), days: Collection[int] = ALL_WEEK
+        self,
+        tz: ZoneInfo,
+        at: time = time(9, 0),
+        days: Collection[int] = ALL_WEEK,
+        working: Callable[[date], bool] | None = None,
     ) -> datetime:
-        """To the next `at` of a working day (ISO weekdays `days`) in the team's time zone:
-        today's, if that is still ahead, so the morning agenda and the digest can land."""
+        """To the next `at` of a working day (ISO weekdays `days`, or the team calendar's
+        `working` days: holidays skipped) in the team's time zone: today's, if that is still
+        ahead, so the morning agenda and the digest can land."""
         local = self().astimezone(tz)
         day = local.date()
         target = datetime.combine(day, at, tzinfo=tz)
-        while target <= local or (days and target.isoweekday() not in days):
+
+        def off(moment: datetime) -> bool:
+            if working is not None:
+                return not working(moment.date())
+            return bool(days) and moment.isoweekday() not in days
+
+        while target <= local or off(target):
             day += timedelta(days=1)
             target = datetime.combine(day, at, tzinfo=tz)
         return self.forward(target - local)

@@ -171,7 +171,8 @@ async def _answer(
     now: datetime,
 ) -> None:
     asked = won_at + timedelta(days=1)
-    if asked >= now:
+    answered = asked + timedelta(hours=rng.uniform(1, 30))
+    if answered >= now:  # the client has not answered yet: no answer from the future
         return
     survey = await uow.surveys.add(
         token=secrets.token_urlsafe(12), client_id=client_id, seller_id=seller, deal_id=deal_id,
@@ -179,7 +180,7 @@ async def _answer(
         expires_at=asked + timedelta(days=14),
     )  # fmt: skip
     score = rng.choices(range(11), weights=(1, 1, 1, 1, 1, 2, 3, 5, 8, 12, 14))[0]
-    await uow.surveys.answer(survey.id, score, asked + timedelta(hours=rng.uniform(1, 30)))
+    await uow.surveys.answer(survey.id, score, answered)
 
 
 async def _plans(

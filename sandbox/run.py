@@ -13,6 +13,7 @@ from bot import redact
 from bot.app import job_context, prepare_database, run
 from bot.config import Settings
 from bot.jobs.scheduler import JOBS
+from bot.services.calendar import team_calendar
 from bot.services.ports import UnitOfWorkFactory
 from sandbox.clock import JumpClock
 from sandbox.server import Sandbox
@@ -63,7 +64,9 @@ class Jumper:
         if to == "morning":
             async with self.ctx.uow_factory() as uow:
                 company = await self.ctx.company(uow)
-            self.clock.next_morning(company.tz, days=company.working_days)
+                today = self.clock().astimezone(company.tz).date()
+                work = await team_calendar(uow, company, today)
+            self.clock.next_morning(company.tz, working=work.is_working)
         else:
             self.clock.forward(timedelta(hours=hours))
         queued = 0

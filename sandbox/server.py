@@ -11,6 +11,7 @@ from typing import Any
 
 from aiohttp import web
 
+from sandbox import kinds
 from sandbox.botapi import dispatch, refuse, unreachable
 from sandbox.world import BOT_USERNAME, World
 
@@ -192,6 +193,13 @@ def _persona(box: Sandbox, body: dict[str, Any]) -> dict[str, Any]:
 
 async def on_send(request: web.Request) -> web.StreamResponse:
     box, body = _box(request), await _body(request)
+    if body.get("kind", "text") != "text":
+        try:
+            content = kinds.content_of(box.world, body, int(box.world.clock()))
+        except (kinds.KindError, ValueError, TypeError) as error:
+            raise web.HTTPBadRequest(text=str(error)) from None
+        sent = await box.world.user_sends_content(int(body["user"]), content, **_persona(box, body))
+        return web.json_response({"message_id": sent["message_id"]})
     text = str(body.get("text", ""))
     if not text.strip():
         raise web.HTTPBadRequest(text="text is empty")

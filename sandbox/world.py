@@ -27,6 +27,7 @@ class StoredFile:
     data: bytes
     name: str
     mime: str
+    duration: int = 0  # seconds, for a voice note or a video
 
 
 @dataclass
@@ -204,17 +205,24 @@ class World:
     # ------------------------------------------------------------------ what users do
 
     async def user_sends(self, user_id: int, text: str, **who: Any) -> dict[str, Any]:
+        content: dict[str, Any] = {"text": text}
+        if text.startswith("/"):
+            length = len(text.split()[0])
+            content["entities"] = [{"type": "bot_command", "offset": 0, "length": length}]
+        return await self.user_sends_content(user_id, content, **who)
+
+    async def user_sends_content(
+        self, user_id: int, content: dict[str, Any], **who: Any
+    ) -> dict[str, Any]:
+        """A message of any kind from the user: text, a contact card, a voice note, a forward."""
         user = self.user(user_id, **who)
         message = {
             "message_id": next(self._ids),
             "from": user,
             "chat": self.chat(user_id),
             "date": int(self.clock()),
-            "text": text,
+            **content,
         }
-        if text.startswith("/"):
-            length = len(text.split()[0])
-            message["entities"] = [{"type": "bot_command", "offset": 0, "length": length}]
         self.chats[user_id].append({**message, "out": False})
         await self.push_update({"message": message})
         return message
@@ -263,9 +271,9 @@ class World:
         await self.touch()
         return message
 
-    def store_file(self, data: bytes, name: str, mime: str) -> str:
+    def store_file(self, data: bytes, name: str, mime: str, duration: int = 0) -> str:
         file_id = f"F{secrets.token_hex(10)}"
-        self.files[file_id] = StoredFile(data, name, mime)
+        self.files[file_id] = StoredFile(data, name, mime, duration)
         return file_id
 
     @staticmethod

@@ -16,12 +16,13 @@ from bot.domain.analytics import (
     Cohort,
     Cut,
     FunnelCount,
-    LastPurchase,
     OpenPipeline,
     ReasonTotal,
 )
+from bot.domain.comparison import SellerTotals
 from bot.domain.deals import EventKind
-from bot.domain.ids import ClientId, DealId, PipelineId, StageId
+from bot.domain.ids import ClientId, DealId, PipelineId, StageId, UserId
+from bot.domain.ltv import ClientHistory
 from bot.domain.metrics import ClosedDeal, OpenDeal
 from bot.domain.models import DealStatus
 from bot.domain.stage_metrics import StageStay, stage_at
@@ -214,9 +215,10 @@ class SqlAnalyticsRepo:
         ]
 
     async def lost_reasons(
-        self, start: datetime, end: datetime, cut: Cut = EVERY_DEAL, limit: int = 10
+        self, start: datetime, end: datetime, cut: Cut = EVERY_DEAL, limit: int | None = 10
     ) -> list[ReasonTotal]:
-        """Deals lost in [start, end) per reason, most deals first (then most money)."""
+        """Deals lost in [start, end) per reason, most deals first (then most money);
+        every reason when `limit` is None."""
         reason = func.coalesce(LostReasonRow.name, DealRow.lost_reason_text).label("reason")
         grouped = (
             select(reason, DealRow.id.label("deal_id"), _AMOUNT.label("amount"))
@@ -232,6 +234,30 @@ class SqlAnalyticsRepo:
             .limit(limit)
         )
         return [ReasonTotal(r, int(n), int(a or 0)) for r, n, a in rows]
+
+    async def seller_totals(
+        self, start: datetime, end: datetime, cut: Cut = EVERY_DEAL
+    ) -> list[SellerTotals]:
+        """Per deal owner: deals won and their amount, deals lost, in [start, end)."""
+        won = DealRow.status == DealStatus.WON.value
+        rows = await self._s.execute(
+            select(
+                DealRow.owner_id,
+                func.sum(case((won, 1), else_=0)),
+                func.sum(case((won, _AMOUNT), else_=0)),
+                func.sum(case((won, 0), else_=1)),
+            )
+            .where(
+                *_closed((DealStatus.WON, DealStatus.LOST), start, end),
+                DealRow.owner_id.is_not(None),
+                *_cut(cut),
+            )
+            .group_by(DealRow.owner_id)
+        )
+        return [
+            SellerTotals(UserId(owner), int(n or 0), int(amount or 0), int(lost or 0))
+            for owner, n, amount, lost in rows
+        ]
 
     async def client_months(
         self, bounds: Sequence[datetime], cut: Cut = EVERY_DEAL
@@ -259,19 +285,31 @@ class SqlAnalyticsRepo:
         )
         return [ClientMonth(ClientId(c), int(m), int(r or 0), int(n)) for c, m, r, n in rows]
 
-    async def last_purchases(self, cut: Cut = EVERY_DEAL) -> list[LastPurchase]:
-        """Each client's latest won deal."""
+    async def client_histories(self, until: datetime, cut: Cut = EVERY_DEAL) -> list[ClientHistory]:
+        """Each client's won deals closed before `until`, whatever the report's window: the
+        first and the last closing, their revenue and number."""
         rows = await self._s.execute(
-            select(DealRow.client_id, func.max(DealRow.closed_at))
+            select(
+                DealRow.client_id,
+                func.min(DealRow.closed_at),
+                func.max(DealRow.closed_at),
+                func.sum(_AMOUNT),
+                func.count(),
+            )
             .where(
                 DealRow.status == DealStatus.WON.value,
                 DealRow.client_id.is_not(None),
-                DealRow.closed_at.is_not(None),
+                DealRow.closed_at < until,
                 *_cut(cut),
             )
             .group_by(DealRow.client_id)
+            .order_by(DealRow.client_id)
         )
-        return [LastPurchase(ClientId(c), at) for c, at in rows if c is not None and at is not None]
+        return [
+            ClientHistory(ClientId(c), first, last, int(revenue or 0), int(n))
+            for c, first, last, revenue, n in rows
+            if c is not None and first is not None and last is not None
+        ]
 
     async def client_names(self, ids: Sequence[ClientId]) -> dict[ClientId, str]:
         if not ids:

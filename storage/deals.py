@@ -23,10 +23,13 @@ from sqlalchemy.orm import InstrumentedAttribute
 
 from bot.domain.deals import DealChange, DealEvent, DealQuery, EventKind
 from bot.domain.ids import ClientId, DealId, PipelineId, StageId, UserId
+from bot.domain.inbox import Attachment, FileKind
 from bot.domain.models import Channel, Deal, DealStatus
 from storage.clients import client_of
+from storage.contacts import contact_of
 from storage.models import (
     ClientRow,
+    ContactRow,
     DealEventRow,
     DealRow,
     LostReasonRow,
@@ -38,7 +41,13 @@ from storage.models import (
 from storage.scope import managed_by
 
 
-def _deal(row: DealRow, client: ClientRow | None, reason: str | None, owner: str) -> Deal:
+def _deal(
+    row: DealRow,
+    client: ClientRow | None,
+    reason: str | None,
+    owner: str,
+    contact: ContactRow | None = None,
+) -> Deal:
     return Deal(
         id=DealId(row.id),
         title=row.title,
@@ -61,6 +70,7 @@ def _deal(row: DealRow, client: ClientRow | None, reason: str | None, owner: str
         lost_reason=row.lost_reason_text or reason,
         handoff_to_id=UserId(row.handoff_to_id) if row.handoff_to_id else None,
         owner_name=owner,
+        contact=contact_of(contact) if contact else None,
     )
 
 
@@ -73,12 +83,13 @@ class SqlDealRepo:
     def __init__(self, session: AsyncSession) -> None:
         self._s = session
 
-    def _select(self) -> Select[DealRow, ClientRow, str, str]:
+    def _select(self) -> Select[DealRow, ClientRow, str, str, ContactRow]:
         return (
-            select(DealRow, ClientRow, LostReasonRow.name, UserRow.name)
+            select(DealRow, ClientRow, LostReasonRow.name, UserRow.name, ContactRow)
             .join(UserRow, UserRow.id == DealRow.owner_id)
             .outerjoin(ClientRow, ClientRow.id == DealRow.client_id)
             .outerjoin(LostReasonRow, LostReasonRow.id == DealRow.lost_reason_id)
+            .outerjoin(ContactRow, ContactRow.id == DealRow.contact_id)
         )
 
     async def add(
@@ -234,7 +245,35 @@ def _event(row: DealEventRow) -> DealEvent:
         field=row.field,
         before=row.old_value,
         after=row.new_value,
+        origin_name=row.origin_name,
+        origin_at=row.origin_at,
+        attachment=_attachment(row),
+        id=row.id,
     )
+
+
+def _attachment(row: DealEventRow) -> Attachment | None:
+    if row.file_id is None or row.file_kind is None:
+        return None
+    return Attachment(
+        kind=FileKind(row.file_kind),
+        file_id=row.file_id,
+        size=row.file_size,
+        duration=row.file_duration,
+        name=row.file_name,
+    )
+
+
+def _file_columns(attachment: Attachment | None) -> dict[str, object]:
+    if attachment is None:
+        return {}
+    return {
+        "file_id": attachment.file_id,
+        "file_kind": attachment.kind.value,
+        "file_size": attachment.size,
+        "file_duration": attachment.duration,
+        "file_name": attachment.name,
+    }
 
 
 class SqlEventRepo:
@@ -254,6 +293,9 @@ class SqlEventRepo:
                 field=event.field,
                 old_value=event.before,
                 new_value=event.after,
+                origin_name=event.origin_name,
+                origin_at=event.origin_at,
+                **_file_columns(event.attachment),
             )
         )
 

@@ -64,6 +64,9 @@ class SqlDigestRepo:
         """Every figure of the morning in a fixed number of aggregate queries."""
         month = and_(DealRow.closed_at >= w.month_start, DealRow.closed_at < w.today_start)
         yesterday = and_(DealRow.closed_at >= w.yesterday_start, DealRow.closed_at < w.today_start)
+        off_start = w.today_start if w.off_start is None else w.off_start
+        off_days = and_(DealRow.closed_at >= off_start, DealRow.closed_at < w.today_start)
+        today = and_(DealRow.closed_at >= w.today_start, DealRow.closed_at <= w.now)
         month_won = await self._all(
             select(_OWNER, DealRow.is_new_client, func.count(), _AMOUNT)
             .where(DealRow.status == _WON, month)
@@ -77,6 +80,8 @@ class SqlDigestRepo:
         facts: dict[str, dict[UserId, Any]] = {
             "month_won": per_seller,
             "yesterday_won": _won(await self._won_by_owner(yesterday)),
+            "off_days_won": _won(await self._won_by_owner(off_days)),
+            "today_won": _won(await self._won_by_owner(today)),
             "new_deals": _counts(await self._new_deals(w)),
             "stage_moves": _counts(await self._stage_moves(w)),
             "tasks_done": _counts(await self._tasks_done(w)),
@@ -223,14 +228,14 @@ class SqlDigestRepo:
         database."""
         if not w.day_starts:
             return []
-        day_no = case(
-            *(
-                (DealRow.closed_at < start, literal(i - 1))
-                for i, (_, start) in enumerate(w.day_starts)
-                if i > 0
-            ),
-            else_=literal(len(w.day_starts) - 1),
-        ).label("day_no")
+        last = literal(len(w.day_starts) - 1)
+        whens = [
+            (DealRow.closed_at < start, literal(i - 1))
+            for i, (_, start) in enumerate(w.day_starts)
+            if i > 0
+        ]
+        # On the 2nd of a month there is one day and no branch: "CASE ELSE … END" is no SQL.
+        day_no = (case(*whens, else_=last) if whens else last).label("day_no")
         rows = await self._all(
             select(_OWNER, day_no, _AMOUNT)
             .where(

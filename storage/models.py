@@ -172,6 +172,24 @@ class ClientRow(Base):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
 
+class ContactRow(Base):
+    """A contact person of a client: a name, a phone, a Telegram account."""
+
+    __tablename__ = "contact"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    client_id: Mapped[int] = mapped_column(ForeignKey("client.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    name_search: Mapped[str] = mapped_column(String(200), index=True)
+    phone: Mapped[str | None] = mapped_column(String(32))
+    # The phone's digits only (`+7 916 …` and `8 916 …` alike): what a phone is matched by.
+    phone_digits: Mapped[str | None] = mapped_column(String(16), index=True)
+    username: Mapped[str | None] = mapped_column(String(64), index=True)
+    tg_id: Mapped[int | None] = mapped_column(BigInteger, index=True)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
 class DealRow(Base):
     __tablename__ = "deal"
     __table_args__ = (
@@ -183,6 +201,7 @@ class DealRow(Base):
     title: Mapped[str] = mapped_column(String(200))
     title_search: Mapped[str] = mapped_column(String(200))
     client_id: Mapped[int | None] = mapped_column(ForeignKey("client.id"), index=True)
+    contact_id: Mapped[int | None] = mapped_column(ForeignKey("contact.id"))
     amount: Mapped[int | None] = mapped_column(BigInteger)
     currency: Mapped[str] = mapped_column(String(3), default="RUB")
     pipeline_id: Mapped[int] = mapped_column(ForeignKey("pipeline.id"))
@@ -223,6 +242,15 @@ class DealEventRow(Base):
     field: Mapped[str | None] = mapped_column(String(16))
     old_value: Mapped[str | None] = mapped_column(Text)
     new_value: Mapped[str | None] = mapped_column(Text)
+    # A client's forwarded message: its author and time as Telegram gave them.
+    origin_name: Mapped[str | None] = mapped_column(String(128))
+    origin_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    # A file kept by its Telegram id (never downloaded), with what is shown of it.
+    file_id: Mapped[str | None] = mapped_column(String(255))
+    file_kind: Mapped[str | None] = mapped_column(String(16))
+    file_size: Mapped[int | None] = mapped_column(BigInteger)
+    file_duration: Mapped[int | None] = mapped_column(Integer)
+    file_name: Mapped[str | None] = mapped_column(String(255))
 
 
 class TaskRow(Base):
@@ -245,6 +273,20 @@ class TaskRow(Base):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
     done_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     version: Mapped[int] = mapped_column(Integer)
+    # The due time whose overdue was reported to the seller's head: once per due time,
+    # whichever process got there first (a new due time may be reported again).
+    escalated_due_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+
+
+class CalendarDayRow(Base):
+    """A day an admin set apart from the public calendar: a working day, or a day off."""
+
+    __tablename__ = "calendar_day"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    working: Mapped[bool] = mapped_column(Boolean)
+    set_by: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    set_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
 
 class OutboxRow(Base):
@@ -369,6 +411,19 @@ class PlanRow(Base):
     proposals: Mapped[int | None] = mapped_column(Integer)
     updated_by: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class StandupGroupRow(Base):
+    """A team's group chat the bot was added to, and whether a head turned the morning
+    stand-up on there: the group gets nothing else, and nothing while it is off."""
+
+    __tablename__ = "standup_group"
+
+    chat_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    title: Mapped[str] = mapped_column(String(255))
+    is_on: Mapped[bool] = mapped_column(Boolean)
+    changed_by: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    changed_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
 
 class WebhookUpdateRow(Base):

@@ -14,17 +14,21 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from bot.domain.errors import DatabaseBusyError
 from storage.analytics import SqlAnalyticsRepo
 from storage.audit import SqlAuditRepo
+from storage.calendar import SqlCalendarRepo
 from storage.clients import SqlClientRepo
+from storage.contacts import SqlContactRepo
 from storage.db import is_busy, writer_engine
 from storage.deals import SqlDealRepo, SqlEventRepo
 from storage.delivery import SqlDeliveryRepo
 from storage.departments import SqlDepartmentRepo
 from storage.digest import SqlDigestRepo
+from storage.escalations import SqlEscalationRepo
 from storage.export import SqlExportRepo
 from storage.outbox import SqlOutboxRepo
 from storage.pipelines import SqlPipelineRepo
 from storage.plans import SqlPlanRepo
 from storage.settings import SqlSettingRepo
+from storage.standup import SqlStandupGroupRepo
 from storage.surveys import SqlSurveyRepo
 from storage.tasks import SqlJobRunRepo, SqlTaskRepo
 from storage.users import SqlInviteRepo, SqlUserRepo
@@ -45,6 +49,7 @@ class SqlUnitOfWork:
         self.settings = SqlSettingRepo(s)
         self.pipelines = SqlPipelineRepo(s)
         self.clients = SqlClientRepo(s)
+        self.contacts = SqlContactRepo(s)
         self.deals = SqlDealRepo(s)
         self.events = SqlEventRepo(s)
         self.outbox = SqlOutboxRepo(s)
@@ -59,6 +64,9 @@ class SqlUnitOfWork:
         self.digest = SqlDigestRepo(s)
         self.delivery = SqlDeliveryRepo(s)
         self.webhook_updates = SqlWebhookUpdateRepo(s)
+        self.calendar = SqlCalendarRepo(s)
+        self.escalations = SqlEscalationRepo(s)
+        self.standup_groups = SqlStandupGroupRepo(s)
         return self
 
     async def __aexit__(

@@ -30,21 +30,27 @@ from aiogram.methods import (
     DeleteMyCommands,
     DeleteWebhook,
     EditMessageCaption,
+    EditMessageMedia,
     EditMessageReplyMarkup,
     EditMessageText,
     GetFile,
     GetMe,
+    SendAudio,
     SendChatAction,
     SendDocument,
     SendMediaGroup,
     SendMessage,
     SendPhoto,
+    SendVideo,
+    SendVideoNote,
+    SendVoice,
     SetChatMenuButton,
     SetMyCommands,
     TelegramMethod,
 )
 from aiogram.methods.base import Response, TelegramType
 from aiogram.types import (
+    Audio,
     CallbackQuery,
     Chat,
     Document,
@@ -57,6 +63,9 @@ from aiogram.types import (
     TelegramObject,
     Update,
     User,
+    Video,
+    VideoNote,
+    Voice,
 )
 
 __all__ = [
@@ -262,6 +271,8 @@ class MockedSession(BaseSession):
                 caption=method.caption,
                 reply_markup=method.reply_markup,
             )
+        if isinstance(method, SendVoice | SendVideo | SendAudio | SendVideoNote):
+            return self._new_message(bot, method.chat_id, **_sent_media(method))
         if isinstance(method, SendMediaGroup):
             album = []
             for media in method.media:
@@ -292,6 +303,16 @@ class MockedSession(BaseSession):
             )
         if isinstance(method, EditMessageReplyMarkup):
             return self._edited_message(bot, method, reply_markup=method.reply_markup)
+        if isinstance(method, EditMessageMedia):
+            file_id = self._file_id(method.media.media, "photo")
+            size = PhotoSize(file_id=file_id, file_unique_id=f"{file_id}-u", width=1280, height=720)
+            return self._edited_message(
+                bot,
+                method,
+                photo=[size],
+                caption=method.media.caption,
+                reply_markup=method.reply_markup,
+            )
         if isinstance(method, GetFile):
             if method.file_id not in self._files:
                 raise TelegramBadRequest(method=method, message="Bad Request: invalid file_id")
@@ -328,7 +349,7 @@ class MockedSession(BaseSession):
     def _edited_message(
         self,
         bot: Bot,
-        method: EditMessageText | EditMessageCaption | EditMessageReplyMarkup,
+        method: EditMessageText | EditMessageCaption | EditMessageReplyMarkup | EditMessageMedia,
         **changes: Any,
     ) -> Message | bool:
         if method.inline_message_id is not None:
@@ -428,6 +449,24 @@ class MockedBot(Bot):
         self.session.queue_response(method_type, result_or_exception)
 
 
+def _sent_media(method: SendVoice | SendVideo | SendAudio | SendVideoNote) -> dict[str, Any]:
+    """A voice, video, audio or round video sent by its file id, as Telegram echoes it."""
+    if isinstance(method, SendVoice):
+        file_id, kind = str(method.voice), "voice"
+        media: Any = Voice(file_id=file_id, file_unique_id=f"{file_id}-u", duration=1)
+    elif isinstance(method, SendVideo):
+        file_id, kind = str(method.video), "video"
+        media = Video(file_id=file_id, file_unique_id=f"{file_id}-u", width=1, height=1, duration=1)
+    elif isinstance(method, SendAudio):
+        file_id, kind = str(method.audio), "audio"
+        media = Audio(file_id=file_id, file_unique_id=f"{file_id}-u", duration=1)
+    else:
+        file_id, kind = str(method.video_note), "video_note"
+        media = VideoNote(file_id=file_id, file_unique_id=f"{file_id}-u", length=1, duration=1)
+    caption = None if isinstance(method, SendVideoNote) else method.caption
+    return {kind: media, "caption": caption}
+
+
 # ------------------------------------------------------------------ update factories
 
 _update_ids = itertools.count(1)
@@ -517,6 +556,27 @@ def make_document(
         document=document,
         caption=caption,
         caption_entities=entities,
+    )
+    return Update(update_id=next(_update_ids), message=message)
+
+
+def make_rich_message(
+    user_id: int,
+    *,
+    first_name: str = "Ivan",
+    username: str | None = None,
+    language_code: str | None = "ru",
+    **fields: Any,
+) -> Update:
+    """An update with a message of any other kind: a contact card, a voice note, a photo, a
+    forward (`forward_origin=…`), with the fields Telegram would give it."""
+    user = _user(user_id, first_name, username=username, language_code=language_code)
+    message = Message(
+        message_id=next(_message_ids),
+        date=_now(),
+        chat=_user_chat(user, None),
+        from_user=user,
+        **fields,
     )
     return Update(update_id=next(_update_ids), message=message)
 

@@ -1,4 +1,4 @@
-"""Clients: ABC by revenue, XYZ by regularity, the 3×3 matrix, LTV, and lost clients.
+"""Clients: ABC by revenue, XYZ by regularity, and the matrix (LTV and lost clients: `ltv`).
 
 Thresholds are percents, as DOMAIN.md states them, and are compared exactly: they are read
 as the decimals they are written as (80 %, not the nearest binary float), and shares as
@@ -10,14 +10,12 @@ from __future__ import annotations
 import enum
 import itertools
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
 from fractions import Fraction
 from types import MappingProxyType
 
 from bot.domain.ids import ClientId
-from bot.domain.metrics import round_half_away
 
 
 class AbcClass(enum.StrEnum):
@@ -30,6 +28,12 @@ class XyzClass(enum.StrEnum):
     X = "X"
     Y = "Y"
     Z = "Z"
+    # DOMAIN.md: "Fewer than 3 complete months: the client is 'new', not Z."
+    NEW = "N"
+
+
+# Complete calendar months a client needs before their regularity can be judged.
+MIN_XYZ_MONTHS = 3
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,7 +44,7 @@ class AbcThresholds:
     b: float = 15
 
     def __post_init__(self) -> None:
-        a, b = _exact(self.a), _exact(self.b)
+        a, b = exact(self.a), exact(self.b)
         if a <= 0 or b < 0 or a + b > 100:
             raise ValueError(f"ABC thresholds need 0 < a, 0 ≤ b and a + b ≤ 100: {self}")
 
@@ -53,7 +57,7 @@ class XyzThresholds:
     y: float = 25
 
     def __post_init__(self) -> None:
-        if not 0 <= _exact(self.x) <= _exact(self.y):
+        if not 0 <= exact(self.x) <= exact(self.y):
             raise ValueError(f"XYZ thresholds need 0 ≤ x ≤ y: {self}")
 
 
@@ -72,8 +76,10 @@ class Segment:
 
         core: AX, BX return steadily; irregular: AY, BY pay well but irregularly;
         unpredictable: AZ, BZ; C is to be reviewed: raise_check for CX, CY,
-        least_interesting for CZ.
+        least_interesting for CZ; new: too few complete months to judge (AN, BN, CN).
         """
+        if self.xyz is XyzClass.NEW:
+            return "new"
         if self.abc is AbcClass.C:
             return "least_interesting" if self.xyz is XyzClass.Z else "raise_check"
         return {XyzClass.X: "core", XyzClass.Y: "irregular", XyzClass.Z: "unpredictable"}[self.xyz]
@@ -89,20 +95,6 @@ class Cell:
 
 
 @dataclass(frozen=True, slots=True)
-class ClientPurchases:
-    """A client's purchases over `months` months: their revenue in kopecks and number."""
-
-    client_id: ClientId
-    revenue: int
-    purchases: int
-    months: int
-
-    def __post_init__(self) -> None:
-        if min(self.purchases, self.months) < 0:
-            raise ValueError(f"purchases and months cannot be negative: {self}")
-
-
-@dataclass(frozen=True, slots=True)
 class AbcXyz:
     """Each client's segment and, for all nine segments, its clients and revenue."""
 
@@ -114,7 +106,7 @@ class AbcXyz:
         return self.cells[Segment(AbcClass(code[0]), XyzClass(code[1]))]
 
 
-def _exact(value: Fraction | float) -> Fraction:
+def exact(value: Fraction | float) -> Fraction:
     """A number as the decimal it is written as: 0.1 is 1/10, not the float near it."""
     return value if isinstance(value, Fraction) else Fraction(str(value))
 
@@ -133,8 +125,8 @@ def abc_classes(
     """
     ordered = sorted(revenue.items(), key=lambda item: (-item[1], item[0]))
     total = sum(r for _, r in ordered if r > 0)
-    a_until = _exact(thresholds.a)
-    b_until = a_until + _exact(thresholds.b)
+    a_until = exact(thresholds.a)
+    b_until = a_until + exact(thresholds.b)
     classes: dict[ClientId, AbcClass] = {}
     before = 0
     for amount, group in itertools.groupby(ordered, key=lambda item: item[1]):
@@ -161,115 +153,60 @@ def variation(monthly: Sequence[int]) -> float | None:
 
 
 def xyz_class(monthly: Sequence[int], thresholds: XyzThresholds = XyzThresholds()) -> XyzClass:
-    """X at a variation ≤ x %, Y ≤ y %, Z above; Z too when there is no mean to vary around."""
+    """X at a variation ≤ x %, Y ≤ y %, Z above; Z too when there is no mean to vary around.
+
+    `monthly` holds complete months only; DOMAIN.md: "Fewer than 3 complete months: the
+    client is 'new', not Z."
+    """
     n, total, squares = len(monthly), sum(monthly), sum(m * m for m in monthly)
-    if n == 0 or total <= 0:
+    if n < MIN_XYZ_MONTHS:
+        return XyzClass.NEW
+    if total <= 0:
         return XyzClass.Z
     # variation ≤ t  ⇔  100² · (n·Σm² − (Σm)²) ≤ t² · (Σm)², compared without a square root.
     spread = 10_000 * (n * squares - total * total)
-    if spread <= _exact(thresholds.x) ** 2 * total * total:
+    if spread <= exact(thresholds.x) ** 2 * total * total:
         return XyzClass.X
-    if spread <= _exact(thresholds.y) ** 2 * total * total:
+    if spread <= exact(thresholds.y) ** 2 * total * total:
         return XyzClass.Y
     return XyzClass.Z
 
 
+def complete_months(window: Sequence[int], first_month: int) -> list[int]:
+    """The months XYZ may judge a client on, out of a window's months.
+
+    `window` is the client's revenue per month, oldest first, the last being the current,
+    unfinished month; `first_month` is the index of the month of the client's first
+    purchase ever (negative when it is before the window). DOMAIN.md: "Only complete
+    calendar months count, from the client's first purchase (or the window's start, if
+    later) to the last complete month; months before a client's first purchase are not
+    zeros."
+    """
+    return list(window[max(first_month, 0) : len(window) - 1])
+
+
 def abc_xyz(
+    revenue: Mapping[ClientId, int],
     monthly: Mapping[ClientId, Sequence[int]],
     abc: AbcThresholds = AbcThresholds(),
     xyz: XyzThresholds = XyzThresholds(),
 ) -> AbcXyz:
-    """The matrix from each client's revenue per month of the period (zeros included).
-
-    ABC uses the period's total per client, XYZ the months; every client is in one cell.
-    """
-    classes = abc_classes({client: sum(months) for client, months in monthly.items()}, abc)
+    """The matrix from each client's revenue over the period (ABC) and their complete
+    months (XYZ, see `complete_months`); every client of `revenue` is in one cell."""
+    classes = abc_classes(revenue, abc)
     segments = {
-        client: Segment(abc_class, xyz_class(monthly[client], xyz))
+        client: Segment(abc_class, xyz_class(monthly.get(client, ()), xyz))
         for client, abc_class in classes.items()
     }
-    return AbcXyz(MappingProxyType(segments), _cells(segments, monthly))
+    return AbcXyz(MappingProxyType(segments), _cells(segments, revenue))
 
 
 def _cells(
-    segments: Mapping[ClientId, Segment], monthly: Mapping[ClientId, Sequence[int]]
+    segments: Mapping[ClientId, Segment], period: Mapping[ClientId, int]
 ) -> Mapping[Segment, Cell]:
     counts = dict.fromkeys(SEGMENTS, 0)
     revenue = dict.fromkeys(SEGMENTS, 0)
     for client, segment in segments.items():
         counts[segment] += 1
-        revenue[segment] += sum(monthly[client])
+        revenue[segment] += period[client]
     return MappingProxyType({s: Cell(counts[s], revenue[s]) for s in SEGMENTS})
-
-
-def ltv(
-    average_check: Fraction | int | None,
-    purchases_per_month: Fraction | float | None,
-    margin: float,
-    lifetime_months: float,
-) -> int | None:
-    """LTV = S × C × P × t in kopecks: average check, purchases a month, margin as a share
-    of the check (0..1), lifetime in months. None when the check or the frequency is unknown.
-    """
-    if not 0 <= _exact(margin) <= 1 or lifetime_months < 0:
-        raise ValueError(
-            f"margin is a share 0..1 and lifetime not negative: {margin}, {lifetime_months}"
-        )
-    if average_check is None or purchases_per_month is None:
-        return None
-    return round_half_away(
-        _exact(average_check)
-        * _exact(purchases_per_month)
-        * _exact(margin)
-        * _exact(lifetime_months)
-    )
-
-
-def client_ltv(client: ClientPurchases, margin: float, lifetime_months: float) -> int | None:
-    """LTV from the client's own check and frequency; None when they bought nothing."""
-    return _pooled_ltv([client], margin, lifetime_months)
-
-
-def ltv_by_segment(
-    clients: Iterable[ClientPurchases],
-    segments: Mapping[ClientId, Segment],
-    margin: float,
-    lifetime_months: float,
-) -> dict[Segment, int | None]:
-    """LTV of each of the nine segments, None for a segment without purchases.
-
-    The segment's check is its revenue over its purchases, and its frequency is its
-    purchases over its client-months, so a big client weighs as much as its money.
-    Clients not in `segments` are left out.
-    """
-    members: dict[Segment, list[ClientPurchases]] = {s: [] for s in SEGMENTS}
-    for client in clients:
-        if client.client_id in segments:
-            members[segments[client.client_id]].append(client)
-    return {s: _pooled_ltv(members[s], margin, lifetime_months) for s in SEGMENTS}
-
-
-def lost_clients(
-    last_purchase_at: Mapping[ClientId, datetime], now: datetime, *, after_days: int
-) -> list[ClientId]:
-    """Current clients silent for more than `after_days` days, longest silence first.
-
-    The caller passes current clients only, each with their last purchase; like a stalled
-    deal, a client is lost once strictly more than the limit has passed.
-    """
-    if after_days < 0:
-        raise ValueError(f"days without a purchase cannot be negative: {after_days}")
-    limit = timedelta(days=after_days)
-    lost = [(at, client) for client, at in last_purchase_at.items() if now - at > limit]
-    return [client for _, client in sorted(lost)]
-
-
-def _pooled_ltv(
-    clients: Sequence[ClientPurchases], margin: float, lifetime_months: float
-) -> int | None:
-    revenue = sum(c.revenue for c in clients)
-    purchases = sum(c.purchases for c in clients)
-    months = sum(c.months for c in clients)
-    if purchases == 0 or months == 0:
-        return ltv(None, None, margin, lifetime_months)
-    return ltv(Fraction(revenue, purchases), Fraction(purchases, months), margin, lifetime_months)

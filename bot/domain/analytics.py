@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
 
 from bot.domain.ids import ClientId, PipelineId, StageId, UserId
 from bot.domain.metrics import OpenDeal
@@ -67,9 +66,3 @@ class ClientMonth:
     month: int
     revenue: int
     purchases: int
-
-
-@dataclass(frozen=True, slots=True)
-class LastPurchase:
-    client_id: ClientId
-    at: datetime

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import time
+from fractions import Fraction
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.domain.abc_xyz import AbcThresholds, XyzThresholds
 from bot.domain.errors import SettingInvalidError
 from bot.domain.notices import QuietHours
+from bot.domain.public_days import DEFAULT_COUNTRY, parse_country
 from bot.domain.tasks import WorkSchedule
 
 LANGUAGES = ("ru", "en")
@@ -74,10 +77,23 @@ class CompanySettings:
     abc: AbcThresholds = field(default_factory=AbcThresholds)
     xyz: XyzThresholds = field(default_factory=XyzThresholds)
     lost_after_days: int = 90
+    # Public holidays and moved working days of this country ("off": none); see public_days.
+    holiday_country: str = DEFAULT_COUNTRY
+    # A task overdue longer than this many hours of working days goes to the seller's head.
+    escalate_after_hours: int = 24
+    # LTV's P in percent of the check: 100 means LTV by revenue (DOMAIN.md: "100 % means
+    # 'by revenue' and says so"); t in months, None to measure it from the history.
+    ltv_margin: float = 100
+    ltv_lifetime: float | None = None
 
     @property
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
+
+    @property
+    def ltv_margin_share(self) -> Fraction:
+        """P as a share of the check, exactly as the admin typed it (35.5 % is 355/1000)."""
+        return Fraction(str(self.ltv_margin)) / 100
 
     @property
     def schedule(self) -> WorkSchedule:
@@ -148,6 +164,41 @@ def _lost_days(value: str) -> int:
     return days
 
 
+def _escalate_hours(value: str) -> int:
+    text = value.strip().lower()
+    hours = 0 if text in ("off", "нет", "0") else int(text)
+    if not 0 <= hours <= 24 * 30:
+        raise ValueError("0 (off) to 720 hours")
+    return hours
+
+
+def _number(value: str, unit: str) -> float:
+    text = value.strip().replace(",", ".").removesuffix(unit).strip()
+    number = float(text)  # ValueError for "abc"
+    if not math.isfinite(number):
+        raise ValueError("a number")
+    return number
+
+
+def _margin(value: str) -> float:
+    margin = _number(value, "%")
+    if not 0 < margin <= 100:
+        raise ValueError("a margin is above 0 %, up to 100 %")
+    return margin
+
+
+AUTO = ("auto", "авто", "")
+
+
+def _lifetime(value: str) -> float | None:
+    if value.strip().lower() in AUTO:
+        return None
+    months = _number(value, "")
+    if not 1 <= months <= 600:
+        raise ValueError("a lifetime is 1 to 600 months")
+    return months
+
+
 # key → (field, parse, show): the settings an admin can change, in the order /settings lists.
 FIELDS: dict[str, tuple[str, Callable[[str], Any], Callable[[Any], str]]] = {
     "company_name": ("company_name", _name, str),
@@ -167,6 +218,14 @@ FIELDS: dict[str, tuple[str, Callable[[str], Any], Callable[[Any], str]]] = {
     "abc_thresholds": ("abc", _abc, lambda v: f"{v.a:g}/{v.b:g}"),
     "xyz_thresholds": ("xyz", _xyz, lambda v: f"{v.x:g}/{v.y:g}"),
     "lost_after_days": ("lost_after_days", _lost_days, str),
+    "holiday_country": ("holiday_country", parse_country, str),
+    "escalate_after_hours": (
+        "escalate_after_hours",
+        _escalate_hours,
+        lambda h: str(h) if h else "off",
+    ),
+    "ltv_margin": ("ltv_margin", _margin, lambda v: f"{v:g}%"),
+    "ltv_lifetime": ("ltv_lifetime", _lifetime, lambda v: "auto" if v is None else f"{v:g}"),
 }
 
 

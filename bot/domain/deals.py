@@ -11,6 +11,7 @@ from typing import Any
 
 from bot.domain.deal_fields import FIELDS
 from bot.domain.ids import DealId, PipelineId, StageId, UserId
+from bot.domain.inbox import Attachment
 from bot.domain.models import Deal, DealStatus, Stage
 
 
@@ -28,6 +29,7 @@ class EventKind(enum.StrEnum):
     TASK_SET = "task_set"  # text: the task; after: its due time (ISO, UTC)
     TASK_MOVED = "task_moved"  # text; before and after: the due times
     TASK_DONE = "task_done"  # text
+    FILE = "file"  # attachment (and text: its caption), kept by its Telegram file id
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +46,11 @@ class DealEvent:
     field: str | None = None  # an edit's field name, and its values as `DealField.encode` keeps
     before: str | None = None
     after: str | None = None
+    # A client's message forwarded as a note: who wrote it and when (not who forwarded it).
+    origin_name: str | None = None
+    origin_at: datetime | None = None
+    attachment: Attachment | None = None
+    id: int | None = None  # the row's id, once stored
 
 
 def days_in_stage(deal: Deal, now: datetime) -> int:

@@ -14,6 +14,7 @@ from fractions import Fraction
 from zoneinfo import ZoneInfo
 
 from bot.domain.calendar import (
+    WorkCalendar,
     month_bounds,
     remaining_working_days,
     working_days_in_month,
@@ -64,7 +65,9 @@ class SellerFacts:
 
     seller_id: UserId
     month_won: Won = Won()
-    yesterday_won: Won = Won()
+    yesterday_won: Won = Won()  # the previous working day and the days off after it
+    off_days_won: Won = Won()  # of yesterday_won, what was won on those days off
+    today_won: Won = Won()  # today so far, up to the moment the digest was built
     new_deals: int = 0
     stage_moves: int = 0
     tasks_done: int = 0
@@ -149,16 +152,35 @@ class Calendar:
     today: date
     weekdays: frozenset[int]
     holidays: frozenset[date] = frozenset()
+    workdays: frozenset[date] = frozenset()
+
+    @classmethod
+    def of(cls, today: date, work: WorkCalendar) -> Calendar:
+        return cls(today, work.weekdays, work.holidays, work.workdays)
+
+    @property
+    def work(self) -> WorkCalendar:
+        return WorkCalendar(self.weekdays, self.holidays, self.workdays)
+
+    @property
+    def yesterday(self) -> date:
+        """DOMAIN.md: '"Yesterday" in the stand-up is the previous working day; sales on days
+        off since then are added to it and said so.' Without one in a month back: the day
+        before."""
+        return self.work.previous(self.today) or self.today - timedelta(days=1)
 
 
 @dataclass(frozen=True, slots=True)
 class Yesterday:
-    won: Won
+    won: Won  # the previous working day's, with the days off since then added
     new_deals: int
     stage_moves: int
     tasks_done: int
     daily_plan: int | None
     percent: float | None  # of the daily plan
+    day: date | None = None  # the previous working day
+    off_days: int = 0  # days off between it and today, whose sales `won` holds too
+    off_won: Won = Won()  # of `won`, what was won on those days off
 
 
 @dataclass(frozen=True, slots=True)
@@ -210,6 +232,7 @@ class Digest:
     won_new: Won
     won_current: Won
     cumulative: list[tuple[date, int]]
+    today_won: Won = Won()  # today so far: what an on-demand digest adds to the fact
 
     @property
     def is_empty(self) -> bool:
@@ -223,9 +246,13 @@ def _blank(f: SellerFacts) -> bool:
 
 def build_digest(rows: DigestRows, cal: Calendar, level: float = DEFAULT_COVERAGE_LEVEL) -> Digest:
     """The digest for the morning of `cal.today`: the fact counts up to yesterday."""
-    days_total = working_days_in_month(cal.today, cal.weekdays, cal.holidays)
-    passed = working_days_passed(cal.today, cal.weekdays, cal.holidays, include_today=False)
-    left = remaining_working_days(cal.today, cal.weekdays, cal.holidays, include_today=True)
+    days_total = working_days_in_month(cal.today, cal.weekdays, cal.holidays, cal.workdays)
+    passed = working_days_passed(
+        cal.today, cal.weekdays, cal.holidays, include_today=False, workdays=cal.workdays
+    )
+    left = remaining_working_days(
+        cal.today, cal.weekdays, cal.holidays, include_today=True, workdays=cal.workdays
+    )
     facts = {f.seller_id: f for f in rows.sellers}
     for seller_id in rows.plans:
         facts.setdefault(seller_id, SellerFacts(seller_id))
@@ -245,7 +272,12 @@ def build_digest(rows: DigestRows, cal: Calendar, level: float = DEFAULT_COVERAG
     )
     return Digest(
         day=cal.today,
-        yesterday=_yesterday(facts.values(), plan, days_total),
+        yesterday=replace(
+            _yesterday(facts.values(), plan, days_total),
+            day=cal.yesterday,
+            off_days=(cal.today - cal.yesterday).days - 1,
+            off_won=sum((f.off_days_won for f in facts.values()), Won()),
+        ),
         month=month,
         pipeline=_pipeline(facts.values(), plan, fact, level),
         sellers=_sellers(
@@ -257,6 +289,7 @@ def build_digest(rows: DigestRows, cal: Calendar, level: float = DEFAULT_COVERAG
         won_new=rows.won_new,
         won_current=rows.won_current,
         cumulative=cumulative(rows.daily),
+        today_won=sum((f.today_won for f in facts.values()), Won()),
     )
 
 
@@ -348,21 +381,28 @@ class DigestWindow:
 
     month_start: datetime
     today_start: datetime
-    yesterday_start: datetime
+    yesterday_start: datetime  # the previous working day's start: "yesterday" runs to today
     now: datetime
     day_starts: tuple[tuple[date, datetime], ...]  # each local day of the month before today
     stall_cutoffs: tuple[tuple[StageId, datetime], ...] = ()
+    off_start: datetime | None = None  # the days off after "yesterday" (None: today_start)
 
 
-def digest_window(now: datetime, tz: ZoneInfo) -> DigestWindow:
-    """Local midnights turned into UTC instants, so every day is cut where the team's is."""
+def digest_window(now: datetime, tz: ZoneInfo, work: WorkCalendar | None = None) -> DigestWindow:
+    """Local midnights turned into UTC instants, so every day is cut where the team's is.
+    "Yesterday" is the previous working day of `work` with the days off after it (without
+    a calendar, the day before)."""
     today = now.astimezone(tz).date()
     first, _ = month_bounds(today)
     days = [first + timedelta(days=k) for k in range((today - first).days)]
+    yesterday = today - timedelta(days=1)
+    if work is not None:
+        yesterday = Calendar.of(today, work).yesterday
     return DigestWindow(
         month_start=day_start(first, tz),
         today_start=day_start(today, tz),
-        yesterday_start=day_start(today - timedelta(days=1), tz),
+        yesterday_start=day_start(yesterday, tz),
         now=now,
         day_starts=tuple((d, day_start(d, tz)) for d in days),
+        off_start=day_start(yesterday + timedelta(days=1), tz),
     )

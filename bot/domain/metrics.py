@@ -134,24 +134,37 @@ def weighted_pipeline(open_deals: Iterable[OpenDeal]) -> int:
     return round_half_away(Fraction(sum(d.amount * d.probability for d in open_deals), 100))
 
 
+# DOMAIN.md: "with fewer than 5 won deals in the period the velocity is 'not enough data
+# yet', never a huge number". The average check and the cycle are means over the won deals:
+# below five, one deal is a fifth or more of each mean and the product of three such means
+# swings by multiples, so the figure would mislead more than it tells.
+MIN_WON_FOR_VELOCITY = 5
+# DOMAIN.md: "The cycle counts as at least 1 day" — a deal won a minute after it was
+# opened would otherwise divide the pipeline by a minute's fraction of a day.
+MIN_CYCLE_DAYS = 1
+
+
 def sales_velocity(
     open_deals: int,
     average_won: int | None,
     rate: float | None,
-    cycle_days: float | None,
+    cycle: DaysSummary | None,
 ) -> int | None:
-    """Expected revenue per day in kopecks: open × average won × win rate / mean cycle days.
+    """Expected revenue per day in kopecks. DOMAIN.md: "Sales velocity = open deals ×
+    average won amount × win rate / average cycle length in days".
 
-    None when a part is missing (no won or no closed deals) or the mean cycle is not
-    positive (deals won the instant they were made give no rate per day).
+    `cycle` is the won deals' cycle (`cycle_length`): its count is the number of won
+    deals, its mean the divisor, at least MIN_CYCLE_DAYS. None when a part is missing or
+    fewer than MIN_WON_FOR_VELOCITY deals were won: not enough data yet.
     """
     if open_deals < 0:
         raise ValueError(f"open deals cannot be negative: {open_deals}")
-    if average_won is None or rate is None or cycle_days is None or cycle_days <= 0:
+    if average_won is None or rate is None or cycle is None:
         return None
-    return round_half_away(
-        Fraction(open_deals * average_won) * Fraction(rate) / Fraction(cycle_days)
-    )
+    if cycle.count < MIN_WON_FOR_VELOCITY:
+        return None
+    days = max(Fraction(cycle.mean_days), Fraction(MIN_CYCLE_DAYS))
+    return round_half_away(Fraction(open_deals * average_won) * Fraction(rate) / days)
 
 
 def _days(span: timedelta) -> float:

@@ -6,6 +6,7 @@ import enum
 from dataclasses import dataclass
 from datetime import datetime
 
+from bot.domain.contacts import Contact
 from bot.domain.ids import (
     ClientId,
     DealId,
@@ -149,6 +150,7 @@ class Deal:
     lost_reason: str | None = None
     handoff_to_id: UserId | None = None
     owner_name: str = ""
+    contact: Contact | None = None  # the client's person this deal is made with
 
     @property
     def is_open(self) -> bool:

@@ -57,7 +57,7 @@ class Entry:
 
 
 # The kinds of list notices: a person's lists go at least `list_spacing` apart.
-LIST_KINDS = frozenset({"reminder", "agenda", "stall", "escalation"})
+LIST_KINDS = frozenset({"reminder", "agenda", "stall", "escalation", "overdue"})
 
 
 class Merge(Enum):
@@ -181,6 +181,10 @@ class DeliveryPolicy:
         return max(1, math.ceil(self.global_per_second * self.batch_seconds))
 
 
+# Telegram's limit in a group chat: 20 messages a minute.
+GROUP_LIMIT = 20
+GROUP_WINDOW = 60.0
+
 # Times reach the pacer through datetimes, rounded to microseconds.
 _TOLERANCE = 2e-6
 
@@ -202,6 +206,8 @@ class Pacer:
         per_chat_interval: float,
         max_late: float = 0.03,
         limit: int | None = None,
+        group_limit: int = GROUP_LIMIT,
+        group_window: float = GROUP_WINDOW,
     ) -> None:
         self.spacing = 1.0 / per_second
         self.per_chat_interval = per_chat_interval
@@ -219,12 +225,23 @@ class Pacer:
         self._chat_free: dict[int, float] = {}
         self._paused: dict[int, float] = {}
         self._last_start = -math.inf
+        # A group chat (a negative id) takes at most `group_limit` starts in any
+        # `group_window` seconds: Telegram's 20 messages a minute in a group.
+        self.group_limit, self.group_window = group_limit, group_window
+        self._group_starts: dict[int, deque[float]] = {}
+
+    def _group_free(self, chat: int) -> float:
+        """When the group has room for one more start (the past when it has room now)."""
+        starts = self._group_starts.get(chat)
+        if starts is None or len(starts) < self.group_limit:
+            return -math.inf
+        return starts[0] + self.group_window
 
     def reserve(self, chat: int, now: float) -> float:
         """When the chat's next send may start; that step is booked for it until `start`."""
         self._forget(now)
         self._release(chat)
-        ready = max(now, self.paused(chat), self._chat_free.get(chat, now))
+        ready = max(now, self.paused(chat), self._chat_free.get(chat, now), self._group_free(chat))
         if len(self._starts) == self.limit:
             ready = max(ready, self._starts[0] + self.window)
         step = math.ceil((ready - _TOLERANCE) / self.spacing)
@@ -250,7 +267,9 @@ class Pacer:
         self._release(chat)
         if step is None:
             return False
-        free = max(self.paused(chat), self._chat_free.get(chat, -math.inf), at)
+        free = max(
+            self.paused(chat), self._chat_free.get(chat, -math.inf), at, self._group_free(chat)
+        )
         if now < free - _TOLERANCE:
             return False
         # Late past `max_late`, it may still go when nothing started for two steps: on a
@@ -260,6 +279,8 @@ class Pacer:
         self._spent.add(step)
         self._last_start = now
         self._starts.append(now)
+        if chat < 0:
+            self._group_starts.setdefault(chat, deque(maxlen=self.group_limit)).append(now)
         return True
 
     def done(self, chat: int, now: float) -> None:
@@ -290,6 +311,11 @@ class Pacer:
         if len(self._spent) > 1000:
             first = math.floor(now / self.spacing) - 1
             self._spent = {k for k in self._spent if k >= first}
+        if len(self._group_starts) > 1000:
+            for group in [
+                g for g, t in self._group_starts.items() if t[-1] <= now - self.group_window
+            ]:
+                del self._group_starts[group]
         if len(self._chat_free) + len(self._paused) > 1000:
             for times in (self._chat_free, self._paused):
                 for chat in [c for c, t in times.items() if t <= now]:

@@ -20,6 +20,10 @@ class ReportPeriod(enum.StrEnum):
     YESTERDAY = "yesterday"
     WEEK = "week"
     MONTH = "month"
+    DAYS_90 = "d90"  # the last 90 days, today included: the funnel opens on it
+
+
+LAST_DAYS = 90
 
 
 class RangeError(ValueError):
@@ -55,6 +59,8 @@ def period_days(period: ReportPeriod, now: datetime, tz: ZoneInfo) -> tuple[date
         return yesterday, yesterday
     if period is ReportPeriod.WEEK:
         return today - timedelta(days=today.weekday()), today
+    if period is ReportPeriod.DAYS_90:
+        return today - timedelta(days=LAST_DAYS - 1), today
     return today.replace(day=1), today
 
 

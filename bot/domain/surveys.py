@@ -70,6 +70,7 @@ class OpenedSurvey:
     client: Client
     seller_name: str
     deal_title: str | None
+    contact_name: str | None = None  # the deal's contact person, greeted by name
 
 
 def follow_up_allowed(last_survey_at: datetime | None, now: datetime) -> bool:

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from bot.domain.calendar import WorkCalendar
 from bot.domain.ids import DealId, TaskId, UserId
 
 
@@ -73,10 +74,14 @@ def split_by_day(
     return overdue, today, later
 
 
-def agenda_due(now: datetime, tz: ZoneInfo, schedule: WorkSchedule) -> date | None:
-    """The team day whose morning agenda is due now (working day, past agenda time, not over)."""
+def agenda_due(
+    now: datetime, tz: ZoneInfo, schedule: WorkSchedule, work: WorkCalendar | None = None
+) -> date | None:
+    """The team day whose morning agenda is due now (working day, past agenda time, not over);
+    the working day is the team calendar's (`work`: holidays off, moved working days on)."""
     local = now.astimezone(tz)
-    if not schedule.is_working_day(local.date()):
+    working = work.is_working(local.date()) if work else schedule.is_working_day(local.date())
+    if not working:
         return None
     if not schedule.agenda_at <= local.time() < schedule.day_end:
         return None

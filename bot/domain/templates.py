@@ -124,3 +124,9 @@ RETAIL = PipelineTemplate(
 DEFAULT_PIPELINES = (NEW_CLIENTS, CURRENT_CLIENTS, WIN_BACK)
 # What an admin can start a new pipeline from in /pipelines.
 TEMPLATES = (*DEFAULT_PIPELINES, WHOLESALE, RETAIL)
+
+
+def template_name(kind: str, lang: str) -> str | None:
+    """The name a template is offered under in `lang`; None for a kind no template has."""
+    template = next((t for t in TEMPLATES if t.kind == kind), None)
+    return None if template is None else template.name.get(lang, template.name["en"])

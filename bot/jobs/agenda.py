@@ -7,6 +7,7 @@ from bot.domain.models import Role
 from bot.domain.tasks import agenda_due
 from bot.jobs.context import JobContext
 from bot.services.agenda import agenda_for
+from bot.services.calendar import team_calendar
 from bot.services.notify import enqueue
 
 AGENDA_ROLES = (Role.SELLER, Role.HEAD)
@@ -17,7 +18,8 @@ async def send_morning_agenda(ctx: JobContext) -> int:
     now = ctx.clock()
     async with ctx.uow_factory() as uow:
         company = await ctx.company(uow)
-        day = agenda_due(now, company.tz, company.schedule)
+        work = await team_calendar(uow, company, now.astimezone(company.tz).date())
+        day = agenda_due(now, company.tz, company.schedule, work)
         if day is None or not await uow.job_runs.claim("agenda", day.isoformat(), now):
             return 0
         notifier = ctx.notifier.for_company(company)

@@ -12,11 +12,13 @@ from bot.domain.company import CompanySettings
 from bot.domain.ids import UserId
 from bot.domain.models import User
 from bot.domain.notices import Notice
+from bot.domain.standup import StandupGroup
 from bot.domain.tasks import Task
 from bot.services.agenda import Agenda, Stall
 from bot.services.clock import Clock
 from bot.services.company import current
 from bot.services.digest import DigestReport
+from bot.services.escalations import Overdue
 from bot.services.notify import DeliveryTexts
 from bot.services.ports import Notifier, UnitOfWork, UnitOfWorkFactory
 
@@ -53,6 +55,10 @@ class JobNotifier(Notifier, DeliveryTexts, Protocol):
         """This run's stalled deals (a seller's own) or escalations (to a head) as one list."""
         ...
 
+    def overdue_list(self, head: User, items: Sequence[Overdue], run: str, now: datetime) -> Notice:
+        """To a head: this run's tasks of their sellers overdue past the escalation span."""
+        ...
+
     async def digest(self, report: DigestReport, heads: Sequence[User], day: date) -> list[Notice]:
         """To each head one digest: its text and buttons, its pictures as an album."""
         ...
@@ -61,6 +67,12 @@ class JobNotifier(Notifier, DeliveryTexts, Protocol):
         self, report: DigestReport, sellers: Sequence[User], day: date
     ) -> list[Notice]:
         """Each seller's own line of the digest."""
+        ...
+
+    async def group_digest(
+        self, report: DigestReport, groups: Sequence[StandupGroup], day: date, language: str
+    ) -> list[Notice]:
+        """To each group the stand-up is on in: the team's digest, its pictures as an album."""
         ...
 
 

@@ -14,6 +14,7 @@ from bot.domain.errors import DatabaseBusyError
 from bot.jobs.agenda import send_morning_agenda
 from bot.jobs.context import JobContext
 from bot.jobs.digest import send_morning_digest
+from bot.jobs.escalations import send_overdue_escalations
 from bot.jobs.reminders import send_due_reminders
 from bot.jobs.stalled import send_stall_alerts
 from bot.jobs.surveys import send_survey_follow_ups
@@ -29,6 +30,8 @@ JOBS: tuple[tuple[Job, int], ...] = (
     (send_morning_agenda, 60),
     (send_morning_digest, 60),
     (send_stall_alerts, 600),
+    # Beside the stall alerts: queued in the same tick, a head gets both in one message.
+    (send_overdue_escalations, 600),
     (send_survey_follow_ups, 600),
 )
 

@@ -52,6 +52,7 @@ from aiogram.exceptions import (
 from aiogram.types import BufferedInputFile, InlineKeyboardMarkup, InputMediaPhoto
 
 from bot.domain.errors import DatabaseBusyError
+from bot.domain.ids import TelegramId
 from bot.domain.notices import DeliveryPolicy, OutboxItem, QuietHours
 from bot.limits.budget import LocalBudget, SendBudget, booked
 from bot.services import writes
@@ -59,6 +60,7 @@ from bot.services.clock import Clock
 from bot.services.notify import DeliveryTexts, report_unreachable
 from bot.services.outbox import Claimed, claim_batch
 from bot.services.ports import UnitOfWork, UnitOfWorkFactory
+from bot.services.standup import group_gone
 
 log = logging.getLogger(__name__)
 Sleep = Callable[[float], Awaitable[None]]
@@ -360,6 +362,8 @@ class Sender:
                 await report_unreachable(
                     uow, user_id, now, self._tz, self._quiet, self._texts.unreachable
                 )
+            elif item.notice.chat_id < 0:  # a group: the bot was removed from it
+                await group_gone(uow, TelegramId(item.notice.chat_id), self._clock())
 
         log.warning("Outbox item %s failed: %s", item.id, reason)
         await self._record(write)

@@ -6,26 +6,26 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from fractions import Fraction
+from zoneinfo import ZoneInfo
 
-from bot.domain.abc_xyz import (
-    AbcXyz,
-    ClientPurchases,
-    Segment,
-    abc_xyz,
+from bot.domain.abc_xyz import AbcXyz, Segment, abc_xyz, complete_months
+from bot.domain.analytics import EVERY_DEAL, ClientMonth
+from bot.domain.company import CompanySettings
+from bot.domain.ids import ClientId
+from bot.domain.ltv import (
+    ClientHistory,
+    Lifetime,
+    client_lifetime,
     client_ltv,
     lost_clients,
     ltv_by_segment,
 )
-from bot.domain.company import CompanySettings
-from bot.domain.ids import ClientId
 from bot.domain.models import User
 from bot.domain.periods import day_start
 from bot.services.reports import scoped_to_teams
 from bot.services.reports_ports import ReportStore
 
-# No margins are recorded: LTV is in revenue (P = 100 %) over a year's lifetime.
-MARGIN = 1.0
-LIFETIME_MONTHS = 12
 MONTH_CHOICES = (3, 6, 12)
 DEFAULT_MONTHS = 6
 LOST_SHOWN = 15
@@ -52,6 +52,8 @@ class AbcReport:
     months: int
     first: date
     last: date
+    xyz_first: date
+    xyz_last: date
     matrix: AbcXyz
     clients: dict[Segment, list[ClientLine]]
     segment_ltv: dict[Segment, int | None]
@@ -59,53 +61,113 @@ class AbcReport:
     lost_total: int
     whole_team: bool
     lost_after_days: int
+    margin: Fraction
+    lifetime: Lifetime
 
 
 async def abc_report(
     uow: ReportStore, actor: User, months: int, now: datetime, company: CompanySettings
 ) -> AbcReport:
     """ABC-XYZ of the clients who bought in the last `months` months (this one included),
-    with the company's thresholds and its days without a purchase for a lost client."""
+    with the company's thresholds and its days without a purchase for a lost client.
+
+    ABC counts the window's revenue; XYZ the last `months` complete months (the window
+    shifted back by the unfinished one, or the 3-month /abc would have two to judge on)
+    from each client's first purchase; LTV each client's whole history, so it is the same
+    in every window."""
     cut = scoped_to_teams(actor)
     tz = company.tz
     months = months if months in MONTH_CHOICES else DEFAULT_MONTHS
     today = now.astimezone(tz).date()
-    firsts = _month_firsts(today, months)
+    firsts = _month_firsts(today, months + 1)  # the month before the window, for XYZ
     bounds = [day_start(first, tz) for first in firsts] + [now]
-    rows = await uow.analytics.client_months(bounds, cut)
-    monthly: dict[ClientId, list[int]] = defaultdict(lambda: [0] * months)
-    bought: dict[ClientId, int] = defaultdict(int)
-    for row in rows:  # one row per client and month
-        monthly[row.client_id][row.month] += row.revenue
-        bought[row.client_id] += row.purchases
-    matrix = abc_xyz(monthly, company.abc, company.xyz)
-    last = {p.client_id: p.at for p in await uow.analytics.last_purchases(cut)}
-    gone = lost_clients(last, now, after_days=company.lost_after_days)
+    monthly, bought = _by_client(await uow.analytics.client_months(bounds, cut), months)
+    histories = {h.client_id: h for h in await uow.analytics.client_histories(now, cut)}
+    regular = {
+        client: complete_months(m, _month_index(histories.get(client), firsts[0], tz))
+        for client, m in monthly.items()
+    }
+    revenue = {c: sum(m[1:]) for c, m in monthly.items()}
+    matrix = abc_xyz(revenue, regular, company.abc, company.xyz)
+    gone = lost_clients(
+        {c: h.last_at for c, h in histories.items()}, now, after_days=company.lost_after_days
+    )
     names = await uow.analytics.client_names([*monthly, *gone[:LOST_SHOWN]])
-    purchases = [ClientPurchases(c, sum(m), bought[c], months) for c, m in monthly.items()]
+    lifetime = await _lifetime(uow, histories, cut == EVERY_DEAL, now, company)
+    margin = company.ltv_margin_share
+    mine = [histories[c] for c in monthly if c in histories]
     return AbcReport(
         months=months,
-        first=firsts[0],
+        first=firsts[1],
         last=today,
+        xyz_first=firsts[0],
+        xyz_last=firsts[-2],
         matrix=matrix,
-        clients=_lines(purchases, matrix, names),
-        segment_ltv=ltv_by_segment(purchases, matrix.segments, MARGIN, LIFETIME_MONTHS),
-        lost=[LostClient(c, names.get(c, "—"), last[c]) for c in gone[:LOST_SHOWN]],
+        clients=_lines(revenue, bought, mine, matrix, names, now, margin, lifetime),
+        segment_ltv=ltv_by_segment(mine, matrix.segments, now, margin, lifetime),
+        lost=[LostClient(c, names.get(c, "—"), histories[c].last_at) for c in gone[:LOST_SHOWN]],
         lost_total=len(gone),
         whole_team=cut.owner_id is None,
         lost_after_days=company.lost_after_days,
+        margin=margin,
+        lifetime=lifetime,
     )
 
 
+def _by_client(
+    rows: list[ClientMonth], months: int
+) -> tuple[dict[ClientId, list[int]], dict[ClientId, int]]:
+    """Revenue per month (the one before the window first) of the clients who bought in
+    the window, and their purchases in it."""
+    monthly: dict[ClientId, list[int]] = defaultdict(lambda: [0] * (months + 1))
+    bought: dict[ClientId, int] = defaultdict(int)
+    for row in rows:  # a client's month a row
+        monthly[row.client_id][row.month] += row.revenue
+        if row.month > 0:
+            bought[row.client_id] += row.purchases
+    in_window = {row.client_id for row in rows if row.month > 0}
+    return {c: m for c, m in monthly.items() if c in in_window}, dict(bought)
+
+
+async def _lifetime(
+    uow: ReportStore,
+    seen: dict[ClientId, ClientHistory],
+    everything: bool,
+    now: datetime,
+    company: CompanySettings,
+) -> Lifetime:
+    """t from the whole company's clients, whoever looks (a seller's own are too few)."""
+    if company.ltv_lifetime is not None:
+        return client_lifetime((), now, lost_after_days=0, setting=company.ltv_lifetime)
+    histories = seen.values() if everything else await uow.analytics.client_histories(now)
+    return client_lifetime(histories, now, lost_after_days=company.lost_after_days)
+
+
 def _lines(
-    purchases: list[ClientPurchases], matrix: AbcXyz, names: dict[ClientId, str]
+    revenue: dict[ClientId, int],
+    bought: dict[ClientId, int],
+    histories: list[ClientHistory],
+    matrix: AbcXyz,
+    names: dict[ClientId, str],
+    now: datetime,
+    margin: Fraction,
+    lifetime: Lifetime,
 ) -> dict[Segment, list[ClientLine]]:
+    ltvs = {h.client_id: client_ltv(h, now, margin, lifetime) for h in histories}
     cells: dict[Segment, list[ClientLine]] = defaultdict(list)
-    for p in sorted(purchases, key=lambda p: (-p.revenue, p.client_id)):
-        ltv = client_ltv(p, MARGIN, LIFETIME_MONTHS)
-        line = ClientLine(p.client_id, names.get(p.client_id, "—"), p.revenue, p.purchases, ltv)
-        cells[matrix.segments[p.client_id]].append(line)
+    for client in sorted(revenue, key=lambda c: (-revenue[c], c)):
+        name = names.get(client, "—")
+        line = ClientLine(client, name, revenue[client], bought[client], ltvs.get(client))
+        cells[matrix.segments[client]].append(line)
     return dict(cells)
+
+
+def _month_index(history: ClientHistory | None, first: date, tz: ZoneInfo) -> int:
+    """The month of the client's first purchase, counted from the window's first month."""
+    if history is None:
+        return 0
+    bought = history.first_at.astimezone(tz).date()
+    return (bought.year - first.year) * 12 + bought.month - first.month
 
 
 def _month_firsts(today: date, months: int) -> list[date]:

@@ -8,6 +8,7 @@ from datetime import date, datetime
 from typing import Protocol
 
 from bot.domain.access import in_scope, is_manager, is_staff
+from bot.domain.calendar import WorkCalendar
 from bot.domain.company import CompanySettings
 from bot.domain.deals import stall_cutoffs
 from bot.domain.digest import (
@@ -35,6 +36,7 @@ from bot.domain.models import (
 from bot.domain.plans import month_of
 from bot.domain.stage_metrics import StageConversion, stage_at
 from bot.domain.tasks import Task
+from bot.services.calendar import team_calendar
 from bot.services.deals import DealPage, list_deals
 from bot.services.ports import UnitOfWork
 from bot.services.scope import owner_scope_of
@@ -79,10 +81,14 @@ class DigestBasis:
     level: float
 
 
-def digest_due(now: datetime, company: CompanySettings) -> date | None:
-    """The team day whose digest is due now: a working day, from the digest time to its end."""
+def digest_due(
+    now: datetime, company: CompanySettings, work: WorkCalendar | None = None
+) -> date | None:
+    """The team day whose digest is due now: a working day (of `work`, the team calendar;
+    without it, a working weekday), from the digest time to its end."""
     local = now.astimezone(company.tz)
-    if local.isoweekday() not in company.working_days:
+    cal = work or WorkCalendar(company.working_days)
+    if not cal.is_working(local.date()):
         return None
     if not company.digest_at <= local.time() < company.working_hours[1]:
         return None
@@ -93,8 +99,9 @@ async def team_digest(uow: UnitOfWork, now: datetime, company: CompanySettings) 
     """The figures of this morning for the whole team (the job's view; no access check)."""
     pipelines = await uow.pipelines.list_active()
     stages = [s for p in pipelines for s in p.stages]
+    work = await team_calendar(uow, company, now.astimezone(company.tz).date())
     window = replace(
-        digest_window(now, company.tz), stall_cutoffs=tuple(stall_cutoffs(stages, now))
+        digest_window(now, company.tz, work), stall_cutoffs=tuple(stall_cutoffs(stages, now))
     )
     today = window.today_start.astimezone(company.tz).date()
     plans = {p.seller_id: p.revenue for p in await uow.plans.for_month(month_of(today))}
@@ -103,7 +110,7 @@ async def team_digest(uow: UnitOfWork, now: datetime, company: CompanySettings) 
     roster = frozenset(u.id for u in staff if u.is_active and u.role is Role.SELLER)
     basis = DigestBasis(
         replace(rows, roster=roster),
-        Calendar(today, company.working_days),
+        Calendar.of(today, work),
         company.coverage_level,
     )
     digest = build_digest(basis.rows, basis.calendar, basis.level)

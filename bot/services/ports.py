@@ -33,15 +33,19 @@ from bot.domain.surveys import OpenedSurvey, Survey
 from bot.domain.updates import UpdateClaim
 
 if TYPE_CHECKING:  # the rooms' own repositories; they import this module for the shared ones
+    from bot.services.calendar import CalendarRepo
+    from bot.services.contacts_ports import ContactRepo
     from bot.services.deals_ports import DealRepo, EventRepo
     from bot.services.delivery import DeliveryRepo
     from bot.services.departments import DepartmentRepo
     from bot.services.digest import DigestRepo
+    from bot.services.escalations import EscalationRepo
     from bot.services.export import ExportRepo
     from bot.services.outbox_ports import OutboxRepo
     from bot.services.pipelines_ports import PipelineRepo
     from bot.services.plans import PlanRepo
     from bot.services.reports_ports import AnalyticsRepo
+    from bot.services.standup_ports import StandupGroupRepo
     from bot.services.surveys_ports import SurveyRepo
     from bot.services.tasks_ports import TaskRepo
     from bot.services.team import InviteRepo
@@ -141,6 +145,8 @@ class UnitOfWork(Protocol):
     @property
     def clients(self) -> ClientRepo: ...
     @property
+    def contacts(self) -> ContactRepo: ...
+    @property
     def deals(self) -> DealRepo: ...
     @property
     def events(self) -> EventRepo: ...
@@ -168,6 +174,12 @@ class UnitOfWork(Protocol):
     def delivery(self) -> DeliveryRepo: ...
     @property
     def webhook_updates(self) -> WebhookUpdateRepo: ...
+    @property
+    def calendar(self) -> CalendarRepo: ...
+    @property
+    def escalations(self) -> EscalationRepo: ...
+    @property
+    def standup_groups(self) -> StandupGroupRepo: ...
 
     async def __aenter__(self) -> Self: ...
     async def __aexit__(

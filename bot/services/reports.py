@@ -6,14 +6,23 @@ for. Every figure comes from aggregate queries, a fixed number of them per repor
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from bot.domain.access import in_scope, is_manager, is_staff
-from bot.domain.analytics import EVERY_DEAL, Cut, ReasonTotal
+from bot.domain.analytics import EVERY_DEAL, Cut
+from bot.domain.calendar import month_bounds
+from bot.domain.comparison import (
+    LostReasons,
+    SellerRow,
+    fold_reasons,
+    period_plan,
+    previous_days,
+    seller_rows,
+)
 from bot.domain.errors import AccessDeniedError, PipelineNotFoundError
-from bot.domain.ids import PipelineId
+from bot.domain.ids import PipelineId, UserId
 from bot.domain.metrics import (
     ClosedDeal,
     DaysSummary,
@@ -38,6 +47,8 @@ from bot.services.reports_ports import ReportStore
 from bot.services.scope import owner_scope_of
 
 LOST_REASONS_SHOWN = 5
+DEFAULT_WEEKDAYS = frozenset({1, 2, 3, 4, 5})
+UTC_ZONE = ZoneInfo("UTC")
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,7 +109,18 @@ class SalesReport:
     new_clients: Figures
     current_clients: Figures
     pipe: Pipe
-    reasons: list[ReasonTotal]
+    reasons: LostReasons
+    before: Before | None = None  # the period before of the same length
+    sellers: list[SellerRow] = field(default_factory=list)  # a head's team, seller by seller
+    names: dict[UserId, str] = field(default_factory=dict)  # the sellers' names
+
+
+@dataclass(frozen=True, slots=True)
+class Before:
+    """The period a report is compared with, and its figures."""
+
+    window: Window
+    total: Figures
 
 
 @dataclass(frozen=True, slots=True)
@@ -173,30 +195,82 @@ async def _figures(
 async def pipe(uow: ReportStore, cut: Cut, seen: Figures) -> Pipe:
     """Open deals now, and sales velocity with the period's check, win rate and cycle."""
     opened = await uow.analytics.open_pipeline(cut)
-    cycle = seen.cycle.mean_days if seen.cycle else None
     return Pipe(
         deals=opened.deals,
         value=pipeline_value(opened.by_probability),
         weighted=weighted_pipeline(opened.by_probability),
-        velocity=sales_velocity(opened.deals, seen.average_check, seen.win_rate, cycle),
+        velocity=sales_velocity(opened.deals, seen.average_check, seen.win_rate, seen.cycle),
     )
 
 
-async def sales_report(uow: ReportStore, actor: User, window: Window) -> SalesReport:
-    """The period's sales, new and current clients apart, and why deals were lost."""
+async def sales_report(
+    uow: ReportStore,
+    actor: User,
+    window: Window,
+    *,
+    tz: ZoneInfo = UTC_ZONE,
+    weekdays: frozenset[int] = DEFAULT_WEEKDAYS,
+    holidays: frozenset[date] = frozenset(),
+    workdays: frozenset[date] = frozenset(),
+) -> SalesReport:
+    """The period's sales, new and current clients apart, why deals were lost (every
+    reason: the rest as one line), the period before, and for a head each seller's line."""
     cut = scoped_to_teams(actor)
     total = await figures(uow, window, cut)
-    return SalesReport(
+    before = previous_window(window, tz)
+    report = SalesReport(
         window=window,
         whole_team=cut.owner_id is None,
         total=total,
         new_clients=await figures(uow, window, replace(cut, is_new_client=True)),
         current_clients=await figures(uow, window, replace(cut, is_new_client=False)),
         pipe=await pipe(uow, cut, total),
-        reasons=await uow.analytics.lost_reasons(
-            window.start, window.end, cut, limit=LOST_REASONS_SHOWN
+        reasons=fold_reasons(
+            await uow.analytics.lost_reasons(window.start, window.end, cut, limit=None),
+            LOST_REASONS_SHOWN,
         ),
+        before=Before(before, await figures(uow, before, cut)),
     )
+    if not report.whole_team:
+        return report
+    days = (weekdays, holidays, workdays)
+    rows = await _seller_rows(uow, actor, cut, window, before, days)
+    names = await uow.users.names([r.totals.seller_id for r in rows])
+    return replace(report, sellers=rows, names=names)
+
+
+def previous_window(window: Window, tz: ZoneInfo) -> Window:
+    """The period a report is compared with (`comparison.previous_days`)."""
+    first, last = previous_days(window.first, window.last)
+    return Window(first, last, *days_bounds(first, last, tz))
+
+
+async def _seller_rows(
+    uow: ReportStore,
+    actor: User,
+    cut: Cut,
+    window: Window,
+    before: Window,
+    days: tuple[frozenset[int], frozenset[date], frozenset[date]],
+) -> list[SellerRow]:
+    """Each seller of the head's teams (every seller for an admin): three queries."""
+    scope = await owner_scope_of(uow, actor)
+    sellers = [
+        u.id
+        for u in await uow.users.list_staff()
+        if u.is_active and u.role is Role.SELLER and in_scope(scope, u.id)
+    ]
+    now = await uow.analytics.seller_totals(window.start, window.end, cut)
+    then = await uow.analytics.seller_totals(before.start, before.end, cut)
+    months: dict[UserId, dict[date, int]] = {}
+    after = month_bounds(window.last)[1]
+    for plan in await uow.plans.between(window.first.replace(day=1), after):
+        months.setdefault(plan.seller_id, {})[plan.month] = plan.revenue
+    plans = {
+        seller: period_plan(window.first, window.last, by_month, *days)
+        for seller, by_month in months.items()
+    }
+    return seller_rows(now, then, sellers, plans)
 
 
 async def funnel_report(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import date, datetime
 from typing import Protocol
 
 from bot.domain.analytics import (
@@ -11,16 +11,18 @@ from bot.domain.analytics import (
     Cohort,
     Cut,
     FunnelCount,
-    LastPurchase,
     OpenPipeline,
     ReasonTotal,
 )
+from bot.domain.comparison import SellerTotals
 from bot.domain.ids import (
     ClientId,
     PipelineId,
 )
+from bot.domain.ltv import ClientHistory
 from bot.domain.metrics import ClosedDeal
 from bot.domain.models import Pipeline
+from bot.domain.plans import Plan
 from bot.domain.stage_metrics import StageStay
 from bot.services.ports import UserRepo
 from bot.services.scope import ScopeStore
@@ -41,12 +43,15 @@ class AnalyticsRepo(Protocol):
         self, pipeline_id: PipelineId, start: datetime, end: datetime, cut: Cut = ...
     ) -> list[StageStay]: ...
     async def lost_reasons(
-        self, start: datetime, end: datetime, cut: Cut = ..., limit: int = ...
+        self, start: datetime, end: datetime, cut: Cut = ..., limit: int | None = ...
     ) -> list[ReasonTotal]: ...
+    async def seller_totals(
+        self, start: datetime, end: datetime, cut: Cut = ...
+    ) -> list[SellerTotals]: ...
     async def client_months(
         self, bounds: Sequence[datetime], cut: Cut = ...
     ) -> list[ClientMonth]: ...
-    async def last_purchases(self, cut: Cut = ...) -> list[LastPurchase]: ...
+    async def client_histories(self, until: datetime, cut: Cut = ...) -> list[ClientHistory]: ...
     async def client_names(self, ids: Sequence[ClientId]) -> dict[ClientId, str]: ...
     async def cut_values(self, field: str, limit: int = ...) -> list[str]: ...
 
@@ -54,6 +59,10 @@ class AnalyticsRepo(Protocol):
 class ReportPipelines(Protocol):
     async def get(self, pipeline_id: PipelineId) -> Pipeline | None: ...
     async def list_active(self) -> list[Pipeline]: ...
+
+
+class ReportPlans(Protocol):
+    async def between(self, start: date, end: date) -> list[Plan]: ...
 
 
 class ReportStore(ScopeStore, Protocol):
@@ -65,3 +74,5 @@ class ReportStore(ScopeStore, Protocol):
     def pipelines(self) -> ReportPipelines: ...
     @property
     def users(self) -> UserRepo: ...
+    @property
+    def plans(self) -> ReportPlans: ...

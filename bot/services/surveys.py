@@ -126,8 +126,13 @@ async def open_survey(
 async def _opened(uow: SurveyStore, survey: Survey, client: Client) -> OpenedSurvey:
     names = await uow.users.names([survey.seller_id])
     deal = await uow.deals.get(survey.deal_id) if survey.deal_id else None
+    contact = deal.contact if deal else None
     return OpenedSurvey(
-        survey, client, names.get(survey.seller_id, ""), deal.title if deal else None
+        survey,
+        client,
+        names.get(survey.seller_id, ""),
+        deal.title if deal else None,
+        contact.name if contact and contact.has_name else None,
     )
 
 

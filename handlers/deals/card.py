@@ -18,6 +18,7 @@ from bot.services import deals
 from handlers import screens
 from handlers.context import Ctx
 from handlers.deals.callbacks import CardAction, DealCb
+from handlers.deals.inbox_views import history_keyboard
 from handlers.deals.states import DealInput
 from handlers.deals.views import (
     back_to_card,
@@ -195,7 +196,7 @@ async def on_history(query: CallbackQuery, ctx: Ctx, callback_data: DealCb) -> N
     await query.answer()
     await message_of(query).edit_text(
         history_text(ctx.t, view, events, names, stages, ctx.tz),
-        reply_markup=back_to_card(ctx.t, view.deal.id),
+        reply_markup=history_keyboard(ctx.t, view, events, back_to_card(ctx.t, view.deal.id)),
     )
 
 

@@ -22,6 +22,7 @@ from handlers.deals.callbacks import (
     DealFieldCb,
     DealValueCb,
 )
+from handlers.deals.people_views import PEOPLE_FIELDS, people_buttons, people_history_text
 from handlers.texts import escaped
 
 VALUE_SHOWN = 100  # a long title in the history; the whole of it stays in the deal
@@ -47,6 +48,8 @@ def value_text(t: Translator, field: DealField, value: FieldValue, tz: ZoneInfo)
 
 def edit_history_text(t: Translator, event: DealEvent, tz: ZoneInfo) -> str:
     """`Сумма: 100 000 ₽ → 150 000 ₽`."""
+    if event.field in PEOPLE_FIELDS:
+        return people_history_text(t, event)
     field = field_of(event.field or "")
     return t(
         "history.edit",
@@ -67,6 +70,8 @@ def fields_keyboard(t: Translator, view: DealView) -> InlineKeyboardMarkup:
     for field in FIELDS.values():
         cb = DealFieldCb(deal_id=deal.id, version=deal.version, field=field.name)
         kb.button(text=t(f"field.{field.name.value}"), callback_data=cb)
+    for button in people_buttons(t, deal):
+        kb.add(button)
     kb.adjust(2)
     back = DealCb(action=CardAction.OPEN, deal_id=deal.id).pack()
     kb.row(InlineKeyboardButton(text=t("btn.back"), callback_data=back))

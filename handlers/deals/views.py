@@ -24,6 +24,7 @@ from handlers.deals.callbacks import (
     NextStageCb,
 )
 from handlers.deals.edit_views import day_text, edit_button, edit_history_text
+from handlers.deals.inbox_views import attach_button, file_history_text, forwarded_text
 from handlers.deals.task_history import TASK_KINDS, task_history_text
 from handlers.surveys.callbacks import AskFeedbackCb
 from handlers.texts import escaped, fit
@@ -64,8 +65,10 @@ def card_text(t: Translator, view: DealView, tz: ZoneInfo) -> str:
         lines.append(t("card.next_task", text=e(view.next_task.text), due=due))
     elif view.needs_task:
         lines.append(t("card.no_task"))
-    if deal.client and deal.client.contact_name:
-        lines.append(t("card.contact", contact=e(deal.client.contact_name)))
+    if deal.client is not None and deal.client.company != deal.title:
+        lines.append(t("card.client", client=e(deal.client.company)))
+    if deal.contact is not None:
+        lines.append(t("card.contact", contact=e(deal.contact.label)))
     if deal.channel:
         lines.append(t("card.channel", channel=t(f"channel.{deal.channel.value}")))
     if deal.product:
@@ -95,6 +98,7 @@ def card_keyboard(t: Translator, view: DealView) -> InlineKeyboardMarkup:
             _btn(t("card.btn.note"), CardAction.NOTE, deal_id),
         )
         kb.row(
+            attach_button(t, view),
             _btn(t("card.btn.won"), CardAction.WON, deal_id),
             _btn(t("card.btn.lost"), CardAction.LOST, deal_id),
         )
@@ -183,6 +187,10 @@ def _what(t: Translator, ev: DealEvent, stages: dict[StageId, str], tz: ZoneInfo
         return edit_history_text(t, ev, tz)
     if ev.kind in TASK_KINDS:
         return task_history_text(t, ev, tz)
+    if ev.kind is EventKind.FILE:
+        return file_history_text(t, ev, tz)
+    if ev.kind is EventKind.NOTE and ev.origin_name is not None:
+        return forwarded_text(t, ev, tz)
     if ev.kind is EventKind.HANDOFF:
         return t("history.handoff", outcome=t(f"history.handoff_{ev.text}"))
     if ev.kind is EventKind.STAGE:

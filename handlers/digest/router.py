@@ -32,7 +32,8 @@ from handlers.screens import Screen, message_of, show
 
 async def cmd_digest(message: Message, ctx: Ctx) -> None:
     report = await digest.digest_on_demand(ctx.uow, ctx.staff, ctx.now, ctx.company)
-    await message.answer(digest_text(ctx.t, report), reply_markup=digest_keyboard(ctx.t, report))
+    text = digest_text(ctx.t, report, at=ctx.now.astimezone(ctx.tz))
+    await message.answer(text, reply_markup=digest_keyboard(ctx.t, report))
     if report.digest.is_empty:
         return
     if message.bot is not None:

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import html
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.keyboard import InlineKeyboardBuilder
+from babel.dates import format_date
 
-from bot.domain.digest import SellerLine, Won
+from bot.domain.digest import Digest, SellerLine, Won
 from bot.domain.ids import UserId
 from bot.domain.metrics import round_half_away
 from bot.domain.money import format_amount, whole_units
@@ -59,8 +60,9 @@ class Formats:
         return f"{won.count} · {self.money(won.amount)}"
 
 
-def digest_text(t: Translator, report: DigestReport) -> str:
-    """The head's stand-up summary, within one Telegram message."""
+def digest_text(t: Translator, report: DigestReport, at: datetime | None = None) -> str:
+    """The head's stand-up summary, within one Telegram message. On demand (`at`, the local
+    time asked) it names the period its fact covers and adds today so far."""
     d, f = report.digest, Formats(t, report.currency)
     day = d.day.strftime("%d.%m")
     if d.is_empty:
@@ -68,13 +70,8 @@ def digest_text(t: Translator, report: DigestReport) -> str:
     y, m, p = d.yesterday, d.month, d.pipeline
     lines = [
         t("digest.title", day=day),
-        t(
-            "digest.yesterday",
-            won=y.won.count,
-            amount=f.money(y.won.amount),
-            plan=f.estimate(y.daily_plan),
-            percent=f.percent(y.percent),
-        ),
+        *(_so_far(t, f, d, at) if at is not None else []),
+        *_yesterday(t, f, d),
         t("digest.activity", new=y.new_deals, moves=y.stage_moves, tasks=y.tasks_done),
         "",
         t(
@@ -111,6 +108,49 @@ def digest_text(t: Translator, report: DigestReport) -> str:
     lines += ["", *_leak(t, f, report), _clients(t, f, report), "", t("digest.sellers")]
     lines += [_seller(t, f, s, report.names) for s in d.sellers]
     return fit(t, lines, MESSAGE_BUDGET)
+
+
+def _day_name(t: Translator, day: date) -> str:
+    return format_date(day, "EEE dd.MM", locale=t.lang)
+
+
+def _yesterday(t: Translator, f: Formats, d: Digest) -> list[str]:
+    """DOMAIN.md: '"Yesterday" in the stand-up is the previous working day; sales on days off
+    since then are added to it and said so.' (Monday: Friday with the weekend.)"""
+    y = d.yesterday
+    figures = {
+        "won": y.won.count,
+        "amount": f.money(y.won.amount),
+        "plan": f.estimate(y.daily_plan),
+        "percent": f.percent(y.percent),
+    }
+    if not y.off_days or y.day is None:
+        return [t("digest.yesterday", **figures)]
+    off = (
+        t("digest.off_days_won", won=y.off_won.count, amount=f.money(y.off_won.amount))
+        if y.off_won.count
+        else t("digest.off_days_none")
+    )
+    return [t("digest.yesterday_since", day=_day_name(t, y.day), **figures), off]
+
+
+def _so_far(t: Translator, f: Formats, d: Digest, at: datetime) -> list[str]:
+    """The month's fact runs to the end of yesterday; today so far is shown apart."""
+    first, last = d.day.replace(day=1), d.day - timedelta(days=1)
+    if last < first:
+        period = t("digest.period_first")
+    elif last == first:
+        period = t("digest.period", period=format_date(last, "d MMMM", locale=t.lang))
+    else:
+        span = f"{first.day}–{format_date(last, 'd MMMM', locale=t.lang)}"
+        period = t("digest.period", period=span)
+    today = t(
+        "digest.today",
+        time=at.strftime("%H:%M"),
+        won=d.today_won.count,
+        amount=f.money(d.today_won.amount),
+    )
+    return [period, today]
 
 
 def _leak(t: Translator, f: Formats, report: DigestReport) -> list[str]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+from fractions import Fraction
 from zoneinfo import ZoneInfo
 
 from aiogram import Router
@@ -12,6 +13,7 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.domain.abc_xyz import SEGMENTS, AbcClass, Segment, XyzClass
 from bot.domain.errors import StaleButtonError
+from bot.domain.ltv import LifetimeSource
 from bot.i18n import Translator
 from bot.services.abc import DEFAULT_MONTHS, MONTH_CHOICES, AbcReport, abc_report
 from handlers.context import Ctx
@@ -36,8 +38,12 @@ def compact(t: Translator, minor: int) -> str:
     return text if t.lang == "en" else text.replace(".", ",")
 
 
+def _column(t: Translator, xyz: XyzClass) -> str:
+    return t("abc.new_column") if xyz is XyzClass.NEW else xyz.value
+
+
 def table(t: Translator, report: AbcReport) -> str:
-    head = "   " + "".join(x.value.ljust(CELL_WIDTH) for x in XyzClass)
+    head = "   " + "".join(_column(t, x).ljust(CELL_WIDTH) for x in XyzClass)
     rows = [head]
     for a in AbcClass:
         cells = [report.matrix.cells[Segment(a, x)] for x in XyzClass]
@@ -54,7 +60,9 @@ def abc_text(f: Fmt, report: AbcReport, tz: ZoneInfo) -> str:
     if not report.matrix.segments:
         lines.append(t("abc.no_clients"))
     else:
-        lines += [t("abc.legend"), table(t, report), f"<b>{t('abc.ltv')}</b>"]
+        months = {"first": f"{report.xyz_first:%m.%Y}", "last": f"{report.xyz_last:%m.%Y}"}
+        lines += [t("abc.legend", **months), table(t, report)]
+        lines += [f"<b>{t('abc.ltv')}</b>", ltv_basis(t, report)]
         for segment in SEGMENTS:
             cell = report.matrix.cells[segment]
             if cell.clients:
@@ -74,6 +82,28 @@ def abc_text(f: Fmt, report: AbcReport, tz: ZoneInfo) -> str:
             for c in report.lost
         ]
     return fit(t, lines)
+
+
+def _months(t: Translator, months: Fraction) -> str:
+    text = f"{float(months):.1f}".removesuffix(".0")
+    return text if t.lang == "en" else text.replace(".", ",")
+
+
+def ltv_basis(t: Translator, report: AbcReport) -> str:
+    """What LTV is counted on: margin or revenue, and where the client lifetime comes from."""
+    if report.margin == 1:
+        basis = t("abc.ltv_by_revenue")
+    else:
+        basis = t("abc.ltv_by_margin", margin=f"{float(report.margin * 100):g}%")
+    life = report.lifetime
+    months = _months(t, life.months)
+    if life.source is LifetimeSource.MEASURED:
+        lifetime = t.n("abc.lifetime_measured", life.clients, months=months)
+    elif life.source is LifetimeSource.SET:
+        lifetime = t("abc.lifetime_set", months=months)
+    else:
+        lifetime = t("abc.lifetime_default", months=months)
+    return t("abc.ltv_basis", basis=basis, lifetime=lifetime)
 
 
 def abc_keyboard(t: Translator, report: AbcReport) -> InlineKeyboardMarkup:

@@ -39,10 +39,18 @@ class ReportCb(CallbackData, prefix="rp"):
 
 
 class FunnelCb(CallbackData, prefix="fu"):
+    """A press on the funnel's own message: the funnel is redrawn in place."""
+
     pipeline_id: CbId
-    period: ReportPeriod = ReportPeriod.MONTH
+    period: ReportPeriod = ReportPeriod.DAYS_90
     cut: CutKind = CutKind.ALL
     value: CbArg = NONE
+
+
+class FunnelOpenCb(CallbackData, prefix="fo"):
+    """A pipeline picked from /funnel's list: the funnel comes as a new message."""
+
+    pipeline_id: CbId
 
 
 class AbcCb(CallbackData, prefix="abc"):

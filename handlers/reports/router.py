@@ -6,7 +6,13 @@ from aiogram import Bot, F, Router
 from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
-from aiogram.types import BufferedInputFile, CallbackQuery, Message
+from aiogram.types import (
+    BufferedInputFile,
+    CallbackQuery,
+    InlineKeyboardMarkup,
+    InputMediaPhoto,
+    Message,
+)
 
 from bot.domain.access import is_manager
 from bot.domain.analytics import EVERY_DEAL, Cut
@@ -17,10 +23,19 @@ from bot.domain.periods import RangeError, ReportPeriod
 from bot.reports.charts import render
 from bot.reports.funnel_chart import funnel_png
 from bot.services import reports
+from bot.services.calendar import team_calendar
 from bot.services.reports import SalesReport
 from handlers.context import Ctx
 from handlers.filters import IsStaff, TypedText
-from handlers.reports.callbacks import NONE, PICKED, CutKind, FunnelCb, PeriodChoice, ReportCb
+from handlers.reports.callbacks import (
+    NONE,
+    PICKED,
+    CutKind,
+    FunnelCb,
+    FunnelOpenCb,
+    PeriodChoice,
+    ReportCb,
+)
 from handlers.reports.views import (
     Fmt,
     funnel_bars,
@@ -41,7 +56,7 @@ class ReportRange(StatesGroup):
 
 async def cmd_report(message: Message, ctx: Ctx) -> None:
     window = reports.window_of(ReportPeriod.MONTH, ctx.now, ctx.tz)
-    report = await reports.sales_report(ctx.uow, ctx.staff, window)
+    report = await _sales(ctx, window)
     await _send_sales(message, ctx, report, PeriodChoice.MONTH)
 
 
@@ -56,7 +71,7 @@ async def on_report_period(
 ) -> None:
     await state.clear()  # a period button ends a wait for typed dates
     window = reports.window_of(ReportPeriod(callback_data.period.value), ctx.now, ctx.tz)
-    report = await reports.sales_report(ctx.uow, ctx.staff, window)
+    report = await _sales(ctx, window)
     await query.answer()
     await _send_sales(message_of(query), ctx, report, callback_data.period)
 
@@ -68,8 +83,21 @@ async def on_range(message: Message, ctx: Ctx, state: FSMContext) -> None:
         await message.answer(ctx.t(f"rep.range.{error.reason}"))
         return
     await state.clear()
-    report = await reports.sales_report(ctx.uow, ctx.staff, window)
+    report = await _sales(ctx, window)
     await _send_sales(message, ctx, report, None)
+
+
+async def _sales(ctx: Ctx, window: reports.Window) -> SalesReport:
+    work = await team_calendar(ctx.uow, ctx.company, window.first)
+    return await reports.sales_report(
+        ctx.uow,
+        ctx.staff,
+        window,
+        tz=ctx.tz,
+        weekdays=work.weekdays,
+        holidays=work.holidays,
+        workdays=work.workdays,
+    )
 
 
 async def _send_sales(
@@ -86,26 +114,42 @@ async def cmd_funnel(message: Message, ctx: Ctx, bot: Bot) -> None:
     if not pipelines:
         await message.answer(ctx.t("fun.no_pipelines"))
     elif len(pipelines) == 1:
-        cb = FunnelCb(pipeline_id=pipelines[0].id)
-        await _send_funnel(message, ctx, bot, cb)
+        await _send_funnel(message, ctx, bot, FunnelCb(pipeline_id=pipelines[0].id))
     else:
-        await message.answer(ctx.t("fun.pick"), reply_markup=pipelines_keyboard(pipelines))
+        await message.answer(ctx.t("fun.pick"), reply_markup=pipelines_keyboard(ctx.t, pipelines))
+
+
+async def on_funnel_open(
+    query: CallbackQuery, ctx: Ctx, callback_data: FunnelOpenCb, bot: Bot
+) -> None:
+    """A pipeline picked from the list: its funnel as a new message (the list stays)."""
+    await query.answer()
+    cb = FunnelCb(pipeline_id=callback_data.pipeline_id)
+    await _send_funnel(message_of(query), ctx, bot, cb)
 
 
 async def on_funnel_pick(query: CallbackQuery, ctx: Ctx, callback_data: FunnelCb) -> None:
-    """A cut by seller, channel, product or region: which one, first."""
+    """A cut by seller, channel, product or region: its values in place of the buttons."""
     options = await _options(callback_data.cut, ctx)
+    what = ctx.t(f"fun.cut.{callback_data.cut.value}")
+    if not options:
+        await query.answer(ctx.t("fun.no_values", what=what), show_alert=True)
+        return
     await query.answer()
-    key = "fun.pick_value" if options else "fun.no_values"
-    await message_of(query).answer(
-        ctx.t(key, what=ctx.t(f"fun.cut.{callback_data.cut.value}")),
-        reply_markup=picker_keyboard(callback_data, options) if options else None,
+    await message_of(query).edit_caption(
+        caption=ctx.t("fun.pick_value", what=what),
+        reply_markup=picker_keyboard(ctx.t, callback_data, options),
     )
 
 
 async def on_funnel(query: CallbackQuery, ctx: Ctx, callback_data: FunnelCb, bot: Bot) -> None:
+    """Another period, cut or pipeline: the same message shows it, picture and text."""
+    caption, markup, png = await _funnel(ctx, bot, callback_data, message_of(query).chat.id)
     await query.answer()
-    await _send_funnel(message_of(query), ctx, bot, callback_data)
+    await message_of(query).edit_media(
+        InputMediaPhoto(media=BufferedInputFile(png, "funnel.png"), caption=caption),
+        reply_markup=markup,
+    )
 
 
 async def _options(kind: CutKind, ctx: Ctx) -> list[tuple[int, str]]:
@@ -139,18 +183,17 @@ async def _cut(cb: FunnelCb, ctx: Ctx) -> tuple[Cut, str]:
     return Cut(region=options[cb.value]), label
 
 
-async def _send_funnel(message: Message, ctx: Ctx, bot: Bot, cb: FunnelCb) -> None:
+async def _funnel(
+    ctx: Ctx, bot: Bot, cb: FunnelCb, chat_id: int
+) -> tuple[str, InlineKeyboardMarkup, bytes]:
+    """The funnel's caption, buttons and picture for a press or the command."""
     cut, label = await _cut(cb, ctx)
     window = reports.window_of(cb.period, ctx.now, ctx.tz)
     report = await reports.funnel_report(
         ctx.uow, ctx.staff, PipelineId(cb.pipeline_id), window, ctx.now, cut
     )
     pipelines = await reports.funnel_choices(ctx.uow, ctx.staff)
-    await message.answer(
-        funnel_text(Fmt(ctx.t, ctx.company.currency), report, label),
-        reply_markup=funnel_keyboard(ctx.t, cb, pipelines, is_manager(ctx.staff)),
-    )
-    await bot.send_chat_action(message.chat.id, "upload_photo")
+    await bot.send_chat_action(chat_id, "upload_photo")
     png = await render(
         funnel_png,
         funnel_bars(report),
@@ -160,7 +203,19 @@ async def _send_funnel(message: Message, ctx: Ctx, bot: Bot, cb: FunnelCb) -> No
         no_data=ctx.t("fun.no_deals"),
         lang=ctx.t.lang,
     )
-    await message.answer_photo(BufferedInputFile(png, "funnel.png"))
+    return (
+        funnel_text(Fmt(ctx.t, ctx.company.currency), report, label),
+        funnel_keyboard(ctx.t, cb, pipelines, is_manager(ctx.staff)),
+        png,
+    )
+
+
+async def _send_funnel(message: Message, ctx: Ctx, bot: Bot, cb: FunnelCb) -> None:
+    """The funnel as one message: its picture, the figures as the caption, the buttons."""
+    caption, markup, png = await _funnel(ctx, bot, cb, message.chat.id)
+    await message.answer_photo(
+        BufferedInputFile(png, "funnel.png"), caption=caption, reply_markup=markup
+    )
 
 
 def build_router() -> Router:
@@ -177,4 +232,5 @@ def build_router() -> Router:
     pick = F.cut.in_(PICKED) & (F.value == NONE)
     router.callback_query(FunnelCb.filter(pick))(on_funnel_pick)
     router.callback_query(FunnelCb.filter(~pick))(on_funnel)
+    router.callback_query(FunnelOpenCb.filter())(on_funnel_open)
     return router

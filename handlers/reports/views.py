@@ -9,17 +9,27 @@ from aiogram.types import InlineKeyboardMarkup
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.domain.abc_xyz import SEGMENTS
-from bot.domain.metrics import DaysSummary
+from bot.domain.comparison import SellerRow, change, points
+from bot.domain.metrics import MIN_WON_FOR_VELOCITY, DaysSummary, round_half_away
 from bot.domain.models import Pipeline
 from bot.domain.money import format_amount, whole_units
 from bot.domain.periods import ReportPeriod
 from bot.i18n import Translator
 from bot.reports.funnel_chart import FunnelBar
 from bot.services.reports import Figures, FunnelReport, Pipe, SalesReport, Window
-from handlers.reports.callbacks import NONE, CutKind, FunnelCb, PeriodChoice, ReportCb
+from handlers.reports.callbacks import (
+    NONE,
+    CutKind,
+    FunnelCb,
+    FunnelOpenCb,
+    PeriodChoice,
+    ReportCb,
+)
 from handlers.texts import clip, fit
 
 NAME_MAX = 40
+# The funnel's text is its picture's caption: Telegram takes 1024 characters there.
+CAPTION_BUDGET = 1000
 
 
 class Fmt:
@@ -75,7 +85,7 @@ def pipe_lines(f: Fmt, fig: Figures, pipe: Pipe) -> list[str]:
         t("rep.pipe", n=pipe.deals, value=f.money(pipe.value), weighted=f.estimate(pipe.weighted)),
         t("rep.velocity", amount=f.estimate(pipe.velocity))
         if pipe.velocity is not None
-        else t("rep.velocity_none"),
+        else t("rep.velocity_none", min=MIN_WON_FOR_VELOCITY, won=fig.won),
     ]
 
 
@@ -101,7 +111,9 @@ def sales_text(f: Fmt, report: SalesReport) -> str:
     lines.append("")
     lines.append(t("rep.new_clients", line=short_figures(f, report.new_clients)))
     lines.append(t("rep.current_clients", line=short_figures(f, report.current_clients)))
-    if report.reasons:
+    if report.before is not None:
+        lines.insert(1, before_line(f, report))
+    if report.reasons.named:
         lines.append(f"\n<b>{t('rep.reasons')}</b>")
         lines += [
             t(
@@ -110,9 +122,69 @@ def sales_text(f: Fmt, report: SalesReport) -> str:
                 n=r.deals,
                 amount=f.money(r.amount),
             )
-            for r in report.reasons
+            for r in report.reasons.named
+        ]
+        if report.reasons.other_deals:
+            lines.append(
+                t(
+                    "rep.reason_other",
+                    n=report.reasons.other_deals,
+                    amount=f.money(report.reasons.other_amount),
+                )
+            )
+    if report.sellers:
+        lines.append(f"\n<b>{t('rep.sellers')}</b>")
+        lines += [
+            seller_row(f, row, report.names.get(row.totals.seller_id, "?"))
+            for row in report.sellers
         ]
     return fit(t, lines)
+
+
+def arrow(f: Fmt, share: float | None) -> str:
+    """A change as ▲ 12% / ▼ 5% / = 0%; "—" with nothing to compare with."""
+    if share is None:
+        return "—"
+    percent = round_half_away(share * 100)
+    mark = "▲" if percent > 0 else "▼" if percent < 0 else "="
+    return f"{mark}\u00a0{abs(percent)}%"
+
+
+def arrow_points(f: Fmt, value: float | None) -> str:
+    if value is None:
+        return "—"
+    rounded = round_half_away(value)
+    mark = "▲" if rounded > 0 else "▼" if rounded < 0 else "="
+    return f"{mark}\u00a0" + f.t("rep.points", n=abs(rounded))
+
+
+def before_line(f: Fmt, report: SalesReport) -> str:
+    """The change against the period before of the same length."""
+    assert report.before is not None
+    now, then = report.total, report.before.total
+    return f.t(
+        "rep.before",
+        window=window_text(report.before.window),
+        won=arrow(f, change(now.won, then.won)),
+        amount=arrow(f, change(now.won_amount, then.won_amount)),
+        rate=arrow_points(f, points(now.win_rate, then.win_rate)),
+        check=arrow(f, change(now.average_check, then.average_check)),
+    )
+
+
+def seller_row(f: Fmt, row: SellerRow, name: str) -> str:
+    """One seller, compactly: won, amount (and its change), win rate, check, % of plan."""
+    s = row.totals
+    return f.t(
+        "rep.seller_row",
+        name=html.escape(clip(name, NAME_MAX)),
+        won=s.won,
+        amount=f.money(s.won_amount),
+        change=arrow(f, row.amount_change),
+        rate=f.share(s.win_rate),
+        check=f.estimate(s.average_check),
+        plan=f.share(row.plan_share) if row.plan else f.t("rep.no_plan"),
+    )
 
 
 def report_keyboard(t: Translator, chosen: PeriodChoice | None) -> InlineKeyboardMarkup:
@@ -157,7 +229,7 @@ def funnel_text(f: Fmt, report: FunnelReport, cut_label: str) -> str:
                 amount=f.money(report.leak.lost_amount),
             )
         )
-    return fit(t, lines)
+    return fit(t, lines, CAPTION_BUDGET)
 
 
 def funnel_bars(report: FunnelReport) -> list[FunnelBar]:
@@ -182,7 +254,7 @@ def funnel_keyboard(
     for cut in cuts:
         mark = "✓ " if cut is cb.cut else ""
         kb.button(
-            text=mark + t(f"fun.cut.{cut.value}"),
+            text=mark + t("fun.cut_button", what=t(f"fun.cut.{cut.value}")),
             callback_data=FunnelCb(
                 pipeline_id=cb.pipeline_id, period=cb.period, cut=cut, value=NONE
             ),
@@ -190,22 +262,28 @@ def funnel_keyboard(
     others = [p for p in pipelines if p.id != cb.pipeline_id]
     for p in others:
         kb.button(
-            text="🔻 " + clip(p.name, NAME_MAX),
+            text=t("fun.pipeline_button", name=clip(p.name, NAME_MAX)),
             callback_data=FunnelCb(pipeline_id=p.id, period=cb.period),
         )
-    kb.adjust(4, *([3] * ((len(cuts) + 2) // 3)), *([1] * len(others)))
+    kb.adjust(3, 2, *([3] * ((len(cuts) + 2) // 3)), *([1] * len(others)))
     return kb.as_markup()
 
 
-def pipelines_keyboard(pipelines: Sequence[Pipeline]) -> InlineKeyboardMarkup:
+def pipelines_keyboard(t: Translator, pipelines: Sequence[Pipeline]) -> InlineKeyboardMarkup:
     kb = InlineKeyboardBuilder()
     for p in pipelines:
-        kb.button(text="🔻 " + clip(p.name, NAME_MAX), callback_data=FunnelCb(pipeline_id=p.id))
+        kb.button(
+            text=t("fun.pipeline_button", name=clip(p.name, NAME_MAX)),
+            callback_data=FunnelOpenCb(pipeline_id=p.id),
+        )
     kb.adjust(1)
     return kb.as_markup()
 
 
-def picker_keyboard(cb: FunnelCb, options: Sequence[tuple[int, str]]) -> InlineKeyboardMarkup:
+def picker_keyboard(
+    t: Translator, cb: FunnelCb, options: Sequence[tuple[int, str]]
+) -> InlineKeyboardMarkup:
+    """The values of a cut, in place of the funnel's buttons; back shows every deal."""
     kb = InlineKeyboardBuilder()
     for value, label in options:
         kb.button(
@@ -214,7 +292,10 @@ def picker_keyboard(cb: FunnelCb, options: Sequence[tuple[int, str]]) -> InlineK
                 pipeline_id=cb.pipeline_id, period=cb.period, cut=cb.cut, value=value
             ),
         )
-    kb.adjust(2)
+    kb.button(
+        text=t("btn.back"), callback_data=FunnelCb(pipeline_id=cb.pipeline_id, period=cb.period)
+    )
+    kb.adjust(*([2] * (len(options) // 2)), *([1] * (len(options) % 2)), 1)
     return kb.as_markup()
 
 

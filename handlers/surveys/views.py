@@ -17,7 +17,7 @@ from handlers.surveys.callbacks import OPT_OUT, RecoveryCb, ScoreCb, SkipComment
 
 def question_text(t: Translator, opened: OpenedSurvey, company: str) -> str:
     client = opened.client
-    name = client.contact_name or client.company
+    name = opened.contact_name or client.contact_name or client.company
     lines = [t("survey.hello", name=html.escape(name))]
     if company:
         lines.append(t("survey.company", company=html.escape(company)))

@@ -62,6 +62,10 @@ async def test_the_heads_commands_answer_in_the_demo_company(demo_sandbox: str) 
         assert "1. " in funnel
         png = await download(http, demo_sandbox, await new_file(head, before, "photo"))
         assert png.startswith(b"\x89PNG")
+        # A period, a cut or a pipeline redraws the same message: picture and caption.
+        shown = await last_id(head)
+        month = await head.press("Месяц", r"Воронка «.* 01\.\d\d\.\d{4} —")
+        assert "1. " in month and await last_id(head) == shown
 
         await head.send("/abc", "ABC-XYZ клиентов")
         await head.press("AZ", "Сегмент AZ")

@@ -48,6 +48,12 @@ ON_POSTGRES_TOO = {
     "test_plain_find",
     "test_next_step",
     "test_one_tap",
+    "test_deal_contacts",
+    "test_deal_inbox",
+    "test_calendar",
+    "test_digest_days",
+    "test_standup",
+    "test_escalation",
 }
 
 
@@ -178,12 +184,18 @@ def queued(monkeypatch: pytest.MonkeyPatch) -> list[Notice]:
 
 
 @pytest.fixture
-def jobs(bot: MockedBot, uow_factory: SqlUnitOfWorkFactory, clock: FakeClock) -> Jobs:
+def jobs(
+    bot: MockedBot, uow_factory: SqlUnitOfWorkFactory, clock: FakeClock, team_language: str
+) -> Jobs:
     async def sleep(seconds: float) -> None:
         clock.advance(seconds=seconds)
 
+    defaults = CompanySettings(language=team_language)  # as the dispatcher's, like bot.app
     ctx = JobContext(
-        uow_factory=uow_factory, clock=clock, notifier=TelegramNotifier.of(CompanySettings())
+        uow_factory=uow_factory,
+        clock=clock,
+        notifier=TelegramNotifier.of(defaults),
+        defaults=defaults,
     )
     sender = Sender(
         bot,

@@ -9,15 +9,25 @@ from typing import Any
 from aiogram import Dispatcher
 from aiogram.methods import (
     AnswerCallbackQuery,
+    EditMessageCaption,
+    EditMessageMedia,
     EditMessageText,
     SendDocument,
     SendMessage,
+    SendPhoto,
     TelegramMethod,
 )
 from aiogram.types import BufferedInputFile, InlineKeyboardMarkup, Message, ReplyKeyboardMarkup
 
 from bot.i18n import translator
-from tests.mocked_bot import MockedBot, feed, make_callback, make_document, make_message
+from tests.mocked_bot import (
+    MockedBot,
+    feed,
+    make_callback,
+    make_document,
+    make_message,
+    make_rich_message,
+)
 
 
 class Said:
@@ -100,6 +110,18 @@ class Person:
             )
         )
 
+    async def send_message(self, **fields: Any) -> list[TelegramMethod[Any]]:
+        """Send a message of another kind: `contact=…`, `voice=…`, `forward_origin=…`."""
+        return await self._feed(
+            make_rich_message(
+                self.tg_id,
+                first_name=self.name,
+                username=self.username,
+                language_code=self.lang,
+                **fields,
+            )
+        )
+
     async def press(self, label: str) -> list[TelegramMethod[Any]]:
         """Press the newest inline button whose text contains `label`."""
         message, data = self.find_button(label)
@@ -170,6 +192,21 @@ class Person:
     def text(self) -> str:
         assert self.texts, f"the bot answered no text: {self.replies}"
         return self.texts[-1]
+
+    @property
+    def caption(self) -> str:
+        """The caption of the picture the bot sent or edited in answer to the last update."""
+        captions = [
+            r.caption
+            for r in self.replies
+            if isinstance(r, SendPhoto | EditMessageCaption) and r.caption is not None
+        ] + [
+            r.media.caption
+            for r in self.replies
+            if isinstance(r, EditMessageMedia) and r.media.caption is not None
+        ]
+        assert captions, f"the bot sent no caption: {self.replies}"
+        return captions[-1]
 
     @property
     def card(self) -> str:

@@ -90,7 +90,7 @@ async def seeded(
     uow_factory: SqlUnitOfWorkFactory,
     clock: FakeClock,
 ) -> None:
-    """November 2026 (21 working days): Sergey plans 2.1 M and has won 450 000, Kate plans
+    """November 2026 (20 working days in Russia: the 4th, Unity Day, is off): Sergey plans 2.1 M and has won 450 000, Kate plans
     1 M and has won 100 000; one deal lost, one big deal open and stalled, a task overdue."""
     for title, amount in (("Альфа", "300000"), ("Бета", "150000"), ("Гамма", "10000000")):
         await create(seller, title, amount)
@@ -133,15 +133,16 @@ async def test_heads_get_the_figures_and_pictures_and_sellers_their_line(
     await jobs.tick()
     [digest] = digests_to(bot, admin.tg_id)
     assert digest.startswith(said("digest.title", day="24.11"))
-    # Yesterday: Бета won; the daily plan is 3 100 000 / 21 working days.
+    # Yesterday: Бета won; the daily plan is 3 100 000 / 20 working days (4 November off).
     yesterday = said(
-        "digest.yesterday", won=1, amount="150 000 ₽", plan="147 619 ₽", percent="102 %"
+        "digest.yesterday", won=1, amount="150 000 ₽", plan="155 000 ₽", percent="97 %"
     )
     assert yesterday in digest
     assert said.part("digest.activity", new=5) in digest
-    # 550 000 of 3 100 000; 16 working days passed, 5 left including today.
+    # 550 000 of 3 100 000; 15 working days passed (2-23 November less the 4th), 5 left
+    # including today: 550 000 / 15 × 20 = 733 333.33.
     assert said("digest.month", fact="550 000 ₽", plan="3 100 000 ₽", percent="18 %") in digest
-    assert said("digest.forecast", forecast="721 875 ₽", gap="2 378 125 ₽") in digest
+    assert said("digest.forecast", forecast="733 333 ₽", gap="2 366 667 ₽") in digest
     assert said("digest.needed", needed="510 000 ₽", left=5) in digest
     # Гамма: 10 M at 10 %: 1 M weighted against the 2 550 000 still to do.
     pipeline = said("digest.pipeline", open="10 000 000 ₽", weighted="1 000 000 ₽", coverage="0,4×")
@@ -316,7 +317,7 @@ async def test_a_pace_ahead_of_the_plan_reads_as_ahead_not_as_a_negative_gap(
     seeded: None,
 ) -> None:
     sergey_id, kate_id = await _user_id(engine, seller.tg_id), await _user_id(engine, kate.tg_id)
-    async with uow_factory() as uow:  # 550 000 won in 16 of 21 days: 721 875 at this pace
+    async with uow_factory() as uow:  # 550 000 won in 15 of 20 days: 733 333 at this pace
         month = date(2026, 11, 1)
         await uow.plans.save(
             [Plan(sergey_id, month, 30_000_000), Plan(kate_id, month, 20_000_000)],
@@ -327,7 +328,7 @@ async def test_a_pace_ahead_of_the_plan_reads_as_ahead_not_as_a_negative_gap(
     clock.now = msk(24, 9)
     await jobs.tick()
     [digest] = digests_to(bot, admin.tg_id)
-    assert said("digest.forecast_ahead", forecast="721 875 ₽", gap="221 875 ₽") in digest
+    assert said("digest.forecast_ahead", forecast="733 333 ₽", gap="233 333 ₽") in digest
     assert "−" not in digest.split(said("digest.label.forecast"))[1].split("\n")[0]
 
 

@@ -140,6 +140,20 @@ async def test_a_wholesale_pipeline_from_the_template_and_a_second_one_numbered(
     )
     assert reasons == [(8,)]
     assert await audit_actions(engine) == ["pipeline.add", "pipeline.add"]
+    await admin.send("/audit")
+    # The template by the name the admin picked it by, not its code ("→ wholesale").
+    added = said("audit.action.pipeline.add")
+    row = said.part("audit.row", who="Anna", what=f"{added}: Опт 2", before="—", after="Опт")
+    assert row in admin.text
+    assert "wholesale" not in admin.text
+    admin.lang = "en"
+    await admin.send("/language")
+    await admin.press("English")
+    await admin.send("/audit")
+    en = said.of("en")
+    added = en("audit.action.pipeline.add")
+    row = en.part("audit.row", who="Anna", what=f"{added}: Опт 2", before="—", after="Wholesale")
+    assert row in admin.text
 
 
 async def test_an_empty_pipeline_gets_a_typed_name_and_one_stage(
@@ -165,6 +179,11 @@ async def test_an_empty_pipeline_gets_a_typed_name_and_one_stage(
     assert admin.texts[0] == said("pipes.saved")
     assert said("pipes.view.title", name="Тендеры") in admin.text
     assert await stages_of(engine, "Тендеры") == [("Первый контакт", 10, 3)]
+    await admin.send("/audit")
+    added = said("audit.action.pipeline.add")
+    empty = said("pipes.tpl.empty")
+    row = said.part("audit.row", who="Anna", what=f"{added}: Тендеры", before="—", after=empty)
+    assert row in admin.text
 
 
 async def test_the_new_empty_pipeline_takes_deals_at_once(
@@ -636,8 +655,9 @@ async def a_month_of_sales(seller: Person, clock: FakeClock) -> None:
 async def funnel_report(admin: Person, bot: MockedBot) -> str:
     """The text of /funnel for the new-clients pipeline, this month, as a head reads it."""
     await admin.send("/funnel")
-    bot.clear()
     await admin.press(NEW)
+    bot.clear()
+    await admin.press(said("rep.period.month"))  # it opens on the last 90 days
     return last_text(bot, admin.tg_id)
 
 

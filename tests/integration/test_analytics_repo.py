@@ -19,9 +19,11 @@ from datetime import UTC, datetime
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
-from bot.domain.analytics import ClientMonth, Cohort, Cut, FunnelCount, LastPurchase, ReasonTotal
+from bot.domain.analytics import ClientMonth, Cohort, Cut, FunnelCount, ReasonTotal
 from bot.domain.company import CompanySettings
+from bot.domain.comparison import SellerTotals
 from bot.domain.ids import ClientId, DealId, PipelineId, StageId, TelegramId, UserId
+from bot.domain.ltv import ClientHistory
 from bot.domain.metrics import OpenDeal, average_check, cycle_length, win_rate
 from bot.domain.models import Role, User
 from bot.domain.stage_metrics import FunnelDeal, stage_conversions, stage_durations
@@ -180,6 +182,28 @@ async def test_closings_cohort_open_and_lost_reasons_of_november(
             ReasonTotal("Нет бюджета", 1, 20_000 * RUB),
         ]
         assert await uow.analytics.lost_reasons(OCT, NOV) == []
+        assert await uow.analytics.lost_reasons(NOV, DEC, limit=1) == [
+            ReasonTotal("Дорого", 2, 120_000 * RUB),
+        ]
+        assert len(await uow.analytics.lost_reasons(NOV, DEC, limit=None)) == 2
+
+
+async def test_each_sellers_closings_in_one_query(
+    engine: AsyncEngine, uow_factory: SqlUnitOfWorkFactory
+) -> None:
+    await seed(engine)
+    async with uow_factory() as uow:
+        totals = await uow.analytics.seller_totals(NOV, DEC)
+        # Anna won D1, D3, D5 and lost D7; Boris lost D2 and D8.
+        assert sorted(totals, key=lambda t: t.seller_id) == [
+            SellerTotals(UserId(ANNA), 3, 330_000 * RUB, 1),
+            SellerTotals(UserId(BORIS), 0, 0, 2),
+        ]
+        assert await uow.analytics.seller_totals(OCT, NOV) == [
+            SellerTotals(UserId(ANNA), 1, 50_000 * RUB, 0)
+        ]
+        new = await uow.analytics.seller_totals(NOV, DEC, Cut(owner_id=UserId(BORIS)))
+        assert new == [SellerTotals(UserId(BORIS), 0, 0, 2)]
 
 
 async def test_the_funnel_counts_the_furthest_stage_each_deal_reached(
@@ -225,14 +249,14 @@ async def test_stage_stays_run_from_each_entry_to_the_next_move_or_closing(
     assert (s2.count, s2.median_days) == (4, 7)
 
 
-async def test_client_months_and_last_purchases_group_won_deals_by_client(
+async def test_client_months_and_histories_group_won_deals_by_client(
     engine: AsyncEngine, uow_factory: SqlUnitOfWorkFactory
 ) -> None:
     await seed(engine)
     counter = Counter(engine)
     async with uow_factory() as uow:
         months = await uow.analytics.client_months([OCT, NOV, DEC])
-        last = await uow.analytics.last_purchases()
+        histories = await uow.analytics.client_histories(DEC)
         names = await uow.analytics.client_names([ClientId(1), ClientId(2)])
         products = await uow.analytics.cut_values("product")
     assert counter.n == 4
@@ -241,12 +265,20 @@ async def test_client_months_and_last_purchases_group_won_deals_by_client(
         ClientMonth(ClientId(1), 1, 300_000 * RUB, 2),
         ClientMonth(ClientId(2), 1, 30_000 * RUB, 1),
     ]
-    assert sorted(last, key=lambda p: p.client_id) == [
-        LastPurchase(ClientId(1), at(11, 20)),
-        LastPurchase(ClientId(2), at(11, 2)),
+    # A client's whole history, whatever the months asked for above: C1 since 15 October.
+    assert histories == [
+        ClientHistory(ClientId(1), at(10, 15), at(11, 20), 350_000 * RUB, 3),
+        ClientHistory(ClientId(2), at(11, 2), at(11, 2), 30_000 * RUB, 1),
     ]
     assert names == {1: "C1", 2: "C2"}
     assert products == []
+    async with uow_factory() as uow:
+        # Up to (not including) the moment asked for, and within a cut.
+        assert await uow.analytics.client_histories(at(11, 20)) == [
+            ClientHistory(ClientId(1), at(10, 15), at(11, 10), 150_000 * RUB, 2),
+            ClientHistory(ClientId(2), at(11, 2), at(11, 2), 30_000 * RUB, 1),
+        ]
+        assert await uow.analytics.client_histories(DEC, Cut(owner_id=UserId(BORIS))) == []
     assert DealId(1) == 1
 
 
@@ -311,4 +343,8 @@ async def test_a_report_takes_the_same_number_of_queries_for_more_deals(
         report = await sales_report(uow, head, window)
     assert report.total.won == 3 + 60
     assert await queries() == few
-    assert few == (8, 9, 3)  # /funnel: + the current stages, to place deleted ones
+    # /report: + the period before (2), and a head's seller lines: their teams, the staff,
+    # each period's per-seller totals, the plans, the names (6); /funnel: + the current
+    # stages, to place deleted ones; /abc for a head: + the whole company's client histories,
+    # for the client lifetime in LTV.
+    assert few == (16, 9, 4)

@@ -49,6 +49,11 @@ async def test_the_demo_company_has_deals_history_tasks_answers_and_plans(
     )  # fmt: skip
     assert await scalar(engine, without_task) > 0
     assert await scalar(engine, select(func.count()).where(SurveyRow.score.is_not(None))) > 30
+    # No client answered in the future, nor before being asked.
+    future = select(func.count()).where(SurveyRow.answered_at > NOW)
+    assert await scalar(engine, future) == 0
+    early = select(func.count()).where(SurveyRow.answered_at < SurveyRow.created_at)
+    assert await scalar(engine, early) == 0
     sellers = select(UserRow.id).where(UserRow.role == "seller")
     this_month = select(func.count()).where(
         PlanRow.month == NOW.date().replace(day=1), PlanRow.seller_id.in_(sellers)

@@ -481,3 +481,23 @@ def test_every_domain_error_has_a_plain_text_for_its_key():
     assert len(domain_errors()) > 10
     missing = [cls.__name__ for cls in domain_errors() if not isinstance(RU.get(cls.key), str)]
     assert missing == []
+
+
+@pytest.mark.parametrize("n", [1, 2, 5, 11, 21, 104])
+def test_handover_texts_read_right_for_any_count_and_any_name(n: int) -> None:
+    # "Пётр получает 1 сделка", "Вам переданы дела Ирина": a count before a noun needs the
+    # noun to agree, and a name cannot be declined. Counts stand after a colon and names
+    # after a dash, where neither has anything to agree with.
+    t = translator("ru")
+    off = t("member.deactivated", name="Пётр", successor="Ирина", deals=n, tasks=n)
+    assert f"— Ирина. Передано сделок: {n}, задач: {n}." in off
+    got = t("handover.notice", name="Пётр", deals=n, tasks=n)
+    assert f"— Пётр. Сделок: {n}, задач: {n}." in got
+
+
+def test_a_name_never_stands_where_russian_would_decline_it() -> None:
+    # "задачи Ирина", "перевести Ирина": a name is shown as typed, in the nominative, so it
+    # opens the question instead of following a noun or a verb.
+    t = translator("ru")
+    assert t("member.pick_successor", name="Ирина").startswith("Ирина: ")
+    assert t("dept.pick_team", name="Ирина").startswith("Ирина: ")

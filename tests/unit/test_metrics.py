@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from bot.domain.ids import DealId, StageId, UserId
 from bot.domain.metrics import (
+    MIN_WON_FOR_VELOCITY,
     ClosedDeal,
     DaysSummary,
     OpenDeal,
@@ -161,19 +162,78 @@ def test_bad_deal_rows_are_refused() -> None:
         won(1, -5, 1, 2)
 
 
+# Five won deals, 10 + 4 + 20 + 11 + 15 = 60 days (mean 12), 60 000 roubles each, and
+# three lost: win rate 5/8.
+FIVE_WON = [
+    won(1, 60_000, created=1, closed=11),
+    won(2, 60_000, created=2, closed=6),
+    won(3, 60_000, created=1, closed=21),
+    won(4, 60_000, created=4, closed=15),
+    won(5, 60_000, created=5, closed=20),
+    lost(6, 20_000, created=3, closed=5, at=S2),
+    lost(7, 40_000, created=3, closed=9, at=S3),
+    lost(8, 10_000, created=4, closed=12, at=S2),
+]
+
+
 def test_sales_velocity_is_expected_revenue_per_day() -> None:
-    # 10 open × 60 000 × 4/7 / 11.25 days = 240 000 000 / 78.75 = 3 047 619.047... kopecks.
+    # 10 open × 6 000 000 kopecks × 5/8 / 12 days = 3 125 000 kopecks: 31 250 roubles a day.
+    rate, check = win_rate(FIVE_WON), average_check(FIVE_WON)
+    assert sales_velocity(10, check, rate, cycle_length(FIVE_WON)) == 3_125_000
+    assert sales_velocity(0, check, rate, cycle_length(FIVE_WON)) == 0
+
+
+def test_deals_won_the_minute_they_were_opened_count_a_day_of_cycle() -> None:
+    # The reported bug: a cycle of seconds divided the pipeline into billions a day.
+    # Five deals of 100 000 roubles opened at 10:00 and won at 10:00:30 the same minute,
+    # five lost: rate 1/2. 10 open × 10 000 000 × 1/2 / 1 day = 50 000 000 kopecks.
+    opened = datetime(2026, 3, 2, 10, tzinfo=UTC)
+    closings = [
+        ClosedDeal(DealId(n), 100_000 * RUB, opened, opened + timedelta(seconds=30), n <= 5)
+        for n in range(1, 11)
+    ]
+    cycle = cycle_length(closings)
+    assert cycle is not None and cycle.mean_days == pytest.approx(30 / 86_400)
+    velocity = sales_velocity(10, average_check(closings), win_rate(closings), cycle)
+    assert velocity == 50_000_000
+
+
+def test_fewer_than_five_won_deals_are_not_enough_to_know_the_velocity() -> None:
+    # CLOSINGS holds four won deals: whatever the other figures, velocity is not known yet.
     rate, check, cycle = win_rate(CLOSINGS), average_check(CLOSINGS), cycle_length(CLOSINGS)
-    assert cycle is not None
-    assert sales_velocity(10, check, rate, cycle.mean_days) == 3_047_619
-    assert sales_velocity(0, check, rate, cycle.mean_days) == 0
+    assert cycle is not None and cycle.count == 4 < MIN_WON_FOR_VELOCITY == 5
+    assert sales_velocity(10, check, rate, cycle) is None
 
 
 def test_sales_velocity_is_none_when_a_part_is_missing() -> None:
-    assert sales_velocity(10, None, 0.5, 10.0) is None
-    assert sales_velocity(10, 1000, None, 10.0) is None
+    five = DaysSummary(5, 10.0, 10.0)
+    assert sales_velocity(10, None, 0.5, five) is None
+    assert sales_velocity(10, 1000, None, five) is None
     assert sales_velocity(10, 1000, 0.5, None) is None
-    assert sales_velocity(10, 1000, 0.5, 0.0) is None  # won the instant they were made
+    with pytest.raises(ValueError, match="negative"):
+        sales_velocity(-1, 1000, 0.5, five)
+
+
+@given(
+    st.integers(min_value=0, max_value=10_000),
+    st.integers(min_value=1, max_value=10**12),
+    st.fractions(min_value=0, max_value=1),
+    st.integers(min_value=0, max_value=1000),
+    st.floats(min_value=0, max_value=1000),
+)
+def test_velocity_never_exceeds_the_pipeline_won_in_a_day(
+    open_deals: int, check: int, rate: Fraction, won_deals: int, mean_days: float
+) -> None:
+    cycle = DaysSummary(won_deals, mean_days, mean_days)
+    velocity = sales_velocity(open_deals, check, float(rate), cycle)
+    if won_deals < MIN_WON_FOR_VELOCITY:
+        assert velocity is None
+    else:
+        # The cycle is at least a day, so a day never brings more than the whole pipe.
+        assert velocity is not None
+        assert (
+            0 <= velocity <= round_half_away(Fraction(open_deals * check) * Fraction(float(rate)))
+        )
 
 
 def test_rounding_sends_halves_away_from_zero() -> None:

@@ -129,6 +129,24 @@ def test_late_wake_ups_never_put_more_than_the_limit_in_a_window_of_limit_steps(
     assert pacer.window == pytest.approx(window)
 
 
+def test_a_group_takes_twenty_sends_a_minute_and_a_private_chat_is_not_held_by_it():
+    """Telegram's 20 messages a minute in a group: the 21st waits a minute after the first."""
+    pacer = Pacer(per_second=10, per_chat_interval=1.0)
+    group, person = -1001, 7
+    starts = []
+    now = 0.0
+    for _ in range(21):
+        now = pacer.reserve(group, now)
+        assert pacer.start(group, now)
+        starts.append(now)
+        pacer.done(group, now)
+        now += 1.0
+    assert starts[19] == pytest.approx(19.0)  # twenty a second apart
+    assert starts[20] == pytest.approx(60.0)  # the 21st: a minute after the first
+    assert all(b - a >= 60.0 - 1e-9 for a, b in zip(starts, starts[20:], strict=False))
+    assert pacer.reserve(person, 21.0) == pytest.approx(21.0)  # one a person's chat goes on
+
+
 def test_a_pause_holds_the_chat_and_only_the_chat():
     pacer = Pacer(per_second=10, per_chat_interval=1.0)
     pacer.pause(until=30.0, chat=1)
