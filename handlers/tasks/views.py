@@ -188,10 +188,3 @@ def reminder(t: Translator, task: Task, now: datetime, tz: ZoneInfo) -> tuple[st
     body = task_text(t, task, now, tz, on_time=is_on_time(task, now))
     markup = reminder_keyboard(t, task)
     return t("task.reminder", body=body), markup.model_dump(mode="json", exclude_none=True)
-
-
-def next_step_prompt(
-    t: Translator, deal_id: int, title: str, now: datetime, tz: ZoneInfo
-) -> tuple[str, InlineKeyboardMarkup]:
-    """Right after a deal is created or moved: when is the next step?"""
-    return t("task.next_step_ask", deal=html.escape(title)), next_step_keyboard(t, deal_id, now, tz)
