@@ -18,7 +18,17 @@ def get_routers() -> list[Router]:
         start,
         team,
     )
-    from handlers.deals import card, edit, handoff, inbox, listing, new, people
+    from handlers.deals import (
+        card,
+        edit,
+        handoff,
+        inbox,
+        listing,
+        new,
+        next_stage,
+        people,
+        plain,
+    )
     from handlers.digest import router as digest
     from handlers.filters import Reachable
     from handlers.pipelines import router as pipelines
@@ -42,6 +52,7 @@ def get_routers() -> list[Router]:
         pipelines.build_router(),
         new.build_router(),
         card.build_router(),
+        next_stage.build_router(),
         edit.build_router(),
         people.build_router(),
         inbox.build_router(),
@@ -57,6 +68,7 @@ def get_routers() -> list[Router]:
         reports_abc.build_router(),
         digest.build_router(),
         standup.build_router(),
+        plain.build_router(),  # text no step took: a search, just before the fallback
     ]
     for router in routers:
         # A press on a message gone from the chat reaches the fallback ("outdated button").

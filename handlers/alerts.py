@@ -16,7 +16,7 @@ from bot.services.agenda import Agenda
 from bot.services.members import Handover
 from handlers.compose import compose_body
 from handlers.deals.callbacks import CardAction, DealCb
-from handlers.deals.views import short
+from handlers.deals.views import next_stage_button, short
 from handlers.lists import EntryAction, entry_button
 from handlers.tasks.views import is_on_time, reminder, task_line
 from handlers.texts import MESSAGE_BUDGET
@@ -45,10 +45,13 @@ def reminder_entry(t: Translator, task: Task, now: datetime, tz: ZoneInfo) -> En
     row = [entry_button(short("✅ " + task.text), EntryAction.DONE, task.id)]
     if task.deal_id:
         row.append(entry_button(t("task.btn.deal"), EntryAction.DEAL, task.deal_id))
+    rows = [tuple(row)]
+    if task.deal_id and task.deal_version is not None:  # one tap moves the deal on
+        rows.append((next_stage_button(t, task.deal_id, task.deal_version),))
     return Entry(
         kind="reminder",
         text=task_line(t, task, now, tz, on_time=is_on_time(task, now)),
-        buttons=(tuple(row),),
+        buttons=tuple(rows),
         ref=task_ref(task.id, task.due_at),
     )
 

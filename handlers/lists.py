@@ -8,6 +8,7 @@ import enum
 
 from aiogram import F, Router
 from aiogram.filters.callback_data import CallbackData
+from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.domain.ids import DealId, TaskId
@@ -18,6 +19,7 @@ from handlers.context import Ctx
 from handlers.deals.views import card_keyboard, card_text
 from handlers.filters import IsStaff
 from handlers.screens import message_of
+from handlers.tasks.next_step import after_done
 
 
 class EntryAction(enum.StrEnum):
@@ -35,14 +37,17 @@ def entry_button(text: str, action: EntryAction, item_id: int) -> dict[str, str]
     return {"text": text, "callback_data": EntryCb(action=action, item_id=item_id).pack()}
 
 
-async def on_entry_done(query: CallbackQuery, ctx: Ctx, callback_data: EntryCb) -> None:
-    await tasks.complete_task(ctx.uow, ctx.staff, TaskId(callback_data.item_id), ctx.now)
+async def on_entry_done(
+    query: CallbackQuery, ctx: Ctx, callback_data: EntryCb, state: FSMContext
+) -> None:
+    task = await tasks.complete_task(ctx.uow, ctx.staff, TaskId(callback_data.item_id), ctx.now)
     await query.answer(ctx.t("task.done_toast"))
     message = message_of(query)
     if message.reply_markup is not None:
         pressed = callback_data.pack()
         rows = [r for r in message.reply_markup.inline_keyboard if not _holds(r, pressed)]
         await message.edit_reply_markup(reply_markup=InlineKeyboardMarkup(inline_keyboard=rows))
+    await after_done(message, ctx, state, task)
 
 
 def _holds(row: list[InlineKeyboardButton], data: str) -> bool:

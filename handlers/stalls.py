@@ -14,7 +14,7 @@ from bot.i18n import Translator, translator
 from bot.services.agenda import Stall
 from handlers.compose import compose
 from handlers.deals.callbacks import CardAction, DealCb
-from handlers.deals.views import short
+from handlers.deals.views import next_stage_button, short
 from handlers.lists import EntryAction, entry_button
 from handlers.texts import escaped
 
@@ -36,10 +36,11 @@ def stall_entry(t: Translator, stall: Stall, owner: str, *, for_head: bool) -> E
     if not for_head:  # a new task asks for its text in a message of its own: the list stays
         task = DealCb(action=CardAction.TASK, deal_id=deal.id).pack()
         row.append({"text": t("card.btn.task"), "callback_data": task})
+    ahead = (next_stage_button(t, deal.id, deal.version),)  # one tap moves it on
     return Entry(
         kind=ESCALATION if for_head else STALL,
         text=text,
-        buttons=(tuple(row),),
+        buttons=(tuple(row), ahead),
         ref=deal_stage_ref(deal.id, stall.stage.id),
     )
 

@@ -11,10 +11,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.ids import DealId, TaskId, UserId
 from bot.domain.tasks import Task, TaskChange, TaskStatus
-from storage.models import DealRow, JobRunRow, TaskRow
+from storage.models import ClientRow, DealRow, JobRunRow, TaskRow
 
 
-def _task(row: TaskRow, deal_title: str | None) -> Task:
+def _task(
+    row: TaskRow, deal_title: str | None, deal_version: int | None, client_name: str | None
+) -> Task:
     return Task(
         id=TaskId(row.id),
         deal_id=DealId(row.deal_id) if row.deal_id else None,
@@ -28,6 +30,8 @@ def _task(row: TaskRow, deal_title: str | None) -> Task:
         remind_at=row.remind_at,
         done_at=row.done_at,
         deal_title=deal_title,
+        deal_version=deal_version,
+        client_name=client_name,
     )
 
 
@@ -35,8 +39,13 @@ class SqlTaskRepo:
     def __init__(self, session: AsyncSession) -> None:
         self._s = session
 
-    def _select(self) -> Select[TaskRow, str]:
-        return select(TaskRow, DealRow.title).outerjoin(DealRow, DealRow.id == TaskRow.deal_id)
+    def _select(self) -> Select[TaskRow, str, int, str]:
+        """A task with its deal's title and version and its client's name, when it has them."""
+        return (
+            select(TaskRow, DealRow.title, DealRow.version, ClientRow.company)
+            .outerjoin(DealRow, DealRow.id == TaskRow.deal_id)
+            .outerjoin(ClientRow, ClientRow.id == DealRow.client_id)
+        )
 
     async def add(
         self,

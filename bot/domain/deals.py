@@ -26,6 +26,9 @@ class EventKind(enum.StrEnum):
     NOTE = "note"
     HANDOFF = "handoff"  # text: "offered" / "accepted" / "declined"
     EDIT = "edit"  # field, before, after: a field edited from the card
+    TASK_SET = "task_set"  # text: the task; after: its due time (ISO, UTC)
+    TASK_MOVED = "task_moved"  # text; before and after: the due times
+    TASK_DONE = "task_done"  # text
     FILE = "file"  # attachment (and text: its caption), kept by its Telegram file id
 
 

@@ -31,6 +31,8 @@ class Task:
     remind_at: datetime | None = None
     done_at: datetime | None = None
     deal_title: str | None = None
+    deal_version: int | None = None  # the deal as the task was read: a button's version
+    client_name: str | None = None
 
     @property
     def is_open(self) -> bool:

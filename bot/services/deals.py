@@ -222,14 +222,19 @@ async def move_deal(
     stage_id: StageId,
     now: datetime,
     notifier: Notifier | None = None,
+    *,
+    expected_version: int | None = None,
 ) -> tuple[DealView, bool]:
     """Move an open deal to a stage of its pipeline; False when it was already there.
+    With `expected_version`, only the deal as a button saw it (else StaleActionError).
 
     A stage with its own owner ("specialised conveyor") offers the deal to that person.
     """
     deal = await _own_deal(uow, actor, deal_id)
     if not deal.is_open:
         raise DealClosedError(status=deal.status.value)
+    if expected_version is not None and deal.version != expected_version:
+        raise StaleActionError()
     pipeline = await uow.pipelines.get(deal.pipeline_id)
     stage = pipeline.stage(stage_id) if pipeline else None
     if pipeline is None or stage is None:

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from bot.domain.access import in_scope, is_manager, is_staff
+from bot.domain.deals import DealEvent, EventKind
 from bot.domain.errors import (
     AccessDeniedError,
     DealNotFoundError,
@@ -15,7 +16,7 @@ from bot.domain.errors import (
     TaskNotFoundError,
 )
 from bot.domain.ids import DealId, TaskId
-from bot.domain.models import User
+from bot.domain.models import Deal, User
 from bot.domain.tasks import Task, TaskChange, TaskStatus, split_by_day
 from bot.domain.text import TASK_MAX, clean_text
 from bot.services.scope import may_touch_deal, owner_scope_of
@@ -90,8 +91,34 @@ async def create_task(
         due_at=due_at,
         now=now,
     )
+    await _record(uow, task, EventKind.TASK_SET, actor, now, after=task.due_at)
     await uow.commit()
     return task
+
+
+async def _record(
+    uow: TaskStore,
+    task: Task,
+    kind: EventKind,
+    actor: User,
+    now: datetime,
+    *,
+    before: datetime | None = None,
+    after: datetime | None = None,
+) -> None:
+    """A deal's task set, moved or done: a row of the deal's history."""
+    if task.deal_id is None:
+        return
+    event = DealEvent(
+        task.deal_id,
+        kind,
+        actor.id,
+        now,
+        text=task.text,
+        before=before.astimezone(UTC).isoformat() if before else None,
+        after=after.astimezone(UTC).isoformat() if after else None,
+    )
+    await uow.events.add(event)
 
 
 async def open_task(uow: TaskStore, actor: User, task_id: TaskId) -> Task:
@@ -105,7 +132,18 @@ async def complete_task(uow: TaskStore, actor: User, task_id: TaskId, now: datet
     if not task.is_open:
         raise TaskDoneError()
     change = TaskChange(task.id, task.version, TaskStatus.DONE, task.due_at, None, done_at=now)
+    await _record(uow, task, EventKind.TASK_DONE, actor, now)
     return await _apply(uow, change)
+
+
+async def left_without_next_step(uow: TaskStore, actor: User, task: Task) -> Deal | None:
+    """The open deal whose last open task this was, so its next step is asked for at once."""
+    if task.deal_id is None or task.is_open:
+        return None
+    deal = await uow.deals.get(task.deal_id)
+    if deal is None or not deal.is_open or not await may_touch_deal(uow, actor, deal):
+        return None
+    return None if await uow.tasks.open_for_deal(deal.id) else deal
 
 
 async def reschedule_task(
@@ -116,6 +154,8 @@ async def reschedule_task(
     if not task.is_open:
         raise TaskDoneError()
     change = TaskChange(task.id, task.version, TaskStatus.OPEN, due_at, due_at)
+    if due_at != task.due_at:
+        await _record(uow, task, EventKind.TASK_MOVED, actor, now, before=task.due_at, after=due_at)
     return await _apply(uow, change)
 
 

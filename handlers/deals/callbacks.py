@@ -39,14 +39,23 @@ class DealsPageCb(CallbackData, prefix="dl"):
 class NewDealStep(enum.StrEnum):
     PIPELINE = "p"  # value: pipeline id
     CLIENT = "c"  # value: existing client id, 0 for a new client with the typed name
-    CHANNEL = "ch"  # value: index in Channel, -1 to skip
+    CHANNEL = "ch"  # value: index in Channel
     SKIP_AMOUNT = "sa"
-    SKIP_PRODUCT = "sp"
+    PREFERENCE = "pf"  # value: 1 to ask the optional questions, 0 to create at once
+    CREATE = "cr"  # the optional step: create the deal now
+    NEVER = "nv"  # the same, and never ask again
 
 
 class NewDealCb(CallbackData, prefix="nd"):
     step: NewDealStep
     value: CbArg = 0
+
+
+class NextStageCb(CallbackData, prefix="nx"):
+    """➡️ on a notification: the deal's next stage, whichever it is at `version`."""
+
+    deal_id: CbId
+    version: CbId
 
 
 class HandoffCb(CallbackData, prefix="ho"):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from typing import Any
 
 from aiogram import F, Router
 from aiogram.fsm.context import FSMContext
@@ -30,7 +31,7 @@ from handlers.deals.views import (
 from handlers.filters import IsStaff, TypedText
 from handlers.screens import message_of
 from handlers.surveys.callbacks import AskFeedbackCb
-from handlers.tasks.views import next_step_prompt
+from handlers.tasks.next_step import ask_next_step
 
 
 @asynccontextmanager
@@ -63,9 +64,9 @@ def refreshing(handler: Handler) -> Handler:
     """A change pressed on an outdated card shows the card as it is now, with a word why."""
 
     @functools.wraps(handler)
-    async def wrapper(query: CallbackQuery, ctx: Ctx, callback_data: DealCb) -> None:
+    async def wrapper(query: CallbackQuery, ctx: Ctx, callback_data: DealCb, **data: Any) -> None:
         try:
-            await handler(query, ctx, callback_data)
+            await handler(query, ctx, callback_data, **data)
         except StaleActionError:
             await _refresh_after_stale(query, ctx, DealId(callback_data.deal_id))
 
@@ -81,7 +82,9 @@ async def on_open(query: CallbackQuery, ctx: Ctx, callback_data: DealCb, state: 
     )
 
 
-async def on_stage_chosen(query: CallbackQuery, ctx: Ctx, callback_data: DealCb) -> None:
+async def on_stage_chosen(
+    query: CallbackQuery, ctx: Ctx, callback_data: DealCb, state: FSMContext
+) -> None:
     deal_id = DealId(callback_data.deal_id)
     view, moved = await deals.move_deal(
         ctx.uow, ctx.staff, deal_id, StageId(callback_data.arg), ctx.now, ctx.notifier
@@ -89,8 +92,7 @@ async def on_stage_chosen(query: CallbackQuery, ctx: Ctx, callback_data: DealCb)
     toast = ctx.t("card.moved" if moved else "card.already_there", stage=view.stage.name)
     await _show(query, ctx, view, toast)
     if moved:
-        text, markup = next_step_prompt(ctx.t, view.deal.id, view.deal.title, ctx.now, ctx.tz)
-        await message_of(query).answer(text, reply_markup=markup)
+        await ask_next_step(message_of(query), ctx, state, view.deal.id, view.deal.title)
 
 
 async def on_choose_stage(query: CallbackQuery, ctx: Ctx, callback_data: DealCb) -> None:

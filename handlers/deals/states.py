@@ -7,8 +7,7 @@ class NewDeal(StatesGroup):
     client = State()
     client_choice = State()
     amount = State()
-    channel = State()
-    product = State()
+    details = State()  # the optional step: a channel pressed, a product typed, or create now
 
 
 class DealInput(StatesGroup):

@@ -15,9 +15,17 @@ from bot.domain.models import Client, DealStatus, Pipeline
 from bot.domain.money import format_amount
 from bot.i18n import Translator
 from bot.services.deals import PAGE_SIZE, DealPage, DealView
-from handlers.deals.callbacks import CardAction, DealCb, DealsPageCb, NewDealCb, NewDealStep
+from handlers.deals.callbacks import (
+    CardAction,
+    DealCb,
+    DealsPageCb,
+    NewDealCb,
+    NewDealStep,
+    NextStageCb,
+)
 from handlers.deals.edit_views import day_text, edit_button, edit_history_text
 from handlers.deals.inbox_views import attach_button, file_history_text, forwarded_text
+from handlers.deals.task_history import TASK_KINDS, task_history_text
 from handlers.surveys.callbacks import AskFeedbackCb
 from handlers.texts import escaped, fit
 
@@ -116,6 +124,12 @@ def _btn(text: str, action: CardAction, deal_id: int, arg: int = 0) -> InlineKey
     )
 
 
+def next_stage_button(t: Translator, deal_id: int, version: int) -> dict[str, str]:
+    """➡️ Next stage on a notification, as Telegram's JSON (notices go through the outbox)."""
+    cb = NextStageCb(deal_id=deal_id, version=version)
+    return {"text": t("notice.btn.next_stage"), "callback_data": cb.pack()}
+
+
 def stages_keyboard(t: Translator, view: DealView) -> InlineKeyboardMarkup:
     kb = InlineKeyboardBuilder()
     for stage in view.pipeline.stages:
@@ -171,6 +185,8 @@ def _what(t: Translator, ev: DealEvent, stages: dict[StageId, str], tz: ZoneInfo
 
     if ev.kind is EventKind.EDIT:
         return edit_history_text(t, ev, tz)
+    if ev.kind in TASK_KINDS:
+        return task_history_text(t, ev, tz)
     if ev.kind is EventKind.FILE:
         return file_history_text(t, ev, tz)
     if ev.kind is EventKind.NOTE and ev.origin_name is not None:

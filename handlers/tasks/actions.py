@@ -15,6 +15,7 @@ from bot.services import tasks
 from handlers.context import Ctx
 from handlers.screens import message_of
 from handlers.tasks.callbacks import ReminderCb, TaskAction, TaskCb, from_minutes
+from handlers.tasks.next_step import after_done
 from handlers.tasks.states import Reschedule
 from handlers.tasks.views import (
     fmt_due,
@@ -42,7 +43,9 @@ async def on_task_done(
     query: CallbackQuery, ctx: Ctx, callback_data: TaskCb, state: FSMContext
 ) -> None:
     await state.clear()
-    await _show_task(query, ctx, await _done(query, ctx, TaskId(callback_data.task_id)))
+    task = await _done(query, ctx, TaskId(callback_data.task_id))
+    await _show_task(query, ctx, task)
+    await after_done(message_of(query), ctx, state, task)
 
 
 async def on_task_snooze(
@@ -75,7 +78,9 @@ async def on_reminder_done(
 ) -> None:
     """Done on a reminder: it stays a reminder, header and all (and so do the snoozes)."""
     await state.clear()
-    await _show_reminder(query, ctx, await _done(query, ctx, TaskId(callback_data.task_id)))
+    task = await _done(query, ctx, TaskId(callback_data.task_id))
+    await _show_reminder(query, ctx, task)
+    await after_done(message_of(query), ctx, state, task)
 
 
 async def on_reminder_snooze(

@@ -33,6 +33,7 @@ from handlers.tasks.callbacks import (
     TasksCb,
     from_minutes,
 )
+from handlers.tasks.next_step import next_step_set
 from handlers.tasks.states import NewTask, Reschedule
 from handlers.tasks.views import (
     due_keyboard,
@@ -117,7 +118,9 @@ async def _answer_created(message: Message, ctx: Ctx, task: Task) -> None:
     await message.answer(text, reply_markup=task_keyboard(ctx.t, task, back=False))
 
 
-async def on_next_step(query: CallbackQuery, ctx: Ctx, callback_data: NextStepCb) -> None:
+async def on_next_step(
+    query: CallbackQuery, ctx: Ctx, callback_data: NextStepCb, state: FSMContext
+) -> None:
     due = from_minutes(callback_data.at)
     if due <= ctx.now:
         await query.answer(ctx.t("when.past"), show_alert=True)
@@ -128,6 +131,7 @@ async def on_next_step(query: CallbackQuery, ctx: Ctx, callback_data: NextStepCb
         ctx.uow, ctx.staff, text=text, due_at=due, now=ctx.now, deal_id=view.deal.id
     )
     await query.answer(ctx.t("task.created_toast"))
+    await next_step_set(state, view.deal.id)
     done = ctx.t(
         "task.created",
         text=html.escape(task.text),

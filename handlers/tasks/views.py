@@ -15,7 +15,7 @@ from bot.domain.when import quick_picks
 from bot.i18n import Translator
 from bot.services.tasks import TaskList
 from handlers.deals.callbacks import CardAction, DealCb
-from handlers.deals.views import short
+from handlers.deals.views import BUTTON_MAX, next_stage_button, short
 from handlers.tasks.callbacks import (
     DueCb,
     NextStepCb,
@@ -28,6 +28,7 @@ from handlers.tasks.callbacks import (
 from handlers.texts import escaped, fit
 
 LIST_BUTTONS = 10
+CLIENT_SHOWN = 20  # the client's name on a task's button; the task's text gets the rest
 # A reminder queued this soon after its moment is on time: the task is due now, not overdue.
 ON_TIME = timedelta(minutes=5)
 
@@ -150,9 +151,15 @@ def list_text(t: Translator, tasks: TaskList, now: datetime, tz: ZoneInfo) -> st
 def list_keyboard(tasks: TaskList) -> InlineKeyboardMarkup:
     kb = InlineKeyboardBuilder()
     for task in [*tasks.overdue, *tasks.today, *tasks.later][:LIST_BUTTONS]:
-        label = short(("🔴 " if task in tasks.overdue else "") + task.text)
-        kb.row(_tb(label, TaskAction.OPEN, task.id))
+        kb.row(_tb(task_label(task, overdue=task in tasks.overdue), TaskAction.OPEN, task.id))
     return kb.as_markup()
+
+
+def task_label(task: Task, *, overdue: bool) -> str:
+    """ "🔴 Уточнить бюджет · Ромашка": the task, and whose it is (the deal's client)."""
+    whose = task.client_name or task.deal_title
+    suffix = f" · {short(whose, CLIENT_SHOWN)}" if whose else ""
+    return short(("🔴 " if overdue else "") + task.text, BUTTON_MAX - len(suffix)) + suffix
 
 
 def reminder_keyboard(t: Translator, task: Task) -> InlineKeyboardMarkup:
@@ -167,7 +174,11 @@ def reminder_keyboard(t: Translator, task: Task) -> InlineKeyboardMarkup:
         )
     if task.deal_id:
         cb = DealCb(action=CardAction.OPEN, deal_id=task.deal_id)
-        kb.row(InlineKeyboardButton(text=t("task.btn.deal"), callback_data=cb.pack()))
+        row = [InlineKeyboardButton(text=t("task.btn.deal"), callback_data=cb.pack())]
+        if task.is_open and task.deal_version is not None:
+            nxt = next_stage_button(t, task.deal_id, task.deal_version)
+            row.append(InlineKeyboardButton.model_validate(nxt))
+        kb.row(*row)
     return kb.as_markup()
 
 
@@ -177,10 +188,3 @@ def reminder(t: Translator, task: Task, now: datetime, tz: ZoneInfo) -> tuple[st
     body = task_text(t, task, now, tz, on_time=is_on_time(task, now))
     markup = reminder_keyboard(t, task)
     return t("task.reminder", body=body), markup.model_dump(mode="json", exclude_none=True)
-
-
-def next_step_prompt(
-    t: Translator, deal_id: int, title: str, now: datetime, tz: ZoneInfo
-) -> tuple[str, InlineKeyboardMarkup]:
-    """Right after a deal is created or moved: when is the next step?"""
-    return t("task.next_step_ask", deal=html.escape(title)), next_step_keyboard(t, deal_id, now, tz)

@@ -47,8 +47,8 @@ async def seller_with_a_deal(http: aiohttp.ClientSession, base: str) -> Chat:
     await seller.send(f"/start {token[1]}", "Добро пожаловать")
     await seller.send("/new", "Новая сделка")
     await seller.send("ООО Ромашка", "Сумма")
-    await seller.send("1,5 млн", "Откуда")
-    await seller.press("Рекомендация", "продукт")
+    await seller.send("1,5 млн", "Канал и продукт")
+    await seller.press("Рекомендация", "Канал и продукт")
     await seller.send("CRM внедрение", "Следующий шаг")
     await seller.press("Завтра 10:00", "Задача поставлена")
     return seller

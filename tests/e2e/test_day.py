@@ -58,9 +58,8 @@ async def test_a_day_of_a_sales_team(sandbox: str) -> None:
         # A deal, moved on: the card is edited in place.
         await seller.send("/new", "Новая сделка")
         await seller.send("Ромашка", "Сумма")
-        await seller.send("150000", "Откуда пришёл клиент")
-        await seller.press("Пропустить", "Какой продукт")
-        await seller.press("Пропустить", "Следующий шаг")
+        await seller.send("150000", "Канал и продукт")
+        await seller.press("Создать сейчас", "Следующий шаг")
         [card] = [m for m in await seller.bot_messages() if "Этап: Первый контакт" in m["text"]]
         await seller.press("➡️ Квалификация", "Этап: Квалификация")
         moved = [m for m in await seller.bot_messages() if m["message_id"] == card["message_id"]]

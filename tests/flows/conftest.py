@@ -31,9 +31,10 @@ ADMIN_ID = 1000
 # SKIP LOCKED), the outbox and its lists (INSERT … ON CONFLICT), the jobs' runs and due times
 # (claims by ON CONFLICT, time zones: PostgreSQL keeps them, SQLite does not), the digest's and
 # the reports' aggregates (CASE, window functions, PostgreSQL's stricter types), a member's
-# work handed off (an UPDATE by CASE), and the search's order and pages. Every line of storage
-# that differs by dialect is checked to run on PostgreSQL (tests/dialect_coverage.py); storage's
-# and the integration tests run on both.
+# work handed off (an UPDATE by CASE), the search's order and pages (the client match and the
+# plain-text search too), and the one-tap moves from reminders and stall alerts. Every line of
+# storage that differs by dialect is checked to run on PostgreSQL (tests/dialect_coverage.py);
+# storage's and the integration tests run on both.
 ON_POSTGRES_TOO = {
     "test_contention",
     "test_delivery",
@@ -43,6 +44,10 @@ ON_POSTGRES_TOO = {
     "test_reports",
     "test_members",
     "test_lists",
+    "test_quick_deal",
+    "test_plain_find",
+    "test_next_step",
+    "test_one_tap",
     "test_deal_contacts",
     "test_deal_inbox",
     "test_calendar",

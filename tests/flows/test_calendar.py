@@ -110,8 +110,8 @@ async def test_forged_and_foreign_presses_change_nothing(
     assert admin.alert == said("error.stale_button")
     # A seller replaying an admin's buttons gets nowhere near the calendar.
     await seller.press_data(CalendarCb(action=CalendarAction.ADD_OFF).pack())
-    await seller.send("27.11.2026")
-    assert not any("27.11.2026" in t for t in seller.texts)
+    await seller.send("27.11.2026")  # no calendar step: plain text, a search of deals
+    assert seller.texts == [said("plain.nothing", text="27.11.2026")]
     assert await admin_days(engine) == []
 
 

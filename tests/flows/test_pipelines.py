@@ -197,8 +197,7 @@ async def test_the_new_empty_pipeline_takes_deals_at_once(
     await seller.press("Тендеры")
     await seller.send("Альфа")
     await seller.press(said("btn.skip"))
-    await seller.press(said("btn.skip"))
-    await seller.press(said("btn.skip"))
+    await seller.press(said("quick.btn.create"))
     assert said("card.pipeline", pipeline="Тендеры") in seller.card
     assert said.part("card.stage", stage="Первый контакт", no=1, total=1) in seller.card
 
@@ -747,10 +746,9 @@ async def test_a_deal_begun_in_a_pipeline_archived_meanwhile_is_refused_and_not_
     await seller.press("Возврат клиентов")
     await seller.send("Омега")
     await seller.press(said("btn.skip"))
-    await seller.press(said("btn.skip"))
     await admin.press(said("pipes.btn.archive"))
     await admin.press(said("pipes.btn.archive_yes"))
-    await seller.press(said("btn.skip"))
+    await seller.press(said("quick.btn.create"))
     assert seller.alert == said("error.pipeline_not_found")
     assert await rows(engine, select(DealRow.id)) == []
     assert await rows(engine, select(ClientRow.id)) == []
