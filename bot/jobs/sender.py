@@ -76,6 +76,68 @@ def _reason(prefix: str, exc: BaseException) -> str:
     return f"{prefix}: {message}"
 
 
+Write = Callable[[UnitOfWork], Awaitable[object]]
+
+
+class _Recorder:
+    """Delivery outcomes written as a group commit: the first goes at once; those that arrive
+    while its transaction commits wait for the next one, which takes them all.
+
+    One transaction per outcome made them queue for the write lock one by one: with many chats
+    in flight on a slow machine the last of them was recorded a second or more after Telegram
+    had taken it, and a crash in that second sent each of them again (kill -9 under load: three
+    duplicates a crash, one notice six times). If a group fails, each of its outcomes is tried
+    on its own, so one bad write costs no other its record."""
+
+    def __init__(self, uows: UnitOfWorkFactory) -> None:
+        self._uows = uows
+        self._queue: list[tuple[Write, asyncio.Future[None]]] = []
+        self._flushing: asyncio.Task[None] | None = None
+
+    async def record(self, write: Write) -> None:
+        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._queue.append((write, done))
+        if self._flushing is None or self._flushing.done():
+            self._flushing = asyncio.create_task(self._flush())
+        await done
+
+    async def _flush(self) -> None:
+        batch: list[tuple[Write, asyncio.Future[None]]] = []
+        try:
+            while self._queue:
+                batch, self._queue = self._queue, []
+                await self._write(batch)
+        finally:  # cancelled mid-write: nobody may wait for ever on an outcome
+            for _, done in batch + self._queue:
+                done.cancel()
+
+    async def _write(self, batch: list[tuple[Write, asyncio.Future[None]]]) -> None:
+        async def each(uow: UnitOfWork) -> None:
+            for write, _ in batch:
+                await write(uow)
+
+        try:
+            await writes.write(self._uows, each)
+        except Exception as exc:
+            if len(batch) > 1:
+                for one in batch:
+                    await self._write([one])
+                return
+            _settle(batch[0][1], exc)
+        else:
+            for _, done in batch:
+                _settle(done, None)
+
+
+def _settle(done: asyncio.Future[None], error: Exception | None) -> None:
+    if done.done():  # its delivery was cancelled meanwhile (shutdown)
+        return
+    if error is None:
+        done.set_result(None)
+    else:
+        done.set_exception(error)
+
+
 @dataclass
 class _Outage:
     """Telegram unreachable: how many tries failed in a row, and when it last came back."""
@@ -111,6 +173,7 @@ class Sender:
         self._outage = _Outage()
         self._waiting = 0  # claimed, not yet started: the next claim leaves room for them
         self._active = 0  # claimed, not yet finished
+        self._recorder = _Recorder(uow_factory)
 
     async def run(self, stop: asyncio.Event) -> None:
         """Send until `stop` is set, then finish the notices in flight."""
@@ -392,10 +455,11 @@ class Sender:
         until = max(await self._budget.paused(item.notice.chat_id), self._seconds())
         await self._retry(item, until, reason, item.attempts)
 
-    async def _record(self, write: Callable[[UnitOfWork], Awaitable[object]]) -> None:
-        # One short transaction per outcome, the lock taken up front and committed at once:
-        # the window in which a crash makes Telegram's answer unknown to the outbox is its length.
-        await writes.write(self._uows, write)
+    async def _record(self, write: Write) -> None:
+        # Short transactions, the lock taken up front and committed at once: the window in
+        # which a crash makes Telegram's answer unknown to the outbox is their length, and the
+        # outcomes that arrive while one commits go together in the next (see _Recorder).
+        await self._recorder.record(write)
 
     # ------------------------------------------------------------------ time
 
