@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import time, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from bot import redact
 from bot.app import job_context, prepare_database, run
@@ -75,11 +76,19 @@ class Jumper:
         log.info("Jumped to %s; the jobs queued %d notices", self.clock().isoformat(), queued)
         return {"now": self.clock().isoformat(), "clock": await self.team_time(), "queued": queued}
 
+    async def team_tz(self) -> ZoneInfo:
+        """The team's time zone as the company settings have it now (an admin may change it)."""
+        async with self.ctx.uow_factory() as uow:
+            return (await self.ctx.company(uow)).tz
+
     async def team_time(self) -> str:
         """Now in the team's time zone and the bot's format: 23.11.2026 10:00 (Europe/Moscow)."""
-        async with self.ctx.uow_factory() as uow:
-            company = await self.ctx.company(uow)
-        return f"{self.clock().astimezone(company.tz):%d.%m.%Y %H:%M} ({company.tz.key})"
+        tz = await self.team_tz()
+        return f"{self.clock().astimezone(tz):%d.%m.%Y %H:%M} ({tz.key})"
+
+    async def team_zone(self) -> str:
+        """The team's zone key (Europe/Moscow): the page shows message times in it."""
+        return (await self.team_tz()).key
 
 
 async def serve(options: Options) -> None:
@@ -105,6 +114,7 @@ async def serve(options: Options) -> None:
                            language_code=persona["language_code"])  # fmt: skip
         jumper = Jumper(clock, settings, uows)
         box.jump, box.now, box.clock = jumper, lambda: clock().isoformat(), jumper.team_time
+        box.zone = jumper.team_zone
         print(f"SANDBOX_URL={url}", flush=True)
         if not options.headless:
             print(BANNER.format(url=url, db=options.database), flush=True)

@@ -33,6 +33,8 @@ class Sandbox:
     now: Callable[[], str] | None = None
     # The bot's clock as the team reads it (its time zone and date format), for the page.
     clock: Callable[[], Awaitable[str]] | None = None
+    # The team's time zone (IANA key, from the company settings): the page's message times.
+    zone: Callable[[], Awaitable[str]] | None = None
     runner: web.AppRunner | None = None
     url: str = ""
 
@@ -124,6 +126,7 @@ async def on_state(request: web.Request) -> web.StreamResponse:
             "version": box.world.version,
             "now": box.now() if box.now else None,
             "clock": await box.clock() if box.clock else None,
+            "tz": await box.zone() if box.zone else None,
             "personas": people(box),
             "bot": BOT_USERNAME,
             "confirmed": box.world.confirmed,
@@ -163,6 +166,7 @@ async def on_chat(request: web.Request) -> web.StreamResponse:
             "version": world.version,
             "now": box.now() if box.now else None,
             "clock": await box.clock() if box.clock else None,
+            "tz": await box.zone() if box.zone else None,
             "messages": messages,
             "keyboard": world.reply_keyboards.get(user),
             "commands": world.menu(user),

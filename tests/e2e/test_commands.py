@@ -101,3 +101,4 @@ async def test_the_page_clock_reads_in_the_teams_time_zone_and_date_format(sandb
     for payload in (state, jumped):
         at = datetime.fromisoformat(payload["now"]).astimezone(MOSCOW)
         assert payload["clock"] == f"{at:%d.%m.%Y %H:%M} (Europe/Moscow)"
+    assert state["tz"] == "Europe/Moscow"  # the page shows message times in it
