@@ -11,9 +11,7 @@ from contextlib import closing
 from pathlib import Path
 
 import pytest
-from alembic import command
 from alembic.script import ScriptDirectory
-from sqlalchemy import Connection
 
 from bot.app import DatabaseUnreachableError, run
 from bot.cli import run_backup, run_restore
@@ -21,6 +19,7 @@ from bot.config import Settings
 from storage.backup import database_lock
 from storage.db import alembic_config, make_engine, make_sessions, run_migrations
 from storage.uow import SqlUnitOfWorkFactory
+from tests.integration.conftest import upgrade_to
 
 HEAD = ScriptDirectory.from_config(alembic_config()).get_current_head()
 
@@ -206,19 +205,12 @@ async def test_the_bot_does_not_start_while_a_restore_runs(database: Path) -> No
     )
 
 
-def _upgrade_to(revision: str) -> object:
-    def upgrade(connection: Connection) -> None:
-        command.upgrade(alembic_config(connection), revision)
-
-    return upgrade
-
-
 async def test_an_older_backup_is_migrated_to_the_newest_schema(
     tmp_path: Path, database: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     old = tmp_path / "from-last-year.db"
     engine = make_engine(f"sqlite+aiosqlite:///{old}")
-    await run_migrations(engine, _upgrade_to("0006"))  # type: ignore[arg-type]
+    await run_migrations(engine, upgrade_to("0006"))
     await engine.dispose()
     put_rows(old, "k-old")
 

@@ -4,22 +4,19 @@ migration 0016 on a database that already holds tasks."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
-from alembic import command
-from sqlalchemy import Connection, text
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.domain.ids import TelegramId, UserId
 from bot.domain.models import Role
 from bot.domain.tasks import TaskChange, TaskStatus
-from storage.db import alembic_config, make_engine, make_sessions, migrate, run_migrations
+from storage.db import make_engine, make_sessions, migrate, run_migrations
 from storage.uow import SqlUnitOfWork, SqlUnitOfWorkFactory
-from tests.integration.test_migrate_together import SCHEMA, _recreate_schema
+from tests.integration.conftest import upgrade_to
 
 NOW = datetime(2026, 11, 24, 10, 30, tzinfo=UTC)
 
@@ -105,35 +102,13 @@ async def test_two_processes_at_once_claim_a_task_once(
         assert not await waiting
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def empty_database(
-    request: pytest.FixtureRequest, tmp_path: Path
-) -> Iterator[tuple[str, dict[str, Any]]]:
-    if request.param == "sqlite":
-        yield f"sqlite+aiosqlite:///{tmp_path / 'old.db'}", {}
-        return
-    url = str(request.getfixturevalue("postgres_url"))
-    asyncio.run(_recreate_schema(url, create=True))
-    try:
-        yield url, {"connect_args": {"server_settings": {"search_path": SCHEMA}}}
-    finally:
-        asyncio.run(_recreate_schema(url, create=False))
-
-
-def _upgrade_to(revision: str) -> object:
-    def upgrade(connection: Connection) -> None:
-        command.upgrade(alembic_config(connection), revision)
-
-    return upgrade
-
-
 async def test_migration_0016_keeps_the_tasks_there_are(
     empty_database: tuple[str, dict[str, Any]],
 ) -> None:
     url, options = empty_database
     engine = make_engine(url, **options)
     try:
-        await run_migrations(engine, _upgrade_to("0013"))  # type: ignore[arg-type]
+        await run_migrations(engine, upgrade_to("0013"))
         due = datetime(2026, 11, 20, 9, tzinfo=UTC)
         # As each dialect keeps a time (SQLite: naive UTC text, as UtcDateTime writes it).
         at: object = due if engine.dialect.name == "postgresql" else "2026-11-20 09:00:00.000000"

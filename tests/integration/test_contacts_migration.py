@@ -3,55 +3,16 @@ the client's first contact person and its deals' contact; every deal and history
 
 from __future__ import annotations
 
-import asyncio
-import os
-from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
-import pytest
 from alembic import command
 from sqlalchemy import Connection, text
 
 from storage.db import alembic_config, make_engine, run_migrations
+from tests.integration.conftest import upgrade_to
 
-SCHEMA = f"contacts_migration_{os.getpid()}"
 AT = datetime(2026, 11, 2, 9, 30, tzinfo=UTC)
-
-
-async def _recreate_schema(url: str, create: bool) -> None:
-    engine = make_engine(url)
-    try:
-        async with engine.begin() as conn:
-            await conn.execute(text(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE"))
-            if create:
-                await conn.execute(text(f"CREATE SCHEMA {SCHEMA}"))
-    finally:
-        await engine.dispose()
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def empty_database(
-    request: pytest.FixtureRequest, tmp_path: Path
-) -> Iterator[tuple[str, dict[str, Any]]]:
-    """A new SQLite file, or a new schema of its own on the test PostgreSQL server."""
-    if request.param == "sqlite":
-        yield f"sqlite+aiosqlite:///{tmp_path / 'old.db'}", {}
-        return
-    url = str(request.getfixturevalue("postgres_url"))
-    asyncio.run(_recreate_schema(url, create=True))
-    try:
-        yield url, {"connect_args": {"server_settings": {"search_path": SCHEMA}}}
-    finally:
-        asyncio.run(_recreate_schema(url, create=False))
-
-
-def _upgrade_to(revision: str) -> Callable[[Connection], None]:
-    def upgrade(connection: Connection) -> None:
-        command.upgrade(alembic_config(connection), revision)
-
-    return upgrade
 
 
 def _old_rows(conn: Connection) -> None:
@@ -122,10 +83,10 @@ async def test_a_clients_contact_becomes_its_contact_person_and_nothing_is_lost(
     url, options = empty_database
     engine = make_engine(url, **options)
     try:
-        await run_migrations(engine, _upgrade_to("0013"))
+        await run_migrations(engine, upgrade_to("0013"))
         async with engine.begin() as conn:
             await conn.run_sync(_old_rows)
-        await run_migrations(engine, _upgrade_to("0014"))
+        await run_migrations(engine, upgrade_to("0014"))
         async with engine.connect() as conn:
             contacts = (
                 await conn.execute(
@@ -167,12 +128,12 @@ async def test_the_migration_goes_down_and_up_again_with_the_data(
     url, options = empty_database
     engine = make_engine(url, **options)
     try:
-        await run_migrations(engine, _upgrade_to("0013"))
+        await run_migrations(engine, upgrade_to("0013"))
         async with engine.begin() as conn:
             await conn.run_sync(_old_rows)
-        await run_migrations(engine, _upgrade_to("0014"))
+        await run_migrations(engine, upgrade_to("0014"))
         await run_migrations(engine, lambda c: command.downgrade(alembic_config(c), "0013"))
-        await run_migrations(engine, _upgrade_to("0014"))
+        await run_migrations(engine, upgrade_to("0014"))
         async with engine.connect() as conn:
             linked = await conn.scalar(
                 text("SELECT count(*) FROM deal WHERE contact_id IS NOT NULL")

@@ -9,10 +9,8 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
 from alembic.script import ScriptDirectory
 from sqlalchemy import text
 
@@ -20,36 +18,7 @@ from bot.domain.templates import DEFAULT_PIPELINES
 from storage.db import alembic_config, make_engine
 
 HEAD = ScriptDirectory.from_config(alembic_config()).get_current_head()
-SCHEMA = f"migrate_together_{os.getpid()}"
 ROOT = Path(__file__).resolve().parents[2]
-
-
-async def _recreate_schema(url: str, create: bool) -> None:
-    engine = make_engine(url)
-    try:
-        async with engine.begin() as conn:
-            await conn.execute(text(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE"))
-            if create:
-                await conn.execute(text(f"CREATE SCHEMA {SCHEMA}"))
-    finally:
-        await engine.dispose()
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def empty_database(
-    request: pytest.FixtureRequest, tmp_path: Path
-) -> Iterator[tuple[str, dict[str, object]]]:
-    """An empty database and the engine options that reach it: a new SQLite file, or a new
-    schema on the test PostgreSQL server (its own search_path, so its tables stay apart)."""
-    if request.param == "sqlite":
-        yield f"sqlite+aiosqlite:///{tmp_path / 'new.db'}", {}
-        return
-    url = str(request.getfixturevalue("postgres_url"))
-    asyncio.run(_recreate_schema(url, create=True))
-    try:
-        yield url, {"connect_args": {"server_settings": {"search_path": SCHEMA}}}
-    finally:
-        asyncio.run(_recreate_schema(url, create=False))
 
 
 # One worker's start-up migration, in its own process, as soon as the test says go.
