@@ -10,11 +10,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.domain.ids import DepartmentId, UserId
 from bot.domain.models import Department
 from storage.models import DepartmentRow, UserRow, fold
+from storage.rules import Rules
 
 
 class SqlDepartmentRepo:
-    def __init__(self, session: AsyncSession) -> None:
+    def __init__(self, session: AsyncSession, rules: Rules) -> None:
         self._s = session
+        self._rules = rules
 
     async def list(self) -> list[Department]:
         rows = await self._s.scalars(select(DepartmentRow).order_by(DepartmentRow.name_key))
@@ -50,6 +52,7 @@ class SqlDepartmentRepo:
 
     async def delete(self, department_id: DepartmentId) -> None:
         """Remove the team; members switched off long ago keep no team."""
+        self._rules.touch()  # members change
         await self._s.execute(
             update(UserRow).where(UserRow.department_id == department_id).values(department_id=None)
         )
@@ -82,6 +85,7 @@ class SqlDepartmentRepo:
         return {d: frozenset(m) for d, m in led.items()}
 
     async def move_member(self, user_id: UserId, department_id: DepartmentId | None) -> None:
+        self._rules.touch()  # a member changes
         await self._s.execute(
             update(UserRow).where(UserRow.id == user_id).values(department_id=department_id)
         )

@@ -13,6 +13,7 @@ from bot.domain.models import DealStatus, LostReason, Pipeline, Stage
 from bot.domain.pipelines import PipelineField, ReasonField, StageField
 from bot.domain.templates import PipelineTemplate
 from storage.models import DealRow, LostReasonRow, PipelineRow, StageRow
+from storage.rules import Rules
 
 FRESH = {"populate_existing": True}
 
@@ -31,18 +32,38 @@ def stage_of(row: StageRow) -> Stage:
 
 
 class SqlPipelineRepo:
-    """One freshness rule for every reader, the deal card as the /pipelines editor: each query
-    reads the database afresh (after flushing this unit of work's edits, overwriting rows it
-    loaded before); only `get` may answer from memory, with a pipeline this unit of work read
-    already (a stage change needs its pipeline twice), and every write here forgets those."""
+    """Pipelines follow the rules' one caching rule (`storage.rules`): `get` and `list_active`
+    answer from the process's cache of every pipeline, until this unit of work changes one;
+    then, like the other reads here (stages by id, a reason), they read the database afresh,
+    after flushing this unit of work's edits, overwriting rows it loaded before."""
 
-    def __init__(self, session: AsyncSession) -> None:
+    def __init__(self, session: AsyncSession, rules: Rules) -> None:
         self._s = session
-        self._seen: dict[PipelineId, Pipeline] = {}
+        self._rules = rules
 
     def _forget(self) -> None:
-        """After a write: the next `get` reads again, edits included."""
-        self._seen.clear()
+        """After a write: this unit of work reads pipelines from the database from now on."""
+        self._rules.touch()
+
+    async def _cached(self) -> dict[PipelineId, Pipeline] | None:
+        """Every pipeline, archived too, from the process's cache (read once, in position
+        order); None when this unit of work must read the database instead."""
+        got = await self._rules.cache()
+        if got is None:
+            return None
+        cache, generation = got
+        if cache.pipelines is not None:
+            return cache.pipelines
+        rows = await self._s.scalars(
+            select(PipelineRow)
+            .order_by(PipelineRow.position, PipelineRow.id)
+            .execution_options(**FRESH)
+        )
+        everything = {p.id: p for p in await self._assemble(list(rows))}
+        kept = self._rules.still(generation)
+        if kept is not None:
+            kept.pipelines = everything
+        return everything
 
     async def _assemble(self, rows: Sequence[PipelineRow]) -> list[Pipeline]:
         ids = [r.id for r in rows]
@@ -66,7 +87,7 @@ class SqlPipelineRepo:
             by_reason[r.pipeline_id].append(
                 LostReason(LostReasonId(r.id), PipelineId(r.pipeline_id), r.name)
             )
-        pipelines = [
+        return [
             Pipeline(
                 id=PipelineId(r.id),
                 name=r.name,
@@ -78,10 +99,11 @@ class SqlPipelineRepo:
             )
             for r in rows
         ]
-        self._seen.update((p.id, p) for p in pipelines)
-        return pipelines
 
     async def list_active(self) -> list[Pipeline]:
+        cached = await self._cached()
+        if cached is not None:
+            return [p for p in cached.values() if not p.is_archived]
         await self._s.flush()
         rows = await self._s.scalars(
             select(PipelineRow)
@@ -93,8 +115,9 @@ class SqlPipelineRepo:
 
     async def get(self, pipeline_id: PipelineId) -> Pipeline | None:
         """The pipeline, archived or not, with its active stages and reasons."""
-        if pipeline_id in self._seen:
-            return self._seen[pipeline_id]
+        cached = await self._cached()
+        if cached is not None:
+            return cached.get(pipeline_id)
         await self._s.flush()
         row = await self._s.get(PipelineRow, pipeline_id, populate_existing=True)
         if row is None:
@@ -232,7 +255,6 @@ class SqlPipelineRepo:
         """Put open deals into a stage (of this or another pipeline); a pending handoff lapses."""
         if not deal_ids:
             return 0
-        self._forget()
         result = await self._s.execute(
             update(DealRow)
             .where(DealRow.id.in_(deal_ids), DealRow.status == DealStatus.OPEN.value)

@@ -8,17 +8,29 @@ from sqlalchemy import delete, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import SettingRow
+from storage.rules import Rules
+
+# Settings under these prefixes are the team's rules (`storage.rules`): read from the
+# process's cache, and a change to one is seen by every process within a second.
+RULE_PREFIXES = ("company.",)
+
+
+def _is_rule(key: str) -> bool:
+    return key.startswith(RULE_PREFIXES)
 
 
 class SqlSettingRepo:
-    def __init__(self, session: AsyncSession) -> None:
+    def __init__(self, session: AsyncSession, rules: Rules) -> None:
         self._s = session
+        self._rules = rules
 
     async def get(self, key: str) -> str | None:
         row = await self._s.get(SettingRow, key)
         return row.value if row else None
 
     async def put(self, key: str, value: str) -> None:
+        if _is_rule(key):
+            self._rules.touch()
         row = await self._s.get(SettingRow, key)
         if row is None:
             self._s.add(SettingRow(key=key, value=value))
@@ -27,6 +39,8 @@ class SqlSettingRepo:
         await self._s.flush()
 
     async def delete(self, key: str) -> None:
+        if _is_rule(key):
+            self._rules.touch()
         await self._s.execute(delete(SettingRow).where(SettingRow.key == key))
 
     async def lock(self, name: str) -> None:
@@ -38,7 +52,14 @@ class SqlSettingRepo:
             await self._s.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
 
     async def with_prefix(self, prefix: str) -> dict[str, str]:
+        got = await self._rules.cache() if _is_rule(prefix) else None
+        if got is not None and prefix in got[0].settings:
+            return dict(got[0].settings[prefix])
         rows = await self._s.execute(
             select(SettingRow.key, SettingRow.value).where(SettingRow.key.startswith(prefix))
         )
-        return {key[len(prefix) :]: value for key, value in rows}
+        found = {key[len(prefix) :]: value for key, value in rows}
+        kept = self._rules.still(got[1]) if got is not None else None
+        if kept is not None:
+            kept.settings[prefix] = dict(found)
+        return found

@@ -6,6 +6,7 @@ lock up front, see `storage.db`); a unit of work that could not get the lock in 
 
 from __future__ import annotations
 
+from functools import cached_property
 from types import TracebackType
 from typing import Self
 
@@ -27,6 +28,7 @@ from storage.export import SqlExportRepo
 from storage.outbox import SqlOutboxRepo
 from storage.pipelines import SqlPipelineRepo
 from storage.plans import SqlPlanRepo
+from storage.rules import Rules, RulesCache
 from storage.settings import SqlSettingRepo
 from storage.standup import SqlStandupGroupRepo
 from storage.surveys import SqlSurveyRepo
@@ -36,38 +38,130 @@ from storage.webhook import SqlWebhookUpdateRepo
 
 
 class SqlUnitOfWork:
+    """Opens nothing until a repository is first used: an update that needs no database (not
+    handled, or answered from the rules' cache) costs no session and no connection."""
+
     def __init__(
-        self, sessions: async_sessionmaker[AsyncSession], bind: AsyncEngine | None = None
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        bind: AsyncEngine | None = None,
+        cache: RulesCache | None = None,
     ) -> None:
         self._sessions, self._bind = sessions, bind
+        self._cache = cache if cache is not None else RulesCache()
+        self._session: AsyncSession | None = None
+        self._rules: Rules | None = None
+
+    @property
+    def opened(self) -> bool:
+        """Whether this unit of work has used the database."""
+        return self._session is not None
+
+    def _open(self) -> AsyncSession:
+        if self._session is None:
+            s = self._sessions() if self._bind is None else self._sessions(bind=self._bind)
+            self._session = s
+        return self._session
+
+    def _open_rules(self) -> Rules:
+        if self._rules is None:
+            self._rules = Rules(self._cache, self._open())
+        return self._rules
 
     async def __aenter__(self) -> Self:
-        self._session = self._sessions() if self._bind is None else self._sessions(bind=self._bind)
-        s = self._session
-        self.users = SqlUserRepo(s)
-        self.invites = SqlInviteRepo(s)
-        self.settings = SqlSettingRepo(s)
-        self.pipelines = SqlPipelineRepo(s)
-        self.clients = SqlClientRepo(s)
-        self.contacts = SqlContactRepo(s)
-        self.deals = SqlDealRepo(s)
-        self.events = SqlEventRepo(s)
-        self.outbox = SqlOutboxRepo(s)
-        self.tasks = SqlTaskRepo(s)
-        self.job_runs = SqlJobRunRepo(s)
-        self.surveys = SqlSurveyRepo(s)
-        self.audit = SqlAuditRepo(s)
-        self.plans = SqlPlanRepo(s)
-        self.departments = SqlDepartmentRepo(s)
-        self.export = SqlExportRepo(s)
-        self.analytics = SqlAnalyticsRepo(s)
-        self.digest = SqlDigestRepo(s)
-        self.delivery = SqlDeliveryRepo(s)
-        self.webhook_updates = SqlWebhookUpdateRepo(s)
-        self.calendar = SqlCalendarRepo(s)
-        self.escalations = SqlEscalationRepo(s)
-        self.standup_groups = SqlStandupGroupRepo(s)
         return self
+
+    @cached_property
+    def users(self) -> SqlUserRepo:
+        return SqlUserRepo(self._open(), self._open_rules())
+
+    @cached_property
+    def invites(self) -> SqlInviteRepo:
+        return SqlInviteRepo(self._open())
+
+    @cached_property
+    def settings(self) -> SqlSettingRepo:
+        return SqlSettingRepo(self._open(), self._open_rules())
+
+    @cached_property
+    def pipelines(self) -> SqlPipelineRepo:
+        return SqlPipelineRepo(self._open(), self._open_rules())
+
+    @cached_property
+    def clients(self) -> SqlClientRepo:
+        return SqlClientRepo(self._open())
+
+    @cached_property
+    def contacts(self) -> SqlContactRepo:
+        return SqlContactRepo(self._open())
+
+    @cached_property
+    def deals(self) -> SqlDealRepo:
+        return SqlDealRepo(self._open())
+
+    @cached_property
+    def events(self) -> SqlEventRepo:
+        return SqlEventRepo(self._open())
+
+    @cached_property
+    def outbox(self) -> SqlOutboxRepo:
+        return SqlOutboxRepo(self._open())
+
+    @cached_property
+    def tasks(self) -> SqlTaskRepo:
+        return SqlTaskRepo(self._open())
+
+    @cached_property
+    def job_runs(self) -> SqlJobRunRepo:
+        return SqlJobRunRepo(self._open())
+
+    @cached_property
+    def surveys(self) -> SqlSurveyRepo:
+        return SqlSurveyRepo(self._open())
+
+    @cached_property
+    def audit(self) -> SqlAuditRepo:
+        return SqlAuditRepo(self._open())
+
+    @cached_property
+    def plans(self) -> SqlPlanRepo:
+        return SqlPlanRepo(self._open())
+
+    @cached_property
+    def departments(self) -> SqlDepartmentRepo:
+        return SqlDepartmentRepo(self._open(), self._open_rules())
+
+    @cached_property
+    def export(self) -> SqlExportRepo:
+        return SqlExportRepo(self._open())
+
+    @cached_property
+    def analytics(self) -> SqlAnalyticsRepo:
+        return SqlAnalyticsRepo(self._open())
+
+    @cached_property
+    def digest(self) -> SqlDigestRepo:
+        return SqlDigestRepo(self._open())
+
+    @cached_property
+    def delivery(self) -> SqlDeliveryRepo:
+        return SqlDeliveryRepo(self._open())
+
+    @cached_property
+    def webhook_updates(self) -> SqlWebhookUpdateRepo:
+        return SqlWebhookUpdateRepo(self._open())
+
+    @cached_property
+    def calendar(self) -> SqlCalendarRepo:
+        return SqlCalendarRepo(self._open())
+
+    @cached_property
+    def escalations(self) -> SqlEscalationRepo:
+        return SqlEscalationRepo(self._open())
+
+    @cached_property
+    def standup_groups(self) -> SqlStandupGroupRepo:
+        return SqlStandupGroupRepo(self._open())
 
     async def __aexit__(
         self,
@@ -75,6 +169,8 @@ class SqlUnitOfWork:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
+        if self._session is None:
+            return
         try:
             await self._session.rollback()
         finally:
@@ -83,10 +179,20 @@ class SqlUnitOfWork:
             raise DatabaseBusyError() from exc
 
     async def commit(self) -> None:
+        if self._session is None:
+            return
+        rules = self._rules
+        version = await rules.before_commit() if rules is not None else None
         await self._session.commit()
+        if rules is not None:
+            rules.after_commit(version)
 
     async def rollback(self) -> None:
+        if self._session is None:
+            return
         await self._session.rollback()
+        if self._rules is not None:
+            self._rules.after_rollback()
 
 
 class SqlUnitOfWorkFactory:
@@ -95,12 +201,16 @@ class SqlUnitOfWorkFactory:
     `write=True`: a writer's unit of work, for short transactions that write (jobs, the
     sender), best run through `bot.services.writes.write`, which retries it while busy."""
 
-    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+    def __init__(
+        self, sessions: async_sessionmaker[AsyncSession], cache: RulesCache | None = None
+    ) -> None:
         self._sessions = sessions
+        # The process's cache of the team's rules (`storage.rules`): one per factory.
+        self.rules = cache if cache is not None else RulesCache()
         bind = sessions.kw.get("bind")
         self._writer: AsyncEngine | None = None
         if isinstance(bind, AsyncEngine) and bind.dialect.name == "sqlite":
             self._writer = writer_engine(bind)
 
     def __call__(self, *, write: bool = False) -> SqlUnitOfWork:
-        return SqlUnitOfWork(self._sessions, self._writer if write else None)
+        return SqlUnitOfWork(self._sessions, self._writer if write else None, self.rules)

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.domain.ids import DepartmentId, PipelineId, TelegramId, UserId
 from bot.domain.models import Invite, Role, User
 from storage.models import InviteRow, UserRow
+from storage.rules import Rules
 
 
 def _user(row: UserRow) -> User:
@@ -31,16 +32,36 @@ def _user(row: UserRow) -> User:
 
 
 class SqlUserRepo:
-    def __init__(self, session: AsyncSession) -> None:
+    """Members by id and by Telegram id follow the rules' caching rule (`storage.rules`): from
+    the process's cache until this unit of work changes a member; every write here is one."""
+
+    def __init__(self, session: AsyncSession, rules: Rules) -> None:
         self._s = session
+        self._rules = rules
 
     async def get(self, user_id: UserId) -> User | None:
+        got = await self._rules.cache()
+        if got is not None and user_id in got[0].by_id:
+            return got[0].by_id[user_id]
         row = await self._s.get(UserRow, user_id)
-        return _user(row) if row else None
+        user = _user(row) if row else None
+        if user is not None:
+            self._keep(user.tg_id, user, got)
+        return user
 
     async def by_tg(self, tg_id: TelegramId) -> User | None:
+        got = await self._rules.cache()
+        if got is not None and tg_id in got[0].by_tg:
+            return got[0].by_tg[tg_id]
         row = await self._s.scalar(select(UserRow).where(UserRow.tg_id == tg_id))
-        return _user(row) if row else None
+        user = _user(row) if row else None
+        self._keep(tg_id, user, got)
+        return user
+
+    def _keep(self, tg_id: TelegramId, user: User | None, got: tuple[object, int] | None) -> None:
+        kept = self._rules.still(got[1]) if got is not None else None
+        if kept is not None:
+            kept.remember_user(tg_id, user)
 
     async def add(
         self,
@@ -51,6 +72,7 @@ class SqlUserRepo:
         language: str,
         now: datetime,
     ) -> User:
+        self._rules.touch()
         row = UserRow(
             tg_id=tg_id,
             name=name,
@@ -66,17 +88,21 @@ class SqlUserRepo:
         return _user(row)
 
     async def set_role(self, user_id: UserId, role: Role) -> None:
+        self._rules.touch()
         await self._s.execute(update(UserRow).where(UserRow.id == user_id).values(role=role.value))
 
     async def set_active(self, user_id: UserId, active: bool) -> None:
+        self._rules.touch()
         stmt = update(UserRow).where(UserRow.id == user_id).values(is_active=active)
         await self._s.execute(stmt)
 
     async def set_language(self, user_id: UserId, language: str) -> None:
+        self._rules.touch()
         stmt = update(UserRow).where(UserRow.id == user_id).values(language=language)
         await self._s.execute(stmt)
 
     async def set_default_pipeline(self, user_id: UserId, pipeline_id: PipelineId) -> None:
+        self._rules.touch()
         await self._s.execute(
             update(UserRow).where(UserRow.id == user_id).values(default_pipeline_id=pipeline_id)
         )
@@ -101,7 +127,10 @@ class SqlUserRepo:
             .where(UserRow.id == user_id, UserRow.is_reachable.is_not(reachable))
             .values(is_reachable=reachable)
         )
-        return bool(result.rowcount)  # type: ignore[attr-defined]
+        changed = bool(result.rowcount)  # type: ignore[attr-defined]
+        if changed:
+            self._rules.touch()
+        return changed
 
     async def many(self, ids: Sequence[UserId]) -> dict[UserId, User]:
         if not ids:

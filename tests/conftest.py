@@ -20,6 +20,7 @@ from sqlalchemy.schema import sort_tables_and_constraints
 
 from storage.db import make_engine, make_sessions, migrate
 from storage.models import Base
+from storage.rules import RulesCache
 from storage.uow import SqlUnitOfWorkFactory
 
 # Hypothesis: no deadline and no "too slow" health check anywhere (a loaded machine is not a
@@ -215,8 +216,12 @@ async def engine(db_url: str) -> AsyncIterator[AsyncEngine]:
 
 
 @pytest.fixture
-def uow_factory(engine: AsyncEngine) -> SqlUnitOfWorkFactory:
-    return SqlUnitOfWorkFactory(make_sessions(engine))
+def uow_factory(engine: AsyncEngine, clock: FakeClock) -> SqlUnitOfWorkFactory:
+    # The rules' cache checks its version by the test's clock, not the wall's: a test decides
+    # when a second has passed, so the statements it counts do not depend on the machine.
+    return SqlUnitOfWorkFactory(
+        make_sessions(engine), RulesCache(clock=lambda: clock().timestamp())
+    )
 
 
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
