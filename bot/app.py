@@ -48,6 +48,7 @@ from handlers.flood import install as install_flood_control
 from handlers.keyboards import STAFF_COMMANDS
 from handlers.middlewares import ContextMiddleware
 from handlers.notices import TelegramNotifier
+from handlers.routing import PressSwitch, run_filters_inline
 from storage.backup import DatabaseInUseError, database_lock
 from storage.db import make_engine, make_sessions, migrate
 from storage.uow import SqlUnitOfWorkFactory
@@ -98,7 +99,8 @@ def build_dispatcher(
         # dropped update waits for no lock and touches neither state nor the database.
         install_flood_control(dp, flood, clock, defaults.language)
     dp.update.outer_middleware(ContextMiddleware(uow_factory, clock, admins, defaults))
-    dp.include_routers(*get_routers())
+    dp.include_router(PressSwitch(get_routers()))  # a press tries only the routers of its kind
+    run_filters_inline(dp)
     return dp
 
 

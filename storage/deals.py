@@ -25,6 +25,7 @@ from bot.domain.deals import DealChange, DealEvent, DealQuery, EventKind
 from bot.domain.ids import ClientId, DealId, PipelineId, StageId, UserId
 from bot.domain.inbox import Attachment, FileKind
 from bot.domain.models import Channel, Deal, DealStatus
+from bot.domain.tasks import Task, TaskStatus
 from storage.clients import client_of
 from storage.contacts import contact_of
 from storage.models import (
@@ -39,6 +40,7 @@ from storage.models import (
     fold,
 )
 from storage.scope import managed_by
+from storage.tasks import task_of
 
 
 def _deal(
@@ -132,6 +134,30 @@ class SqlDealRepo:
     async def get(self, deal_id: DealId) -> Deal | None:
         found = (await self._s.execute(self._select().where(DealRow.id == deal_id))).first()
         return _deal(*found) if found else None
+
+    async def with_next_task(self, deal_id: DealId) -> tuple[Deal, Task | None] | None:
+        """The deal and its next open task (the earliest due), in one query: the card."""
+        first = (
+            select(TaskRow.id)
+            .where(TaskRow.deal_id == DealRow.id, TaskRow.status == TaskStatus.OPEN.value)
+            .order_by(TaskRow.due_at, TaskRow.id)
+            .limit(1)
+            .correlate(DealRow)
+            .scalar_subquery()
+        )
+        stmt = (
+            self._select()
+            .add_columns(TaskRow)
+            .outerjoin(TaskRow, TaskRow.id == first)
+            .where(DealRow.id == deal_id)
+        )
+        found = (await self._s.execute(stmt)).first()
+        if found is None:
+            return None
+        row, client, reason, owner, contact, task = found
+        deal = _deal(row, client, reason, owner, contact)
+        company = client.company if client is not None else None
+        return deal, task_of(task, row.title, row.version, company) if task is not None else None
 
     async def apply(self, change: DealChange) -> bool:
         result = await self._s.execute(

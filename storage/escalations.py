@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.domain.ids import TaskId
 from bot.domain.tasks import Task, TaskStatus
 from storage.models import TaskRow
-from storage.tasks import SqlTaskRepo, _task
+from storage.tasks import SqlTaskRepo, task_of
 
 _UNREPORTED = or_(TaskRow.escalated_due_at.is_(None), TaskRow.escalated_due_at != TaskRow.due_at)
 
@@ -33,7 +33,7 @@ class SqlEscalationRepo:
             .order_by(TaskRow.due_at.desc(), TaskRow.id)
             .limit(limit)
         )
-        return [_task(*r) for r in rows]
+        return [task_of(*r) for r in rows]
 
     async def claim(self, task_id: TaskId, due_at: datetime) -> bool:
         """True for the one transaction anywhere that marks this due time reported. On

@@ -14,7 +14,7 @@ from bot.domain.tasks import Task, TaskChange, TaskStatus
 from storage.models import ClientRow, DealRow, JobRunRow, TaskRow
 
 
-def _task(
+def task_of(
     row: TaskRow, deal_title: str | None, deal_version: int | None, client_name: str | None
 ) -> Task:
     return Task(
@@ -76,7 +76,7 @@ class SqlTaskRepo:
 
     async def get(self, task_id: TaskId) -> Task | None:
         found = (await self._s.execute(self._select().where(TaskRow.id == task_id))).first()
-        return _task(*found) if found else None
+        return task_of(*found) if found else None
 
     async def apply(self, change: TaskChange) -> bool:
         result = await self._s.execute(
@@ -100,7 +100,7 @@ class SqlTaskRepo:
             .order_by(TaskRow.due_at, TaskRow.id)
             .limit(limit)
         )
-        return [_task(*r) for r in rows]
+        return [task_of(*r) for r in rows]
 
     async def open_for_deal(self, deal_id: DealId) -> list[Task]:
         rows = await self._s.execute(
@@ -108,7 +108,7 @@ class SqlTaskRepo:
             .where(TaskRow.deal_id == deal_id, TaskRow.status == TaskStatus.OPEN.value)
             .order_by(TaskRow.due_at, TaskRow.id)
         )
-        return [_task(*r) for r in rows]
+        return [task_of(*r) for r in rows]
 
     async def deals_with_open_tasks(self, deal_ids: Sequence[DealId]) -> set[DealId]:
         if not deal_ids:
@@ -131,7 +131,7 @@ class SqlTaskRepo:
         rows = await self._s.execute(
             self._select().where(late).order_by(TaskRow.due_at, TaskRow.id).limit(limit)
         )
-        return [_task(*r) for r in rows], int(total or 0)
+        return [task_of(*r) for r in rows], int(total or 0)
 
     async def due_reminders(self, now: datetime, limit: int) -> list[Task]:
         # remind_at is NULL except while a reminder is owed, so its index stays small and sharp.
@@ -141,7 +141,7 @@ class SqlTaskRepo:
             .order_by(TaskRow.remind_at, TaskRow.id)
             .limit(limit)
         )
-        return [_task(*r) for r in rows]
+        return [task_of(*r) for r in rows]
 
     async def clear_reminder(self, task_id: TaskId, remind_at: datetime) -> bool:
         result = await self._s.execute(
@@ -192,7 +192,7 @@ class SqlTaskRepo:
                 )
             )
         ).first()
-        return _task(*found) if found else None
+        return task_of(*found) if found else None
 
     async def reassign_open(self, deal_id: DealId, assignee_id: UserId) -> int:
         result = await self._s.execute(

@@ -84,13 +84,19 @@ def _require_staff(actor: User) -> None:
 
 
 async def _view(
-    uow: DealStore, deal: Deal, now: datetime, pipeline: Pipeline | None = None
+    uow: DealStore,
+    deal: Deal,
+    now: datetime,
+    pipeline: Pipeline | None = None,
+    tasks: Sequence[Task] | None = None,
 ) -> DealView:
+    """The card; `tasks`: its open tasks (the next first) when already read with the deal."""
     pipeline = pipeline or await uow.pipelines.get(deal.pipeline_id)
     if pipeline is None:
         raise PipelineNotFoundError()
     stage = await _stage_of(uow, pipeline, deal.stage_id)
-    tasks = await uow.tasks.open_for_deal(deal.id)
+    if tasks is None:
+        tasks = await uow.tasks.open_for_deal(deal.id)
     return DealView(
         deal=deal,
         pipeline=pipeline,
@@ -118,6 +124,17 @@ async def _own_deal(uow: DealStore, actor: User, deal_id: DealId) -> Deal:
     if not await may_touch_deal(uow, actor, deal):
         raise AccessDeniedError()
     return deal
+
+
+async def _own_card(uow: DealStore, actor: User, deal_id: DealId) -> tuple[Deal, list[Task]]:
+    """The deal, as `_own_deal`, with its next open task read in the same query."""
+    found = await uow.deals.with_next_task(deal_id)
+    if found is None:
+        raise DealNotFoundError()
+    deal, task = found
+    if not await may_touch_deal(uow, actor, deal):
+        raise AccessDeniedError()
+    return deal, [task] if task is not None else []
 
 
 async def pipelines_for(uow: DealStore, actor: User) -> tuple[list[Pipeline], PipelineId | None]:
@@ -173,7 +190,8 @@ async def _resolve_client(uow: DealStore, actor: User, data: NewDealInput, now: 
 
 async def open_deal(uow: DealStore, actor: User, deal_id: DealId, now: datetime) -> DealView:
     """The deal card, for its owner, a head or an admin."""
-    return await _view(uow, await _own_deal(uow, actor, deal_id), now)
+    deal, tasks = await _own_card(uow, actor, deal_id)
+    return await _view(uow, deal, now, tasks=tasks)
 
 
 async def _change(
@@ -184,7 +202,10 @@ async def _change(
     now: datetime,
     notices: Sequence[Notice] = (),
     notifier: Notifier | None = None,
+    tasks: Sequence[Task] | None = None,
 ) -> DealView:
+    """Write the change and its history; the card after it. `tasks`: the deal's open tasks
+    read with it, when the change leaves them as they were (no need to read them again)."""
     if not await uow.deals.apply(change):
         await uow.rollback()
         raise StaleActionError()
@@ -197,7 +218,7 @@ async def _change(
     else:
         fresh = _applied(deal, change)
     assert fresh is not None
-    return await _view(uow, fresh, now)
+    return await _view(uow, fresh, now, tasks=tasks)
 
 
 def _applied(deal: Deal, change: DealChange) -> Deal:
@@ -230,7 +251,7 @@ async def move_deal(
 
     A stage with its own owner ("specialised conveyor") offers the deal to that person.
     """
-    deal = await _own_deal(uow, actor, deal_id)
+    deal, tasks = await _own_card(uow, actor, deal_id)
     if not deal.is_open:
         raise DealClosedError(status=deal.status.value)
     if expected_version is not None and deal.version != expected_version:
@@ -240,7 +261,7 @@ async def move_deal(
     if pipeline is None or stage is None:
         raise StageNotFoundError()
     if deal.stage_id == stage_id:
-        return await _view(uow, deal, now, pipeline), False
+        return await _view(uow, deal, now, pipeline, tasks), False
     taker = await _stage_owner(uow, stage, deal)
     change = DealChange.of(
         deal, stage_id=stage_id, stage_entered_at=now, handoff_to_id=taker.id if taker else None
@@ -249,7 +270,7 @@ async def move_deal(
     notices = []
     if taker is not None and notifier is not None:
         notices.append(notifier.handoff_offered(deal, stage, taker, actor))
-    view = await _change(uow, deal, change, event, now, notices, notifier)
+    view = await _change(uow, deal, change, event, now, notices, notifier, tasks)
     return view, True
 
 

@@ -31,7 +31,7 @@ from handlers.deals.views import (
 from handlers.filters import IsStaff, TypedText
 from handlers.screens import message_of
 from handlers.surveys.callbacks import AskFeedbackCb
-from handlers.tasks.next_step import ask_next_step
+from handlers.tasks.next_step import asking_in_card, prompt_is_live
 
 
 @asynccontextmanager
@@ -85,14 +85,19 @@ async def on_open(query: CallbackQuery, ctx: Ctx, callback_data: DealCb, state: 
 async def on_stage_chosen(
     query: CallbackQuery, ctx: Ctx, callback_data: DealCb, state: FSMContext
 ) -> None:
+    """The move, answered by two requests: the toast, and the card edited to ask for the
+    deal's next step (the question and its quick picks folded into the card)."""
     deal_id = DealId(callback_data.deal_id)
     view, moved = await deals.move_deal(
         ctx.uow, ctx.staff, deal_id, StageId(callback_data.arg), ctx.now, ctx.notifier
     )
-    toast = ctx.t("card.moved" if moved else "card.already_there", stage=view.stage.name)
-    await _show(query, ctx, view, toast)
-    if moved:
-        await ask_next_step(message_of(query), ctx, state, view.deal.id, view.deal.title)
+    if not moved:
+        await _show(query, ctx, view, ctx.t("card.already_there", stage=view.stage.name))
+        return
+    card = (card_text(ctx.t, view, ctx.tz), card_keyboard(ctx.t, view))
+    toast = ctx.t("card.moved", stage=view.stage.name)
+    await screens.show(query, asking_in_card(ctx, card, view.deal.id, view.deal.title), toast)
+    await prompt_is_live(message_of(query), state, view.deal.id, card)
 
 
 async def on_choose_stage(query: CallbackQuery, ctx: Ctx, callback_data: DealCb) -> None:

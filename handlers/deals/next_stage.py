@@ -16,7 +16,7 @@ from handlers.deals.callbacks import NextStageCb
 from handlers.deals.views import card_keyboard, card_text
 from handlers.filters import IsStaff
 from handlers.screens import message_of
-from handlers.tasks.next_step import ask_next_step
+from handlers.tasks.next_step import asking_in_card, prompt_is_live
 
 
 async def _card(query: CallbackQuery, ctx: Ctx, view: deals.DealView, alert: str) -> None:
@@ -56,9 +56,10 @@ async def on_next_stage(
         await _card(query, ctx, fresh, ctx.t("error.stale_action"))
         return
     await query.answer(ctx.t("card.moved", stage=view.stage.name))
-    message = message_of(query)
-    await message.answer(card_text(ctx.t, view, ctx.tz), reply_markup=card_keyboard(ctx.t, view))
-    await ask_next_step(message, ctx, state, view.deal.id, view.deal.title)
+    card = (card_text(ctx.t, view, ctx.tz), card_keyboard(ctx.t, view))
+    text, markup = asking_in_card(ctx, card, view.deal.id, view.deal.title)
+    sent = await message_of(query).answer(text, reply_markup=markup)
+    await prompt_is_live(sent, state, view.deal.id, card)
 
 
 def build_router() -> Router:

@@ -46,6 +46,13 @@ class NextStepCb(CallbackData, prefix="ns"):
     at: CbMinutes
 
 
+class CardStepCb(CallbackData, prefix="cs"):
+    """The same quick pick, asked in the deal card itself after a move (the card stays)."""
+
+    deal_id: CbId
+    at: CbMinutes
+
+
 class TasksCb(CallbackData, prefix="tl"):
     """Back to the task list."""
 

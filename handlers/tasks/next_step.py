@@ -14,12 +14,13 @@ from contextlib import suppress
 from aiogram.exceptions import TelegramBadRequest
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.storage.base import StorageKey
-from aiogram.types import Message
+from aiogram.types import InlineKeyboardMarkup, Message
 
 from bot.domain.tasks import Task
 from bot.services import tasks
 from handlers.context import Ctx
-from handlers.tasks.views import next_step_keyboard
+from handlers.screens import Screen
+from handlers.tasks.views import card_step_rows, next_step_keyboard
 
 # The prompts of a chat live under this user id: no Telegram account has it, so the chat's
 # own conversation state (cleared at every new step) never touches them.
@@ -54,19 +55,49 @@ async def ask_next_step(
         ctx.t(key, deal=html.escape(title)),
         reply_markup=next_step_keyboard(ctx.t, deal_id, ctx.now, ctx.tz),
     )
+    await prompt_is_live(sent, state, deal_id)
+
+
+def asking_in_card(ctx: Ctx, card: Screen, deal_id: int, title: str) -> Screen:
+    """The card with the next-step question folded in: the question under the text, the quick
+    picks above the card's own buttons. One edit asks, instead of a second message."""
+    text, markup = card
+    question = ctx.t("task.next_step_ask", deal=html.escape(title))
+    picks = card_step_rows(ctx.t, deal_id, ctx.now, ctx.tz)
+    rows = [*picks, *(markup.inline_keyboard if markup is not None else [])]
+    return f"{text}\n\n{question}", InlineKeyboardMarkup(inline_keyboard=rows)
+
+
+async def prompt_is_live(
+    message: Message, state: FSMContext, deal_id: int, card: Screen | None = None
+) -> None:
+    """`message` is the deal's live prompt now (a card that asks, when `card` is given: the
+    deal's card without the question). The older prompt is taken away: a prompt of its own is
+    deleted; a card that asked is put back to `card`, or, with no card at hand, left as it is
+    (its picks still set a next step)."""
     prompts = _prompts(state)
     live = dict(await prompts.get_data())
     older = live.pop(str(deal_id), None)
-    live[str(deal_id)] = sent.message_id
+    live[str(deal_id)] = [message.message_id, card is not None]
     await prompts.set_data(dict(list(live.items())[-KEPT:]))
-    if older is None or older == sent.message_id or sent.bot is None:
+    # A prompt is [message id, whether it is a card]; a bare id was kept before cards asked.
+    older_id, older_card = (older, False) if isinstance(older, int) else (older or [None, False])
+    if older_id is None or older_id == message.message_id or message.bot is None:
+        return
+    bot, chat_id = message.bot, message.chat.id
+    if older_card:
+        if card is not None:
+            with suppress(TelegramBadRequest):  # gone, or too old to edit: it stays
+                await bot.edit_message_text(
+                    text=card[0], chat_id=chat_id, message_id=older_id, reply_markup=card[1]
+                )
         return
     try:  # a bot may delete its message for 48 hours; after that its buttons go
-        await sent.bot.delete_message(chat_id=sent.chat.id, message_id=older)
+        await bot.delete_message(chat_id=chat_id, message_id=older_id)
     except TelegramBadRequest:
         with suppress(TelegramBadRequest):  # gone already
-            await sent.bot.edit_message_reply_markup(
-                chat_id=sent.chat.id, message_id=older, reply_markup=None
+            await bot.edit_message_reply_markup(
+                chat_id=chat_id, message_id=older_id, reply_markup=None
             )
 
 

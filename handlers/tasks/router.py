@@ -19,12 +19,14 @@ from bot.i18n import all_variants
 from bot.services import deals, tasks
 from handlers.context import Ctx
 from handlers.deals.callbacks import CardAction, DealCb
+from handlers.deals.views import card_keyboard, card_text
 from handlers.filters import IsStaff, TypedText
 from handlers.keyboards import settle
 from handlers.screens import message_of, show
 from handlers.tasks import actions
 from handlers.tasks.actions import SNOOZES, on_reschedule_typed
 from handlers.tasks.callbacks import (
+    CardStepCb,
     DueCb,
     NextStepCb,
     ReminderCb,
@@ -140,6 +142,27 @@ async def on_next_step(
     await message_of(query).edit_text(done, reply_markup=task_keyboard(ctx.t, task, back=False))
 
 
+async def on_card_step(
+    query: CallbackQuery, ctx: Ctx, callback_data: CardStepCb, state: FSMContext
+) -> None:
+    """A quick pick in the card that asked: the task is set and the card shows it, without
+    the question (the card stays the card)."""
+    due = from_minutes(callback_data.at)
+    if due <= ctx.now:
+        await query.answer(ctx.t("when.past"), show_alert=True)
+        return
+    deal_id = DealId(callback_data.deal_id)
+    view = await deals.open_deal(ctx.uow, ctx.staff, deal_id, ctx.now)
+    text = ctx.t("task.next_step_text", stage=view.stage.name)
+    await tasks.create_task(
+        ctx.uow, ctx.staff, text=text, due_at=due, now=ctx.now, deal_id=view.deal.id
+    )
+    await next_step_set(state, view.deal.id)
+    view = await deals.open_deal(ctx.uow, ctx.staff, deal_id, ctx.now)
+    card = (card_text(ctx.t, view, ctx.tz), card_keyboard(ctx.t, view))
+    await show(query, card, ctx.t("task.created_toast"))
+
+
 async def cmd_tasks(message: Message, ctx: Ctx, state: FSMContext) -> None:
     await state.clear()
     text, markup = await _task_list(ctx=ctx)
@@ -169,6 +192,7 @@ def build_router() -> Router:
     router.callback_query(NewTask.due, DueCb.filter())(on_due_picked)
     router.message(NewTask.due, TypedText())(on_due_typed)
     router.callback_query(NextStepCb.filter())(on_next_step)
+    router.callback_query(CardStepCb.filter())(on_card_step)
     router.callback_query(TasksCb.filter())(on_tasks_list)
     router.callback_query(TaskCb.filter(F.action == TaskAction.OPEN))(actions.on_task_open)
     router.callback_query(TaskCb.filter(F.action == TaskAction.DONE))(actions.on_task_done)

@@ -17,6 +17,7 @@ from bot.services.tasks import TaskList
 from handlers.deals.callbacks import CardAction, DealCb
 from handlers.deals.views import BUTTON_MAX, next_stage_button, short
 from handlers.tasks.callbacks import (
+    CardStepCb,
     DueCb,
     NextStepCb,
     ReminderCb,
@@ -188,3 +189,15 @@ def reminder(t: Translator, task: Task, now: datetime, tz: ZoneInfo) -> tuple[st
     body = task_text(t, task, now, tz, on_time=is_on_time(task, now))
     markup = reminder_keyboard(t, task)
     return t("task.reminder", body=body), markup.model_dump(mode="json", exclude_none=True)
+
+
+def card_step_rows(
+    t: Translator, deal_id: int, now: datetime, tz: ZoneInfo
+) -> list[list[InlineKeyboardButton]]:
+    """The next step's quick picks as rows for the deal card that asks it (`CardStepCb`)."""
+    own = InlineKeyboardButton(
+        text=t("task.btn.own"),
+        callback_data=DealCb(action=CardAction.TASK, deal_id=deal_id).pack(),
+    )
+    picks = picks_keyboard(t, now, tz, lambda at: CardStepCb(deal_id=deal_id, at=at), [own])
+    return picks.inline_keyboard

@@ -115,6 +115,16 @@ class MemoryDeals:
         deal = self._w.deals.get(deal_id)
         return self._named(deal) if deal else None
 
+    async def with_next_task(self, deal_id: DealId) -> tuple[Deal, Task | None] | None:
+        deal = await self.get(deal_id)
+        if deal is None:
+            return None
+        tasks = sorted(
+            (t for t in self._w.tasks.values() if t.is_open and t.deal_id == deal_id),
+            key=lambda t: (t.due_at, t.id),
+        )
+        return deal, tasks[0] if tasks else None
+
     async def apply(self, change: DealChange) -> bool:
         self._w.concurrently()
         deal = self._w.deals.get(change.deal_id)

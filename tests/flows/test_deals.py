@@ -152,9 +152,17 @@ async def test_next_stage_edits_the_card_in_place_and_records_history(
     assert said.part("card.stage", stage="Квалификация", no=2, total=7) in str(edit.text)
     assert seller.alert == said("card.moved", stage="Квалификация")
     assert isinstance(seller.replies[0], AnswerCallbackQuery)  # the press is answered first
-    sent = [r.text for r in seller.replies if isinstance(r, SendMessage)]
-    assert sent == [said("task.next_step_ask", deal="Ромашка")]  # the card itself is not resent
-    assert seller.card_buttons()[0] == said("card.btn.next", stage="Встреча / презентация")
+    # The answer, and the card edited to ask for the next step: nothing sent (the prompt the
+    # new deal asked with is taken away: one live prompt a deal).
+    assert [type(r) for r in seller.replies][:2] == [AnswerCallbackQuery, EditMessageText]
+    assert not [r for r in seller.replies if isinstance(r, SendMessage)]
+    assert str(edit.text).endswith("\n\n" + said("task.next_step_ask", deal="Ромашка"))
+    buttons = seller.card_buttons()
+    assert buttons[0] == said("when.today_18")  # the quick picks first, then the card's own
+    assert said("card.btn.next", stage="Встреча / презентация") in buttons
+    assert buttons.index(said("task.btn.own")) < buttons.index(
+        said("card.btn.next", stage="Встреча / презентация")
+    )
     events = await rows(
         engine,
         select(DealEventRow.kind, DealEventRow.from_stage_id, DealEventRow.to_stage_id).order_by(
@@ -163,6 +171,8 @@ async def test_next_stage_edits_the_card_in_place_and_records_history(
     )
     assert [e[0] for e in events] == ["created", "stage"]
     assert events[1][2] == events[1][1] + 1
+    await seller.press(said("card.btn.next", stage="Встреча / презентация"))
+    assert [type(r) for r in seller.replies] == [AnswerCallbackQuery, EditMessageText]
 
 
 async def test_choose_any_stage_and_the_same_stage_is_a_no_op(

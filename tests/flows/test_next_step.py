@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 import pytest
 from aiogram.fsm.storage.base import StorageKey
-from aiogram.methods import DeleteMessage
+from aiogram.methods import DeleteMessage, EditMessageText
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -95,15 +95,36 @@ async def test_an_answered_prompt_stays_and_a_newer_one_replaces_only_the_live_o
     stage = "Квалификация" if seller.lang == "ru" else "Qualification"
     await seller.press(t("card.btn.next", stage=stage))
     assert not [r for r in seller.replies if isinstance(r, DeleteMessage)]
-    live, _ = seller.find_button(t("when.tomorrow_10"))
+    card = seller.bot.last(EditMessageText).message_id  # the card itself asks now
+    assert seller.card.endswith(t("task.next_step_ask", deal="Ромашка"))
+    assert t("when.tomorrow_10") in seller.card_buttons()
     stage = "Встреча / презентация" if seller.lang == "ru" else "Meeting / presentation"
     await seller.press(t("card.btn.next", stage=stage))
-    assert [r.message_id for r in seller.replies if isinstance(r, DeleteMessage)] == [
-        live.message_id
-    ]
+    assert not [r for r in seller.replies if isinstance(r, DeleteMessage)]  # the same card
+    assert seller.card.count(t("task.next_step_ask", deal="Ромашка")) == 1
+    assert seller.bot.last(EditMessageText).message_id == card
     await seller.press(t("when.in_3_days"))
+    assert seller.alert == t("task.created_toast")
+    assert t("task.next_step_ask", deal="Ромашка") not in seller.card  # the card, answered
+    assert t("when.in_3_days") not in seller.card_buttons()
     key = StorageKey(bot_id=seller.bot.id, chat_id=seller.tg_id, user_id=PROMPTS_USER)
     assert await seller.dp.storage.get_data(key) == {}  # no live prompt left behind
+
+
+async def test_a_card_that_asked_is_put_back_when_another_card_asks(seller: Person) -> None:
+    t = s(seller)
+    await deal_with_a_task(seller)
+    stage = "Квалификация" if seller.lang == "ru" else "Qualification"
+    await seller.press(t("card.btn.next", stage=stage))
+    asked = seller.bot.last(EditMessageText).message_id
+    await seller.send("/deals")
+    await seller.press(seller.buttons()[0])  # the same deal's card, as a new message
+    stage = "Встреча / презентация" if seller.lang == "ru" else "Meeting / presentation"
+    await seller.press(t("card.btn.next", stage=stage))
+    put_back = [r for r in seller.replies if isinstance(r, EditMessageText)]
+    older = next(r for r in put_back if r.message_id == asked)
+    assert t("task.next_step_ask", deal="Ромашка") not in str(older.text)
+    assert not [r for r in seller.replies if isinstance(r, DeleteMessage)]  # a card stays
 
 
 async def test_the_history_lists_tasks_set_moved_and_done(
