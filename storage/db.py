@@ -98,6 +98,11 @@ def make_engine(url: str, *, busy_timeout_ms: int = BUSY_TIMEOUT_MS, **kwargs: A
         path = url.split(":///", 1)[1] if ":///" in url else ""
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
+    if url.startswith("sqlite"):
+        # A connection back in the pool is not rolled back again: the session (or connection)
+        # that used it has already ended its transaction, and on aiosqlite each rollback is a
+        # trip to the driver's thread and back (1 of a stage change's 12).
+        kwargs.setdefault("pool_reset_on_return", None)
     engine = create_async_engine(url, **kwargs)
     if engine.dialect.name == "sqlite":
         event.listen(engine.sync_engine, "connect", _on_connect(busy_timeout_ms))

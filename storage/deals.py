@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import functools
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
@@ -10,10 +11,13 @@ from typing import Any
 from sqlalchemy import (
     ColumnElement,
     Select,
+    Update,
     and_,
+    bindparam,
     case,
     exists,
     func,
+    insert,
     or_,
     select,
     update,
@@ -86,13 +90,7 @@ class SqlDealRepo:
         self._s = session
 
     def _select(self) -> Select[DealRow, ClientRow, str, str, ContactRow]:
-        return (
-            select(DealRow, ClientRow, LostReasonRow.name, UserRow.name, ContactRow)
-            .join(UserRow, UserRow.id == DealRow.owner_id)
-            .outerjoin(ClientRow, ClientRow.id == DealRow.client_id)
-            .outerjoin(LostReasonRow, LostReasonRow.id == DealRow.lost_reason_id)
-            .outerjoin(ContactRow, ContactRow.id == DealRow.contact_id)
-        )
+        return _deal_select()
 
     async def add(
         self,
@@ -137,21 +135,7 @@ class SqlDealRepo:
 
     async def with_next_task(self, deal_id: DealId) -> tuple[Deal, Task | None] | None:
         """The deal and its next open task (the earliest due), in one query: the card."""
-        first = (
-            select(TaskRow.id)
-            .where(TaskRow.deal_id == DealRow.id, TaskRow.status == TaskStatus.OPEN.value)
-            .order_by(TaskRow.due_at, TaskRow.id)
-            .limit(1)
-            .correlate(DealRow)
-            .scalar_subquery()
-        )
-        stmt = (
-            self._select()
-            .add_columns(TaskRow)
-            .outerjoin(TaskRow, TaskRow.id == first)
-            .where(DealRow.id == deal_id)
-        )
-        found = (await self._s.execute(stmt)).first()
+        found = (await self._s.execute(_card(), {"deal_id": deal_id})).first()
         if found is None:
             return None
         row, client, reason, owner, contact, task = found
@@ -160,24 +144,20 @@ class SqlDealRepo:
         return deal, task_of(task, row.title, row.version, company) if task is not None else None
 
     async def apply(self, change: DealChange) -> bool:
-        result = await self._s.execute(
-            update(DealRow)
-            .where(DealRow.id == change.deal_id, DealRow.version == change.expected_version)
-            .values(
-                stage_id=change.stage_id,
-                status=change.status.value,
-                stage_entered_at=change.stage_entered_at,
-                closed_at=change.closed_at,
-                lost_reason_id=change.lost_reason_id,
-                lost_reason_text=change.lost_reason_text,
-                owner_id=change.owner_id,
-                handoff_to_id=change.handoff_to_id,
-                title_search=fold(change.edited["title"]),
-                version=DealRow.version + 1,
-                **{k: _column(v) for k, v in change.edited.items()},
-            )
-            .execution_options(synchronize_session=False)
-        )
+        values = {
+            "stage_id": change.stage_id,
+            "status": change.status.value,
+            "stage_entered_at": change.stage_entered_at,
+            "closed_at": change.closed_at,
+            "lost_reason_id": change.lost_reason_id,
+            "lost_reason_text": change.lost_reason_text,
+            "owner_id": change.owner_id,
+            "handoff_to_id": change.handoff_to_id,
+            "title_search": fold(change.edited["title"]),
+            **{k: _column(v) for k, v in change.edited.items()},
+        }
+        params = {"_id": change.deal_id, "_version": change.expected_version, **values}
+        result = await self._s.execute(_apply(tuple(values)), params)
         return bool(result.rowcount)  # type: ignore[attr-defined]
 
     async def reassign_open(self, from_owner: UserId, to_owner: UserId) -> list[DealId]:
@@ -292,7 +272,7 @@ def _attachment(row: DealEventRow) -> Attachment | None:
 
 def _file_columns(attachment: Attachment | None) -> dict[str, object]:
     if attachment is None:
-        return {}
+        return dict.fromkeys(("file_id", "file_kind", "file_size", "file_duration", "file_name"))
     return {
         "file_id": attachment.file_id,
         "file_kind": attachment.kind.value,
@@ -302,28 +282,76 @@ def _file_columns(attachment: Attachment | None) -> dict[str, object]:
     }
 
 
+def _event_values(event: DealEvent) -> dict[str, object]:
+    return {
+        "deal_id": event.deal_id,
+        "kind": event.kind.value,
+        "actor_id": event.actor_id,
+        "at": event.at,
+        "from_stage_id": event.from_stage_id,
+        "to_stage_id": event.to_stage_id,
+        "text": event.text,
+        "field": event.field,
+        "old_value": event.before,
+        "new_value": event.after,
+        "origin_name": event.origin_name,
+        "origin_at": event.origin_at,
+        **_file_columns(event.attachment),
+    }
+
+
+def _deal_select() -> Select[DealRow, ClientRow, str, str, ContactRow]:
+    return (
+        select(DealRow, ClientRow, LostReasonRow.name, UserRow.name, ContactRow)
+        .join(UserRow, UserRow.id == DealRow.owner_id)
+        .outerjoin(ClientRow, ClientRow.id == DealRow.client_id)
+        .outerjoin(LostReasonRow, LostReasonRow.id == DealRow.lost_reason_id)
+        .outerjoin(ContactRow, ContactRow.id == DealRow.contact_id)
+    )
+
+
+# Built once: SQLAlchemy then also reuses each one's cache key (costly to make afresh).
+_EVENT_INSERT = insert(DealEventRow)
+
+
+@functools.cache
+def _card() -> Select[DealRow, ClientRow, str, str, ContactRow, TaskRow]:
+    """A deal with its next open task (the earliest due), by `deal_id`."""
+    first = (
+        select(TaskRow.id)
+        .where(TaskRow.deal_id == DealRow.id, TaskRow.status == TaskStatus.OPEN.value)
+        .order_by(TaskRow.due_at, TaskRow.id)
+        .limit(1)
+        .correlate(DealRow)
+        .scalar_subquery()
+    )
+    return (
+        _deal_select()
+        .add_columns(TaskRow)
+        .outerjoin(TaskRow, TaskRow.id == first)
+        .where(DealRow.id == bindparam("deal_id"))
+    )
+
+
+@functools.cache
+def _apply(columns: tuple[str, ...]) -> Update:
+    """The versioned UPDATE of a deal, for one set of columns (one set in practice)."""
+    return (
+        update(DealRow)
+        .where(DealRow.id == bindparam("_id"), DealRow.version == bindparam("_version"))
+        .values(version=DealRow.version + 1, **{c: bindparam(c) for c in columns})
+        .execution_options(synchronize_session=False)
+    )
+
+
 class SqlEventRepo:
     def __init__(self, session: AsyncSession) -> None:
         self._s = session
 
     async def add(self, event: DealEvent) -> None:
-        self._s.add(
-            DealEventRow(
-                deal_id=event.deal_id,
-                kind=event.kind.value,
-                actor_id=event.actor_id,
-                at=event.at,
-                from_stage_id=event.from_stage_id,
-                to_stage_id=event.to_stage_id,
-                text=event.text,
-                field=event.field,
-                old_value=event.before,
-                new_value=event.after,
-                origin_name=event.origin_name,
-                origin_at=event.origin_at,
-                **_file_columns(event.attachment),
-            )
-        )
+        """Written at once (a plain INSERT, not the ORM's flush at commit): same statement,
+        a third of the Python it costs."""
+        await self._s.execute(_EVENT_INSERT, _event_values(event))
 
     async def add_many(self, events: Sequence[DealEvent]) -> None:
         for event in events:
