@@ -10,8 +10,7 @@ from aiogram import F, Router
 from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
-from aiogram.types import CallbackQuery, InlineKeyboardButton, Message
-from aiogram.utils.keyboard import InlineKeyboardBuilder
+from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from babel.dates import format_date
 
 from bot.domain.calendar import CalendarDayInvalidError, parse_calendar_day
@@ -20,6 +19,7 @@ from bot.services.calendar import CalendarScreen, calendar_screen, clear_day, se
 from handlers.cbtypes import CbId
 from handlers.context import Ctx
 from handlers.filters import TypedText
+from handlers.keyboards import rows_of
 from handlers.screens import Screen, message_of, show
 
 SHOWN = 20  # the admin's days listed, each with its button to give it back
@@ -56,26 +56,30 @@ def calendar_view(t: Translator, screen: CalendarScreen) -> Screen:
         lines.append(t("calendar.no_admin_days"))
     else:
         lines.append(t("calendar.admin_days"))
-    kb = InlineKeyboardBuilder()
+    clears = []
     for day, working in screen.admin_days[:SHOWN]:
         kind = t("calendar.working" if working else "calendar.off")
         lines.append(f"• {_day(t, day)} — {kind}")
-        kb.button(
-            text=t("calendar.btn.clear", day=day.strftime("%d.%m.%Y")),
-            callback_data=CalendarCb(action=CalendarAction.CLEAR, day=day.toordinal()),
+        clears.append(
+            InlineKeyboardButton(
+                text=t("calendar.btn.clear", day=day.strftime("%d.%m.%Y")),
+                callback_data=CalendarCb(action=CalendarAction.CLEAR, day=day.toordinal()).pack(),
+            )
         )
-    kb.adjust(2)
-    kb.row(
-        InlineKeyboardButton(
-            text=t("calendar.btn.add_off"),
-            callback_data=CalendarCb(action=CalendarAction.ADD_OFF).pack(),
-        ),
-        InlineKeyboardButton(
-            text=t("calendar.btn.add_working"),
-            callback_data=CalendarCb(action=CalendarAction.ADD_WORKING).pack(),
-        ),
+    rows = rows_of(clears, 2)
+    rows.append(
+        [
+            InlineKeyboardButton(
+                text=t("calendar.btn.add_off"),
+                callback_data=CalendarCb(action=CalendarAction.ADD_OFF).pack(),
+            ),
+            InlineKeyboardButton(
+                text=t("calendar.btn.add_working"),
+                callback_data=CalendarCb(action=CalendarAction.ADD_WORKING).pack(),
+            ),
+        ]
     )
-    return "\n".join(lines), kb.as_markup()
+    return "\n".join(lines), InlineKeyboardMarkup(inline_keyboard=rows)
 
 
 def calendar_button(t: Translator) -> InlineKeyboardButton:

@@ -8,8 +8,7 @@ from zoneinfo import ZoneInfo
 from aiogram import Router
 from aiogram.filters import Command
 from aiogram.filters.callback_data import CallbackData
-from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
-from aiogram.utils.keyboard import InlineKeyboardBuilder
+from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 
 from bot.domain.delivery import DeliveryReport
 from bot.i18n import Translator
@@ -50,12 +49,14 @@ def delivery_view(
                 reason=escaped(f.reason or "—", 120),
             )
         )
-    kb = InlineKeyboardBuilder()
+    nav = []
     if report.page > 0:
-        kb.button(text="◀️", callback_data=DeliveryCb(page=report.page - 1))
+        back = DeliveryCb(page=report.page - 1).pack()
+        nav.append(InlineKeyboardButton(text="◀️", callback_data=back))
     if report.page + 1 < report.pages:
-        kb.button(text="▶️", callback_data=DeliveryCb(page=report.page + 1))
-    return fit(t, lines), kb.as_markup()
+        forward = DeliveryCb(page=report.page + 1).pack()
+        nav.append(InlineKeyboardButton(text="▶️", callback_data=forward))
+    return fit(t, lines), InlineKeyboardMarkup(inline_keyboard=[nav] if nav else [])
 
 
 async def cmd_delivery(message: Message, ctx: Ctx) -> None:

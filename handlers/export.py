@@ -9,8 +9,13 @@ from zoneinfo import ZoneInfo
 from aiogram import Bot, Router
 from aiogram.filters import Command
 from aiogram.filters.callback_data import CallbackData
-from aiogram.types import BufferedInputFile, CallbackQuery, InlineKeyboardMarkup, Message
-from aiogram.utils.keyboard import InlineKeyboardBuilder
+from aiogram.types import (
+    BufferedInputFile,
+    CallbackQuery,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    Message,
+)
 
 from bot.domain.export import ExportFormat, ExportPeriod
 from bot.i18n import Translator
@@ -18,7 +23,7 @@ from bot.reports.workbook import csv_zip_bytes, xlsx_bytes
 from bot.services.export import Export, export_tables
 from handlers.context import Ctx
 from handlers.filters import IsStaff
-from handlers.keyboards import settle
+from handlers.keyboards import rows_of, settle
 from handlers.screens import message_of, show
 
 RENDERERS = {ExportFormat.XLSX: (xlsx_bytes, "xlsx"), ExportFormat.CSV: (csv_zip_bytes, "zip")}
@@ -34,23 +39,25 @@ class ExportFormatCb(CallbackData, prefix="exf"):
 
 
 def periods_keyboard(t: Translator) -> InlineKeyboardMarkup:
-    kb = InlineKeyboardBuilder()
-    for period in ExportPeriod:
-        kb.button(
-            text=t(f"export.period.{period.value}"), callback_data=ExportPeriodCb(period=period)
+    buttons = [
+        InlineKeyboardButton(
+            text=t(f"export.period.{period.value}"),
+            callback_data=ExportPeriodCb(period=period).pack(),
         )
-    kb.adjust(2)
-    return kb.as_markup()
+        for period in ExportPeriod
+    ]
+    return InlineKeyboardMarkup(inline_keyboard=rows_of(buttons, 2))
 
 
 def formats_keyboard(t: Translator, period: ExportPeriod) -> InlineKeyboardMarkup:
-    kb = InlineKeyboardBuilder()
-    for fmt in ExportFormat:
-        kb.button(
+    row = [
+        InlineKeyboardButton(
             text=t(f"export.format.{fmt.value}"),
-            callback_data=ExportFormatCb(period=period, fmt=fmt),
+            callback_data=ExportFormatCb(period=period, fmt=fmt).pack(),
         )
-    return kb.as_markup()
+        for fmt in ExportFormat
+    ]
+    return InlineKeyboardMarkup(inline_keyboard=[row])
 
 
 async def cmd_export(message: Message, ctx: Ctx) -> None:

@@ -5,8 +5,7 @@ from __future__ import annotations
 from aiogram import Bot, Router
 from aiogram.filters import Command
 from aiogram.filters.callback_data import CallbackData
-from aiogram.types import CallbackQuery, Message
-from aiogram.utils.keyboard import InlineKeyboardBuilder
+from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 
 from bot.i18n import LANGUAGES, translator
 from bot.services.team import choose_language
@@ -23,10 +22,12 @@ class LanguageCb(CallbackData, prefix="lang"):
 
 
 async def cmd_language(message: Message, ctx: Ctx) -> None:
-    kb = InlineKeyboardBuilder()
-    for code in LANGUAGES:
-        kb.button(text=NAMES.get(code, code), callback_data=LanguageCb(code=code))
-    await message.answer(ctx.t("language.choose"), reply_markup=kb.as_markup())
+    row = [
+        InlineKeyboardButton(text=NAMES.get(code, code), callback_data=LanguageCb(code=code).pack())
+        for code in LANGUAGES
+    ]
+    markup = InlineKeyboardMarkup(inline_keyboard=[row])
+    await message.answer(ctx.t("language.choose"), reply_markup=markup)
 
 
 async def on_language(query: CallbackQuery, ctx: Ctx, callback_data: LanguageCb, bot: Bot) -> None:

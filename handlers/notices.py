@@ -11,7 +11,7 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from aiogram.utils.keyboard import InlineKeyboardBuilder
+from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.domain.calendar import end_of_day
 from bot.domain.company import CompanySettings
@@ -116,12 +116,15 @@ class TelegramNotifier:
 
     def handoff_offered(self, deal: Deal, stage: Stage, to: User, by: User) -> Notice:
         t = translator(to.language)
-        kb = InlineKeyboardBuilder()
-        kb.button(
-            text=t("handoff.btn.accept"), callback_data=HandoffCb(deal_id=deal.id, accept=True)
-        )
-        kb.button(
-            text=t("handoff.btn.decline"), callback_data=HandoffCb(deal_id=deal.id, accept=False)
+        accept = HandoffCb(deal_id=deal.id, accept=True).pack()
+        decline = HandoffCb(deal_id=deal.id, accept=False).pack()
+        markup = InlineKeyboardMarkup(
+            inline_keyboard=[
+                [
+                    InlineKeyboardButton(text=t("handoff.btn.accept"), callback_data=accept),
+                    InlineKeyboardButton(text=t("handoff.btn.decline"), callback_data=decline),
+                ]
+            ]
         )
         text = t(
             "handoff.offered",
@@ -135,15 +138,15 @@ class TelegramNotifier:
             text=text,
             user_id=to.id,
             dedup_key=f"handoff:{deal.id}:{deal.version}:{to.id}",
-            reply_markup=kb.as_markup().model_dump(mode="json", exclude_none=True),
+            reply_markup=markup.model_dump(mode="json", exclude_none=True),
         )
 
     def handoff_decided(self, deal: Deal, reader: User, taker: User, accepted: bool) -> Notice:
         t = translator(reader.language)
         key = "handoff.accepted" if accepted else "handoff.declined"
-        kb = InlineKeyboardBuilder()
-        kb.button(
-            text=t("task.btn.deal"), callback_data=DealCb(action=CardAction.OPEN, deal_id=deal.id)
+        cb = DealCb(action=CardAction.OPEN, deal_id=deal.id).pack()
+        markup = InlineKeyboardMarkup(
+            inline_keyboard=[[InlineKeyboardButton(text=t("task.btn.deal"), callback_data=cb)]]
         )
         return Notice(
             chat_id=reader.tg_id,
@@ -151,7 +154,7 @@ class TelegramNotifier:
             text=t(key, who=html.escape(taker.name), deal=html.escape(deal.title)),
             user_id=reader.id,
             dedup_key=f"handoff:{deal.id}:{deal.version}:{reader.id}:{int(accepted)}",
-            reply_markup=kb.as_markup().model_dump(mode="json", exclude_none=True),
+            reply_markup=markup.model_dump(mode="json", exclude_none=True),
         )
 
     def nps_answer(self, survey: Survey, client: Client, reader: User) -> Notice:

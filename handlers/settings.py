@@ -11,8 +11,7 @@ from aiogram.filters import Command
 from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
-from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
-from aiogram.utils.keyboard import InlineKeyboardBuilder
+from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 
 from bot.domain.company import CompanySettings, show
 from bot.domain.errors import SettingInvalidError
@@ -26,6 +25,7 @@ from handlers.calendar import calendar_button
 from handlers.cbtypes import CbPage
 from handlers.context import Ctx
 from handlers.filters import TypedText
+from handlers.keyboards import rows_of
 from handlers.screens import message_of
 from handlers.texts import escaped, fit
 
@@ -49,14 +49,15 @@ async def is_admin(_: object, ctx: Ctx | None = None) -> bool:
 
 def settings_view(t: Translator, company: CompanySettings) -> tuple[str, InlineKeyboardMarkup]:
     lines = [t("settings.title")]
-    kb = InlineKeyboardBuilder()
+    buttons = []
     for key in SETTING_KEYS:
         value = show(company, key) or "—"
         lines.append(f"• {t(f'settings.key.{key}')}: <b>{html.escape(value)}</b>")
-        kb.button(text=t(f"settings.key.{key}"), callback_data=SettingCb(key=key))
-    kb.adjust(2)
-    kb.row(calendar_button(t))
-    return "\n".join(lines), kb.as_markup()
+        cb = SettingCb(key=key).pack()
+        buttons.append(InlineKeyboardButton(text=t(f"settings.key.{key}"), callback_data=cb))
+    rows = rows_of(buttons, 2)
+    rows.append([calendar_button(t)])
+    return "\n".join(lines), InlineKeyboardMarkup(inline_keyboard=rows)
 
 
 async def cmd_settings(message: Message, ctx: Ctx) -> None:
@@ -122,12 +123,12 @@ def audit_view(t: Translator, log: AuditPage, tz: ZoneInfo) -> tuple[str, Inline
                 after=escaped(_after(t, entry.action, entry.after) or "—", 100),
             )
         )
-    kb = InlineKeyboardBuilder()
+    nav = []
     if log.page > 0:
-        kb.button(text="◀️", callback_data=AuditCb(page=log.page - 1))
+        nav.append(InlineKeyboardButton(text="◀️", callback_data=AuditCb(page=log.page - 1).pack()))
     if log.page + 1 < log.pages:
-        kb.button(text="▶️", callback_data=AuditCb(page=log.page + 1))
-    return fit(t, lines), kb.as_markup()
+        nav.append(InlineKeyboardButton(text="▶️", callback_data=AuditCb(page=log.page + 1).pack()))
+    return fit(t, lines), InlineKeyboardMarkup(inline_keyboard=[nav] if nav else [])
 
 
 def _after(t: Translator, action: str, after: str | None) -> str | None:

@@ -8,7 +8,6 @@ from aiogram import Bot, F, Router
 from aiogram.filters import Command
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.domain.ids import DepartmentId, UserId
 from bot.domain.models import Department, Role, User
@@ -22,6 +21,7 @@ from handlers.cbtypes import CbId
 from handlers.context import Ctx
 from handlers.deals.views import short
 from handlers.filters import IsManager
+from handlers.keyboards import rows_of
 from handlers.screens import Screen, message_of, show
 from handlers.teams_editor import BACK_TO_TEAM, DeptCb
 from handlers.texts import escaped, fit
@@ -32,10 +32,11 @@ class InviteCb(CallbackData, prefix="inv"):
 
 
 def invite_roles(t: Translator) -> InlineKeyboardMarkup:
-    kb = InlineKeyboardBuilder()
-    for role in (Role.SELLER, Role.HEAD):
-        kb.button(text=t(f"role.{role.value}"), callback_data=InviteCb(role=role))
-    return kb.as_markup()
+    row = [
+        InlineKeyboardButton(text=t(f"role.{role.value}"), callback_data=InviteCb(role=role).pack())
+        for role in (Role.SELLER, Role.HEAD)
+    ]
+    return InlineKeyboardMarkup(inline_keyboard=[row])
 
 
 async def cmd_invite(message: Message, ctx: Ctx) -> None:
@@ -69,16 +70,20 @@ async def on_back_to_team(query: CallbackQuery, ctx: Ctx) -> None:
 
 async def team_screen(ctx: Ctx) -> Screen:
     team = await roster(ctx.uow, ctx.staff)
-    kb = InlineKeyboardBuilder()
     # Telegram takes at most 100 buttons: the active colleagues, the first of them.
     others = [m for m in team.members if m.id != ctx.staff.id and m.is_active][:MAX_BUTTONS]
-    for member in others:
-        open_card = MemberCb(action="o", user_id=member.id)
-        kb.button(text=short(member.name), callback_data=open_card)
-    kb.adjust(2)
+    buttons = [
+        InlineKeyboardButton(
+            text=short(m.name), callback_data=MemberCb(action="o", user_id=m.id).pack()
+        )
+        for m in others
+    ]
+    rows = rows_of(buttons, 2)
     if ctx.staff.role is Role.ADMIN:
-        kb.row(InlineKeyboardButton(text=ctx.t("dept.btn.teams"), callback_data=DeptCb().pack()))
-    return fit(ctx.t, team_lines(ctx.t, team)), kb.as_markup()
+        rows.append(
+            [InlineKeyboardButton(text=ctx.t("dept.btn.teams"), callback_data=DeptCb().pack())]
+        )
+    return fit(ctx.t, team_lines(ctx.t, team)), InlineKeyboardMarkup(inline_keyboard=rows)
 
 
 def team_lines(t: Translator, team: Roster) -> list[str]:
@@ -141,23 +146,38 @@ def member_card(
         status=status,
     )
     text += "\n" + t("dept.member_team", name=escaped(team, 64) if team else t("dept.none"))
-    kb = InlineKeyboardBuilder()
+    buttons = []
     if member.is_active and actor.role is Role.ADMIN and member.role is not Role.ADMIN:
         action, label = (
             ("s", "member.btn.make_seller")
             if member.role is Role.HEAD
             else ("h", "member.btn.make_head")
         )
-        kb.button(text=t(label), callback_data=MemberCb(action=action, user_id=member.id))
-    if movable:
-        kb.button(text=t("dept.btn.move"), callback_data=MemberCb(action="m", user_id=member.id))
-    if member.is_active and member.id != actor.id:
-        kb.button(
-            text=t("member.btn.deactivate"), callback_data=MemberCb(action="d", user_id=member.id)
+        buttons.append(
+            InlineKeyboardButton(
+                text=t(label), callback_data=MemberCb(action=action, user_id=member.id).pack()
+            )
         )
-    kb.button(text=t("team.btn.back"), callback_data=DeptCb(action=BACK_TO_TEAM))
-    kb.adjust(1)
-    return text, kb.as_markup()
+    if movable:
+        buttons.append(
+            InlineKeyboardButton(
+                text=t("dept.btn.move"),
+                callback_data=MemberCb(action="m", user_id=member.id).pack(),
+            )
+        )
+    if member.is_active and member.id != actor.id:
+        buttons.append(
+            InlineKeyboardButton(
+                text=t("member.btn.deactivate"),
+                callback_data=MemberCb(action="d", user_id=member.id).pack(),
+            )
+        )
+    buttons.append(
+        InlineKeyboardButton(
+            text=t("team.btn.back"), callback_data=DeptCb(action=BACK_TO_TEAM).pack()
+        )
+    )
+    return text, InlineKeyboardMarkup(inline_keyboard=rows_of(buttons, 1))
 
 
 async def on_member(query: CallbackQuery, ctx: Ctx, callback_data: MemberCb) -> None:
@@ -223,36 +243,53 @@ async def on_pick_team(query: CallbackQuery, ctx: Ctx, callback_data: MemberCb) 
     member_id = UserId(callback_data.user_id)
     member = await departments.managed_member(ctx.uow, ctx.staff, member_id)
     place = await departments.member_team(ctx.uow, ctx.staff, member)
-    kb = InlineKeyboardBuilder()
-    for team in place.targets[:MAX_BUTTONS]:
-        cb = MemberCb(action="g", user_id=member.id, arg=team.id)
-        kb.button(text=short("➜ " + team.name), callback_data=cb)
-    if place.may_leave:
-        kb.button(
-            text=ctx.t("dept.btn.no_team"), callback_data=MemberCb(action="g", user_id=member.id)
+    buttons = [
+        InlineKeyboardButton(
+            text=short("➜ " + team.name),
+            callback_data=MemberCb(action="g", user_id=member.id, arg=team.id).pack(),
         )
-    kb.button(text=ctx.t("btn.back"), callback_data=MemberCb(action="o", user_id=member.id))
-    kb.adjust(1)
+        for team in place.targets[:MAX_BUTTONS]
+    ]
+    if place.may_leave:
+        buttons.append(
+            InlineKeyboardButton(
+                text=ctx.t("dept.btn.no_team"),
+                callback_data=MemberCb(action="g", user_id=member.id).pack(),
+            )
+        )
+    buttons.append(
+        InlineKeyboardButton(
+            text=ctx.t("btn.back"), callback_data=MemberCb(action="o", user_id=member.id).pack()
+        )
+    )
     await query.answer()
     text = ctx.t("dept.pick_team", name=html.escape(member.name))
-    await message_of(query).edit_text(text, reply_markup=kb.as_markup())
+    markup = InlineKeyboardMarkup(inline_keyboard=rows_of(buttons, 1))
+    await message_of(query).edit_text(text, reply_markup=markup)
 
 
 async def on_pick_successor(query: CallbackQuery, ctx: Ctx, callback_data: MemberCb) -> None:
     member_id = UserId(callback_data.user_id)
     member = await departments.managed_member(ctx.uow, ctx.staff, member_id)
-    kb = InlineKeyboardBuilder()
     colleagues = [
         o for o in await list_team(ctx.uow, ctx.staff) if o.is_active and o.id != member.id
     ]
-    for other in colleagues[:MAX_BUTTONS]:
-        cb = MemberCb(action="t", user_id=member.id, arg=other.id)
-        kb.button(text=short("➜ " + other.name), callback_data=cb)
-    kb.button(text=ctx.t("btn.back"), callback_data=MemberCb(action="o", user_id=member.id))
-    kb.adjust(1)
+    buttons = [
+        InlineKeyboardButton(
+            text=short("➜ " + other.name),
+            callback_data=MemberCb(action="t", user_id=member.id, arg=other.id).pack(),
+        )
+        for other in colleagues[:MAX_BUTTONS]
+    ]
+    buttons.append(
+        InlineKeyboardButton(
+            text=ctx.t("btn.back"), callback_data=MemberCb(action="o", user_id=member.id).pack()
+        )
+    )
     await query.answer()
     text = ctx.t("member.pick_successor", name=html.escape(member.name))
-    await message_of(query).edit_text(text, reply_markup=kb.as_markup())
+    markup = InlineKeyboardMarkup(inline_keyboard=rows_of(buttons, 1))
+    await message_of(query).edit_text(text, reply_markup=markup)
 
 
 def build_router() -> Router:

@@ -6,8 +6,7 @@ from aiogram import F, Router
 from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
-from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
-from aiogram.utils.keyboard import InlineKeyboardBuilder
+from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 
 from bot.domain.ids import DepartmentId, UserId
 from bot.i18n import Translator
@@ -17,6 +16,7 @@ from handlers.cbtypes import CbId
 from handlers.context import Ctx
 from handlers.deals.views import short
 from handlers.filters import TypedText
+from handlers.keyboards import rows_of
 from handlers.screens import ask, show
 from handlers.texts import escaped, fit
 
@@ -46,16 +46,24 @@ def teams_view(t: Translator, teams: list[TeamInfo]) -> tuple[str, InlineKeyboar
     lines = [t("dept.list_title", count=len(teams))]
     if not teams:
         lines.append(t("dept.list_empty"))
-    kb = InlineKeyboardBuilder()
     for info in teams:
         name = escaped(info.department.name, 64)
         lines.append(t("dept.list_row", name=name, head=_head(t, info), count=info.members))
-    for info in teams[:MAX_BUTTONS]:
-        kb.button(text=short(info.department.name), callback_data=_cb("o", info.department.id))
-    kb.button(text=t("dept.btn.create"), callback_data=DeptCb(action="n"))
-    kb.button(text=t("team.btn.back"), callback_data=DeptCb(action=BACK_TO_TEAM))
-    kb.adjust(2)
-    return fit(t, lines), kb.as_markup()
+    buttons = [
+        InlineKeyboardButton(
+            text=short(info.department.name), callback_data=_cb("o", info.department.id).pack()
+        )
+        for info in teams[:MAX_BUTTONS]
+    ]
+    buttons.append(
+        InlineKeyboardButton(text=t("dept.btn.create"), callback_data=DeptCb(action="n").pack())
+    )
+    buttons.append(
+        InlineKeyboardButton(
+            text=t("team.btn.back"), callback_data=DeptCb(action=BACK_TO_TEAM).pack()
+        )
+    )
+    return fit(t, lines), InlineKeyboardMarkup(inline_keyboard=rows_of(buttons, 2))
 
 
 def team_card(t: Translator, info: TeamInfo) -> tuple[str, InlineKeyboardMarkup]:
@@ -65,12 +73,12 @@ def team_card(t: Translator, info: TeamInfo) -> tuple[str, InlineKeyboardMarkup]
         head=_head(t, info),
         count=info.members,
     )
-    kb = InlineKeyboardBuilder()
     dept_id = info.department.id
-    for action, label in (("r", "rename"), ("h", "set_head"), ("x", "delete"), ("l", "back")):
-        kb.button(text=t(f"dept.btn.{label}"), callback_data=_cb(action, dept_id))
-    kb.adjust(1)
-    return text, kb.as_markup()
+    buttons = [
+        InlineKeyboardButton(text=t(f"dept.btn.{label}"), callback_data=_cb(action, dept_id).pack())
+        for action, label in (("r", "rename"), ("h", "set_head"), ("x", "delete"), ("l", "back"))
+    ]
+    return text, InlineKeyboardMarkup(inline_keyboard=rows_of(buttons, 1))
 
 
 def _cb(action: str, dept_id: DepartmentId, arg: int = 0) -> DeptCb:
@@ -146,13 +154,18 @@ async def on_pick_head(query: CallbackQuery, ctx: Ctx, callback_data: DeptCb) ->
     dept_id = DepartmentId(callback_data.dept_id)
     info = await departments.team_info(ctx.uow, ctx.staff, dept_id)
     heads = await departments.head_choices(ctx.uow, ctx.staff)
-    kb = InlineKeyboardBuilder()
-    for head in heads[:MAX_BUTTONS]:
-        kb.button(text=short("➜ " + head.name), callback_data=_cb("s", dept_id, head.id))
-    kb.button(text=ctx.t("dept.btn.back"), callback_data=_cb("o", dept_id))
-    kb.adjust(1)
+    buttons = [
+        InlineKeyboardButton(
+            text=short("➜ " + head.name), callback_data=_cb("s", dept_id, head.id).pack()
+        )
+        for head in heads[:MAX_BUTTONS]
+    ]
+    buttons.append(
+        InlineKeyboardButton(text=ctx.t("dept.btn.back"), callback_data=_cb("o", dept_id).pack())
+    )
+    markup = InlineKeyboardMarkup(inline_keyboard=rows_of(buttons, 1))
     key = "dept.pick_head" if heads else "dept.no_heads"
-    await show(query, (ctx.t(key, name=escaped(info.department.name, 64)), kb.as_markup()))
+    await show(query, (ctx.t(key, name=escaped(info.department.name, 64)), markup))
 
 
 def build_router() -> Router:

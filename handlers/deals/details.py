@@ -8,7 +8,6 @@ import html
 from aiogram import F, Router
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.domain.errors import StaleButtonError
 from bot.domain.ids import ClientId, PipelineId
@@ -21,7 +20,7 @@ from handlers.deals.callbacks import NewDealCb, NewDealStep
 from handlers.deals.states import NewDeal
 from handlers.deals.views import amount_text, card_keyboard, card_text
 from handlers.filters import TypedText
-from handlers.keyboards import main_menu
+from handlers.keyboards import main_menu, rows_of
 from handlers.screens import message_of
 from handlers.tasks.next_step import ask_next_step
 
@@ -42,14 +41,16 @@ async def _screen(ctx: Ctx, data: dict[str, object]) -> tuple[str, InlineKeyboar
         amount=amount_text(ctx.t, amount if isinstance(amount, int) else None),
         pipeline=html.escape(pipeline),
     )
-    kb = InlineKeyboardBuilder()
+    channels = []
     for index, channel in enumerate(CHANNELS):
         mark = "✓ " if data.get("channel") == channel.value else ""
-        kb.add(_button(mark + ctx.t(f"channel.{channel.value}"), NewDealStep.CHANNEL, index))
-    kb.adjust(2)
-    kb.row(_button(ctx.t("quick.btn.create"), NewDealStep.CREATE))
-    kb.row(_button(ctx.t("quick.btn.never"), NewDealStep.NEVER))
-    return text, kb.as_markup()
+        channels.append(
+            _button(mark + ctx.t(f"channel.{channel.value}"), NewDealStep.CHANNEL, index)
+        )
+    rows = rows_of(channels, 2)
+    rows.append([_button(ctx.t("quick.btn.create"), NewDealStep.CREATE)])
+    rows.append([_button(ctx.t("quick.btn.never"), NewDealStep.NEVER)])
+    return text, InlineKeyboardMarkup(inline_keyboard=rows)
 
 
 async def go_on(message: Message, ctx: Ctx, state: FSMContext) -> None:

@@ -6,7 +6,6 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.domain.deal_fields import FIELDS, DealField, FieldKind, FieldValue, field_of
 from bot.domain.deals import DealEvent
@@ -23,6 +22,7 @@ from handlers.deals.callbacks import (
     DealValueCb,
 )
 from handlers.deals.people_views import PEOPLE_FIELDS, people_buttons, people_history_text
+from handlers.keyboards import rows_of
 from handlers.texts import escaped
 
 VALUE_SHOWN = 100  # a long title in the history; the whole of it stays in the deal
@@ -66,16 +66,17 @@ def edit_button(t: Translator, view: DealView) -> InlineKeyboardButton:
 
 def fields_keyboard(t: Translator, view: DealView) -> InlineKeyboardMarkup:
     deal = view.deal
-    kb = InlineKeyboardBuilder()
+    buttons = []
     for field in FIELDS.values():
         cb = DealFieldCb(deal_id=deal.id, version=deal.version, field=field.name)
-        kb.button(text=t(f"field.{field.name.value}"), callback_data=cb)
-    for button in people_buttons(t, deal):
-        kb.add(button)
-    kb.adjust(2)
+        buttons.append(
+            InlineKeyboardButton(text=t(f"field.{field.name.value}"), callback_data=cb.pack())
+        )
+    buttons += people_buttons(t, deal)
     back = DealCb(action=CardAction.OPEN, deal_id=deal.id).pack()
-    kb.row(InlineKeyboardButton(text=t("btn.back"), callback_data=back))
-    return kb.as_markup()
+    rows = rows_of(buttons, 2)
+    rows.append([InlineKeyboardButton(text=t("btn.back"), callback_data=back)])
+    return InlineKeyboardMarkup(inline_keyboard=rows)
 
 
 def ask_text(t: Translator, field: DealField, view: DealView, tz: ZoneInfo) -> str:
@@ -90,17 +91,18 @@ def ask_text(t: Translator, field: DealField, view: DealView, tz: ZoneInfo) -> s
 def value_keyboard(t: Translator, field: DealField, view: DealView) -> InlineKeyboardMarkup:
     """The choices of a CHOICE field, "clear" when the field may be emptied, and back."""
     deal = view.deal
-    kb = InlineKeyboardBuilder()
 
     def button(text: str, choice: int) -> InlineKeyboardButton:
         cb = DealValueCb(deal_id=deal.id, version=deal.version, field=field.name, choice=choice)
         return InlineKeyboardButton(text=text, callback_data=cb.pack())
 
-    for index, option in enumerate(field.choices or ()):
-        kb.add(button(value_text(t, field, option, _ANY_ZONE), index))
-    kb.adjust(2)
+    choices = [
+        button(value_text(t, field, option, _ANY_ZONE), index)
+        for index, option in enumerate(field.choices or ())
+    ]
+    rows = rows_of(choices, 2)
     if field.clearable and field.current(deal) is not None:
-        kb.row(button(t("edit.btn.clear"), CLEAR))
+        rows.append([button(t("edit.btn.clear"), CLEAR)])
     back = DealEditCb(deal_id=deal.id, version=deal.version).pack()
-    kb.row(InlineKeyboardButton(text=t("btn.back"), callback_data=back))
-    return kb.as_markup()
+    rows.append([InlineKeyboardButton(text=t("btn.back"), callback_data=back)])
+    return InlineKeyboardMarkup(inline_keyboard=rows)

@@ -8,7 +8,6 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.domain.deals import DealEvent
 from bot.domain.inbox import Attachment, size_text_mb
@@ -18,6 +17,7 @@ from bot.services.deals import DealView
 from bot.services.inbox import DealChoice
 from handlers.deals.callbacks import CardAction, DealCb
 from handlers.deals.inbox_types import AttachCb, FileCb, InboxCb, InboxClientCb
+from handlers.keyboards import rows_of
 from handlers.texts import escaped
 
 BUTTON_MAX = 48
@@ -37,28 +37,30 @@ def deals_keyboard(
     t: Translator, item: int, choice: DealChoice, *, new_deal: bool
 ) -> InlineKeyboardMarkup:
     """The person's deals first, then the seller's latest; and a new deal with the person."""
-    kb = InlineKeyboardBuilder()
-    for deal in [*choice.matched, *choice.others]:
-        kb.button(
-            text=_short(f"📎 {deal.title}"), callback_data=InboxCb(item=item, deal_id=deal.id)
+    buttons = [
+        InlineKeyboardButton(
+            text=_short(f"📎 {deal.title}"),
+            callback_data=InboxCb(item=item, deal_id=deal.id).pack(),
         )
+        for deal in [*choice.matched, *choice.others]
+    ]
     if new_deal:
-        kb.button(text=t("inbox.btn.new_deal"), callback_data=InboxCb(item=item, deal_id=0))
-    kb.adjust(1)
-    return kb.as_markup()
+        new = InboxCb(item=item, deal_id=0).pack()
+        buttons.append(InlineKeyboardButton(text=t("inbox.btn.new_deal"), callback_data=new))
+    return InlineKeyboardMarkup(inline_keyboard=rows_of(buttons, 1))
 
 
 def clients_keyboard(
     t: Translator, item: int, name: str, clients: list[Client]
 ) -> InlineKeyboardMarkup:
-    kb = InlineKeyboardBuilder()
+    buttons = []
     for client in clients:
-        cb = InboxClientCb(item=item, client_id=client.id)
-        kb.button(text=_short("👤 " + client.company), callback_data=cb)
-    new = InboxClientCb(item=item, client_id=0)
-    kb.button(text=_short(t("inbox.btn.new_client", name=name)), callback_data=new)
-    kb.adjust(1)
-    return kb.as_markup()
+        cb = InboxClientCb(item=item, client_id=client.id).pack()
+        buttons.append(InlineKeyboardButton(text=_short("👤 " + client.company), callback_data=cb))
+    new = InboxClientCb(item=item, client_id=0).pack()
+    label = _short(t("inbox.btn.new_client", name=name))
+    buttons.append(InlineKeyboardButton(text=label, callback_data=new))
+    return InlineKeyboardMarkup(inline_keyboard=rows_of(buttons, 1))
 
 
 def attach_button(t: Translator, view: DealView) -> InlineKeyboardButton:
@@ -115,16 +117,15 @@ def history_keyboard(
 ) -> InlineKeyboardMarkup:
     """Back to the card, with a button per file of the history to send it again."""
     files = [e for e in events if e.attachment is not None and e.id is not None][-FILES_SHOWN:]
-    kb = InlineKeyboardBuilder()
+    buttons = []
     for n, event in enumerate(files, start=1):
         assert event.attachment is not None
         assert event.id is not None
-        cb = FileCb(deal_id=view.deal.id, event_id=event.id)
-        kb.button(text=_short(f"{n}. {file_label(t, event.attachment)}"), callback_data=cb)
-    kb.adjust(2)
-    for row in back.inline_keyboard:
-        kb.row(*row)
-    return kb.as_markup()
+        cb = FileCb(deal_id=view.deal.id, event_id=event.id).pack()
+        label = _short(f"{n}. {file_label(t, event.attachment)}")
+        buttons.append(InlineKeyboardButton(text=label, callback_data=cb))
+    rows = rows_of(buttons, 2) + [list(row) for row in back.inline_keyboard]
+    return InlineKeyboardMarkup(inline_keyboard=rows)
 
 
 def open_card_button(t: Translator, deal: Deal) -> InlineKeyboardMarkup:

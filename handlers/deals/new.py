@@ -11,7 +11,6 @@ from aiogram import F, Router
 from aiogram.filters import Command, CommandObject, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.domain.deal_line import parse_deal_line
 from bot.domain.models import Pipeline
@@ -36,15 +35,15 @@ def kb_button(text: str, cb: NewDealCb) -> InlineKeyboardButton:
 def _ask_screen(
     t: Translator, pipelines: list[Pipeline], chosen: Pipeline, asks: bool
 ) -> tuple[str, InlineKeyboardMarkup]:
-    kb = InlineKeyboardBuilder()
-    for p in pipelines:
-        if p.id != chosen.id:
-            kb.row(
-                kb_button(short("🔀 " + p.name), NewDealCb(step=NewDealStep.PIPELINE, value=p.id))
-            )
+    rows = [
+        [kb_button(short("🔀 " + p.name), NewDealCb(step=NewDealStep.PIPELINE, value=p.id))]
+        for p in pipelines
+        if p.id != chosen.id
+    ]
     pref = t("quick.pref.asked" if asks else "quick.pref.skipped")
-    kb.row(kb_button(pref, NewDealCb(step=NewDealStep.PREFERENCE, value=int(not asks))))
-    return t("quick.ask", pipeline=html.escape(chosen.name)), kb.as_markup()
+    rows.append([kb_button(pref, NewDealCb(step=NewDealStep.PREFERENCE, value=int(not asks)))])
+    markup = InlineKeyboardMarkup(inline_keyboard=rows)
+    return t("quick.ask", pipeline=html.escape(chosen.name)), markup
 
 
 async def cmd_new(

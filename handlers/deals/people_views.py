@@ -5,7 +5,6 @@ from __future__ import annotations
 import html
 
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.domain.contacts import Contact
 from bot.domain.deals import DealEvent
@@ -14,6 +13,7 @@ from bot.i18n import Translator
 from bot.services.contacts import CLIENT, CONTACT
 from handlers.deals.callbacks import DealEditCb
 from handlers.deals.inbox_types import ClientPickCb, ContactPickCb, DealPeopleCb, Person
+from handlers.keyboards import rows_of
 from handlers.texts import escaped
 
 BUTTON_MAX = 48
@@ -61,34 +61,40 @@ def clients_offered(
     t: Translator, deal: Deal, name: str, clients: list[Client]
 ) -> tuple[str, InlineKeyboardMarkup]:
     """Other clients the typed name may mean, and renaming the deal's client to it."""
-    kb = InlineKeyboardBuilder()
+    buttons = []
     for client in clients:
         cb = ClientPickCb(deal_id=deal.id, version=deal.version, client_id=client.id)
-        kb.button(text=_short("👤 " + client.company), callback_data=cb)
-    rename = ClientPickCb(deal_id=deal.id, version=deal.version, client_id=0)
-    kb.button(text=_short(t("people.btn.rename", name=name)), callback_data=rename)
-    kb.adjust(1)
-    kb.row(_back(t, deal))
-    return t("people.client_matches"), kb.as_markup()
+        buttons.append(
+            InlineKeyboardButton(text=_short("👤 " + client.company), callback_data=cb.pack())
+        )
+    rename = ClientPickCb(deal_id=deal.id, version=deal.version, client_id=0).pack()
+    buttons.append(
+        InlineKeyboardButton(text=_short(t("people.btn.rename", name=name)), callback_data=rename)
+    )
+    rows = rows_of(buttons, 1)
+    rows.append([_back(t, deal)])
+    return t("people.client_matches"), InlineKeyboardMarkup(inline_keyboard=rows)
 
 
 def ask_contact(
     t: Translator, deal: Deal, people: list[Contact]
 ) -> tuple[str, InlineKeyboardMarkup]:
     """The client's persons to choose, nobody, and back; or type one, or share a card."""
-    kb = InlineKeyboardBuilder()
+    buttons = []
     current = deal.contact.id if deal.contact else None
     for person in people:
         mark = "✓ " if person.id == current else ""
         cb = ContactPickCb(deal_id=deal.id, version=deal.version, contact_id=person.id)
-        kb.button(text=_short(f"{mark}👤 {person.label}"), callback_data=cb)
+        buttons.append(
+            InlineKeyboardButton(text=_short(f"{mark}👤 {person.label}"), callback_data=cb.pack())
+        )
     if current is not None:
-        nobody = ContactPickCb(deal_id=deal.id, version=deal.version, contact_id=0)
-        kb.button(text=t("people.btn.nobody"), callback_data=nobody)
-    kb.adjust(1)
-    kb.row(_back(t, deal))
+        nobody = ContactPickCb(deal_id=deal.id, version=deal.version, contact_id=0).pack()
+        buttons.append(InlineKeyboardButton(text=t("people.btn.nobody"), callback_data=nobody))
+    rows = rows_of(buttons, 1)
+    rows.append([_back(t, deal)])
     shown = html.escape(deal.contact.label) if deal.contact else "—"
-    return t("people.ask_contact", current=shown), kb.as_markup()
+    return t("people.ask_contact", current=shown), InlineKeyboardMarkup(inline_keyboard=rows)
 
 
 def saved_text(t: Translator, field: str, changed: bool) -> str:

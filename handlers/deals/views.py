@@ -7,7 +7,6 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.domain.deals import DealEvent, EventKind
 from bot.domain.ids import StageId, UserId
@@ -26,6 +25,7 @@ from handlers.deals.callbacks import (
 from handlers.deals.edit_views import day_text, edit_button, edit_history_text
 from handlers.deals.inbox_views import attach_button, file_history_text, forwarded_text
 from handlers.deals.task_history import TASK_KINDS, task_history_text
+from handlers.keyboards import rows_of
 from handlers.surveys.callbacks import AskFeedbackCb
 from handlers.texts import escaped, fit
 
@@ -86,36 +86,44 @@ def card_text(t: Translator, view: DealView, tz: ZoneInfo) -> str:
 
 def card_keyboard(t: Translator, view: DealView) -> InlineKeyboardMarkup:
     deal_id = view.deal.id
-    kb = InlineKeyboardBuilder()
+    rows: list[list[InlineKeyboardButton]] = []
     if view.deal.is_open:
         nxt = view.next_stage
         if nxt is not None:
             label = short(t("card.btn.next", stage=nxt.name))
-            kb.row(_btn(label, CardAction.MOVE, deal_id, nxt.id))
-        kb.row(
-            _btn(t("card.btn.task"), CardAction.TASK, deal_id),
-            _btn(t("card.btn.stages"), CardAction.STAGES, deal_id),
-            _btn(t("card.btn.note"), CardAction.NOTE, deal_id),
+            rows.append([_btn(label, CardAction.MOVE, deal_id, nxt.id)])
+        rows.append(
+            [
+                _btn(t("card.btn.task"), CardAction.TASK, deal_id),
+                _btn(t("card.btn.stages"), CardAction.STAGES, deal_id),
+                _btn(t("card.btn.note"), CardAction.NOTE, deal_id),
+            ]
         )
-        kb.row(
-            attach_button(t, view),
-            _btn(t("card.btn.won"), CardAction.WON, deal_id),
-            _btn(t("card.btn.lost"), CardAction.LOST, deal_id),
+        rows.append(
+            [
+                attach_button(t, view),
+                _btn(t("card.btn.won"), CardAction.WON, deal_id),
+                _btn(t("card.btn.lost"), CardAction.LOST, deal_id),
+            ]
         )
     else:
-        kb.row(
-            _btn(t("card.btn.reopen"), CardAction.REOPEN, deal_id),
-            _btn(t("card.btn.note"), CardAction.NOTE, deal_id),
+        rows.append(
+            [
+                _btn(t("card.btn.reopen"), CardAction.REOPEN, deal_id),
+                _btn(t("card.btn.note"), CardAction.NOTE, deal_id),
+            ]
         )
     if view.deal.client is not None:
         ask = AskFeedbackCb(deal_id=deal_id).pack()
-        kb.row(InlineKeyboardButton(text=t("card.btn.feedback"), callback_data=ask))
-    kb.row(
-        *([edit_button(t, view)] if view.deal.is_open else []),
-        _btn(t("card.btn.history"), CardAction.HISTORY, deal_id),
-        InlineKeyboardButton(text=t("btn.back"), callback_data=DealsPageCb().pack()),
+        rows.append([InlineKeyboardButton(text=t("card.btn.feedback"), callback_data=ask)])
+    rows.append(
+        [
+            *([edit_button(t, view)] if view.deal.is_open else []),
+            _btn(t("card.btn.history"), CardAction.HISTORY, deal_id),
+            InlineKeyboardButton(text=t("btn.back"), callback_data=DealsPageCb().pack()),
+        ]
     )
-    return kb.as_markup()
+    return InlineKeyboardMarkup(inline_keyboard=rows)
 
 
 def _btn(text: str, action: CardAction, deal_id: int, arg: int = 0) -> InlineKeyboardButton:
@@ -131,22 +139,23 @@ def next_stage_button(t: Translator, deal_id: int, version: int) -> dict[str, st
 
 
 def stages_keyboard(t: Translator, view: DealView) -> InlineKeyboardMarkup:
-    kb = InlineKeyboardBuilder()
+    rows: list[list[InlineKeyboardButton]] = []
     for stage in view.pipeline.stages:
         mark = "• " if stage.id == view.stage.id else ""
         label = short(f"{mark}{stage.name} · {stage.probability}%")
-        kb.row(_btn(label, CardAction.MOVE, view.deal.id, stage.id))
-    kb.row(_btn(t("btn.back"), CardAction.OPEN, view.deal.id))
-    return kb.as_markup()
+        rows.append([_btn(label, CardAction.MOVE, view.deal.id, stage.id)])
+    rows.append([_btn(t("btn.back"), CardAction.OPEN, view.deal.id)])
+    return InlineKeyboardMarkup(inline_keyboard=rows)
 
 
 def reasons_keyboard(t: Translator, view: DealView) -> InlineKeyboardMarkup:
-    kb = InlineKeyboardBuilder()
-    for reason in view.pipeline.lost_reasons:
-        kb.row(_btn(short(reason.name), CardAction.REASON, view.deal.id, reason.id))
-    kb.row(_btn(t("lost.btn.other"), CardAction.REASON_TEXT, view.deal.id))
-    kb.row(_btn(t("btn.back"), CardAction.OPEN, view.deal.id))
-    return kb.as_markup()
+    rows = [
+        [_btn(short(reason.name), CardAction.REASON, view.deal.id, reason.id)]
+        for reason in view.pipeline.lost_reasons
+    ]
+    rows.append([_btn(t("lost.btn.other"), CardAction.REASON_TEXT, view.deal.id)])
+    rows.append([_btn(t("btn.back"), CardAction.OPEN, view.deal.id)])
+    return InlineKeyboardMarkup(inline_keyboard=rows)
 
 
 def back_to_card(t: Translator, deal_id: int) -> InlineKeyboardMarkup:
@@ -237,30 +246,33 @@ def list_text(
 def list_keyboard(
     t: Translator, page: DealPage, pipelines: list[Pipeline], *, pipeline_id: int, stalled: bool
 ) -> InlineKeyboardMarkup:
-    kb = InlineKeyboardBuilder()
-    for item in page.items:
-        kb.row(
+    rows = [
+        [
             _btn(
                 short(f"{item.deal.title} · {amount_text(t, item.deal.amount)}"),
                 CardAction.OPEN,
                 item.deal.id,
             )
-        )
+        ]
+        for item in page.items
+    ]
     filters = [_page_btn(("✓ " if pipeline_id == 0 else "") + t("deals.all"), 0, stalled, 0)]
     filters += [
         _page_btn(("✓ " if p.id == pipeline_id else "") + short(p.name, 20), p.id, stalled, 0)
         for p in pipelines
     ]
-    kb.row(*filters, width=2)
-    kb.row(_page_btn(("✓ " if stalled else "") + t("deals.stalled"), pipeline_id, not stalled, 0))
+    rows += rows_of(filters, 2)
+    rows.append(
+        [_page_btn(("✓ " if stalled else "") + t("deals.stalled"), pipeline_id, not stalled, 0)]
+    )
     nav = []
     if page.page > 0:
         nav.append(_page_btn("◀️", pipeline_id, stalled, page.page - 1))
     if page.page + 1 < page.pages:
         nav.append(_page_btn("▶️", pipeline_id, stalled, page.page + 1))
     if nav:
-        kb.row(*nav)
-    return kb.as_markup()
+        rows.append(nav)
+    return InlineKeyboardMarkup(inline_keyboard=rows)
 
 
 def _page_btn(text: str, pipeline_id: int, stalled: bool, page: int) -> InlineKeyboardButton:
@@ -269,28 +281,31 @@ def _page_btn(text: str, pipeline_id: int, stalled: bool, page: int) -> InlineKe
 
 
 def clients_keyboard(t: Translator, clients: list[Client], typed: str) -> InlineKeyboardMarkup:
-    kb = InlineKeyboardBuilder()
-    for client in clients:
-        kb.button(
+    buttons = [
+        InlineKeyboardButton(
             text=short("👤 " + client.company),
-            callback_data=NewDealCb(step=NewDealStep.CLIENT, value=client.id),
+            callback_data=NewDealCb(step=NewDealStep.CLIENT, value=client.id).pack(),
         )
-    kb.button(
-        text=short(t("new.btn.new_client", name=typed)),
-        callback_data=NewDealCb(step=NewDealStep.CLIENT, value=0),
+        for client in clients
+    ]
+    buttons.append(
+        InlineKeyboardButton(
+            text=short(t("new.btn.new_client", name=typed)),
+            callback_data=NewDealCb(step=NewDealStep.CLIENT, value=0).pack(),
+        )
     )
-    kb.adjust(1)
-    return kb.as_markup()
+    return InlineKeyboardMarkup(inline_keyboard=rows_of(buttons, 1))
 
 
 def found_keyboard(t: Translator, page: DealPage) -> InlineKeyboardMarkup:
-    kb = InlineKeyboardBuilder()
-    for item in page.items:
-        kb.row(
+    rows = [
+        [
             _btn(
                 short(f"{item.deal.title} · {amount_text(t, item.deal.amount)}"),
                 CardAction.OPEN,
                 item.deal.id,
             )
-        )
-    return kb.as_markup()
+        ]
+        for item in page.items
+    ]
+    return InlineKeyboardMarkup(inline_keyboard=rows)

@@ -7,7 +7,6 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 from babel.dates import format_date
 
 from bot.domain.digest import Digest, SellerLine, Won
@@ -21,6 +20,7 @@ from bot.services.digest import DigestReport
 from handlers.deals.callbacks import CardAction, DealCb
 from handlers.deals.views import list_text, short
 from handlers.digest.callbacks import DigestCb, DigestView
+from handlers.keyboards import rows_of
 from handlers.tasks.views import task_line
 from handlers.texts import MESSAGE_BUDGET, escaped, fit
 
@@ -194,21 +194,24 @@ def _seller(t: Translator, f: Formats, s: SellerLine, names: dict[UserId, str]) 
 
 def digest_keyboard(t: Translator, report: DigestReport) -> InlineKeyboardMarkup:
     """Drill-downs: each seller's pipeline, the overdue tasks, the stalled deals."""
-    kb = InlineKeyboardBuilder()
+    sellers = []
     for line in report.digest.sellers[:SELLER_BUTTONS]:
         seller_id = line.facts.seller_id
         label = short(t("digest.btn.seller", name=report.names.get(seller_id, "?")), 24)
-        kb.button(text=label, callback_data=DigestCb(view=DigestView.SELLER, seller_id=seller_id))
-    kb.adjust(2)
-    kb.row(
-        InlineKeyboardButton(
-            text=t("digest.btn.overdue"), callback_data=DigestCb(view=DigestView.OVERDUE).pack()
-        ),
-        InlineKeyboardButton(
-            text=t("digest.btn.stalled"), callback_data=DigestCb(view=DigestView.STALLED).pack()
-        ),
+        cb = DigestCb(view=DigestView.SELLER, seller_id=seller_id).pack()
+        sellers.append(InlineKeyboardButton(text=label, callback_data=cb))
+    rows = rows_of(sellers, 2)
+    rows.append(
+        [
+            InlineKeyboardButton(
+                text=t("digest.btn.overdue"), callback_data=DigestCb(view=DigestView.OVERDUE).pack()
+            ),
+            InlineKeyboardButton(
+                text=t("digest.btn.stalled"), callback_data=DigestCb(view=DigestView.STALLED).pack()
+            ),
+        ]
     )
-    return kb.as_markup()
+    return InlineKeyboardMarkup(inline_keyboard=rows)
 
 
 def seller_line(t: Translator, report: DigestReport, line: SellerLine, name: str) -> str:
@@ -236,18 +239,23 @@ def seller_deals_text(t: Translator, name: str, page: DealPage) -> str:
 
 
 def seller_deals_keyboard(page: DealPage, seller_id: int) -> InlineKeyboardMarkup:
-    kb = InlineKeyboardBuilder()
-    for item in page.items:
-        cb = DealCb(action=CardAction.OPEN, deal_id=item.deal.id)
-        kb.row(InlineKeyboardButton(text=short(item.deal.title), callback_data=cb.pack()))
+    rows = [
+        [
+            InlineKeyboardButton(
+                text=short(item.deal.title),
+                callback_data=DealCb(action=CardAction.OPEN, deal_id=item.deal.id).pack(),
+            )
+        ]
+        for item in page.items
+    ]
     nav = []
     for label, target in (("◀️", page.page - 1), ("▶️", page.page + 1)):
         if 0 <= target < page.pages:
             cb2 = DigestCb(view=DigestView.SELLER_PAGE, seller_id=seller_id, page=target)
             nav.append(InlineKeyboardButton(text=label, callback_data=cb2.pack()))
     if nav:
-        kb.row(*nav)
-    return kb.as_markup()
+        rows.append(nav)
+    return InlineKeyboardMarkup(inline_keyboard=rows)
 
 
 def overdue_text(

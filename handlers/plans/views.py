@@ -5,8 +5,7 @@ from __future__ import annotations
 import html
 from datetime import date
 
-from aiogram.types import InlineKeyboardMarkup
-from aiogram.utils.keyboard import InlineKeyboardBuilder
+from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.domain.models import User
 from bot.domain.money import format_amount
@@ -15,6 +14,7 @@ from bot.domain.plans import MAX_COUNT, Plan, add_months, month_index, plannable
 from bot.i18n import Translator
 from bot.services.plans import CopyResult, ImportResult, MonthPlans
 from handlers.deals.views import short
+from handlers.keyboards import rows_of
 from handlers.plans.callbacks import PlanAction, PlanCb, PlanField
 from handlers.texts import escaped, fit
 
@@ -48,7 +48,7 @@ def month_view(
 ) -> tuple[str, InlineKeyboardMarkup]:
     month = view.month
     lines = [t("plan.title", month=month_name(t, month))]
-    kb = InlineKeyboardBuilder()
+    sellers = []
     if not view.sellers:
         lines.append(t("plan.no_sellers"))
     for seller in view.sellers:
@@ -60,29 +60,34 @@ def month_view(
         plan = view.plans.get(seller.id)
         revenue = format_amount(plan.revenue, currency, t.lang) if plan else t("plan.none")
         label = short(f"{seller.name} — {revenue}")
-        kb.button(text=label, callback_data=_cb(PlanAction.SELLER, month, seller.id))
+        sellers.append(
+            InlineKeyboardButton(
+                text=label, callback_data=_cb(PlanAction.SELLER, month, seller.id).pack()
+            )
+        )
     if view.sellers:
         total = format_amount(view.total, currency, t.lang)
         lines.append(t("plan.total", total=total, planned=view.planned, sellers=len(view.sellers)))
         lines.append(t("plan.hint"))
-    sizes = [1] * min(len(view.sellers), MAX_SELLER_BUTTONS)
-    sizes.append(_month_buttons(t, kb, month, current))
-    kb.button(text=t("plan.btn.copy"), callback_data=_cb(PlanAction.COPY, month))
-    kb.button(text=t("plan.btn.import"), callback_data=_cb(PlanAction.IMPORT, month))
-    kb.adjust(*sizes, 1, 1)
-    return fit(t, lines), kb.as_markup()
+    rows = rows_of(sellers, 1)
+    months = _month_buttons(t, month, current)
+    if months:
+        rows.append(months)
+    for key, action in (("plan.btn.copy", PlanAction.COPY), ("plan.btn.import", PlanAction.IMPORT)):
+        rows.append([InlineKeyboardButton(text=t(key), callback_data=_cb(action, month).pack())])
+    return fit(t, lines), InlineKeyboardMarkup(inline_keyboard=rows)
 
 
-def _month_buttons(t: Translator, kb: InlineKeyboardBuilder, month: date, current: date) -> int:
-    count = 0
+def _month_buttons(t: Translator, month: date, current: date) -> list[InlineKeyboardButton]:
+    buttons = []
     for step, key in ((-1, "plan.btn.prev"), (1, "plan.btn.next")):
         other = add_months(month, step)
         if plannable(other, current):
-            kb.button(
-                text=t(key, month=month_name(t, other)), callback_data=_cb(PlanAction.MONTH, other)
+            label = t(key, month=month_name(t, other))
+            buttons.append(
+                InlineKeyboardButton(text=label, callback_data=_cb(PlanAction.MONTH, other).pack())
             )
-            count += 1
-    return count
+    return buttons
 
 
 def _cb(
@@ -110,13 +115,20 @@ def saved_view(
         month=month_name(t, plan.month),
         plan=plan_text(t, plan, currency),
     )
-    kb = InlineKeyboardBuilder()
-    for code in COUNT_FIELDS:
-        cb = _cb(PlanAction.COUNT, plan.month, seller.id, code)
-        kb.button(text=t(f"plan.btn.{code.name.lower()}"), callback_data=cb)
-    kb.button(text=t("plan.btn.done"), callback_data=_cb(PlanAction.DONE, plan.month))
-    kb.adjust(1)
-    return f"{text}\n{t('plan.ask_extras')}", kb.as_markup()
+    buttons = [
+        InlineKeyboardButton(
+            text=t(f"plan.btn.{code.name.lower()}"),
+            callback_data=_cb(PlanAction.COUNT, plan.month, seller.id, code).pack(),
+        )
+        for code in COUNT_FIELDS
+    ]
+    buttons.append(
+        InlineKeyboardButton(
+            text=t("plan.btn.done"), callback_data=_cb(PlanAction.DONE, plan.month).pack()
+        )
+    )
+    markup = InlineKeyboardMarkup(inline_keyboard=rows_of(buttons, 1))
+    return f"{text}\n{t('plan.ask_extras')}", markup
 
 
 def ask_count(t: Translator, code: PlanField, month: date) -> str:

@@ -8,8 +8,7 @@ from zoneinfo import ZoneInfo
 
 from aiogram import Router
 from aiogram.filters import Command
-from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
-from aiogram.utils.keyboard import InlineKeyboardBuilder
+from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 
 from bot.domain.abc_xyz import SEGMENTS, AbcClass, Segment, XyzClass
 from bot.domain.errors import StaleButtonError
@@ -18,6 +17,7 @@ from bot.i18n import Translator
 from bot.services.abc import DEFAULT_MONTHS, MONTH_CHOICES, AbcReport, abc_report
 from handlers.context import Ctx
 from handlers.filters import IsStaff
+from handlers.keyboards import rows_of
 from handlers.reports.callbacks import AbcCb
 from handlers.reports.views import CELL_CODES, NAME_MAX, Fmt
 from handlers.screens import message_of
@@ -107,19 +107,27 @@ def ltv_basis(t: Translator, report: AbcReport) -> str:
 
 
 def abc_keyboard(t: Translator, report: AbcReport) -> InlineKeyboardMarkup:
-    kb = InlineKeyboardBuilder()
     cells = [s for s in SEGMENTS if report.matrix.cells[s].clients]
-    for segment in cells:
-        count = report.matrix.cells[segment].clients
-        kb.button(
-            text=f"{segment.code} ({count})",
-            callback_data=AbcCb(months=report.months, cell=segment.code),
+    buttons = [
+        InlineKeyboardButton(
+            text=f"{segment.code} ({report.matrix.cells[segment].clients})",
+            callback_data=AbcCb(months=report.months, cell=segment.code).pack(),
         )
+        for segment in cells
+    ]
     for months in MONTH_CHOICES:
         mark = "✓ " if months == report.months else ""
-        kb.button(text=mark + t("abc.months", n=months), callback_data=AbcCb(months=months))
-    kb.adjust(*([3] * ((len(cells) + 2) // 3)), len(MONTH_CHOICES))
-    return kb.as_markup()
+        cb = AbcCb(months=months).pack()
+        buttons.append(
+            InlineKeyboardButton(text=mark + t("abc.months", n=months), callback_data=cb)
+        )
+    # The layout users have had: three a row for as many rows as the cells take (the first
+    # month choices fill the last of them), then the rest of the month choices in a row.
+    cell_rows = (len(cells) + 2) // 3
+    rows = rows_of(buttons[: 3 * cell_rows], 3) + rows_of(
+        buttons[3 * cell_rows :], len(MONTH_CHOICES)
+    )
+    return InlineKeyboardMarkup(inline_keyboard=rows)
 
 
 def cell_text(f: Fmt, report: AbcReport, code: str) -> str:

@@ -5,8 +5,7 @@ from __future__ import annotations
 import html
 from collections.abc import Sequence
 
-from aiogram.types import InlineKeyboardMarkup
-from aiogram.utils.keyboard import InlineKeyboardBuilder
+from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.domain.abc_xyz import SEGMENTS
 from bot.domain.comparison import SellerRow, change, points
@@ -17,6 +16,7 @@ from bot.domain.periods import ReportPeriod
 from bot.i18n import Translator
 from bot.reports.funnel_chart import FunnelBar
 from bot.services.reports import Figures, FunnelReport, Pipe, SalesReport, Window
+from handlers.keyboards import rows_of
 from handlers.reports.callbacks import (
     NONE,
     CutKind,
@@ -188,14 +188,14 @@ def seller_row(f: Fmt, row: SellerRow, name: str) -> str:
 
 
 def report_keyboard(t: Translator, chosen: PeriodChoice | None) -> InlineKeyboardMarkup:
-    kb = InlineKeyboardBuilder()
-    for option in PeriodChoice:
-        mark = "✓ " if option is chosen else ""
-        kb.button(
-            text=mark + t(f"rep.period.{option.value}"), callback_data=ReportCb(period=option)
+    options = [
+        InlineKeyboardButton(
+            text=("✓ " if option is chosen else "") + t(f"rep.period.{option.value}"),
+            callback_data=ReportCb(period=option).pack(),
         )
-    kb.adjust(4, 1)
-    return kb.as_markup()
+        for option in PeriodChoice
+    ]
+    return InlineKeyboardMarkup(inline_keyboard=[options[:4], *rows_of(options[4:], 1)])
 
 
 def funnel_text(f: Fmt, report: FunnelReport, cut_label: str) -> str:
@@ -241,62 +241,71 @@ def funnel_bars(report: FunnelReport) -> list[FunnelBar]:
 def funnel_keyboard(
     t: Translator, cb: FunnelCb, pipelines: Sequence[Pipeline], manager: bool
 ) -> InlineKeyboardMarkup:
-    kb = InlineKeyboardBuilder()
-    for period in ReportPeriod:
-        mark = "✓ " if period is cb.period else ""
-        kb.button(
-            text=mark + t(f"rep.period.{period.value}"),
+    periods = [
+        InlineKeyboardButton(
+            text=("✓ " if period is cb.period else "") + t(f"rep.period.{period.value}"),
             callback_data=FunnelCb(
                 pipeline_id=cb.pipeline_id, period=period, cut=cb.cut, value=cb.value
-            ),
+            ).pack(),
         )
-    cuts = [c for c in CutKind if manager or c is not CutKind.SELLER]
-    for cut in cuts:
-        mark = "✓ " if cut is cb.cut else ""
-        kb.button(
-            text=mark + t("fun.cut_button", what=t(f"fun.cut.{cut.value}")),
+        for period in ReportPeriod
+    ]
+    cuts = [
+        InlineKeyboardButton(
+            text=("✓ " if cut is cb.cut else "")
+            + t("fun.cut_button", what=t(f"fun.cut.{cut.value}")),
             callback_data=FunnelCb(
                 pipeline_id=cb.pipeline_id, period=cb.period, cut=cut, value=NONE
-            ),
+            ).pack(),
         )
-    others = [p for p in pipelines if p.id != cb.pipeline_id]
-    for p in others:
-        kb.button(
+        for cut in CutKind
+        if manager or cut is not CutKind.SELLER
+    ]
+    others = [
+        InlineKeyboardButton(
             text=t("fun.pipeline_button", name=clip(p.name, NAME_MAX)),
-            callback_data=FunnelCb(pipeline_id=p.id, period=cb.period),
+            callback_data=FunnelCb(pipeline_id=p.id, period=cb.period).pack(),
         )
-    kb.adjust(3, 2, *([3] * ((len(cuts) + 2) // 3)), *([1] * len(others)))
-    return kb.as_markup()
+        for p in pipelines
+        if p.id != cb.pipeline_id
+    ]
+    # The layout users have had: the five periods 3 + 2, then three a row for as many rows
+    # as the cuts take (the first other pipelines fill the last of them), then one a row.
+    cut_slots = 3 * ((len(cuts) + 2) // 3)
+    rest = cuts + others
+    rows = [periods[:3], periods[3:], *rows_of(rest[:cut_slots], 3), *rows_of(rest[cut_slots:], 1)]
+    return InlineKeyboardMarkup(inline_keyboard=rows)
 
 
 def pipelines_keyboard(t: Translator, pipelines: Sequence[Pipeline]) -> InlineKeyboardMarkup:
-    kb = InlineKeyboardBuilder()
-    for p in pipelines:
-        kb.button(
+    buttons = [
+        InlineKeyboardButton(
             text=t("fun.pipeline_button", name=clip(p.name, NAME_MAX)),
-            callback_data=FunnelOpenCb(pipeline_id=p.id),
+            callback_data=FunnelOpenCb(pipeline_id=p.id).pack(),
         )
-    kb.adjust(1)
-    return kb.as_markup()
+        for p in pipelines
+    ]
+    return InlineKeyboardMarkup(inline_keyboard=rows_of(buttons, 1))
 
 
 def picker_keyboard(
     t: Translator, cb: FunnelCb, options: Sequence[tuple[int, str]]
 ) -> InlineKeyboardMarkup:
     """The values of a cut, in place of the funnel's buttons; back shows every deal."""
-    kb = InlineKeyboardBuilder()
-    for value, label in options:
-        kb.button(
+    values = [
+        InlineKeyboardButton(
             text=clip(label, NAME_MAX),
             callback_data=FunnelCb(
                 pipeline_id=cb.pipeline_id, period=cb.period, cut=cb.cut, value=value
-            ),
+            ).pack(),
         )
-    kb.button(
-        text=t("btn.back"), callback_data=FunnelCb(pipeline_id=cb.pipeline_id, period=cb.period)
+        for value, label in options
+    ]
+    back = InlineKeyboardButton(
+        text=t("btn.back"),
+        callback_data=FunnelCb(pipeline_id=cb.pipeline_id, period=cb.period).pack(),
     )
-    kb.adjust(*([2] * (len(options) // 2)), *([1] * (len(options) % 2)), 1)
-    return kb.as_markup()
+    return InlineKeyboardMarkup(inline_keyboard=[*rows_of(values, 2), [back]])
 
 
 CELL_CODES = frozenset(s.code for s in SEGMENTS)

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.domain.company import CompanySettings
 from bot.domain.standup import StandupGroup
@@ -13,6 +12,7 @@ from bot.i18n import Translator
 from bot.services.digest import DigestReport
 from handlers.deals.views import short
 from handlers.digest.views import SELLER_BUTTONS
+from handlers.keyboards import rows_of
 from handlers.standup.callbacks import GroupDigestCb, GroupView, StandupSwitchCb
 
 
@@ -24,35 +24,35 @@ def switch_text(t: Translator, group: StandupGroup | None, company: CompanySetti
 
 def switch_keyboard(t: Translator, group: StandupGroup | None) -> InlineKeyboardMarkup:
     on = group is not None and group.is_on
-    kb = InlineKeyboardBuilder()
-    kb.button(
+    switch = InlineKeyboardButton(
         text=t("standup.btn.off" if on else "standup.btn.on"),
-        callback_data=StandupSwitchCb(on=not on),
+        callback_data=StandupSwitchCb(on=not on).pack(),
     )
-    return kb.as_markup()
+    return InlineKeyboardMarkup(inline_keyboard=[[switch]])
 
 
 def group_keyboard(t: Translator, report: DigestReport) -> InlineKeyboardMarkup:
     """The head's drill-downs, for everyone in the group: each answered in private."""
-    kb = InlineKeyboardBuilder()
+    sellers = []
     for line in report.digest.sellers[:SELLER_BUTTONS]:
         seller_id = line.facts.seller_id
         label = short(t("digest.btn.seller", name=report.names.get(seller_id, "?")), 24)
-        kb.button(
-            text=label, callback_data=GroupDigestCb(view=GroupView.SELLER, seller_id=seller_id)
-        )
-    kb.adjust(2)
-    kb.row(
-        InlineKeyboardButton(
-            text=t("digest.btn.overdue"),
-            callback_data=GroupDigestCb(view=GroupView.OVERDUE).pack(),
-        ),
-        InlineKeyboardButton(
-            text=t("digest.btn.stalled"),
-            callback_data=GroupDigestCb(view=GroupView.STALLED).pack(),
-        ),
+        cb = GroupDigestCb(view=GroupView.SELLER, seller_id=seller_id).pack()
+        sellers.append(InlineKeyboardButton(text=label, callback_data=cb))
+    rows = rows_of(sellers, 2)
+    rows.append(
+        [
+            InlineKeyboardButton(
+                text=t("digest.btn.overdue"),
+                callback_data=GroupDigestCb(view=GroupView.OVERDUE).pack(),
+            ),
+            InlineKeyboardButton(
+                text=t("digest.btn.stalled"),
+                callback_data=GroupDigestCb(view=GroupView.STALLED).pack(),
+            ),
+        ]
     )
-    return kb.as_markup()
+    return InlineKeyboardMarkup(inline_keyboard=rows)
 
 
 def group_markup(t: Translator, report: DigestReport) -> dict[str, Any]:

@@ -8,8 +8,13 @@ from zoneinfo import ZoneInfo
 
 from aiogram import Bot, Router
 from aiogram.filters import Command
-from aiogram.types import BufferedInputFile, CallbackQuery, Message
-from aiogram.utils.keyboard import InlineKeyboardBuilder
+from aiogram.types import (
+    BufferedInputFile,
+    CallbackQuery,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    Message,
+)
 
 from bot.domain.ids import DealId
 from bot.domain.models import DealStatus
@@ -21,6 +26,7 @@ from bot.services.nps import NpsReport, nps_report
 from handlers.context import Ctx
 from handlers.deals.views import short
 from handlers.filters import IsStaff
+from handlers.keyboards import rows_of
 from handlers.screens import message_of
 from handlers.surveys.callbacks import AskFeedbackCb, NpsPeriodCb, RecoveryCb
 from handlers.tasks.views import fmt_due
@@ -47,13 +53,15 @@ async def cmd_survey(message: Message, ctx: Ctx) -> None:
     if not page.items:
         await message.answer(ctx.t("feedback.no_won"))
         return
-    kb = InlineKeyboardBuilder()
-    for item in page.items:
-        kb.button(
-            text=short("⭐ " + item.deal.title), callback_data=AskFeedbackCb(deal_id=item.deal.id)
+    buttons = [
+        InlineKeyboardButton(
+            text=short("⭐ " + item.deal.title),
+            callback_data=AskFeedbackCb(deal_id=item.deal.id).pack(),
         )
-    kb.adjust(1)
-    await message.answer(ctx.t("feedback.pick"), reply_markup=kb.as_markup())
+        for item in page.items
+    ]
+    markup = InlineKeyboardMarkup(inline_keyboard=rows_of(buttons, 1))
+    await message.answer(ctx.t("feedback.pick"), reply_markup=markup)
 
 
 async def on_recovery(query: CallbackQuery, ctx: Ctx, callback_data: RecoveryCb) -> None:
@@ -81,14 +89,15 @@ async def on_period(query: CallbackQuery, ctx: Ctx, callback_data: NpsPeriodCb, 
 
 async def _send_report(message: Message, ctx: Ctx, bot: Bot, period: Period) -> None:
     report = await nps_report(ctx.uow, ctx.staff, period, ctx.now, ctx.tz)
-    kb = InlineKeyboardBuilder()
-    for option in Period:
-        mark = "✓ " if option is period else ""
-        kb.button(
-            text=mark + ctx.t(f"nps.period.{option.value}"),
-            callback_data=NpsPeriodCb(period=option),
+    periods = [
+        InlineKeyboardButton(
+            text=("✓ " if option is period else "") + ctx.t(f"nps.period.{option.value}"),
+            callback_data=NpsPeriodCb(period=option).pack(),
         )
-    await message.answer(report_text(ctx.t, report, ctx.tz), reply_markup=kb.as_markup())
+        for option in Period
+    ]
+    markup = InlineKeyboardMarkup(inline_keyboard=[periods])
+    await message.answer(report_text(ctx.t, report, ctx.tz), reply_markup=markup)
     await bot.send_chat_action(message.chat.id, "upload_photo")
     png = await render(
         nps_by_month_png,

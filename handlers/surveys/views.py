@@ -6,12 +6,12 @@ import html
 from typing import Any
 
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.domain.nps import NpsGroup, classify
 from bot.domain.surveys import OpenedSurvey, Survey
 from bot.i18n import Translator
 from handlers.deals.callbacks import CardAction, DealCb
+from handlers.keyboards import rows_of
 from handlers.surveys.callbacks import OPT_OUT, RecoveryCb, ScoreCb, SkipCommentCb
 
 
@@ -28,19 +28,18 @@ def question_text(t: Translator, opened: OpenedSurvey, company: str) -> str:
 
 
 def score_keyboard(t: Translator, survey_id: int) -> InlineKeyboardMarkup:
-    kb = InlineKeyboardBuilder()
-    for row in (range(6), range(6, 11)):
-        kb.row(
-            *(
-                InlineKeyboardButton(
-                    text=str(score), callback_data=ScoreCb(survey_id=survey_id, score=score).pack()
-                )
-                for score in row
+    rows = [
+        [
+            InlineKeyboardButton(
+                text=str(score), callback_data=ScoreCb(survey_id=survey_id, score=score).pack()
             )
-        )
+            for score in row
+        ]
+        for row in (range(6), range(6, 11))
+    ]
     opt_out = ScoreCb(survey_id=survey_id, score=OPT_OUT).pack()
-    kb.row(InlineKeyboardButton(text=t("survey.btn.opt_out"), callback_data=opt_out))
-    return kb.as_markup()
+    rows.append([InlineKeyboardButton(text=t("survey.btn.opt_out"), callback_data=opt_out)])
+    return InlineKeyboardMarkup(inline_keyboard=rows)
 
 
 def skip_keyboard(t: Translator, survey_id: int) -> InlineKeyboardMarkup:
@@ -60,16 +59,14 @@ def answer_alert(t: Translator, survey: Survey, company: str) -> tuple[str, Inli
     group = classify(survey.score)
     key = "nps.alert.detractor" if group is NpsGroup.DETRACTOR else "nps.alert.promoter"
     text = t(key, company=html.escape(company), score=survey.score)
-    kb = InlineKeyboardBuilder()
+    buttons = []
     if group is NpsGroup.DETRACTOR and survey.deal_id:
-        kb.button(text=t("nps.btn.recovery"), callback_data=RecoveryCb(survey_id=survey.id))
+        recovery = RecoveryCb(survey_id=survey.id).pack()
+        buttons.append(InlineKeyboardButton(text=t("nps.btn.recovery"), callback_data=recovery))
     if survey.deal_id:
-        kb.button(
-            text=t("task.btn.deal"),
-            callback_data=DealCb(action=CardAction.OPEN, deal_id=survey.deal_id),
-        )
-    kb.adjust(1)
-    return text, kb.as_markup()
+        deal = DealCb(action=CardAction.OPEN, deal_id=survey.deal_id).pack()
+        buttons.append(InlineKeyboardButton(text=t("task.btn.deal"), callback_data=deal))
+    return text, InlineKeyboardMarkup(inline_keyboard=rows_of(buttons, 1))
 
 
 def comment_alert(t: Translator, survey: Survey, company: str) -> str:

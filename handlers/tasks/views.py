@@ -8,7 +8,6 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.domain.tasks import Task
 from bot.domain.when import quick_picks
@@ -16,6 +15,7 @@ from bot.i18n import Translator
 from bot.services.tasks import TaskList
 from handlers.deals.callbacks import CardAction, DealCb
 from handlers.deals.views import BUTTON_MAX, next_stage_button, short
+from handlers.keyboards import rows_of
 from handlers.tasks.callbacks import (
     CardStepCb,
     DueCb,
@@ -83,13 +83,15 @@ def _rb(text: str, action: TaskAction, task_id: int) -> InlineKeyboardButton:
 
 
 def task_keyboard(t: Translator, task: Task, *, back: bool = True) -> InlineKeyboardMarkup:
-    kb = InlineKeyboardBuilder()
+    rows: list[list[InlineKeyboardButton]] = []
     if task.is_open:
-        kb.row(_tb(t("task.btn.done"), TaskAction.DONE, task.id))
-        kb.row(
-            _tb(t("task.btn.hour"), TaskAction.HOUR, task.id),
-            _tb(t("task.btn.tomorrow"), TaskAction.TOMORROW, task.id),
-            _tb(t("task.btn.reschedule"), TaskAction.RESCHEDULE, task.id),
+        rows.append([_tb(t("task.btn.done"), TaskAction.DONE, task.id)])
+        rows.append(
+            [
+                _tb(t("task.btn.hour"), TaskAction.HOUR, task.id),
+                _tb(t("task.btn.tomorrow"), TaskAction.TOMORROW, task.id),
+                _tb(t("task.btn.reschedule"), TaskAction.RESCHEDULE, task.id),
+            ]
         )
     row = []
     if task.deal_id:
@@ -98,21 +100,20 @@ def task_keyboard(t: Translator, task: Task, *, back: bool = True) -> InlineKeyb
     if back:
         row.append(InlineKeyboardButton(text=t("btn.back"), callback_data=TasksCb().pack()))
     if row:
-        kb.row(*row)
-    return kb.as_markup()
+        rows.append(row)
+    return InlineKeyboardMarkup(inline_keyboard=rows)
 
 
 def picks_keyboard(
     t: Translator, now: datetime, tz: ZoneInfo, make: Any, extra: list[InlineKeyboardButton]
 ) -> InlineKeyboardMarkup:
     """The quick due-time buttons; `make(at)` builds each button's callback data."""
-    kb = InlineKeyboardBuilder()
-    for key, moment in quick_picks(now, tz):
-        kb.button(text=t(f"when.{key}"), callback_data=make(to_minutes(moment)))
-    kb.adjust(2)
-    for button in extra:
-        kb.row(button)
-    return kb.as_markup()
+    picks = [
+        InlineKeyboardButton(text=t(f"when.{key}"), callback_data=make(to_minutes(moment)).pack())
+        for key, moment in quick_picks(now, tz)
+    ]
+    rows = rows_of(picks, 2) + [[button] for button in extra]
+    return InlineKeyboardMarkup(inline_keyboard=rows)
 
 
 def due_keyboard(t: Translator, now: datetime, tz: ZoneInfo) -> InlineKeyboardMarkup:
@@ -150,10 +151,11 @@ def list_text(t: Translator, tasks: TaskList, now: datetime, tz: ZoneInfo) -> st
 
 
 def list_keyboard(tasks: TaskList) -> InlineKeyboardMarkup:
-    kb = InlineKeyboardBuilder()
-    for task in [*tasks.overdue, *tasks.today, *tasks.later][:LIST_BUTTONS]:
-        kb.row(_tb(task_label(task, overdue=task in tasks.overdue), TaskAction.OPEN, task.id))
-    return kb.as_markup()
+    rows = [
+        [_tb(task_label(task, overdue=task in tasks.overdue), TaskAction.OPEN, task.id)]
+        for task in [*tasks.overdue, *tasks.today, *tasks.later][:LIST_BUTTONS]
+    ]
+    return InlineKeyboardMarkup(inline_keyboard=rows)
 
 
 def task_label(task: Task, *, overdue: bool) -> str:
@@ -165,13 +167,15 @@ def task_label(task: Task, *, overdue: bool) -> str:
 
 def reminder_keyboard(t: Translator, task: Task) -> InlineKeyboardMarkup:
     """A reminder's buttons: done and the snoozes answer as a reminder still (`ReminderCb`)."""
-    kb = InlineKeyboardBuilder()
+    rows: list[list[InlineKeyboardButton]] = []
     if task.is_open:
-        kb.row(_rb(t("task.btn.done"), TaskAction.DONE, task.id))
-        kb.row(
-            _rb(t("task.btn.hour"), TaskAction.HOUR, task.id),
-            _rb(t("task.btn.tomorrow"), TaskAction.TOMORROW, task.id),
-            _tb(t("task.btn.reschedule"), TaskAction.RESCHEDULE, task.id),
+        rows.append([_rb(t("task.btn.done"), TaskAction.DONE, task.id)])
+        rows.append(
+            [
+                _rb(t("task.btn.hour"), TaskAction.HOUR, task.id),
+                _rb(t("task.btn.tomorrow"), TaskAction.TOMORROW, task.id),
+                _tb(t("task.btn.reschedule"), TaskAction.RESCHEDULE, task.id),
+            ]
         )
     if task.deal_id:
         cb = DealCb(action=CardAction.OPEN, deal_id=task.deal_id)
@@ -179,8 +183,8 @@ def reminder_keyboard(t: Translator, task: Task) -> InlineKeyboardMarkup:
         if task.is_open and task.deal_version is not None:
             nxt = next_stage_button(t, task.deal_id, task.deal_version)
             row.append(InlineKeyboardButton.model_validate(nxt))
-        kb.row(*row)
-    return kb.as_markup()
+        rows.append(row)
+    return InlineKeyboardMarkup(inline_keyboard=rows)
 
 
 def reminder(t: Translator, task: Task, now: datetime, tz: ZoneInfo) -> tuple[str, dict[str, Any]]:
