@@ -164,11 +164,11 @@ async def main(args: argparse.Namespace) -> int:
     return 0
 
 
-def parse_args() -> argparse.Namespace:
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--sellers", type=int, nargs="+", default=[1, 10, 50])
     parser.add_argument("--waves", type=int, default=10, help="presses per seller, timed (10)")
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     if min(args.sellers) < 1 or args.waves < 1:
         parser.error("--sellers and --waves must be positive")
     return args

@@ -27,6 +27,7 @@ import asyncio
 import gc
 import itertools
 import json
+import os
 import statistics
 import sys
 import time
@@ -312,7 +313,10 @@ async def count_rows(bench: Bench) -> tuple[int, int]:
 
 
 def report(args: argparse.Namespace, full: Side, naive: Side) -> None:
-    print(f"updates per round: {args.updates}   rounds: {args.rounds}   db: {args.db}")
+    print(
+        f"updates per round: {args.updates}   rounds: {args.rounds}   db: {args.db}   "
+        f"load average: {os.getloadavg()[0]:.2f}"
+    )
     for i, (a, b) in enumerate(zip(full.rates, naive.rates, strict=True), 1):
         print(f"  round {i}: full {a:8.0f}/s   naive {b:8.0f}/s   ratio {a / b:.2f}")
     print(f"full stack (median):  {full.median:8.0f} updates/s  ({1000 / full.median:.2f} ms each)")
@@ -334,7 +338,7 @@ async def verify(bench: Bench) -> bool:
 
 
 async def main(args: argparse.Namespace) -> int:
-    opened = sqlite_engine() if args.db == "sqlite" else postgres_engine(POSTGRES_SCHEMA)
+    opened = sqlite_engine() if args.db == "sqlite" else postgres_engine(args.schema)
     async with opened as engine:
         bench = await prepare(engine)
         try:
@@ -349,13 +353,14 @@ async def main(args: argparse.Namespace) -> int:
             await bench.bot.session.close()
 
 
-def parse_args() -> argparse.Namespace:
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--schema", default=POSTGRES_SCHEMA, help="PostgreSQL schema (dropped)")
     parser.add_argument("--updates", type=int, default=2000, help="updates per round (2000)")
     parser.add_argument("--db", choices=("sqlite", "postgres"), default="sqlite")
     parser.add_argument("--rounds", type=int, default=3, help="rounds of A and B (3)")
     parser.add_argument("--warmup", type=int, default=200, help="untimed updates first (200)")
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     if args.updates < 1 or args.rounds < 1 or args.warmup < 0:
         parser.error("--updates and --rounds must be positive, --warmup not negative")
     return args
