@@ -11,6 +11,7 @@ from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from aiogram import Bot, Dispatcher
 from aiogram.client.default import DefaultBotProperties
@@ -21,7 +22,6 @@ from aiogram.fsm.storage.base import BaseEventIsolation, BaseStorage, DefaultKey
 from aiogram.fsm.storage.memory import MemoryStorage, SimpleEventIsolation
 from aiogram.types import BotCommand, BotCommandScopeAllPrivateChats, User
 from aiohttp import web
-from redis.asyncio import Redis
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -52,6 +52,9 @@ from handlers.routing import PressSwitch, run_filters_inline
 from storage.backup import DatabaseInUseError, database_lock
 from storage.db import make_engine, make_sessions, migrate
 from storage.uow import SqlUnitOfWorkFactory
+
+if TYPE_CHECKING:  # the redis client loads only with REDIS_URL set (`build_shared`, `_redis`)
+    from redis.asyncio import Redis
 
 log = logging.getLogger("salesbot")
 CLAIM_HINT = """
@@ -364,6 +367,8 @@ async def _run(settings: Settings, clock: Clock, sock: socket.socket | None) -> 
 def _redis(settings: Settings) -> Redis | None:
     if not settings.redis_url:
         return None
+    from redis.asyncio import Redis
+
     return Redis.from_url(settings.redis_url, socket_connect_timeout=3, socket_timeout=3)
 
 

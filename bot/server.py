@@ -12,10 +12,13 @@ import contextlib
 import signal
 import socket
 from collections.abc import AsyncIterator, Callable
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit, urlunsplit
 
 from aiohttp import web
-from redis.asyncio import Redis
+
+if TYPE_CHECKING:  # the redis client loads only with REDIS_URL set
+    from redis.asyncio import Redis
 
 # Seconds in-flight requests get to finish at shutdown (a webhook post is handled before its
 # answer, so this is how long an update may still take).
@@ -66,6 +69,8 @@ def safe_url(url: str) -> str:
 
 async def check_redis(url: str, wait: float = 5.0) -> None:
     """Ping the Redis at `url` once; RedisUnreachableError naming it (no password) if it fails."""
+    from redis.asyncio import Redis
+
     client: Redis | None = None
     try:
         client = Redis.from_url(url, socket_connect_timeout=wait, socket_timeout=wait)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -17,16 +18,23 @@ from aiogram.types import (
     Message,
 )
 
-from bot.domain.export import ExportFormat, ExportPeriod
+from bot.domain.export import ExportFormat, ExportPeriod, Table
 from bot.i18n import Translator
-from bot.reports.workbook import csv_zip_bytes, xlsx_bytes
 from bot.services.export import Export, export_tables
 from handlers.context import Ctx
 from handlers.filters import IsStaff
 from handlers.keyboards import rows_of, settle
 from handlers.screens import message_of, show
 
-RENDERERS = {ExportFormat.XLSX: (xlsx_bytes, "xlsx"), ExportFormat.CSV: (csv_zip_bytes, "zip")}
+EXTENSIONS = {ExportFormat.XLSX: "xlsx", ExportFormat.CSV: "zip"}
+
+
+def render_file(fmt: ExportFormat, tables: Sequence[Table], label: Translator) -> bytes:
+    """The file's bytes; run in a worker thread. The writer (openpyxl for XLSX) loads with
+    the process's first export, here, so neither the start nor the event loop waits for it."""
+    from bot.reports.workbook import csv_zip_bytes, xlsx_bytes
+
+    return (xlsx_bytes if fmt is ExportFormat.XLSX else csv_zip_bytes)(tables, label)
 
 
 class ExportPeriodCb(CallbackData, prefix="exp"):
@@ -78,10 +86,9 @@ async def on_format(
     await settle(query)
     await bot.send_chat_action(message.chat.id, "upload_document")
     export = await export_tables(ctx.uow, ctx.staff, callback_data.period, ctx.now, ctx.tz)
-    render, extension = RENDERERS[callback_data.fmt]
     # Building a big workbook takes a while: a worker thread keeps other chats answered.
-    data = await asyncio.to_thread(render, export.tables, ctx.t)
-    name = f"{file_stem(export, ctx.now, ctx.tz)}.{extension}"
+    data = await asyncio.to_thread(render_file, callback_data.fmt, export.tables, ctx.t)
+    name = f"{file_stem(export, ctx.now, ctx.tz)}.{EXTENSIONS[callback_data.fmt]}"
     await message.answer_document(
         BufferedInputFile(data, name), caption=caption(ctx.t, export, ctx.tz)
     )

@@ -21,9 +21,6 @@ from contextlib import closing, contextmanager, suppress
 from datetime import datetime
 from pathlib import Path
 
-from alembic.script import ScriptDirectory
-from alembic.util import CommandError
-
 from storage.db import BUSY_TIMEOUT_MS, alembic_config
 
 _SIDE_FILES = ("-wal", "-shm")
@@ -129,6 +126,9 @@ def check_backup(file: Path) -> str:
             revision = _revision(conn, file)
     except sqlite3.DatabaseError as error:
         raise BackupError(f"{file} is not a SQLite database ({error})") from None
+    from alembic.script import ScriptDirectory
+    from alembic.util import CommandError
+
     try:
         known = ScriptDirectory.from_config(alembic_config()).get_revision(revision)
     except CommandError:

@@ -25,13 +25,13 @@ such lock; ``write=True`` changes nothing there.
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import Callable
+from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from alembic import command
-from alembic.config import Config
-from sqlalchemy import Connection, event, text
+from sqlalchemy import Connection, event, inspect, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import (
     AsyncConnection,
@@ -42,6 +42,9 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlalchemy.pool import ConnectionPoolEntry
 from sqlalchemy.util.concurrency import await_, in_greenlet
+
+if TYPE_CHECKING:  # alembic loads only when there is something to migrate (`migrate`)
+    from alembic.config import Config
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 BUSY_TIMEOUT_MS = 5000
@@ -196,6 +199,8 @@ def make_sessions(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
 
 
 def alembic_config(connection: Connection | None = None) -> Config:
+    from alembic.config import Config
+
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
     cfg.attributes["connection"] = connection
@@ -203,7 +208,40 @@ def alembic_config(connection: Connection | None = None) -> Config:
 
 
 def _upgrade(connection: Connection) -> None:
+    from alembic import command
+
     command.upgrade(alembic_config(connection), "head")
+
+
+# `revision = "0014"` and `down_revision = "0013"` (or None, or a tuple of a merge) at the top
+# level of a migration script, as `alembic revision` writes them.
+_REVISION = re.compile(r"^revision(?:\s*:[^=\n]*)?\s*=\s*(.+)$", re.M)
+_DOWN_REVISION = re.compile(r"^down_revision(?:\s*:[^=\n]*)?\s*=\s*(.+)$", re.M)
+_QUOTED = re.compile(r"[\"']([^\"']+)[\"']")
+
+
+@cache
+def head_revisions() -> frozenset[str]:
+    """The heads of the migration scripts, read from their text: what alembic's
+    `ScriptDirectory.get_heads()` says (a test holds them equal) for a millisecond of reading
+    instead of loading alembic and every script."""
+    revisions: set[str] = set()
+    parents: set[str] = set()
+    for script in (MIGRATIONS / "versions").glob("*.py"):
+        source = script.read_text(encoding="utf-8")
+        revision, down = _REVISION.search(source), _DOWN_REVISION.search(source)
+        if revision is None or down is None:
+            raise ValueError(f"{script.name}: no top-level revision and down_revision")
+        revisions.update(_QUOTED.findall(revision.group(1)))
+        parents.update(_QUOTED.findall(down.group(1)))
+    return frozenset(revisions - parents)
+
+
+def _stamped(connection: Connection) -> set[str] | None:
+    """The revisions in alembic's version table; None when there is no table yet."""
+    if not inspect(connection).has_table("alembic_version"):
+        return None
+    return set(connection.execute(text("SELECT version_num FROM alembic_version")).scalars())
 
 
 async def _take_migration_lock(conn: AsyncConnection) -> None:
@@ -221,6 +259,19 @@ async def run_migrations(engine: AsyncEngine, work: Callable[[Connection], None]
         await conn.run_sync(work)
 
 
+async def at_head(engine: AsyncEngine) -> bool:
+    """Whether the database is stamped with exactly the scripts' heads: one query."""
+    async with engine.connect() as conn:
+        return await conn.run_sync(_stamped) == set(head_revisions())
+
+
 async def migrate(engine: AsyncEngine) -> None:
-    """Bring the schema to the newest migration (alembic), one process at a time."""
+    """Bring the schema to the newest migration (alembic), one process at a time.
+
+    A database already at head, as on every start but the first after an upgrade, is told
+    by one look at the version table, and alembic is not even loaded. Otherwise alembic
+    upgrades under the migration lock (and finds nothing to do if another process has just
+    done it)."""
+    if await at_head(engine):
+        return
     await run_migrations(engine, _upgrade)

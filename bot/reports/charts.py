@@ -10,9 +10,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Sequence
 from datetime import date
-from typing import ParamSpec
-
-from matplotlib.axes import Axes
+from typing import TYPE_CHECKING, ParamSpec
 
 from bot.domain.nps import round_score
 from bot.reports.style import (
@@ -32,6 +30,9 @@ from bot.reports.style import (
     show_no_data,
     to_png,
 )
+
+if TYPE_CHECKING:  # matplotlib itself loads with the first chart, in its `render()` thread
+    from matplotlib.axes import Axes
 
 P = ParamSpec("P")
 

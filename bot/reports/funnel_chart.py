@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-
-from matplotlib.axes import Axes
+from typing import TYPE_CHECKING
 
 from bot.reports.style import (
     BLUE,
@@ -23,6 +22,9 @@ from bot.reports.style import (
     show_no_data,
     to_png,
 )
+
+if TYPE_CHECKING:  # matplotlib itself loads with the first chart, in its `render()` thread
+    from matplotlib.axes import Axes
 
 _NAME_CHARS = 24  # a stage's name beside its bar; longer ones end in "…"
 _ROW = 0.62  # inches per bar and the gap under it that holds the conversion

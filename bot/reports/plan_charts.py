@@ -6,12 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from fractions import Fraction
-from typing import Literal
-
-from matplotlib.axes import Axes
-from matplotlib.lines import Line2D
-from matplotlib.patches import Patch
-from matplotlib.ticker import FuncFormatter, MaxNLocator
+from typing import TYPE_CHECKING, Literal
 
 from bot.domain.money import format_compact
 from bot.reports.style import (
@@ -32,6 +27,10 @@ from bot.reports.style import (
     show_no_data,
     to_png,
 )
+
+if TYPE_CHECKING:  # matplotlib itself loads with the first chart, in its `render()` thread
+    from matplotlib.axes import Axes
+    from matplotlib.lines import Line2D
 
 _NAME_CHARS = 22  # a seller's name beside a bar; longer ones end in "…"
 _ROW = 0.44  # inches per seller: 30 sellers stay readable in a taller picture
@@ -100,6 +99,9 @@ def plan_vs_fact_png(
         _seller_row(ax, row, bar, top, no_plan=no_plan, currency=currency, lang=lang)
     names = [shorten(bar.name, _NAME_CHARS) for bar in bars]
     ax.set_yticks(range(len(bars)), labels=names, parse_math=False)
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
+
     plan_handle = (Patch(facecolor=TRACK), Line2D([], [], color=INK, marker="|", ls="none", ms=14))
     heading(fig, ax, title, [(Patch(facecolor=BLUE), fact_label), (plan_handle, plan_label)])
     return to_png(fig)
@@ -152,6 +154,8 @@ def _status_color(share: Fraction) -> str:
 
 def _money_axis(ax: Axes, axis: Literal["x", "y"], limit: float, currency: str, lang: str) -> None:
     """A 0..limit money scale with a few round, compact ticks; none when there is no money."""
+    from matplotlib.ticker import FuncFormatter, MaxNLocator
+
     bare(ax, labelsize=13)
     ax.set_axisbelow(True)
     ticks = ax.xaxis if axis == "x" else ax.yaxis

@@ -10,15 +10,13 @@ import io
 import textwrap
 from collections.abc import Sequence
 from fractions import Fraction
-from typing import Any
-
-from matplotlib.axes import Axes
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
-from matplotlib.layout_engine import ConstrainedLayoutEngine
-from matplotlib.transforms import blended_transform_factory
+from typing import TYPE_CHECKING, Any
 
 from bot.domain.metrics import round_half_away
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
 
 WIDTH = 8.0  # inches
 HEIGHT = 4.6
@@ -48,7 +46,14 @@ _MARGIN = 10 / 72  # inches
 
 
 def new_figure(height: float = HEIGHT) -> tuple[Figure, Axes]:
-    """A white figure of the chat's width with one axes, laid out by matplotlib."""
+    """A white figure of the chat's width with one axes, laid out by matplotlib.
+
+    matplotlib loads here, with the process's first chart: in a `render()` thread, so the
+    start and the event loop never wait for it."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+    from matplotlib.layout_engine import ConstrainedLayoutEngine
+
     # A margin wider than the default 3 points, so an end label never touches the edge.
     layout = ConstrainedLayoutEngine(w_pad=_MARGIN, h_pad=_MARGIN)
     fig = Figure(figsize=(WIDTH, height), dpi=DPI, layout=layout)
@@ -83,6 +88,8 @@ def bare(ax: Axes, *, labelsize: float = 11) -> None:
 
 def heading(fig: Figure, ax: Axes, title: str, entries: Sequence[tuple[Any, str]]) -> None:
     """The title and one row of legend at the picture's left edge, whatever the axes' labels."""
+    from matplotlib.transforms import blended_transform_factory
+
     fig.suptitle(
         "\n".join(textwrap.wrap(title, _TITLE_CHARS)) or title,
         x=0.012,
