@@ -23,9 +23,9 @@ from sqlalchemy import (
     literal_column,
     or_,
     select,
-    union_all,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from bot.domain.deals import EventKind
 from bot.domain.digest import DigestRows, DigestWindow, OwnerBreakdown, SellerFacts, Won, totals
@@ -252,32 +252,41 @@ class SqlDigestRepo:
     async def funnel(self, start: datetime, end: datetime) -> list[tuple[PipelineId, int, int]]:
         """Deals created in [start, end), counted by the furthest stage position they
         entered, per pipeline; a won deal's position is -1 (beyond every stage)."""
-        cohort = select(DealRow.id).where(DealRow.created_at >= start, DealRow.created_at < end)
-        entered = union_all(
-            select(
-                DealEventRow.deal_id.label("deal_id"), DealEventRow.to_stage_id.label("sid")
-            ).where(DealEventRow.deal_id.in_(cohort), DealEventRow.to_stage_id.is_not(None)),
-            select(DealRow.id.label("deal_id"), DealRow.stage_id.label("sid")).where(
-                DealRow.created_at >= start, DealRow.created_at < end
-            ),
-        ).subquery()
-        furthest = (
-            select(
-                DealRow.pipeline_id.label("pipeline_id"),
-                case((DealRow.status == _WON, -1), else_=func.max(StageRow.position)).label("pos"),
+        # Per deal of the month: the furthest position its history entered and the position
+        # of its current stage, each only for stages of its own pipeline (None: none). The
+        # history is read per deal through ix_deal_event_deal_stage (an index-only probe a
+        # stage), never joined row by row to the deal: a union of every move of the month's
+        # deals, joined to `deal` and grouped by deal, took 0.3-0.4 s at 200,000 deals.
+        history = aliased(StageRow)
+        moved = (
+            select(func.max(history.position))
+            .select_from(DealEventRow)
+            .join(history, history.id == DealEventRow.to_stage_id)
+            .where(
+                DealEventRow.deal_id == DealRow.id,
+                DealEventRow.to_stage_id.is_not(None),
+                history.pipeline_id == DealRow.pipeline_id,
             )
-            .join(entered, entered.c.deal_id == DealRow.id)
-            .join(StageRow, StageRow.id == entered.c.sid)
-            .where(StageRow.pipeline_id == DealRow.pipeline_id)
-            .group_by(DealRow.id, DealRow.pipeline_id, DealRow.status)
-            .subquery()
+            .correlate(DealRow)
+            .scalar_subquery()
         )
+        won = DealRow.status == _WON
         rows = await self._all(
-            select(furthest.c.pipeline_id, furthest.c.pos, func.count()).group_by(
-                furthest.c.pipeline_id, furthest.c.pos
+            select(DealRow.pipeline_id, won, moved, StageRow.position, func.count())
+            .select_from(DealRow)
+            .outerjoin(
+                StageRow,
+                and_(StageRow.id == DealRow.stage_id, StageRow.pipeline_id == DealRow.pipeline_id),
             )
+            .where(DealRow.created_at >= start, DealRow.created_at < end)
+            .group_by(DealRow.pipeline_id, won, moved, StageRow.position)
         )
-        return [(PipelineId(r[0]), int(r[1]), int(r[2])) for r in rows]
+        counts: dict[tuple[PipelineId, int], int] = defaultdict(int)
+        for pipeline_id, is_won, furthest, current, count in rows:
+            reached = [int(p) for p in (furthest, current) if p is not None]
+            if reached:  # a deal that entered no stage of its pipeline is not counted
+                counts[PipelineId(pipeline_id), -1 if is_won else max(reached)] += int(count)
+        return [(pipeline, pos, count) for (pipeline, pos), count in counts.items()]
 
 
 def _assemble(facts: dict[str, dict[UserId, Any]]) -> list[SellerFacts]:
