@@ -205,8 +205,9 @@ class DealRow(Base):
             "stage_id",
             "is_new_client",
             "amount",
+            "stage_entered_at",
         ),
-        Index("ix_deal_created", "created_at", "owner_id"),
+        Index("ix_deal_created", "created_at", "owner_id", "pipeline_id", "stage_id", "status"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)

@@ -28,9 +28,19 @@ def upgrade() -> None:
     op.create_index(
         "ix_deal_status_closed",
         "deal",
-        ["status", "closed_at", "owner_id", "stage_id", "is_new_client", "amount"],
+        [
+            "status",
+            "closed_at",
+            "owner_id",
+            "stage_id",
+            "is_new_client",
+            "amount",
+            "stage_entered_at",
+        ],
     )
-    op.create_index("ix_deal_created", "deal", ["created_at", "owner_id"])
+    op.create_index(
+        "ix_deal_created", "deal", ["created_at", "owner_id", "pipeline_id", "stage_id", "status"]
+    )
     op.create_index(
         "ix_deal_event_deal_stage",
         "deal_event",
