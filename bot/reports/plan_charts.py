@@ -96,8 +96,9 @@ def plan_vs_fact_png(
     top = max(max(bar.fact, bar.plan) for bar in bars)
     _money_axis(ax, "x", top / _LABEL_ROOM, currency, lang)
     ax.set_ylim(len(bars) - 0.5, -0.5)  # the first seller on top
+    _seller_bars(ax, bars)
     for row, bar in enumerate(bars):
-        _seller_row(ax, row, bar, top, no_plan=no_plan, currency=currency, lang=lang)
+        _seller_labels(ax, row, bar, top, no_plan=no_plan, currency=currency, lang=lang)
     names = [shorten(bar.name, _NAME_CHARS) for bar in bars]
     ax.set_yticks(range(len(bars)), labels=names, parse_math=False)
     plan_handle = (Patch(facecolor=TRACK), Line2D([], [], color=INK, marker="|", ls="none", ms=14))
@@ -105,13 +106,28 @@ def plan_vs_fact_png(
     return to_png(fig)
 
 
-def _seller_row(
+def _seller_bars(ax: Axes, bars: Sequence[SellerBar]) -> None:
+    """Every seller's plan track, plan mark and fact bar: one call each for all the rows (a
+    call a row cost 4 ms a seller to build)."""
+    planned = [row for row, bar in enumerate(bars) if bar.plan]
+    plans = [bars[row].plan for row in planned]
+    if planned:
+        ax.barh(planned, plans, height=0.7, color=TRACK, zorder=1)
+        ax.vlines(
+            plans,
+            [row - 0.4 for row in planned],
+            [row + 0.4 for row in planned],
+            color=INK,
+            linewidth=2.2,
+            zorder=3,
+        )
+    ax.barh(range(len(bars)), [bar.fact for bar in bars], height=0.36, color=BLUE, zorder=2)
+
+
+def _seller_labels(
     ax: Axes, row: int, bar: SellerBar, top: int, *, no_plan: str, currency: str, lang: str
 ) -> None:
-    if bar.plan:
-        ax.barh(row, bar.plan, height=0.7, color=TRACK, zorder=1)
-        ax.vlines(bar.plan, row - 0.4, row + 0.4, color=INK, linewidth=2.2, zorder=3)
-    ax.barh(row, bar.fact, height=0.36, color=BLUE, zorder=2)
+    """The percent of plan (or `no_plan`) beyond the longer bar, then the fact in money."""
     if bar.plan:
         share = Fraction(bar.fact, bar.plan)
         shown = percent(min(share, _MOST_SHOWN), lang)

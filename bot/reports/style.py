@@ -15,8 +15,8 @@ from typing import Any
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
-from matplotlib.layout_engine import ConstrainedLayoutEngine
 from matplotlib.transforms import blended_transform_factory
+from PIL import Image
 
 from bot.domain.metrics import round_half_away
 
@@ -48,18 +48,57 @@ _MARGIN = 10 / 72  # inches
 
 
 def new_figure(height: float = HEIGHT) -> tuple[Figure, Axes]:
-    """A white figure of the chat's width with one axes, laid out by matplotlib."""
-    # A margin wider than the default 3 points, so an end label never touches the edge.
-    layout = ConstrainedLayoutEngine(w_pad=_MARGIN, h_pad=_MARGIN)
-    fig = Figure(figsize=(WIDTH, height), dpi=DPI, layout=layout)
+    """A white figure of the chat's width with one axes, fitted to its texts by `to_png`."""
+    fig = Figure(figsize=(WIDTH, height), dpi=DPI)
     FigureCanvasAgg(fig)
     return fig, fig.add_subplot()
 
 
 def to_png(fig: Figure) -> bytes:
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=DPI, facecolor="white", metadata={"Software": None})
-    return buffer.getvalue()
+    """The figure drawn once and saved as an opaque PNG. Without the alpha channel (all of
+    it opaque on the white face) and at zlib level 1, the 30-seller chart's 2.6 megapixels
+    encode in about two thirds of the time savefig's RGBA PNG at level 6 took, the file the
+    same size within 2 %."""
+    _fit(fig)
+    pixels = io.BytesIO()
+    fig.savefig(pixels, format="rgba", dpi=DPI, facecolor="white")
+    size = fig.canvas.get_width_height(physical=True)
+    picture = Image.frombuffer("RGBA", size, pixels.getvalue(), "raw", "RGBA", 0, 1)
+    png = io.BytesIO()
+    picture.convert("RGB").save(png, format="png", compress_level=1, dpi=(DPI, DPI))
+    return png.getvalue()
+
+
+def _fit(fig: Figure) -> None:
+    """Place the one axes so that its labels, title and legend fit inside the picture with a
+    margin, and put the figure's title at the top: what matplotlib's constrained layout did
+    for these charts, from one measurement of the texts. Constrained layout measured every
+    text twice and then drew the whole figure once more to lay it out before the real draw:
+    half the time of a 30-seller chart. The legend (anchored at the picture's left edge, see
+    `heading`) counts for the height only."""
+    to_figure = fig.transFigure.inverted().transform_bbox
+    w_pad, h_pad = _MARGIN / fig.get_figwidth(), _MARGIN / fig.get_figheight()
+    top = 1.0
+    for text in fig.texts:  # the title of `heading`, at the top edge
+        text.set_y(1 - h_pad)
+        top = min(top, 1 - to_figure(text.get_window_extent()).height - 2 * h_pad)
+    [ax] = fig.axes
+    legend = ax.get_legend()
+    if legend is not None:
+        legend.set_in_layout(False)
+    pos = ax.get_position()
+    tight = ax.get_tightbbox(for_layout_only=True)
+    if tight is None:  # nothing drawn: the default place
+        return
+    box = to_figure(tight)
+    above = box.y1
+    if legend is not None:
+        above = max(above, to_figure(legend.get_window_extent()).y1)
+    left = w_pad + pos.x0 - box.x0
+    right = 1 - w_pad - (box.x1 - pos.x1)
+    bottom = h_pad + pos.y0 - box.y0
+    upper = top - h_pad - (above - pos.y1)
+    ax.set_position((left, bottom, right - left, upper - bottom))
 
 
 def set_title(ax: Axes, title: str, *, pad: float = 12) -> None:
