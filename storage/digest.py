@@ -87,11 +87,11 @@ class SqlDigestRepo:
             "tasks_done": _counts(await self._tasks_done(w)),
             "overdue": _counts(await self._overdue(w)),
             "without_task": _counts(await self._without_task()),
-            "stalled": _counts(await self._stalled(w)),
         }
-        open_rows = await self._open()
+        open_rows = await self._open(w)
         facts["open_value"] = {UserId(r[0]): int(r[1]) for r in open_rows}
         facts["weighted_x100"] = {UserId(r[0]): int(r[2]) for r in open_rows}
+        facts["stalled"] = {UserId(r[0]): int(r[3]) for r in open_rows if r[3]}
         facts["nps"] = {
             UserId(r[0]): from_counts(int(r[1]), int(r[2]), int(r[3])) for r in await self._nps(w)
         }
@@ -160,7 +160,12 @@ class SqlDigestRepo:
             select(_OWNER, func.count()).where(DealRow.status == _OPEN, ~has_task).group_by(_OWNER)
         )
 
-    async def _stalled(self, w: DigestWindow) -> Sequence[Any]:
+    async def _open(self, w: DigestWindow) -> list[tuple[UserId, int, int, int]]:
+        """Per owner: open value, Σ amount × stage probability, and how many open deals are
+        stalled, in one pass over the open deals (a second pass for the stalled count cost
+        40-80 ms at 200,000 deals). Summed per owner and stage (at most sellers × stages
+        rows) and weighted here: a join of every open deal to its stage costs SQLite a
+        lookup per deal."""
         # The same per-stage cut-offs as the stalled list (`stall_cutoffs`), so they agree.
         stalled = or_(
             false(),
@@ -169,27 +174,22 @@ class SqlDigestRepo:
                 for sid, cutoff in w.stall_cutoffs
             ),
         )
-        return await self._all(
-            select(_OWNER, func.count()).where(DealRow.status == _OPEN, stalled).group_by(_OWNER)
-        )
-
-    async def _open(self) -> list[tuple[UserId, int, int]]:
-        """Per owner: open value and Σ amount × stage probability. Summed per owner and stage
-        (at most sellers × stages rows) and weighted here: a join of every open deal to its
-        stage costs SQLite a lookup per deal."""
+        stage = DealRow.stage_id + literal_column("0")
         per_stage = await self._all(
-            select(_OWNER, DealRow.stage_id + literal_column("0"), _AMOUNT)
+            select(_OWNER, stage, _AMOUNT, func.sum(case((stalled, 1), else_=0)))
             .where(DealRow.status == _OPEN)
-            .group_by(_OWNER, DealRow.stage_id + literal_column("0"))
+            .group_by(_OWNER, stage)
         )
         stages = await self._all(select(StageRow.id, StageRow.probability))
         probability = {int(r[0]): int(r[1]) for r in stages}
         value: dict[UserId, int] = defaultdict(int)
         weighted: dict[UserId, int] = defaultdict(int)
-        for owner, stage_id, amount in per_stage:
+        late: dict[UserId, int] = defaultdict(int)
+        for owner, stage_id, amount, stalled_deals in per_stage:
             value[UserId(owner)] += int(amount)
             weighted[UserId(owner)] += int(amount) * probability.get(stage_id, 0)
-        return [(owner, value[owner], weighted[owner]) for owner in value]
+            late[UserId(owner)] += int(stalled_deals or 0)
+        return [(owner, value[owner], weighted[owner], late[owner]) for owner in value]
 
     async def _nps(self, w: DigestWindow) -> Sequence[Any]:
         def group(low: int, high: int) -> Any:
