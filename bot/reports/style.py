@@ -94,10 +94,12 @@ def _fit(fig: Figure) -> None:
     above = box.y1
     if legend is not None:
         above = max(above, to_figure(legend.get_window_extent()).y1)
-    left = w_pad + pos.x0 - box.x0
-    right = 1 - w_pad - (box.x1 - pos.x1)
-    bottom = h_pad + pos.y0 - box.y0
-    upper = top - h_pad - (above - pos.y1)
+    # What sticks out of the axes on each side (never less than nothing, as with the layout
+    # engine: a "no data" text in the middle leaves the axes the whole picture).
+    left = w_pad + max(0.0, pos.x0 - box.x0)
+    right = 1 - w_pad - max(0.0, box.x1 - pos.x1)
+    bottom = h_pad + max(0.0, pos.y0 - box.y0)
+    upper = top - h_pad - max(0.0, above - pos.y1)
     ax.set_position((left, bottom, right - left, upper - bottom))
 
 
