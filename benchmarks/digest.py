@@ -21,20 +21,21 @@ is printed before and after each database's runs.
     .venv/bin/python benchmarks/digest.py [--deals N] [--db sqlite|postgres|both] [--repeat R]
         [--schema NAME]
 
-Measured on the shared 2-core machine (7 Dec 2026, 22:38-22:44 UTC, load 4.6-5.6: other
+Measured on the shared 2-core machine (7 Dec 2026, 22:48-22:54 UTC, load 2.7-5.3: other
 agents' jobs running), 100 sellers, 10 history rows per deal, N/2 tasks open, `--repeat 5`,
 main (af393f9) and then this version, one after the other:
 
-    main     sqlite   deals=  20000 digest=   182.0 ms   deals= 200000 digest=  2546.6 ms  ×13.99
-    main     postgres deals=  20000 digest=   199.5 ms   deals= 200000 digest=  2213.0 ms  ×11.09
-    now      sqlite   deals=  20000 digest=    98.4 ms   deals= 200000 digest=   962.0 ms  × 9.78
-    now      postgres deals=  20000 digest=   201.4 ms   deals= 200000 digest=  1217.0 ms  × 6.04
+    main     sqlite   deals=  20000 digest=   179.9 ms   deals= 200000 digest=  2478.3 ms  ×13.77
+    main     postgres deals=  20000 digest=   213.1 ms   deals= 200000 digest=  2047.4 ms  × 9.61
+    now      sqlite   deals=  20000 digest=   139.1 ms   deals= 200000 digest=   699.4 ms  × 5.03
+    now      postgres deals=  20000 digest=    95.6 ms   deals= 200000 digest=   680.9 ms  × 7.12
 
-22 queries at every size (settings, pipelines with stages and reasons, the calendar, plans,
-12 aggregates, stage probabilities, the roster, the funnel). An earlier run the same evening
-(load 3.0-3.8) had main at 115 / 1356 ms on SQLite and 167 / 1469 ms on PostgreSQL; per
-statement on a prebuilt 200,000-deal database this version took 0.49 s on SQLite (load ~3)
-and 0.71-0.86 s on PostgreSQL (load ~5).
+21 queries at every size (main: 22): settings, pipelines with stages and reasons, the
+calendar, plans, 11 aggregates, stage probabilities, the roster, the funnel. Two earlier runs
+the same evening: main 115 / 1356 ms on SQLite and 167 / 1469 ms on PostgreSQL (load 3.0-3.8);
+main 182 / 2547 and 200 / 2213 ms against 98 / 962 and 201 / 1217 ms for this version before
+the stalled count joined the open value's query (load 4.6-5.6). At 20,000 deals this version
+took 98-139 ms on SQLite and 96-201 ms on PostgreSQL from run to run: the load decides.
 
 What changed (migration 0018, storage/digest.py): the funnel read every history row of the
 month's deals, joined each to its deal and grouped them (SQLite 0.30-0.36 s; PostgreSQL
@@ -52,12 +53,14 @@ What bounds it now, per statement at 200,000 deals (EXPLAIN QUERY PLAN / EXPLAIN
 - open deals without an open task, SQLite 0.15 s: one probe of ix_task_deal_status per open
   deal (120,000 here); SQLite has no anti-join but that loop. PostgreSQL hashes: 0.15-0.18 s.
 - the funnel on PostgreSQL, 0.2-0.28 s: a subplan per deal of the month (13,000 × 16 µs:
-  the index-only scan and a hash of the 7 stages), plus 20 ms of JIT.
-- the open value and the stalled count, 0.04-0.08 s each: they count every open deal.
+  the index-only scan and a hash of the 7 stages), plus 20 ms of JIT. Grouping the month's
+  moves by deal first and joining after took 113-152 ms there against 145-190 ms, but 111 ms
+  against 40 ms on SQLite: one form for both is kept.
+- the open value with the stalled count, 0.05-0.08 s: one pass over every open deal.
 - stage moves yesterday, 0.04-0.1 s: deals are picked by stage_entered_at with a scan of
   `deal` (no index on it), then their history through ix_deal_event_deal_at.
 Before 0018 the time grew faster than the deals (×11.8-14 for ×10): sorts and lookups of
-every matching row; now ×6-9.8. Before grouping by `owner_id + 0`, SQLite took 8.6 s: it
+every matching row; now ×5-7. Before grouping by `owner_id + 0`, SQLite took 8.6 s: it
 walked the owner index and fetched every deal through it for the GROUP BY.
 """
 
