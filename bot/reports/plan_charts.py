@@ -40,6 +40,7 @@ _MIN_HEIGHT = 2.6  # inches: one seller keeps a slim bar rather than a stretched
 _LABEL_ROOM = 0.7  # the longest bar takes this share of the width; its label the rest
 _MOST_SHOWN = Fraction(999, 100)  # a token plan beaten a million times reads ">999 %"
 _SMALLEST_SCALE = 100_00  # kopecks at the end of a money axis
+_TICK_PAD = 3.5  # points between the axes and a name: matplotlib's tick label pad
 _DONE, _CLOSE = 100, 70  # percent of plan: green from _DONE, amber from _CLOSE, red below
 
 
@@ -99,11 +100,30 @@ def plan_vs_fact_png(
     _seller_bars(ax, bars)
     for row, bar in enumerate(bars):
         _seller_labels(ax, row, bar, top, no_plan=no_plan, currency=currency, lang=lang)
-    names = [shorten(bar.name, _NAME_CHARS) for bar in bars]
-    ax.set_yticks(range(len(bars)), labels=names, parse_math=False)
+    _names(ax, [shorten(bar.name, _NAME_CHARS) for bar in bars])
     plan_handle = (Patch(facecolor=TRACK), Line2D([], [], color=INK, marker="|", ls="none", ms=14))
     heading(fig, ax, title, [(Patch(facecolor=BLUE), fact_label), (plan_handle, plan_label)])
     return to_png(fig)
+
+
+def _names(ax: Axes, names: Sequence[str]) -> None:
+    """The sellers' names where y tick labels go (right-aligned, `_TICK_PAD` left of the
+    axes), drawn as plain texts: 30 ticks took 90 ms of a 360 ms picture to build and draw."""
+    ax.set_yticks([])
+    transform, va, ha = ax.get_yaxis_text1_transform(_TICK_PAD)
+    for row, name in enumerate(names):
+        ax.text(
+            0,
+            row,
+            name,
+            transform=transform,
+            va=va,
+            ha=ha,
+            fontsize=13,
+            color=INK,
+            clip_on=False,
+            **TEXT,
+        )
 
 
 def _seller_bars(ax: Axes, bars: Sequence[SellerBar]) -> None:
