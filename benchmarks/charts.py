@@ -21,27 +21,27 @@ and after.
 `--out DIR` writes each chart's PNG there (to look at before and after a change);
 `--profile NAME` prints the cProfile of `--repeat` renders of that chart.
 
-Measured on the shared 2-core machine (7 Dec 2026, 23:01-23:02 UTC, load 2.7-3.2: other
+Measured on the shared 2-core machine (7 Dec 2026, 23:03-23:05 UTC, load 3.4-3.8: other
 agents' jobs running), `--repeat 9`, main (af393f9) and this branch alternately, three times
 each: the median of each run (the fastest render of each run), ms:
 
                     main                          this branch
-    reference       27-35        (21-32)          22-35        (20-32)
-    plan_fact_30    511-665      (485-530)        328-601      (303-452)
-    plan_fact_20    411-605      (355-550)        259-353      (227-287)
-    month_progress  126-193      (109-119)         86-127      (77-122)
-    funnel          114-209      (111-123)         84-133      (79-121)
-    nps_12_months   145-264      (137-240)        104-180      (92-159)
+    reference       24-35        (22-34)          23-32        (21-25)
+    plan_fact_30    694-907      (507-817)        425-558      (355-393)
+    plan_fact_20    592-618      (381-503)        281-356      (224-286)
+    month_progress  124-269      (118-176)         84-122      (79-97)
+    funnel          139-191      (123-179)         96-126      (86-94)
+    nps_12_months   172-361      (164-248)        117-160      (102-150)
 
-So the month, the funnel and NPS are within the 150 ms goal in most runs on this busy machine
-(NPS missed it once, at 180 ms); plan against fact is not: 1.7-2.4 × the goal for 20
-sellers, 2.2-4 × for 30. What bounds it is text: about 95 texts and 950 glyphs for 30
+So the month, the funnel and NPS are within the 150 ms goal on this busy machine (NPS at the
+edge: 160 ms in one run of three); plan against fact is not: 1.9-2.4 × the goal for 20
+sellers, 2.8-3.7 × for 30. What bounds it is text: about 95 texts and 950 glyphs for 30
 sellers (names, percents, amounts, ticks, title, legend), each laid out and rasterised by
 FreeType at 150 dpi (`--profile plan_fact_30`: ft2font._render_glyph, _layout and set_text
 are a quarter of the render), matplotlib's own Python per text (a Text is dozens of calls
 to lay out and draw), and a 1200 × 2205 picture to encode (a tenth, at zlib level 1). Its
-CPU time alone, the fastest of 9, is 350 ms here. Fewer, smaller or lower-resolution texts
-would change the picture.
+CPU time alone, the fastest of 9, is 306-317 ms here (20 sellers: 214 ms). Fewer, smaller
+or lower-resolution texts would change the picture.
 """
 
 from __future__ import annotations
