@@ -13,41 +13,62 @@ aggregate figures, the roster and the funnel). Queries are counted with a
 run. It runs at N / 10 and at N deals, so the growth ratio shows that the number of queries
 stays the same while the time grows with the rows scanned.
 
-PostgreSQL runs in a schema of its own (``bench_digest``, dropped first and at the end) of the
-database named by TEST_POSTGRES_URL (e.g. postgresql+asyncpg://postgres@127.0.0.1:5432/wt_digest).
+PostgreSQL runs in a schema of its own (``--schema``, ``bench_digest`` by default, dropped
+first and at the end) of the database named by TEST_POSTGRES_URL (e.g.
+postgresql+asyncpg://postgres@127.0.0.1:5432/wt_digest). The machine's load (os.getloadavg)
+is printed before and after each database's runs.
 
     .venv/bin/python benchmarks/digest.py [--deals N] [--db sqlite|postgres|both] [--repeat R]
+        [--schema NAME]
 
-Measured on the shared 2-core machine (22 Nov 2026, other jobs running), 100 sellers,
-10 history rows per deal, N/2 tasks open, median of 3 runs (`--repeat 3`):
+Measured on the shared 2-core machine (7 Dec 2026, 22:48-22:54 UTC, load 2.7-5.3: other
+agents' jobs running), 100 sellers, 10 history rows per deal, N/2 tasks open, `--repeat 5`,
+main (af393f9) and then this version, one after the other:
 
-    sqlite   deals=  20000 history=  200000 setup=   2.3s digest=   178.0 ms queries=19
-    sqlite   deals= 200000 history= 2000000 setup=  17.4s digest=  1227.1 ms queries=19
-    sqlite   ×10 deals: time ×6.90, queries 19 → 19
-    postgres deals=  20000 history=  200000 setup=   7.3s digest=   175.1 ms queries=19
-    postgres deals= 200000 history= 2000000 setup=  85.3s digest=  2431.5 ms queries=19
-    postgres ×10 deals: time ×13.89, queries 19 → 19
+    main     sqlite   deals=  20000 digest=   179.9 ms   deals= 200000 digest=  2478.3 ms  ×13.77
+    main     postgres deals=  20000 digest=   213.1 ms   deals= 200000 digest=  2047.4 ms  × 9.61
+    now      sqlite   deals=  20000 digest=   139.1 ms   deals= 200000 digest=   699.4 ms  × 5.03
+    now      postgres deals=  20000 digest=    95.6 ms   deals= 200000 digest=   680.9 ms  × 7.12
 
-The 19 queries are the same at any size (settings, pipelines with stages and reasons, plans,
-12 aggregates, stage probabilities, the roster, the funnel). Time grows about linearly with
-the deals: the aggregates are scans of `deal` (no index on `closed_at`/`created_at`, and no
-migration in this lane to add one). Indexes on `deal.closed_at` and `deal.created_at` were
-tried and measured in one run on the same data (built, timed, dropped, timed again): at
-200,000 deals they made the digest slower, SQLite 4.73 s with them vs 2.48 s without,
-PostgreSQL 1.66 s vs 1.40 s (at 20,000 no difference): a month is a twelfth of a year of
-deals, and fetching that many rows through an index costs more than one scan. So there are
-none; with many years of history the balance would turn, and the measurement is the way to
-decide. A per-statement profile at 200,000 deals on PostgreSQL
-(1.5 s in that run) put the funnel (furthest stage per deal created this month, through the
-history) first at about 0.6 s; the other queries are 70–140 ms scans each. Before grouping
-by `owner_id + 0`, SQLite took 8.6 s: it walked the owner index and fetched every deal
-through it for the GROUP BY.
+21 queries at every size (main: 22): settings, pipelines with stages and reasons, the
+calendar, plans, 11 aggregates, stage probabilities, the roster, the funnel. Two earlier runs
+the same evening: main 115 / 1356 ms on SQLite and 167 / 1469 ms on PostgreSQL (load 3.0-3.8);
+main 182 / 2547 and 200 / 2213 ms against 98 / 962 and 201 / 1217 ms for this version before
+the stalled count joined the open value's query (load 4.6-5.6). At 20,000 deals this version
+took 98-139 ms on SQLite and 96-201 ms on PostgreSQL from run to run: the load decides.
+
+What changed (migration 0018, storage/digest.py): the funnel read every history row of the
+month's deals, joined each to its deal and grouped them (SQLite 0.30-0.36 s; PostgreSQL
+0.40-0.42 s: a sequential scan of all 2,000,000 rows hashed against the month's deals, 145,000
+lookups of `deal` and a sort on disk); now each deal's furthest stage is one index-only probe
+of ix_deal_event_deal_stage (deal, stage; stage moves only): 0.06-0.09 s on SQLite. The
+closing-time figures (won this month, yesterday, the days off, today, by day, the losses)
+fetched every won or lost deal from the table (0.20 s together on SQLite); they and the open
+deals' figures now read the covering index ix_deal_status_closed alone, new deals
+ix_deal_created. Earlier (22 Nov) indexes on `closed_at` and `created_at` alone made the
+digest slower: each row counted was then fetched from the table; these carry every column
+the figures read.
+
+What bounds it now, per statement at 200,000 deals (EXPLAIN QUERY PLAN / EXPLAIN ANALYZE):
+- open deals without an open task, SQLite 0.15 s: one probe of ix_task_deal_status per open
+  deal (120,000 here); SQLite has no anti-join but that loop. PostgreSQL hashes: 0.15-0.18 s.
+- the funnel on PostgreSQL, 0.2-0.28 s: a subplan per deal of the month (13,000 × 16 µs:
+  the index-only scan and a hash of the 7 stages), plus 20 ms of JIT. Grouping the month's
+  moves by deal first and joining after took 113-152 ms there against 145-190 ms, but 111 ms
+  against 40 ms on SQLite: one form for both is kept.
+- the open value with the stalled count, 0.05-0.08 s: one pass over every open deal.
+- stage moves yesterday, 0.04-0.1 s: deals are picked by stage_entered_at with a scan of
+  `deal` (no index on it), then their history through ix_deal_event_deal_at.
+Before 0018 the time grew faster than the deals (×11.8-14 for ×10): sorts and lookups of
+every matching row; now ×5-7. Before grouping by `owner_id + 0`, SQLite took 8.6 s: it
+walked the owner index and fetched every deal through it for the GROUP BY.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import statistics
 import sys
 import time
@@ -270,21 +291,27 @@ async def measure(engine: AsyncEngine, db: str, deals: int, repeat: int) -> Resu
     )
 
 
-def engine_for(db: str) -> AbstractAsyncContextManager[AsyncEngine]:
-    return sqlite_engine() if db == "sqlite" else postgres_engine(POSTGRES_SCHEMA)
+def load() -> str:
+    return "load " + " ".join(f"{x:.2f}" for x in os.getloadavg())
 
 
-async def main() -> None:
+def engine_for(db: str, schema: str) -> AbstractAsyncContextManager[AsyncEngine]:
+    return sqlite_engine() if db == "sqlite" else postgres_engine(schema)
+
+
+async def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--deals", type=int, default=200_000)
     parser.add_argument("--db", choices=("sqlite", "postgres", "both"), default="both")
     parser.add_argument("--repeat", type=int, default=5)
-    args = parser.parse_args()
+    parser.add_argument("--schema", default=POSTGRES_SCHEMA, help="PostgreSQL schema to use")
+    args = parser.parse_args(argv)
     dbs = ("sqlite", "postgres") if args.db == "both" else (args.db,)
     for db in dbs:
+        print(f"{db:8} {load()}", flush=True)
         results = []
         for deals in (args.deals // 10, args.deals):
-            async with engine_for(db) as engine:
+            async with engine_for(db, args.schema) as engine:
                 result = await measure(engine, db, deals, args.repeat)
             results.append(result)
             print(
@@ -299,6 +326,7 @@ async def main() -> None:
             f"queries {small.queries} → {big.queries}",
             flush=True,
         )
+        print(f"{db:8} {load()}", flush=True)
         if small.queries != big.queries:
             raise SystemExit("the number of queries grew with the number of deals")
 

@@ -23,9 +23,9 @@ from sqlalchemy import (
     literal_column,
     or_,
     select,
-    union_all,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from bot.domain.deals import EventKind
 from bot.domain.digest import DigestRows, DigestWindow, OwnerBreakdown, SellerFacts, Won, totals
@@ -87,11 +87,11 @@ class SqlDigestRepo:
             "tasks_done": _counts(await self._tasks_done(w)),
             "overdue": _counts(await self._overdue(w)),
             "without_task": _counts(await self._without_task()),
-            "stalled": _counts(await self._stalled(w)),
         }
-        open_rows = await self._open()
+        open_rows = await self._open(w)
         facts["open_value"] = {UserId(r[0]): int(r[1]) for r in open_rows}
         facts["weighted_x100"] = {UserId(r[0]): int(r[2]) for r in open_rows}
+        facts["stalled"] = {UserId(r[0]): int(r[3]) for r in open_rows if r[3]}
         facts["nps"] = {
             UserId(r[0]): from_counts(int(r[1]), int(r[2]), int(r[3])) for r in await self._nps(w)
         }
@@ -160,7 +160,12 @@ class SqlDigestRepo:
             select(_OWNER, func.count()).where(DealRow.status == _OPEN, ~has_task).group_by(_OWNER)
         )
 
-    async def _stalled(self, w: DigestWindow) -> Sequence[Any]:
+    async def _open(self, w: DigestWindow) -> list[tuple[UserId, int, int, int]]:
+        """Per owner: open value, Σ amount × stage probability, and how many open deals are
+        stalled, in one pass over the open deals (a second pass for the stalled count cost
+        40-80 ms at 200,000 deals). Summed per owner and stage (at most sellers × stages
+        rows) and weighted here: a join of every open deal to its stage costs SQLite a
+        lookup per deal."""
         # The same per-stage cut-offs as the stalled list (`stall_cutoffs`), so they agree.
         stalled = or_(
             false(),
@@ -169,27 +174,22 @@ class SqlDigestRepo:
                 for sid, cutoff in w.stall_cutoffs
             ),
         )
-        return await self._all(
-            select(_OWNER, func.count()).where(DealRow.status == _OPEN, stalled).group_by(_OWNER)
-        )
-
-    async def _open(self) -> list[tuple[UserId, int, int]]:
-        """Per owner: open value and Σ amount × stage probability. Summed per owner and stage
-        (at most sellers × stages rows) and weighted here: a join of every open deal to its
-        stage costs SQLite a lookup per deal."""
+        stage = DealRow.stage_id + literal_column("0")
         per_stage = await self._all(
-            select(_OWNER, DealRow.stage_id + literal_column("0"), _AMOUNT)
+            select(_OWNER, stage, _AMOUNT, func.sum(case((stalled, 1), else_=0)))
             .where(DealRow.status == _OPEN)
-            .group_by(_OWNER, DealRow.stage_id + literal_column("0"))
+            .group_by(_OWNER, stage)
         )
         stages = await self._all(select(StageRow.id, StageRow.probability))
         probability = {int(r[0]): int(r[1]) for r in stages}
         value: dict[UserId, int] = defaultdict(int)
         weighted: dict[UserId, int] = defaultdict(int)
-        for owner, stage_id, amount in per_stage:
+        late: dict[UserId, int] = defaultdict(int)
+        for owner, stage_id, amount, stalled_deals in per_stage:
             value[UserId(owner)] += int(amount)
             weighted[UserId(owner)] += int(amount) * probability.get(stage_id, 0)
-        return [(owner, value[owner], weighted[owner]) for owner in value]
+            late[UserId(owner)] += int(stalled_deals or 0)
+        return [(owner, value[owner], weighted[owner], late[owner]) for owner in value]
 
     async def _nps(self, w: DigestWindow) -> Sequence[Any]:
         def group(low: int, high: int) -> Any:
@@ -252,32 +252,41 @@ class SqlDigestRepo:
     async def funnel(self, start: datetime, end: datetime) -> list[tuple[PipelineId, int, int]]:
         """Deals created in [start, end), counted by the furthest stage position they
         entered, per pipeline; a won deal's position is -1 (beyond every stage)."""
-        cohort = select(DealRow.id).where(DealRow.created_at >= start, DealRow.created_at < end)
-        entered = union_all(
-            select(
-                DealEventRow.deal_id.label("deal_id"), DealEventRow.to_stage_id.label("sid")
-            ).where(DealEventRow.deal_id.in_(cohort), DealEventRow.to_stage_id.is_not(None)),
-            select(DealRow.id.label("deal_id"), DealRow.stage_id.label("sid")).where(
-                DealRow.created_at >= start, DealRow.created_at < end
-            ),
-        ).subquery()
-        furthest = (
-            select(
-                DealRow.pipeline_id.label("pipeline_id"),
-                case((DealRow.status == _WON, -1), else_=func.max(StageRow.position)).label("pos"),
+        # Per deal of the month: the furthest position its history entered and the position
+        # of its current stage, each only for stages of its own pipeline (None: none). The
+        # history is read per deal through ix_deal_event_deal_stage (an index-only probe a
+        # stage), never joined row by row to the deal: a union of every move of the month's
+        # deals, joined to `deal` and grouped by deal, took 0.3-0.4 s at 200,000 deals.
+        history = aliased(StageRow)
+        moved = (
+            select(func.max(history.position))
+            .select_from(DealEventRow)
+            .join(history, history.id == DealEventRow.to_stage_id)
+            .where(
+                DealEventRow.deal_id == DealRow.id,
+                DealEventRow.to_stage_id.is_not(None),
+                history.pipeline_id == DealRow.pipeline_id,
             )
-            .join(entered, entered.c.deal_id == DealRow.id)
-            .join(StageRow, StageRow.id == entered.c.sid)
-            .where(StageRow.pipeline_id == DealRow.pipeline_id)
-            .group_by(DealRow.id, DealRow.pipeline_id, DealRow.status)
-            .subquery()
+            .correlate(DealRow)
+            .scalar_subquery()
         )
+        won = DealRow.status == _WON
         rows = await self._all(
-            select(furthest.c.pipeline_id, furthest.c.pos, func.count()).group_by(
-                furthest.c.pipeline_id, furthest.c.pos
+            select(DealRow.pipeline_id, won, moved, StageRow.position, func.count())
+            .select_from(DealRow)
+            .outerjoin(
+                StageRow,
+                and_(StageRow.id == DealRow.stage_id, StageRow.pipeline_id == DealRow.pipeline_id),
             )
+            .where(DealRow.created_at >= start, DealRow.created_at < end)
+            .group_by(DealRow.pipeline_id, won, moved, StageRow.position)
         )
-        return [(PipelineId(r[0]), int(r[1]), int(r[2])) for r in rows]
+        counts: dict[tuple[PipelineId, int], int] = defaultdict(int)
+        for pipeline_id, is_won, furthest, current, count in rows:
+            reached = [int(p) for p in (furthest, current) if p is not None]
+            if reached:  # a deal that entered no stage of its pipeline is not counted
+                counts[PipelineId(pipeline_id), -1 if is_won else max(reached)] += int(count)
+        return [(pipeline, pos, count) for (pipeline, pos), count in counts.items()]
 
 
 def _assemble(facts: dict[str, dict[UserId, Any]]) -> list[SellerFacts]:

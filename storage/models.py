@@ -21,6 +21,7 @@ from sqlalchemy import (
     TypeDecorator,
     UniqueConstraint,
     false,
+    text,
     true,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -195,6 +196,18 @@ class DealRow(Base):
     __table_args__ = (
         Index("ix_deal_owner_status_stage", "owner_id", "status", "stage_id"),
         Index("ix_deal_pipeline_status", "pipeline_id", "status"),
+        # The digest's figures by closing and creation time, read from the index alone.
+        Index(
+            "ix_deal_status_closed",
+            "status",
+            "closed_at",
+            "owner_id",
+            "stage_id",
+            "is_new_client",
+            "amount",
+            "stage_entered_at",
+        ),
+        Index("ix_deal_created", "created_at", "owner_id", "pipeline_id", "stage_id", "status"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
@@ -228,7 +241,18 @@ class DealEventRow(Base):
     """Every change of a deal, with its time and actor: the ground truth of the statistics."""
 
     __tablename__ = "deal_event"
-    __table_args__ = (Index("ix_deal_event_deal_at", "deal_id", "at"),)
+    __table_args__ = (
+        Index("ix_deal_event_deal_at", "deal_id", "at"),
+        # The stages a deal entered, for the digest's funnel (history rows without a stage,
+        # notes, edits and files, are left out).
+        Index(
+            "ix_deal_event_deal_stage",
+            "deal_id",
+            "to_stage_id",
+            sqlite_where=text("to_stage_id IS NOT NULL"),
+            postgresql_where=text("to_stage_id IS NOT NULL"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     deal_id: Mapped[int] = mapped_column(ForeignKey("deal.id", ondelete="CASCADE"))

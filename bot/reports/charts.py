@@ -28,6 +28,7 @@ from bot.reports.style import (
     new_figure,
     set_title,
     show_no_data,
+    tick_labels,
     to_png,
 )
 
@@ -73,7 +74,8 @@ def nps_by_month_png(
             _draw_gap(ax, x, no_data, crowded=len(points) > 6)
     if not has_data:
         show_no_data(ax, no_data)
-    ax.set_xticks(range(len(points)), labels=_month_labels(points, month_names, lang))
+    labels = _month_labels(points, month_names, lang)
+    tick_labels(ax, "x", range(len(points)), labels, size=11 if len(points) <= 8 else 10)
     return to_png(fig)
 
 

@@ -20,6 +20,7 @@ from bot.reports.style import (
     percent,
     shorten,
     show_no_data,
+    tick_labels,
     to_png,
 )
 
@@ -82,7 +83,7 @@ def funnel_png(
         if bar.rate is not None:
             _conversion(ax, row + 0.5, bar.rate, highlight=row in weakest, lang=lang)
     names = [shorten(name, _NAME_CHARS) for name, _ in slots]
-    ax.set_yticks(range(len(slots)), labels=names, parse_math=False)
+    tick_labels(ax, "y", range(len(slots)), names, size=13)
     return to_png(fig)
 
 

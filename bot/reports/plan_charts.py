@@ -25,10 +25,11 @@ from bot.reports.style import (
     percent,
     shorten,
     show_no_data,
+    tick_labels,
     to_png,
 )
 
-if TYPE_CHECKING:  # matplotlib itself loads with the first chart, in its `render()` thread
+if TYPE_CHECKING:  # matplotlib loads with the first chart, in its render() thread
     from matplotlib.axes import Axes
     from matplotlib.lines import Line2D
 
@@ -87,6 +88,9 @@ def plan_vs_fact_png(
     Sellers keep the given order, top to bottom; a plan of 0 shows `no_plan` instead of a
     percent. The picture is 1200 px wide and grows taller with the number of sellers.
     """
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
+
     fig, ax = new_figure(max(_MIN_HEIGHT, _CHROME + _ROW * len(bars)))
     if not bars:
         heading(fig, ax, title, [])
@@ -95,25 +99,47 @@ def plan_vs_fact_png(
     top = max(max(bar.fact, bar.plan) for bar in bars)
     _money_axis(ax, "x", top / _LABEL_ROOM, currency, lang)
     ax.set_ylim(len(bars) - 0.5, -0.5)  # the first seller on top
+    _seller_bars(ax, bars)
     for row, bar in enumerate(bars):
-        _seller_row(ax, row, bar, top, no_plan=no_plan, currency=currency, lang=lang)
+        _seller_labels(ax, row, bar, top, no_plan=no_plan, currency=currency, lang=lang)
     names = [shorten(bar.name, _NAME_CHARS) for bar in bars]
-    ax.set_yticks(range(len(bars)), labels=names, parse_math=False)
-    from matplotlib.lines import Line2D
-    from matplotlib.patches import Patch
-
+    tick_labels(ax, "y", range(len(bars)), names, size=13)
     plan_handle = (Patch(facecolor=TRACK), Line2D([], [], color=INK, marker="|", ls="none", ms=14))
     heading(fig, ax, title, [(Patch(facecolor=BLUE), fact_label), (plan_handle, plan_label)])
     return to_png(fig)
 
 
-def _seller_row(
+def _seller_bars(ax: Axes, bars: Sequence[SellerBar]) -> None:
+    """Every seller's plan track, plan mark and fact bar. The bars are the rectangles `barh`
+    would make, added without its bookkeeping (the limits are already set): 6 % of the
+    30-seller picture's CPU time; a `barh` call a row cost 4 ms a seller."""
+    planned = [row for row, bar in enumerate(bars) if bar.plan]
+    plans = [bars[row].plan for row in planned]
+    for row in planned:
+        _bar(ax, row, bars[row].plan, 0.7, TRACK, zorder=1)
+    if planned:
+        ax.vlines(
+            plans,
+            [row - 0.4 for row in planned],
+            [row + 0.4 for row in planned],
+            color=INK,
+            linewidth=2.2,
+            zorder=3,
+        )
+    for row, bar in enumerate(bars):
+        _bar(ax, row, bar.fact, 0.36, BLUE, zorder=2)
+
+
+def _bar(ax: Axes, row: int, width: int, height: float, color: str, *, zorder: float) -> None:
+    from matplotlib.patches import Rectangle
+
+    ax.add_artist(Rectangle((0, row - height / 2), width, height, facecolor=color, zorder=zorder))
+
+
+def _seller_labels(
     ax: Axes, row: int, bar: SellerBar, top: int, *, no_plan: str, currency: str, lang: str
 ) -> None:
-    if bar.plan:
-        ax.barh(row, bar.plan, height=0.7, color=TRACK, zorder=1)
-        ax.vlines(bar.plan, row - 0.4, row + 0.4, color=INK, linewidth=2.2, zorder=3)
-    ax.barh(row, bar.fact, height=0.36, color=BLUE, zorder=2)
+    """The percent of plan (or `no_plan`) beyond the longer bar, then the fact in money."""
     if bar.plan:
         share = Fraction(bar.fact, bar.plan)
         shown = percent(min(share, _MOST_SHOWN), lang)
@@ -197,8 +223,8 @@ def month_progress_png(
     limit = 1.12 * max(progress.plan, progress.forecast or 0, max(v for _, v in points))
     _money_axis(ax, "y", limit, currency, lang)
     ax.set_xlim(0, days)
-    ax.set_xticks(_day_ticks(days), labels=[str(d) for d in _day_ticks(days)])
-    ax.tick_params(axis="x", labelcolor=MUTED, labelsize=11)
+    days_shown = _day_ticks(days)
+    tick_labels(ax, "x", days_shown, [str(d) for d in days_shown], size=11, color=MUTED)
     legend: list[tuple[object, str]] = []
     ends: list[tuple[int, str]] = []  # (value, colour) labelled at the month's end
     if progress.cumulative:

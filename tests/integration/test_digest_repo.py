@@ -12,9 +12,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.domain.deals import DealChange, DealEvent, EventKind
 from bot.domain.digest import Won, digest_window
-from bot.domain.ids import TelegramId, UserId
-from bot.domain.models import DealStatus, Role
-from bot.domain.templates import NEW_CLIENTS
+from bot.domain.ids import StageId, TelegramId, UserId
+from bot.domain.models import Deal, DealStatus, Role
+from bot.domain.templates import CURRENT_CLIENTS, NEW_CLIENTS
 from storage.uow import SqlUnitOfWork, SqlUnitOfWorkFactory
 
 MSK = ZoneInfo("Europe/Moscow")
@@ -116,3 +116,54 @@ async def _more(uow: SqlUnitOfWork, seller: UserId, total: int) -> None:
         )
         closed = datetime(2026, 11, 12, 9, tzinfo=UTC)
         assert await uow.deals.apply(DealChange.of(deal, status=DealStatus.WON, closed_at=closed))
+
+
+async def test_the_funnel_counts_only_stages_of_the_deals_own_pipeline(
+    uow_factory: SqlUnitOfWorkFactory,
+) -> None:
+    """The furthest position a deal entered, in its history or its current stage, among the
+    stages of its own pipeline; a won deal beyond every stage; a deal of last month not at all."""
+    created = datetime(2026, 11, 3, 9, tzinfo=UTC)
+    async with uow_factory() as uow:
+        seller = await uow.users.add(TelegramId(2), "Sergey", None, Role.SELLER, "ru", NOW)
+        sales = await uow.pipelines.add_from_template(NEW_CLIENTS, "ru", 0)
+        await uow.pipelines.add_from_template(CURRENT_CLIENTS, "ru", 1)
+        [mine, other] = await uow.pipelines.list_active()
+        assert mine.id == sales
+        first, second, third = mine.stages[:3]
+
+        async def deal(stage: StageId, when: datetime = created) -> Deal:
+            return await uow.deals.add(
+                title="Deal",
+                client_id=None,
+                amount=100,
+                pipeline_id=sales,
+                stage_id=stage,
+                owner_id=seller.id,
+                channel=None,
+                product=None,
+                is_new_client=True,
+                now=when,
+            )
+
+        back = await deal(first.id)  # to the third stage and back to the second
+        moved = datetime(2026, 11, 5, 9, tzinfo=UTC)
+        for to in (third.id, second.id):
+            await uow.events.add(DealEvent(back.id, EventKind.STAGE, seller.id, moved, None, to))
+        assert await uow.deals.apply(DealChange.of(back, stage_id=second.id))
+        # A move into a stage of another pipeline far down its list does not count here.
+        strayed = await deal(first.id)
+        far = other.stages[-1].id
+        await uow.events.add(DealEvent(strayed.id, EventKind.STAGE, seller.id, moved, None, far))
+        won = await deal(second.id)
+        change = DealChange.of(won, status=DealStatus.WON, closed_at=moved)
+        assert await uow.deals.apply(change)
+        await deal(third.id, datetime(2026, 10, 20, 9, tzinfo=UTC))  # last month's
+        await uow.commit()
+    window = digest_window(NOW, MSK)
+    async with uow_factory() as uow:
+        funnel = await uow.digest.funnel(window.month_start, NOW)
+    positions = {s.id: s.position for s in mine.stages}
+    assert sorted(funnel) == sorted(
+        [(sales, positions[third.id], 1), (sales, positions[first.id], 1), (sales, -1, 1)]
+    )
