@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import enum
 import functools
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
-from typing import Any
+from types import SimpleNamespace
+from typing import Any, cast
 
 from sqlalchemy import (
     ColumnElement,
+    Label,
     Select,
+    Table,
     Update,
     and_,
     bindparam,
@@ -135,11 +138,12 @@ class SqlDealRepo:
 
     async def with_next_task(self, deal_id: DealId) -> tuple[Deal, Task | None] | None:
         """The deal and its next open task (the earliest due), in one query: the card."""
-        found = (await self._s.execute(_card(), {"deal_id": deal_id})).first()
+        found = (await self._s.execute(_card(), {"deal_id": deal_id})).mappings().first()
         if found is None:
             return None
-        row, client, reason, owner, contact, task = found
-        deal = _deal(row, client, reason, owner, contact)
+        row, client = _columns(found, "d_"), _columns(found, "c_")
+        deal = _deal(row, client, found["r_name"], found["o_name"], _columns(found, "k_"))
+        task = _columns(found, "t_")
         company = client.company if client is not None else None
         return deal, task_of(task, row.title, row.version, company) if task is not None else None
 
@@ -311,36 +315,70 @@ def _deal_select() -> Select[DealRow, ClientRow, str, str, ContactRow]:
 
 
 # Built once: SQLAlchemy then also reuses each one's cache key (costly to make afresh).
-_EVENT_INSERT = insert(DealEventRow)
+# On the Core tables, not the mapped classes: the session then runs them as plain statements,
+# without the ORM's bulk-update bookkeeping (half of an UPDATE's Python cost here).
+_DEAL_TABLE = cast(Table, DealRow.__table__)
+_EVENT_INSERT = insert(cast(Table, DealEventRow.__table__))
+
+
+def _labelled(table: Table, prefix: str) -> list[Label[Any]]:
+    return [column.label(f"{prefix}{column.key}") for column in table.c]
 
 
 @functools.cache
-def _card() -> Select[DealRow, ClientRow, str, str, ContactRow, TaskRow]:
-    """A deal with its next open task (the earliest due), by `deal_id`."""
+def _card() -> Select[Any]:
+    """A deal with its next open task (the earliest due), by `deal_id`: on the Core tables,
+    each table's columns under a prefix of its own (`_columns` reads them back), because
+    loading four ORM objects cost more than the query itself."""
+    deal, client, contact, task = (
+        cast(Table, row.__table__) for row in (DealRow, ClientRow, ContactRow, TaskRow)
+    )
+    reason, owner = cast(Table, LostReasonRow.__table__), cast(Table, UserRow.__table__)
     first = (
-        select(TaskRow.id)
-        .where(TaskRow.deal_id == DealRow.id, TaskRow.status == TaskStatus.OPEN.value)
-        .order_by(TaskRow.due_at, TaskRow.id)
+        select(task.c.id)
+        .where(task.c.deal_id == deal.c.id, task.c.status == TaskStatus.OPEN.value)
+        .order_by(task.c.due_at, task.c.id)
         .limit(1)
-        .correlate(DealRow)
+        .correlate(deal)
         .scalar_subquery()
     )
-    return (
-        _deal_select()
-        .add_columns(TaskRow)
-        .outerjoin(TaskRow, TaskRow.id == first)
-        .where(DealRow.id == bindparam("deal_id"))
+    tables = (
+        deal.join(owner, owner.c.id == deal.c.owner_id)
+        .outerjoin(client, client.c.id == deal.c.client_id)
+        .outerjoin(reason, reason.c.id == deal.c.lost_reason_id)
+        .outerjoin(contact, contact.c.id == deal.c.contact_id)
+        .outerjoin(task, task.c.id == first)
     )
+    return (
+        select(
+            *_labelled(deal, "d_"),
+            *_labelled(client, "c_"),
+            reason.c.name.label("r_name"),
+            owner.c.name.label("o_name"),
+            *_labelled(contact, "k_"),
+            *_labelled(task, "t_"),
+        )
+        .select_from(tables)
+        .where(deal.c.id == bindparam("deal_id"))
+    )
+
+
+def _columns(row: Mapping[str, Any], prefix: str) -> Any:
+    """One table's columns of a `_card` row, read as its ORM row's attributes; None when an
+    outer join found no row."""
+    if row[f"{prefix}id"] is None:
+        return None
+    return SimpleNamespace(**{k[len(prefix) :]: v for k, v in row.items() if k.startswith(prefix)})
 
 
 @functools.cache
 def _apply(columns: tuple[str, ...]) -> Update:
     """The versioned UPDATE of a deal, for one set of columns (one set in practice)."""
+    deal = _DEAL_TABLE.c
     return (
-        update(DealRow)
-        .where(DealRow.id == bindparam("_id"), DealRow.version == bindparam("_version"))
-        .values(version=DealRow.version + 1, **{c: bindparam(c) for c in columns})
-        .execution_options(synchronize_session=False)
+        update(_DEAL_TABLE)
+        .where(deal.id == bindparam("_id"), deal.version == bindparam("_version"))
+        .values(version=deal.version + 1, **{c: bindparam(c) for c in columns})
     )
 
 
