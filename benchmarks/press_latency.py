@@ -39,7 +39,7 @@ from benchmarks.stage_change import (
     mounted,
     person,
 )
-from bot.app import build_dispatcher
+from bot.app import build_dispatcher, freeze_start_objects
 from bot.domain.models import NewDealInput, Role
 from bot.services.clock import utc_now
 from bot.services.deals import create_deal, pipelines_for
@@ -133,6 +133,7 @@ async def measure(sellers: int, waves: int) -> tuple[list[float], float]:
         uow_factory = SqlUnitOfWorkFactory(make_sessions(engine))
         desks = await seed(uow_factory, sellers)
         dp = build_dispatcher(uow_factory, admins=[ADMIN_TG], language="ru")
+        freeze_start_objects()  # as the bot does once started
         session = StampedSession()
         bot = Bot(BOT_TOKEN, session=session)
         await wave(dp, bot, session, presses(bot, desks, 0))  # untimed: caches, first pages

@@ -51,7 +51,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from benchmarks.common import OfflineSession, postgres_engine, sqlite_engine
-from bot.app import build_dispatcher
+from bot.app import build_dispatcher, freeze_start_objects
 from bot.domain.deals import EventKind
 from bot.domain.ids import DealId, StageId, TelegramId
 from bot.domain.models import NewDealInput, Role
@@ -301,7 +301,9 @@ async def prepare(engine: AsyncEngine) -> Bench:
     uow_factory = SqlUnitOfWorkFactory(make_sessions(engine))
     desk = await seed(uow_factory)
     full = build_dispatcher(uow_factory, admins=[ADMIN_TG], language="ru")
-    return Bench(engine, make_bot(), full, naive_dispatcher(engine), desk)
+    bench = Bench(engine, make_bot(), full, naive_dispatcher(engine), desk)
+    freeze_start_objects()  # as the bot does once started (both sides gain)
+    return bench
 
 
 async def count_rows(bench: Bench) -> tuple[int, int]:
