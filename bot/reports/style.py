@@ -90,21 +90,25 @@ def _fit(fig: Figure) -> None:
     legend = ax.get_legend()
     if legend is not None:
         legend.set_in_layout(False)
-    pos = ax.get_position()
-    tight = ax.get_tightbbox(for_layout_only=True)
-    if tight is None:  # nothing drawn: the default place
-        return
-    box = to_figure(tight)
-    above = box.y1
-    if legend is not None:
-        above = max(above, to_figure(legend.get_window_extent()).y1)
-    # What sticks out of the axes on each side (never less than nothing, as with the layout
-    # engine: a "no data" text in the middle leaves the axes the whole picture).
-    left = w_pad + max(0.0, pos.x0 - box.x0)
-    right = 1 - w_pad - max(0.0, box.x1 - pos.x1)
-    bottom = h_pad + max(0.0, pos.y0 - box.y0)
-    upper = top - h_pad - max(0.0, above - pos.y1)
-    ax.set_position((left, bottom, right - left, upper - bottom))
+    # Twice: a label placed by data (the percent beyond a bar) sticks out further once the
+    # axes have narrowed to make room, so the second measurement settles it (the plan/fact
+    # chart's longest bar lost the end of its amount to the picture's edge with one).
+    for _ in range(2):
+        pos = ax.get_position()
+        tight = ax.get_tightbbox(for_layout_only=True)
+        if tight is None:  # nothing drawn: the default place
+            return
+        box = to_figure(tight)
+        above = box.y1
+        if legend is not None:
+            above = max(above, to_figure(legend.get_window_extent()).y1)
+        # What sticks out of the axes on each side (never less than nothing, as with the
+        # layout engine: a "no data" text in the middle leaves the axes the whole picture).
+        left = w_pad + max(0.0, pos.x0 - box.x0)
+        right = 1 - w_pad - max(0.0, box.x1 - pos.x1)
+        bottom = h_pad + max(0.0, pos.y0 - box.y0)
+        upper = top - h_pad - max(0.0, above - pos.y1)
+        ax.set_position((left, bottom, right - left, upper - bottom))
 
 
 def set_title(ax: Axes, title: str, *, pad: float = 12) -> None:
