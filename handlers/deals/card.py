@@ -23,6 +23,7 @@ from handlers.deals.states import DealInput
 from handlers.deals.views import (
     back_to_card,
     card_keyboard,
+    card_screen,
     card_text,
     history_text,
     reasons_keyboard,
@@ -48,12 +49,12 @@ async def input_step(state: FSMContext) -> AsyncIterator[None]:
 
 
 async def _show(query: CallbackQuery, ctx: Ctx, view: deals.DealView, toast: str = "") -> None:
-    await screens.show(query, (card_text(ctx.t, view, ctx.tz), card_keyboard(ctx.t, view)), toast)
+    await screens.show(query, card_screen(ctx.t, view, ctx.tz), toast)
 
 
 async def _refresh_after_stale(query: CallbackQuery, ctx: Ctx, deal_id: DealId) -> None:
     view = await deals.open_deal(ctx.uow, ctx.staff, deal_id, ctx.now)
-    card = (card_text(ctx.t, view, ctx.tz), card_keyboard(ctx.t, view))
+    card = card_screen(ctx.t, view, ctx.tz)
     await screens.show(query, card, ctx.t("error.stale_action"), show_alert=True)
 
 
@@ -94,7 +95,7 @@ async def on_stage_chosen(
     if not moved:
         await _show(query, ctx, view, ctx.t("card.already_there", stage=view.stage.name))
         return
-    card = (card_text(ctx.t, view, ctx.tz), card_keyboard(ctx.t, view))
+    card = card_screen(ctx.t, view, ctx.tz)
     toast = ctx.t("card.moved", stage=view.stage.name)
     await screens.show(query, asking_in_card(ctx, card, view.deal.id, view.deal.title), toast)
     await prompt_is_live(message_of(query), state, view.deal.id, card)

@@ -19,13 +19,9 @@ from handlers.deals.callbacks import CLEAR, DealEditCb, DealFieldCb, DealValueCb
 from handlers.deals.card import input_step
 from handlers.deals.edit_views import ask_text, fields_keyboard, value_keyboard
 from handlers.deals.states import EditDeal
-from handlers.deals.views import card_keyboard, card_text
+from handlers.deals.views import card_screen, card_text
 from handlers.filters import IsStaff, TypedText
 from handlers.screens import message_of
-
-
-def _card(ctx: Ctx, view: deals.DealView) -> screens.Screen:
-    return card_text(ctx.t, view, ctx.tz), card_keyboard(ctx.t, view)
 
 
 async def _current(
@@ -34,10 +30,14 @@ async def _current(
     """The deal if the card pressed is still its latest; else the card as it is now, and why."""
     view = await deals.open_deal(ctx.uow, ctx.staff, DealId(deal_id), ctx.now)
     if not view.deal.is_open:
-        await screens.show(query, _card(ctx, view), ctx.t("error.deal_closed"), show_alert=True)
+        await screens.show(
+            query, card_screen(ctx.t, view, ctx.tz), ctx.t("error.deal_closed"), show_alert=True
+        )
         return None
     if view.deal.version != version:
-        await screens.show(query, _card(ctx, view), ctx.t("error.stale_action"), show_alert=True)
+        await screens.show(
+            query, card_screen(ctx.t, view, ctx.tz), ctx.t("error.stale_action"), show_alert=True
+        )
         return None
     return view
 
@@ -87,9 +87,11 @@ async def on_value_pressed(
         )
     except StaleActionError:
         view = await deals.open_deal(ctx.uow, ctx.staff, deal_id, ctx.now)
-        await screens.show(query, _card(ctx, view), ctx.t("error.stale_action"), show_alert=True)
+        await screens.show(
+            query, card_screen(ctx.t, view, ctx.tz), ctx.t("error.stale_action"), show_alert=True
+        )
         return
-    await screens.show(query, _card(ctx, view), _saved(ctx, field, changed))
+    await screens.show(query, card_screen(ctx.t, view, ctx.tz), _saved(ctx, field, changed))
 
 
 def _pressed(field: DealField, choice: int) -> FieldValue:
@@ -125,7 +127,7 @@ async def on_value_typed(message: Message, ctx: Ctx, state: FSMContext) -> None:
         await message.answer(ctx.t("error.stale_action"))
     else:
         await message.answer(_saved(ctx, field, changed))
-    text, markup = _card(ctx, view)
+    text, markup = card_screen(ctx.t, view, ctx.tz)
     await message.answer(text, reply_markup=markup)
 
 

@@ -41,7 +41,7 @@ from handlers.deals.inbox_views import (
     when_text,
 )
 from handlers.deals.people_views import saved_text
-from handlers.deals.views import card_keyboard, card_text
+from handlers.deals.views import card_screen
 from handlers.filters import IsStaff
 from handlers.screens import message_of
 
@@ -99,10 +99,6 @@ def _file(data: dict[str, Any] | None) -> Attachment | None:
     return Attachment(**(data | {"kind": FileKind(data["kind"])}))
 
 
-def _card(ctx: Ctx, view: deals.DealView) -> screens.Screen:
-    return card_text(ctx.t, view, ctx.tz), card_keyboard(ctx.t, view)
-
-
 async def on_forward(message: Message, ctx: Ctx, state: FSMContext) -> None:
     fwd = forwarded(message)
     attachment = attachment_of(message)
@@ -139,7 +135,7 @@ async def on_contact(message: Message, ctx: Ctx, state: FSMContext) -> None:
     if deal_id is not None:  # a reply to the deal's card: its contact person at once
         view, changed = await contacts.add_contact(ctx.uow, ctx.staff, deal_id, who, None, ctx.now)
         await message.answer(saved_text(ctx.t, contacts.CONTACT, changed))
-        text, markup = _card(ctx, view)
+        text, markup = card_screen(ctx.t, view, ctx.tz)
         await message.answer(text, reply_markup=markup)
         return
     await _keep(state, message.message_id, {"kind": "contact", "who": _who_data(who)})
@@ -215,7 +211,7 @@ async def on_pick(
     toast = await _bring(ctx, deal_id, item)
     await _drop(state, callback_data.item)
     view = await deals.open_deal(ctx.uow, ctx.staff, deal_id, ctx.now)
-    await screens.show(query, _card(ctx, view), toast)
+    await screens.show(query, card_screen(ctx.t, view, ctx.tz), toast)
 
 
 async def _bring(ctx: Ctx, deal_id: DealId, item: dict[str, Any]) -> str:
@@ -276,7 +272,7 @@ async def _made(
         toast = await _bring(ctx, view.deal.id, item)
         view = await deals.open_deal(ctx.uow, ctx.staff, view.deal.id, ctx.now)
     await _drop(state, key)
-    await screens.show(query, _card(ctx, view), toast)
+    await screens.show(query, card_screen(ctx.t, view, ctx.tz), toast)
 
 
 async def on_attach(

@@ -13,7 +13,7 @@ from bot.domain.ids import DealId
 from bot.services import deals
 from handlers.context import Ctx
 from handlers.deals.callbacks import NextStageCb
-from handlers.deals.views import card_keyboard, card_text
+from handlers.deals.views import card_keyboard, card_screen, card_text
 from handlers.filters import IsStaff
 from handlers.screens import message_of
 from handlers.tasks.next_step import asking_in_card, prompt_is_live
@@ -56,7 +56,7 @@ async def on_next_stage(
         await _card(query, ctx, fresh, ctx.t("error.stale_action"))
         return
     await query.answer(ctx.t("card.moved", stage=view.stage.name))
-    card = (card_text(ctx.t, view, ctx.tz), card_keyboard(ctx.t, view))
+    card = card_screen(ctx.t, view, ctx.tz)
     text, markup = asking_in_card(ctx, card, view.deal.id, view.deal.title)
     sent = await message_of(query).answer(text, reply_markup=markup)
     await prompt_is_live(sent, state, view.deal.id, card)

@@ -32,18 +32,16 @@ from handlers.deals.people_views import (
     clients_offered,
     saved_text,
 )
-from handlers.deals.views import card_keyboard, card_text
+from handlers.deals.views import card_screen
 from handlers.filters import IsStaff, TypedText
 from handlers.screens import message_of
 
 
-def _card(ctx: Ctx, view: deals.DealView) -> screens.Screen:
-    return card_text(ctx.t, view, ctx.tz), card_keyboard(ctx.t, view)
-
-
 async def _stale(query: CallbackQuery, ctx: Ctx, deal_id: int) -> None:
     view = await deals.open_deal(ctx.uow, ctx.staff, DealId(deal_id), ctx.now)
-    await screens.show(query, _card(ctx, view), ctx.t("error.stale_action"), show_alert=True)
+    await screens.show(
+        query, card_screen(ctx.t, view, ctx.tz), ctx.t("error.stale_action"), show_alert=True
+    )
 
 
 async def on_people(
@@ -105,7 +103,7 @@ async def _save_typed(
         await message.answer(ctx.t("error.stale_action"))
     else:
         await message.answer(saved_text(ctx.t, field, changed))
-    text, markup = _card(ctx, view)
+    text, markup = card_screen(ctx.t, view, ctx.tz)
     await message.answer(text, reply_markup=markup)
 
 
@@ -131,7 +129,9 @@ async def on_client_picked(
         await _stale(query, ctx, deal_id)
         return
     await state.clear()
-    await screens.show(query, _card(ctx, view), saved_text(ctx.t, contacts.CLIENT, changed))
+    await screens.show(
+        query, card_screen(ctx.t, view, ctx.tz), saved_text(ctx.t, contacts.CLIENT, changed)
+    )
 
 
 async def on_contact_picked(
@@ -152,7 +152,9 @@ async def on_contact_picked(
         await _stale(query, ctx, deal_id)
         return
     await state.clear()
-    await screens.show(query, _card(ctx, view), saved_text(ctx.t, contacts.CONTACT, changed))
+    await screens.show(
+        query, card_screen(ctx.t, view, ctx.tz), saved_text(ctx.t, contacts.CONTACT, changed)
+    )
 
 
 async def on_contact_typed(message: Message, ctx: Ctx, state: FSMContext) -> None:

@@ -26,6 +26,7 @@ from handlers.deals.edit_views import day_text, edit_button, edit_history_text
 from handlers.deals.inbox_views import attach_button, file_history_text, forwarded_text
 from handlers.deals.task_history import TASK_KINDS, task_history_text
 from handlers.keyboards import rows_of
+from handlers.screens import Screen
 from handlers.surveys.callbacks import AskFeedbackCb
 from handlers.texts import escaped, fit
 
@@ -124,6 +125,11 @@ def card_keyboard(t: Translator, view: DealView) -> InlineKeyboardMarkup:
         ]
     )
     return InlineKeyboardMarkup(inline_keyboard=rows)
+
+
+def card_screen(t: Translator, view: DealView, tz: ZoneInfo) -> Screen:
+    """The deal card as a screen: its text and its buttons."""
+    return card_text(t, view, tz), card_keyboard(t, view)
 
 
 def _btn(text: str, action: CardAction, deal_id: int, arg: int = 0) -> InlineKeyboardButton:

@@ -19,7 +19,7 @@ from bot.i18n import all_variants
 from bot.services import deals, tasks
 from handlers.context import Ctx
 from handlers.deals.callbacks import CardAction, DealCb
-from handlers.deals.views import card_keyboard, card_text
+from handlers.deals.views import card_screen
 from handlers.filters import IsStaff, TypedText
 from handlers.keyboards import settle
 from handlers.screens import message_of, show
@@ -159,7 +159,7 @@ async def on_card_step(
     )
     await next_step_set(state, view.deal.id)
     view = await deals.open_deal(ctx.uow, ctx.staff, deal_id, ctx.now)
-    card = (card_text(ctx.t, view, ctx.tz), card_keyboard(ctx.t, view))
+    card = card_screen(ctx.t, view, ctx.tz)
     await show(query, card, ctx.t("task.created_toast"))
 
 
