@@ -20,7 +20,7 @@ from bot.domain.tasks import Task
 from bot.services import tasks
 from handlers.context import Ctx
 from handlers.screens import Screen
-from handlers.tasks.views import card_step_rows, next_step_keyboard
+from handlers.tasks.views import next_step_keyboard
 
 # The prompts of a chat live under this user id: no Telegram account has it, so the chat's
 # own conversation state (cleared at every new step) never touches them.
@@ -63,7 +63,7 @@ def asking_in_card(ctx: Ctx, card: Screen, deal_id: int, title: str) -> Screen:
     picks above the card's own buttons. One edit asks, instead of a second message."""
     text, markup = card
     question = ctx.t("task.next_step_ask", deal=html.escape(title))
-    picks = card_step_rows(ctx.t, deal_id, ctx.now, ctx.tz)
+    picks = next_step_keyboard(ctx.t, deal_id, ctx.now, ctx.tz, in_card=True).inline_keyboard
     rows = [*picks, *(markup.inline_keyboard if markup is not None else [])]
     return f"{text}\n\n{question}", InlineKeyboardMarkup(inline_keyboard=rows)
 

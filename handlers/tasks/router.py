@@ -120,20 +120,32 @@ async def _answer_created(message: Message, ctx: Ctx, task: Task) -> None:
     await message.answer(text, reply_markup=task_keyboard(ctx.t, task, back=False))
 
 
-async def on_next_step(
-    query: CallbackQuery, ctx: Ctx, callback_data: NextStepCb, state: FSMContext
-) -> None:
-    due = from_minutes(callback_data.at)
+async def _set_next_step(
+    query: CallbackQuery, ctx: Ctx, deal_id: int, at: int, state: FSMContext
+) -> tuple[deals.DealView, Task] | None:
+    """A quick pick's task with the default text, the deal's prompt answered; None (the press
+    answered) for a time already past."""
+    due = from_minutes(at)
     if due <= ctx.now:
         await query.answer(ctx.t("when.past"), show_alert=True)
-        return
-    view = await deals.open_deal(ctx.uow, ctx.staff, DealId(callback_data.deal_id), ctx.now)
+        return None
+    view = await deals.open_deal(ctx.uow, ctx.staff, DealId(deal_id), ctx.now)
     text = ctx.t("task.next_step_text", stage=view.stage.name)
     task = await tasks.create_task(
         ctx.uow, ctx.staff, text=text, due_at=due, now=ctx.now, deal_id=view.deal.id
     )
-    await query.answer(ctx.t("task.created_toast"))
     await next_step_set(state, view.deal.id)
+    return view, task
+
+
+async def on_next_step(
+    query: CallbackQuery, ctx: Ctx, callback_data: NextStepCb, state: FSMContext
+) -> None:
+    picked = await _set_next_step(query, ctx, callback_data.deal_id, callback_data.at, state)
+    if picked is None:
+        return
+    _, task = picked
+    await query.answer(ctx.t("task.created_toast"))
     done = ctx.t(
         "task.created",
         text=html.escape(task.text),
@@ -147,20 +159,11 @@ async def on_card_step(
 ) -> None:
     """A quick pick in the card that asked: the task is set and the card shows it, without
     the question (the card stays the card)."""
-    due = from_minutes(callback_data.at)
-    if due <= ctx.now:
-        await query.answer(ctx.t("when.past"), show_alert=True)
+    picked = await _set_next_step(query, ctx, callback_data.deal_id, callback_data.at, state)
+    if picked is None:
         return
-    deal_id = DealId(callback_data.deal_id)
-    view = await deals.open_deal(ctx.uow, ctx.staff, deal_id, ctx.now)
-    text = ctx.t("task.next_step_text", stage=view.stage.name)
-    await tasks.create_task(
-        ctx.uow, ctx.staff, text=text, due_at=due, now=ctx.now, deal_id=view.deal.id
-    )
-    await next_step_set(state, view.deal.id)
-    view = await deals.open_deal(ctx.uow, ctx.staff, deal_id, ctx.now)
-    card = card_screen(ctx.t, view, ctx.tz)
-    await show(query, card, ctx.t("task.created_toast"))
+    view = await deals.open_deal(ctx.uow, ctx.staff, picked[0].deal.id, ctx.now)  # its next task
+    await show(query, card_screen(ctx.t, view, ctx.tz), ctx.t("task.created_toast"))
 
 
 async def cmd_tasks(message: Message, ctx: Ctx, state: FSMContext) -> None:

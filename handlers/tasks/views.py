@@ -130,13 +130,16 @@ def reschedule_keyboard(
 
 
 def next_step_keyboard(
-    t: Translator, deal_id: int, now: datetime, tz: ZoneInfo
+    t: Translator, deal_id: int, now: datetime, tz: ZoneInfo, *, in_card: bool = False
 ) -> InlineKeyboardMarkup:
+    """The next step's quick picks and "my own task"; `in_card`: for the deal card that asks
+    it (`CardStepCb`: the card stays), else for a prompt of its own (`NextStepCb`)."""
     own = InlineKeyboardButton(
         text=t("task.btn.own"),
         callback_data=DealCb(action=CardAction.TASK, deal_id=deal_id).pack(),
     )
-    return picks_keyboard(t, now, tz, lambda at: NextStepCb(deal_id=deal_id, at=at), [own])
+    pick = CardStepCb if in_card else NextStepCb
+    return picks_keyboard(t, now, tz, lambda at: pick(deal_id=deal_id, at=at), [own])
 
 
 def list_text(t: Translator, tasks: TaskList, now: datetime, tz: ZoneInfo) -> str:
@@ -193,15 +196,3 @@ def reminder(t: Translator, task: Task, now: datetime, tz: ZoneInfo) -> tuple[st
     body = task_text(t, task, now, tz, on_time=is_on_time(task, now))
     markup = reminder_keyboard(t, task)
     return t("task.reminder", body=body), markup.model_dump(mode="json", exclude_none=True)
-
-
-def card_step_rows(
-    t: Translator, deal_id: int, now: datetime, tz: ZoneInfo
-) -> list[list[InlineKeyboardButton]]:
-    """The next step's quick picks as rows for the deal card that asks it (`CardStepCb`)."""
-    own = InlineKeyboardButton(
-        text=t("task.btn.own"),
-        callback_data=DealCb(action=CardAction.TASK, deal_id=deal_id).pack(),
-    )
-    picks = picks_keyboard(t, now, tz, lambda at: CardStepCb(deal_id=deal_id, at=at), [own])
-    return picks.inline_keyboard
