@@ -48,10 +48,9 @@ class SqlPipelineRepo:
     async def _cached(self) -> dict[PipelineId, Pipeline] | None:
         """Every pipeline, archived too, from the process's cache (read once, in position
         order); None when this unit of work must read the database instead."""
-        got = await self._rules.cache()
-        if got is None:
+        cache = await self._rules.cache()
+        if cache is None:
             return None
-        cache, generation = got
         if cache.pipelines is not None:
             return cache.pipelines
         rows = await self._s.scalars(
@@ -60,8 +59,7 @@ class SqlPipelineRepo:
             .execution_options(**FRESH)
         )
         everything = {p.id: p for p in await self._assemble(list(rows))}
-        kept = self._rules.still(generation)
-        if kept is not None:
+        if (kept := self._rules.keep()) is not None:
             kept.pipelines = everything
         return everything
 

@@ -101,25 +101,31 @@ class Rules:
         self._cache = cache
         self._session = session
         self._checked = False
+        self._generation = -1  # nothing read from the cache yet: nothing may be kept
         self.changed = False
 
     def touch(self) -> None:
         """A write to the rules: from now on this unit of work reads them from the database."""
         self.changed = True
 
-    async def cache(self) -> tuple[RulesCache, int] | None:
-        """The process's cache and its generation now, or None if this unit of work must read
-        the database (it changed the rules). Keep what you read only if the generation holds."""
+    async def cache(self) -> RulesCache | None:
+        """The process's cache, or None if this unit of work must read the database (it
+        changed the rules). Call it before reading the database: `keep` then tells whether
+        what was read may go into the cache."""
         if self.changed:
             return None
         if not self._checked:
             await self._cache.check(self._session)
             self._checked = True
-        return self._cache, self._cache.generation
+        self._generation = self._cache.generation
+        return self._cache
 
-    def still(self, generation: int) -> RulesCache | None:
-        """The cache, if nothing was forgotten since `generation` (what was read may be kept)."""
-        return self._cache if self._cache.generation == generation and not self.changed else None
+    def keep(self) -> RulesCache | None:
+        """The cache, if nothing was forgotten since the last `cache()` (what was read since
+        may be kept in it)."""
+        if self.changed or self._cache.generation != self._generation:
+            return None
+        return self._cache
 
     async def before_commit(self) -> str | None:
         return await self._cache.bump(self._session) if self.changed else None

@@ -52,14 +52,13 @@ class SqlSettingRepo:
             await self._s.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
 
     async def with_prefix(self, prefix: str) -> dict[str, str]:
-        got = await self._rules.cache() if _is_rule(prefix) else None
-        if got is not None and prefix in got[0].settings:
-            return dict(got[0].settings[prefix])
+        cache = await self._rules.cache() if _is_rule(prefix) else None
+        if cache is not None and prefix in cache.settings:
+            return dict(cache.settings[prefix])
         rows = await self._s.execute(
             select(SettingRow.key, SettingRow.value).where(SettingRow.key.startswith(prefix))
         )
         found = {key[len(prefix) :]: value for key, value in rows}
-        kept = self._rules.still(got[1]) if got is not None else None
-        if kept is not None:
+        if cache is not None and (kept := self._rules.keep()) is not None:
             kept.settings[prefix] = dict(found)
         return found

@@ -40,27 +40,26 @@ class SqlUserRepo:
         self._rules = rules
 
     async def get(self, user_id: UserId) -> User | None:
-        got = await self._rules.cache()
-        if got is not None and user_id in got[0].by_id:
-            return got[0].by_id[user_id]
+        cache = await self._rules.cache()
+        if cache is not None and user_id in cache.by_id:
+            return cache.by_id[user_id]
         row = await self._s.get(UserRow, user_id)
         user = _user(row) if row else None
         if user is not None:
-            self._keep(user.tg_id, user, got)
+            self._keep(user.tg_id, user)
         return user
 
     async def by_tg(self, tg_id: TelegramId) -> User | None:
-        got = await self._rules.cache()
-        if got is not None and tg_id in got[0].by_tg:
-            return got[0].by_tg[tg_id]
+        cache = await self._rules.cache()
+        if cache is not None and tg_id in cache.by_tg:
+            return cache.by_tg[tg_id]
         row = await self._s.scalar(select(UserRow).where(UserRow.tg_id == tg_id))
         user = _user(row) if row else None
-        self._keep(tg_id, user, got)
+        self._keep(tg_id, user)
         return user
 
-    def _keep(self, tg_id: TelegramId, user: User | None, got: tuple[object, int] | None) -> None:
-        kept = self._rules.still(got[1]) if got is not None else None
-        if kept is not None:
+    def _keep(self, tg_id: TelegramId, user: User | None) -> None:
+        if (kept := self._rules.keep()) is not None:
             kept.remember_user(tg_id, user)
 
     async def add(
