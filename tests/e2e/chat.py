@@ -9,13 +9,14 @@ from __future__ import annotations
 import asyncio
 import os
 import re
-import subprocess
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import aiohttp
+
+from tests.e2e import forks
+from tests.e2e.forks import Forked
 
 ROOT = Path(__file__).resolve().parents[2]
 WAIT = 20.0  # seconds a reply may take on a loaded machine
@@ -28,16 +29,13 @@ def child_env(**extra: str) -> dict[str, str]:
     return env | {"PYTHONPATH": str(ROOT), "QUIET_HOURS": "off", "PYTHONUNBUFFERED": "1"} | extra
 
 
-async def start_process(
-    args: list[str], cwd: Path, env: dict[str, str]
-) -> asyncio.subprocess.Process:
-    return await asyncio.create_subprocess_exec(
-        sys.executable, *args, cwd=cwd, env=env,
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-    )  # fmt: skip
+async def start_process(args: list[str], cwd: Path, env: dict[str, str]) -> Forked:
+    """`python *args` (a `-m bot ...` or `-m sandbox ...`), stdout and stderr in one stream:
+    forked from a process that has imported the bot already (tests/e2e/forks.py)."""
+    return await forks.start(args, cwd, env)
 
 
-async def stop_process(process: asyncio.subprocess.Process) -> str:
+async def stop_process(process: Forked) -> str:
     """SIGINT like Ctrl-C, then whatever it printed."""
     if process.returncode is None:
         process.send_signal(2)

@@ -4,13 +4,12 @@ exit code 2, and nothing written (the SQLite file it would create is not there).
 from __future__ import annotations
 
 import socket
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from tests.e2e import forks
 from tests.e2e.chat import child_env
 
 TOKEN = "123456:AAE-start-up-token"
@@ -20,15 +19,8 @@ HOOK = "https://bot.example.test/tg/hook"
 def start(tmp_path: Path, **env: str) -> tuple[int, str]:
     """Run the bot with these settings (its database in tmp_path); the exit code and stderr."""
     settings = {"BOT_TOKEN": TOKEN, "DATABASE_URL": f"sqlite:///{tmp_path / 'data' / 'bot.db'}"}
-    done = subprocess.run(
-        [sys.executable, "-m", "bot"],
-        cwd=tmp_path,
-        env=child_env(**(settings | env)),
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    return done.returncode, done.stderr
+    code, _, stderr = forks.run(["-m", "bot"], tmp_path, child_env(**(settings | env)), 120)
+    return code, stderr
 
 
 def assert_refused(tmp_path: Path, code: int, stderr: str, *words: str) -> None:
@@ -91,8 +83,7 @@ def test_a_health_port_already_taken_when_polling(tmp_path: Path, taken_port: in
 
 @pytest.mark.e2e
 def test_an_unknown_command_shows_the_usage(tmp_path: Path) -> None:
-    done = subprocess.run([sys.executable, "-m", "bot", "set-hook"], cwd=tmp_path,
-                          env=child_env(), capture_output=True, text=True, timeout=60)  # fmt: skip
-    assert done.returncode == 2
-    assert done.stderr.startswith("usage: python -m bot")
-    assert "invalid choice: 'set-hook'" in done.stderr
+    code, _, stderr = forks.run(["-m", "bot", "set-hook"], tmp_path, child_env(), 60)
+    assert code == 2
+    assert stderr.startswith("usage: python -m bot")
+    assert "invalid choice: 'set-hook'" in stderr
