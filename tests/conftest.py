@@ -63,6 +63,24 @@ def pytest_runtest_protocol(item: pytest.Item) -> Iterator[None]:
     yield
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The end-to-end tests spread evenly through the run. They spend most of their time
+    waiting on processes of their own; collected first, they would all fall into the first
+    worker's share (xdist hands each worker a run of consecutive tests), which would then wait
+    through the whole run while the other two shared the CPU."""
+    spread = [item for item in items if item.get_closest_marker("e2e") is not None]
+    if not spread or len(spread) == len(items):
+        return
+    rest = [item for item in items if item.get_closest_marker("e2e") is None]
+    step, taken, order = len(rest) / len(spread), 0, []
+    for n, item in enumerate(spread):
+        upto = round(n * step)
+        order += rest[taken:upto]
+        order.append(item)
+        taken = upto
+    items[:] = order + rest[taken:]
+
+
 class FakeClock:
     """A clock the test moves by hand."""
 
