@@ -38,6 +38,10 @@ sandbox: $(VENV)/.runtime
 # test runs, to check that every dialect-specific line of it runs on PostgreSQL
 # (tests/dialect_coverage.py). Last, one at a time, the few marked `alone`: they count 429s,
 # duplicates per crash or a pace that a busy machine would spoil.
+# Python may keep its compiled modules (bytecode, and pytest's rewritten test modules) even where
+# the environment says not to: without them every worker and every process a test starts
+# compiles the project and rewrites the tests again (~4 s of CPU a pytest process here).
+test: export PYTHONDONTWRITEBYTECODE=
 test: $(VENV)/.dev
 	$(PY) -m pytest -n 3 -m "not alone" --cov --cov-report= --durations=10
 	$(PY) -m tests.dialect_coverage
