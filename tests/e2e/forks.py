@@ -246,8 +246,9 @@ class Forked:
     """A forked `python -m ...`, as much of asyncio's Process as the tests use."""
 
     def __init__(self, pid: int, conn: socket.socket, stdout: asyncio.StreamReader,
-                 stderr: asyncio.StreamReader | None) -> None:  # fmt: skip
-        self.pid, self.stdout, self.stderr = pid, stdout, stderr
+                 stderr: asyncio.StreamReader | None,
+                 stdin: asyncio.StreamWriter | None) -> None:  # fmt: skip
+        self.pid, self.stdout, self.stderr, self.stdin = pid, stdout, stderr, stdin
         self.returncode: int | None = None
         self._conn = conn
         self._ended = asyncio.ensure_future(self._watch())
@@ -290,24 +291,34 @@ async def _reader(fd: int) -> asyncio.StreamReader:
     return reader
 
 
+async def _writer(fd: int) -> asyncio.StreamWriter:
+    loop = asyncio.get_running_loop()
+    pipe = open(fd, "wb", buffering=0)  # noqa: ASYNC230, SIM115  (a pipe; the transport closes it)
+    transport, protocol = await loop.connect_write_pipe(
+        lambda: asyncio.streams.FlowControlMixin(), pipe
+    )
+    return asyncio.StreamWriter(transport, protocol, None, loop)
+
+
 async def start(args: list[str], cwd: Path, env: dict[str, str], *,
-                separate_stderr: bool = False) -> Forked:  # fmt: skip
+                separate_stderr: bool = False, stdin: bool = False) -> Forked:  # fmt: skip
     """`python *args` in cwd with env, forked: stdout (and stderr with it, unless separate)
-    as asyncio streams."""
+    as asyncio streams; stdin a pipe to write to, or nothing."""
     out_r, out_w = os.pipe()
     err_r, err_w = os.pipe() if separate_stderr else (-1, out_w)
-    null = os.open(os.devnull, os.O_RDONLY)
+    in_r, in_w = os.pipe() if stdin else (os.open(os.devnull, os.O_RDONLY), -1)
     try:
         loop = asyncio.get_running_loop()
-        conn = await loop.run_in_executor(None, _ask, args, cwd, env, [null, out_w, err_w])
+        conn = await loop.run_in_executor(None, _ask, args, cwd, env, [in_r, out_w, err_w])
         conn.setblocking(False)
         pid = json.loads(await loop.sock_recv(conn, 4096))["pid"]
     finally:
-        for fd in {null, out_w, err_w}:
+        for fd in {in_r, out_w, err_w}:
             os.close(fd)
     stdout = await _reader(out_r)
     stderr = await _reader(err_r) if separate_stderr else None
-    return Forked(int(pid), conn, stdout, stderr)
+    writer = await _writer(in_w) if stdin else None
+    return Forked(int(pid), conn, stdout, stderr, writer)
 
 
 def run(args: list[str], cwd: Path, env: dict[str, str], timeout: float) -> tuple[int, str, str]:

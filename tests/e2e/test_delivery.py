@@ -11,8 +11,6 @@ from __future__ import annotations
 import asyncio
 import random
 import re
-import subprocess
-import sys
 from collections import Counter
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -27,6 +25,7 @@ from bot.domain.notices import Notice
 from bot.services.notify import enqueue
 from sandbox.server import Sandbox
 from storage.db import migrate
+from tests.e2e import forks
 from tests.e2e.chat import Chat, child_env
 from tests.e2e.conftest import TOKEN
 from tests.e2e.delivery import (
@@ -46,6 +45,7 @@ from tests.e2e.delivery import (
     uows_for,
     walk,
 )
+from tests.e2e.forks import Forked
 
 # Figures that depend on the pace (not one 429 through an outage, duplicates per crash: a
 # kill lands while more is in flight on a loaded machine): `make test` runs these alone,
@@ -236,17 +236,13 @@ async def until(condition: Callable[[], bool], seconds: float) -> bool:
 class Respawn:
     """`python -m bot` run, killed and run again at once (see tests/e2e/respawn.py)."""
 
-    def __init__(self, process: asyncio.subprocess.Process) -> None:
+    def __init__(self, process: Forked) -> None:
         self.process = process
         self.output: list[str] = []
 
     @classmethod
     async def start(cls, cwd: Path, env: dict[str, str]) -> Respawn:
-        process = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "tests.e2e.respawn", cwd=cwd, env=env, stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-        )  # fmt: skip
-        return cls(process)
+        return cls(await forks.start(["-m", "tests.e2e.respawn"], cwd, env, stdin=True))
 
     async def _say(self, word: str) -> int:
         assert self.process.stdin is not None and self.process.stdout is not None
