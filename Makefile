@@ -35,8 +35,8 @@ sandbox: $(VENV)/.runtime
 # Three workers on the two cores (each with its own PostgreSQL database, SQLite files and Redis
 # keys): the e2e tests wait on processes of their own much of the time, so a third worker
 # fills that wait with the unit and flow tests. Coverage measures storage while a PostgreSQL
-# test runs, to check that every dialect-specific line of it runs on PostgreSQL
-# (tests/dialect_coverage.py). Last, one at a time, the few marked `alone`: they count 429s,
+# storage or integration test runs (not the flows: it cost them ~30 % more CPU), to check
+# that every dialect-specific line of it runs on PostgreSQL (tests/dialect_coverage.py). Last, one at a time, the few marked `alone`: they count 429s,
 # duplicates per crash or a pace that a busy machine would spoil.
 # Python may keep its compiled modules (bytecode, and pytest's rewritten test modules) even where
 # the environment says not to: without them every worker and every process a test starts

@@ -46,15 +46,20 @@ _measuring: list[Coverage] = []  # `make test`'s coverage, kept while it is paus
 
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_protocol(item: pytest.Item) -> Iterator[None]:
-    """Under coverage (`make test`), only what a test on PostgreSQL runs is measured, as the
-    context "postgres" (tests/dialect_coverage.py reads which lines ran on PostgreSQL); for
-    every other test the tracer is off: it cost ~45 % more CPU on the flows, for lines
-    nobody reads."""
+    """Under coverage (`make test`), only what a storage, unit or integration test on
+    PostgreSQL runs is measured, as the context "postgres" (tests/dialect_coverage.py reads
+    which lines ran on PostgreSQL); for every other test the tracer is off: it cost ~45 % more
+    CPU on the flows, for lines nobody reads, and ~30 % on the flows that run on PostgreSQL
+    too, whose dialect-specific lines of storage the storage and integration tests run
+    themselves (the check fails if a line is left to the flows alone)."""
     if not _measuring and (current := Coverage.current()) is not None:
         _measuring.append(current)
     if _measuring:
         measuring = _measuring[0]
-        if item.get_closest_marker("postgres") is not None:
+        if item.get_closest_marker("postgres") is not None and item.path.parent.name not in (
+            "flows",
+            "e2e",
+        ):
             if Coverage.current() is not measuring:
                 measuring.start()
             measuring.switch_context("postgres")

@@ -1,7 +1,9 @@
 """Does every line of storage that differs by dialect run on PostgreSQL in the tests?
 
 `make test` measures storage's coverage, each test's lines under the context "postgres" when
-the test runs on PostgreSQL (tests/conftest.py); this reads that and lists each dialect-specific
+a storage, unit or integration test runs on PostgreSQL (tests/conftest.py: the flows that run
+on PostgreSQL too are not traced, for speed, so a line only a flow reaches needs a test of its
+own in tests/integration); this reads that and lists each dialect-specific
 line with whether a PostgreSQL test ran it, failing if any did not. A line is dialect-specific
 when it is, read from the code:
 
