@@ -24,15 +24,17 @@ The start's imports add 40 MB (VmRSS read after each, in the start's order): SQL
 11, its asyncio and ORM parts 6, the repositories and unit of work 6, the models 2, bot.config
 5 (holidays 3.5, babel), bot.app's routers and the rest 4, prometheus 2, APScheduler and the
 jobs 2, aiosqlite 1, pydantic-settings 1; running up to the first getUpdates (engine and
-connections, the HTTP session, threads) 7 more: 212 MB. Its first minute adds ~30 MB, then it
-stays (the run prints the RSS after the first tenth of the updates too): the first public
-holiday lookup 8 MB (holidays' `countries/__init__.py` imports all ~280 country modules to
-reach Russia's), babel's locale data 5-7 MB (`global.dat` and ru, loaded by the first plural
-or number), then SQLAlchemy's compiled statements, pydantic's and the C side: glibc's arenas
-of the ~11 threads (6 MB of it is gone with MALLOC_ARENA_MAX=1) and SQLite's page caches of
-the pooled connections. matplotlib (+41 MB with numpy, fontTools, PIL) and openpyxl (+5 MB)
-load with the first chart or export, in its worker thread; alembic (+8 MB) only when there is
-something to migrate.
+connections, the HTTP session, threads) 7 more: 212 MB. Its first hundred updates add ~15 MB,
+then it grows by ~3 MB over the next 900: babel's locale data 5.4 MB (`global.dat` 2.7, read
+for its parent-locale table, root 1, ru 1.6; loaded by the first plural, number or date, and
+needed by them), SQLAlchemy's compiled statements ~3 MB, the first public-holiday lookup
+0.5 MB (Russia's module alone: `bot.domain.public_days`; through `holidays.countries` it was 8
+MB), SQLite's own heap 1.5 MB (page and statement caches of the 5 pooled connections), and the
+allocators' slack. Cut already: glibc's per-thread arenas (two arenas, `bot.memory`: -4 MB)
+and aiogram's memo of `Update.event_type`, which kept the last 128 updates alive
+(`handlers.middlewares.forget_event_types`: -3 MB); 230 MB after 1,000 updates, +64 MB.
+matplotlib (+41 MB with numpy, fontTools, PIL) and openpyxl (+5 MB) load with the first chart
+or export, in its worker thread; alembic (+8 MB) only when there is something to migrate.
 """
 
 from __future__ import annotations

@@ -15,6 +15,7 @@ from pydantic import ValidationError
 
 from bot import logs, redact
 from bot.config import Settings
+from bot.memory import limit_malloc_arenas
 
 NO_TOKEN = """\
 BOT_TOKEN is not set, so the bot cannot connect to Telegram.
@@ -55,6 +56,7 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
 
 
 def main(argv: Sequence[str] = ()) -> int:
+    limit_malloc_arenas()  # before any thread
     args = parse_args(argv)
     settings = load_settings()
     logs.setup(settings.log_level, settings.log_format)

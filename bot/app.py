@@ -47,7 +47,7 @@ from bot.webhook import WebhookHandler
 from handlers import get_routers
 from handlers.flood import install as install_flood_control
 from handlers.keyboards import STAFF_COMMANDS
-from handlers.middlewares import ContextMiddleware
+from handlers.middlewares import ContextMiddleware, forget_event_types
 from handlers.notices import TelegramNotifier
 from handlers.routing import PressSwitch, run_filters_inline
 from storage.backup import DatabaseInUseError, database_lock
@@ -96,7 +96,8 @@ def build_dispatcher(
         events_isolation=isolation or SimpleEventIsolation(),
         defaults=defaults,
     )
-    if metrics is not None:  # first, so it times and counts every update
+    dp.update.outer_middleware(forget_event_types)
+    if metrics is not None:  # first after it, so it times and counts every update
         dp.update.outer_middleware(UpdateMetricsMiddleware(metrics))
     if flood is not None:
         # Ahead of the FSM middleware, which holds the person's lock around the rest: a

@@ -9,6 +9,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from aiogram.methods import AnswerCallbackQuery, EditMessageText
+from aiogram.types import Update
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -74,3 +75,10 @@ async def test_a_press_of_a_kind_two_routers_take_still_reaches_the_second(
     await create(seller, "Ромашка")
     await seller.press(said("card.btn.task"))  # "d:" is the card's, but this one is tasks'
     assert seller.text == said("task.ask_text_for_deal", deal="Ромашка")
+
+
+async def test_an_update_handled_is_not_kept_alive(seller: Person) -> None:
+    # aiogram memoises Update.event_type in an lru_cache keyed by the update: 128 of them.
+    await seller.send("/deals")
+    await seller.press_data("zz:1")
+    assert Update.event_type.fget.cache_info().currsize == 0  # type: ignore[attr-defined]

@@ -1,7 +1,8 @@
 """What the start loads: everything up to the first getUpdates (settings, the composition
 root, the bot, the dispatcher with every router, the scheduler, a database already at head)
 leaves the heavy libraries that only a picture, a file, a migration or Redis need out of the
-process; they load with the first chart, export, migration or REDIS_URL (issue 15, item 4)."""
+process; they load with the first chart, export, migration or REDIS_URL (issue 15, item 4).
+The first public-holiday lookup loads the company's country alone, not all of `holidays`'."""
 
 from __future__ import annotations
 
@@ -56,6 +57,14 @@ asyncio.run(main())
 print(json.dumps(sorted({name.split(".")[0] for name in sys.modules})))
 """
 
+LOOKUP = """
+import json, sys
+from bot.domain.public_days import public_days, supported
+
+assert "KZ" in supported() and public_days("RU", 2027)[1]  # 20 February 2027 worked
+print(json.dumps(sorted(name for name in sys.modules if name.startswith("holidays.countries"))))
+"""
+
 
 def loaded_by_start(database: Path) -> set[str]:
     """The top-level packages in a process that has done what the start does."""
@@ -72,6 +81,14 @@ def test_the_start_leaves_charts_exports_migrations_and_redis_unloaded(tmp_path:
     loaded = loaded_by_start(database)  # a restart: the database is at head
     assert {"aiogram", "sqlalchemy", "apscheduler"} <= loaded  # it did start
     assert loaded.isdisjoint(LAZY), sorted(loaded & set(LAZY))
+
+
+def test_a_public_holiday_lookup_loads_the_companys_country_alone() -> None:
+    # `holidays.countries`' own __init__ imports every country's module: 8 MB for good.
+    done = subprocess.run([sys.executable, "-c", LOOKUP], cwd=ROOT, env=child_env(),
+                          capture_output=True, text=True, timeout=60)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout.splitlines()[-1]) == ["holidays.countries.russia"]
 
 
 def test_the_heads_read_from_the_scripts_are_alembics() -> None:

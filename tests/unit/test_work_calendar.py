@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+import holidays
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -20,7 +21,7 @@ from bot.domain.calendar import (
 )
 from bot.domain.company import CompanySettings, changed, show
 from bot.domain.errors import SettingInvalidError
-from bot.domain.public_days import parse_country, public_days
+from bot.domain.public_days import parse_country, public_days, supported
 
 MSK = ZoneInfo("Europe/Moscow")
 
@@ -164,3 +165,18 @@ def test_the_country_and_the_escalation_span_are_settings() -> None:
     for bad in ("-1", "721", "сутки"):
         with pytest.raises(SettingInvalidError):
             changed(company, "escalate_after_hours", bad)
+
+
+def test_countries_loaded_alone_give_the_packages_own_days() -> None:
+    # Ours first, while each module still loads alone; Åland's imports Finland's.
+    countries, years = ("RU", "KZ", "BY", "UZ", "DE", "US", "AX", "GBR", "UK"), (2025, 2026, 2027)
+    ours = {(country, year): public_days(country, year) for country in countries for year in years}
+    for (country, year), days in ours.items():
+        calendar = holidays.country_holidays(country, years=year)
+        off = frozenset(d for d in calendar if d.year == year)
+        worked = frozenset(d for d in calendar.weekend_workdays if d.year == year)
+        assert days == (off, worked), country
+
+
+def test_the_codes_offered_are_the_packages_own() -> None:
+    assert supported() == frozenset(holidays.list_supported_countries())
