@@ -207,4 +207,11 @@ async def forget_event_types(
     try:
         return await handler(event, data)
     finally:
-        Update.event_type.fget.cache_clear()  # type: ignore[attr-defined]
+        if _forget_event_types is not None:
+            _forget_event_types()
+
+
+# None if a later aiogram no longer memoises the property: then there is nothing to forget.
+_forget_event_types: Callable[[], None] | None = getattr(
+    getattr(Update.event_type, "fget", None), "cache_clear", None
+)
