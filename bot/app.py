@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
-from aiogram import Bot, Dispatcher
+from aiogram import Bot, Dispatcher, Router
 from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
@@ -83,11 +83,13 @@ def build_dispatcher(
     metrics: Metrics | None = None,
     isolation: BaseEventIsolation | None = None,
     flood: FloodControl | None = None,
+    routers: Router | None = None,
 ) -> Dispatcher:
     """Every router and middleware, wired to the given storage and clock.
 
     `defaults` are the company settings until an admin changes them (the loose arguments
-    build them for tests that only care about one)."""
+    build them for tests that only care about one). `routers`: the tree `bot_routers()` built,
+    for a caller that builds many dispatchers (the flow tests lend one tree to each in turn)."""
     defaults = defaults or CompanySettings(
         company_name=company, timezone=timezone, quiet=quiet or QuietHours(), language=language
     )
@@ -104,9 +106,15 @@ def build_dispatcher(
         # dropped update waits for no lock and touches neither state nor the database.
         install_flood_control(dp, flood, clock, defaults.language)
     dp.update.outer_middleware(ContextMiddleware(uow_factory, clock, admins, defaults))
-    dp.include_router(PressSwitch(get_routers()))  # a press tries only the routers of its kind
-    run_filters_inline(dp)
+    dp.include_router(routers or bot_routers())
+    run_filters_inline(dp)  # once per tree: a filter already in place is left as it is
     return dp
+
+
+def bot_routers() -> Router:
+    """The feature routers under one switch: a press tries only the routers of its kind. They
+    keep no state of their own: what an update needs comes from the dispatcher's middlewares."""
+    return PressSwitch(get_routers())
 
 
 def build_bot(settings: Settings) -> Bot:
