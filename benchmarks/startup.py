@@ -267,9 +267,11 @@ async def work(
         answer()
 
 
-async def run(repeats: int, updates: int) -> Figures:
+async def run(repeats: int, updates: int, per_user: int = PER_USER) -> Figures:
+    """`per_user`: each seller's updates, one after another (~2 s each with the thought and
+    the chat's pace), so fewer a seller means more sellers and a shorter run."""
     figures = Figures(load_before=os.getloadavg())
-    plan = Plan(users=max(1, -(-updates // PER_USER)), per_user=min(PER_USER, updates))
+    plan = Plan(users=max(1, -(-updates // per_user)), per_user=min(per_user, updates))
     first_tg = 10**12 + secrets.randbelow(10**12) * 1000
     admin, token = first_tg - 1, f"{10**9 + secrets.randbelow(10**9)}:start-{secrets.token_hex(8)}"
     with tempfile.TemporaryDirectory(prefix="salesbot-startup-") as scratch:
