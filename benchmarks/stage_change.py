@@ -9,9 +9,13 @@ else the handler sends).
 B (naive): a fresh Dispatcher with one callback handler that opens an AsyncSession, adds one
 ORM row to its own table in the same database, commits and answers the press.
 
-Both run in the same process on the same engine, with a bot session that answers at once (the
+Both run in the same process on the same database, with a bot session that answers at once (the
 canned reply is still parsed as aiogram parses Telegram's), on updates built before the clock
-starts. Rounds alternate A and B (ABBA order) so machine drift hits both.
+starts. On SQLite the naive handler has an engine of its own on the same file, with the same
+settings but SQLAlchemy's stock aiosqlite adapter, as a naive handler would (`--naive-engine
+bot` gives it the bot's engine instead, with the bot's one-trip adapter,
+storage/sqlite_driver.py); on PostgreSQL both share the bot's engine (asyncpg either way).
+Rounds alternate A and B (ABBA order) so machine drift hits both.
 
 How to read the ratio (A/B, of the medians): 1.0 means a real stage change costs no more than
 the simplest handler that writes to the database at all; 0.5 means it costs twice as much. The
@@ -28,10 +32,12 @@ import gc
 import itertools
 import json
 import os
+import sqlite3
 import statistics
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from http import HTTPStatus
@@ -41,12 +47,14 @@ from typing import Any, Self, cast
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+import aiosqlite
 from aiogram import Bot, Dispatcher, Router
 from aiogram.client.default import DefaultBotProperties
 from aiogram.methods import EditMessageText, SendMessage, TelegramMethod
 from aiogram.methods.base import TelegramType
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Update
 from sqlalchemy import BigInteger, DateTime, String, event, func, select
+from sqlalchemy.dialects.sqlite.aiosqlite import AsyncAdapt_aiosqlite_dbapi
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -59,7 +67,7 @@ from bot.services.clock import utc_now
 from bot.services.deals import create_deal, pipelines_for
 from bot.services.team import Person, accept_invite, create_invite, identify, prepare_installation
 from handlers.deals.callbacks import CardAction, DealCb
-from storage.db import make_sessions, migrate
+from storage.db import make_engine, make_sessions, migrate
 from storage.models import DealEventRow
 from storage.uow import SqlUnitOfWorkFactory
 from tests.mocked_bot import BOT_TOKEN, BOT_USER, make_callback
@@ -248,6 +256,7 @@ class Bench:
     full: Dispatcher
     naive: Dispatcher
     desk: Desk
+    naive_engine: AsyncEngine
     fed_full: int = 0
     fed_naive: int = 0
 
@@ -279,9 +288,9 @@ class Side:
 
 async def one_round(bench: Bench, n: int, index: int, full: Side, naive: Side) -> None:
     """A then B, or B then A on odd rounds (ABBA), counting the SQL statements of each."""
-    sides = [(bench.run_full, full), (bench.run_naive, naive)]
-    for run, side in reversed(sides) if index % 2 else sides:
-        with StatementCounter(bench.engine) as counter:
+    sides = [(bench.run_full, full, bench.engine), (bench.run_naive, naive, bench.naive_engine)]
+    for run, side, engine in reversed(sides) if index % 2 else sides:
+        with StatementCounter(engine) as counter:
             side.rates.append(await run(n))
         side.statements += counter.count
         side.updates += n
@@ -293,7 +302,7 @@ async def one_round(bench: Bench, n: int, index: int, full: Side, naive: Side) -
 # --------------------------------------------------------------------------- the run
 
 
-async def prepare(engine: AsyncEngine) -> Bench:
+async def prepare(engine: AsyncEngine, naive_engine: AsyncEngine) -> Bench:
     """A migrated database with the team and deals, and both dispatchers (not timed)."""
     await migrate(engine)
     async with engine.begin() as conn:
@@ -301,7 +310,7 @@ async def prepare(engine: AsyncEngine) -> Bench:
     uow_factory = SqlUnitOfWorkFactory(make_sessions(engine))
     desk = await seed(uow_factory)
     full = build_dispatcher(uow_factory, admins=[ADMIN_TG], language="ru")
-    bench = Bench(engine, make_bot(), full, naive_dispatcher(engine), desk)
+    bench = Bench(engine, make_bot(), full, naive_dispatcher(naive_engine), desk, naive_engine)
     freeze_start_objects()  # as the bot does once started (both sides gain)
     return bench
 
@@ -310,13 +319,14 @@ async def count_rows(bench: Bench) -> tuple[int, int]:
     """Stage-change history rows, and naive rows, now in the database."""
     stage = select(func.count()).where(DealEventRow.kind == EventKind.STAGE.value)
     naive = select(func.count()).select_from(NaiveEvent)
-    async with bench.engine.connect() as conn:
+    async with bench.naive_engine.connect() as conn:
         return int(await conn.scalar(stage) or 0), int(await conn.scalar(naive) or 0)
 
 
 def report(args: argparse.Namespace, full: Side, naive: Side) -> None:
     print(
         f"updates per round: {args.updates}   rounds: {args.rounds}   db: {args.db}   "
+        f"naive engine: {args.naive_engine if args.db == 'sqlite' else 'bot'}   "
         f"load average: {os.getloadavg()[0]:.2f}"
     )
     for i, (a, b) in enumerate(zip(full.rates, naive.rates, strict=True), 1):
@@ -341,8 +351,8 @@ async def verify(bench: Bench) -> bool:
 
 async def main(args: argparse.Namespace) -> int:
     opened = sqlite_engine() if args.db == "sqlite" else postgres_engine(args.schema)
-    async with opened as engine:
-        bench = await prepare(engine)
+    async with opened as engine, naive_side(engine, args.naive_engine) as naive_engine:
+        bench = await prepare(engine, naive_engine)
         try:
             await bench.run_full(args.warmup)  # untimed: caches, lazy imports, the first pages
             await bench.run_naive(args.warmup)
@@ -355,6 +365,21 @@ async def main(args: argparse.Namespace) -> int:
             await bench.bot.session.close()
 
 
+@asynccontextmanager
+async def naive_side(engine: AsyncEngine, which: str) -> AsyncIterator[AsyncEngine]:
+    """The naive handler's engine: on SQLite the same file and settings with SQLAlchemy's stock
+    aiosqlite adapter, unless asked for the bot's own."""
+    if engine.dialect.name != "sqlite" or which == "bot":
+        yield engine
+        return
+    stock = AsyncAdapt_aiosqlite_dbapi(aiosqlite, sqlite3)
+    naive = make_engine(engine.url.render_as_string(hide_password=False), module=stock)
+    try:
+        yield naive
+    finally:
+        await naive.dispose()
+
+
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--schema", default=POSTGRES_SCHEMA, help="PostgreSQL schema (dropped)")
@@ -362,6 +387,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--db", choices=("sqlite", "postgres"), default="sqlite")
     parser.add_argument("--rounds", type=int, default=3, help="rounds of A and B (3)")
     parser.add_argument("--warmup", type=int, default=200, help="untimed updates first (200)")
+    parser.add_argument(
+        "--naive-engine", choices=("stock", "bot"), default="stock",
+        help="SQLite: the naive handler on SQLAlchemy's stock aiosqlite adapter, or the bot's",
+    )  # fmt: skip
     args = parser.parse_args(argv)
     if args.updates < 1 or args.rounds < 1 or args.warmup < 0:
         parser.error("--updates and --rounds must be positive, --warmup not negative")

@@ -31,7 +31,7 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, event, inspect, text
+from sqlalchemy import Connection, event, inspect, make_url, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import (
     AsyncConnection,
@@ -181,6 +181,11 @@ def make_engine(url: str, *, busy_timeout_ms: int = BUSY_TIMEOUT_MS, **kwargs: A
         # that used it has already ended its transaction, and on aiosqlite each rollback is a
         # trip to the driver's thread and back (1 of a stage change's 12).
         kwargs.setdefault("pool_reset_on_return", None)
+        if make_url(url).get_driver_name() == "aiosqlite":
+            # One trip to the driver's thread per statement, not four (storage/sqlite_driver.py).
+            from storage.sqlite_driver import dbapi
+
+            kwargs.setdefault("module", dbapi())
     engine = create_async_engine(url, **kwargs)
     if engine.dialect.name == "sqlite":
         event.listen(engine.sync_engine, "connect", _on_connect(busy_timeout_ms))
