@@ -48,11 +48,12 @@ _TICK_PAD = 3.5  # points between the axes and a tick label: matplotlib's defaul
 
 def new_figure(height: float = HEIGHT) -> tuple[Figure, Axes]:
     """A white figure of the chat's width with one axes, fitted to its texts by `to_png`."""
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
+    from bot.reports.text_render import Canvas
+
     fig = Figure(figsize=(WIDTH, height), dpi=DPI)
-    FigureCanvasAgg(fig)
+    Canvas(fig)  # Agg, with the texts set by Pillow: see text_render
     return fig, fig.add_subplot()
 
 
