@@ -6,8 +6,9 @@ and would race when two charts render at once in `render()` threads.
 
 from __future__ import annotations
 
-import io
+import struct
 import textwrap
+import zlib
 from collections.abc import Sequence
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any, Literal
@@ -52,26 +53,50 @@ def new_figure(height: float = HEIGHT) -> tuple[Figure, Axes]:
 
     from bot.reports.text_render import Canvas
 
-    fig = Figure(figsize=(WIDTH, height), dpi=DPI)
+    fig = Figure(figsize=(WIDTH, height), dpi=DPI, facecolor="white")
     Canvas(fig)  # Agg, with the texts set by Pillow: see text_render
     return fig, fig.add_subplot()
 
 
 def to_png(fig: Figure) -> bytes:
-    """The figure drawn once and saved as an opaque PNG. Without the alpha channel (all of
-    it opaque on the white face) and at zlib level 1, the 30-seller chart's 2.6 megapixels
-    encode in about two thirds of the time savefig's RGBA PNG at level 6 took, the file the
-    same size within 2 %."""
+    """The figure drawn once and saved as an opaque 8-bit RGB PNG at zlib level 1."""
+    import numpy as np
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
     from PIL import Image
 
     _fit(fig)
-    pixels = io.BytesIO()
-    fig.savefig(pixels, format="rgba", dpi=DPI, facecolor="white")
-    size = fig.canvas.get_width_height(physical=True)
-    picture = Image.frombuffer("RGBA", size, pixels.getvalue(), "raw", "RGBA", 0, 1)
-    png = io.BytesIO()
-    picture.convert("RGB").save(png, format="png", compress_level=1, dpi=(DPI, DPI))
-    return png.getvalue()
+    canvas = fig.canvas
+    assert isinstance(canvas, FigureCanvasAgg)
+    # The face is white (`new_figure`), so every pixel is opaque.
+    canvas.draw()  # type: ignore[no-untyped-call]
+    width, height = canvas.get_width_height(physical=True)
+    buffer = canvas.buffer_rgba()  # type: ignore[no-untyped-call]
+    rgba = Image.frombuffer("RGBA", (width, height), buffer, "raw", "RGBA", 0, 1)
+    rows = np.empty((height, 1 + 3 * width), np.uint8)
+    rows[:, 0] = 0  # each row's PNG filter: none
+    rows[:, 1:] = np.asarray(rgba.convert("RGB")).reshape(height, 3 * width)
+    return _png(width, height, rows.tobytes())
+
+
+def _png(width: int, height: int, rows: bytes) -> bytes:
+    """A PNG of filtered `rows`, written here rather than by Pillow: Pillow tries every
+    filter on every row, 40 ms for the 30-seller chart's 2.6 megapixels even at zlib level 1,
+    where no filter and level 1 take 15 ms, the file 10 % smaller (charts are flat colour)."""
+    per_metre = round(DPI / 0.0254)
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        body = kind + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+
+    return b"".join(
+        (
+            b"\x89PNG\r\n\x1a\n",
+            chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)),  # RGB
+            chunk(b"pHYs", struct.pack(">IIB", per_metre, per_metre, 1)),  # DPI, for viewers
+            chunk(b"IDAT", zlib.compress(rows, 1)),
+            chunk(b"IEND", b""),
+        )
+    )
 
 
 def _fit(fig: Figure) -> None:
