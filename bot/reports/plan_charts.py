@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from fractions import Fraction
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from bot.domain.money import format_compact
 from bot.reports.style import (
@@ -40,6 +40,10 @@ _MIN_HEIGHT = 2.6  # inches: one seller keeps a slim bar rather than a stretched
 _LABEL_ROOM = 0.7  # the longest bar takes this share of the width; its label the rest
 _MOST_SHOWN = Fraction(999, 100)  # a token plan beaten a million times reads ">999 %"
 _SMALLEST_SCALE = 100_00  # kopecks at the end of a money axis
+_LABEL: dict[str, Any] = {
+    **TEXT,
+    "clip_on": False,
+}  # beyond the bars, past the axes' edge if need be
 _DONE, _CLOSE = 100, 70  # percent of plan: green from _DONE, amber from _CLOSE, red below
 
 
@@ -139,7 +143,13 @@ def _bar(ax: Axes, row: int, width: int, height: float, color: str, *, zorder: f
 def _seller_labels(
     ax: Axes, row: int, bar: SellerBar, top: int, *, no_plan: str, currency: str, lang: str
 ) -> None:
-    """The percent of plan (or `no_plan`) beyond the longer bar, then the fact in money."""
+    """The percent of plan (or `no_plan`) beyond the longer bar, then the fact in money.
+
+    The money is placed 7 points after the percent's measured width: an annotation anchored
+    to the percent's box drew the same, but had matplotlib find that box again at every
+    measurement and draw (a fifth of the 30-seller chart's time)."""
+    from matplotlib.transforms import offset_copy
+
     if bar.plan:
         share = Fraction(bar.fact, bar.plan)
         shown = percent(min(share, _MOST_SHOWN), lang)
@@ -148,27 +158,22 @@ def _seller_labels(
     else:
         status, color, weight = no_plan, MUTED, "normal"
     end = max(bar.fact, bar.plan) + top * 0.012
-    head = ax.annotate(
-        status,
-        xy=(end, row),
-        va="center",
-        fontsize=13,
-        fontweight=weight,
-        color=color,
-        annotation_clip=False,
-        **TEXT,
+    head = ax.text(
+        end, row, status, va="center", fontsize=13, fontweight=weight, color=color, **_LABEL
     )
-    ax.annotate(
+    fig = ax.get_figure(root=True)
+    assert fig is not None
+    renderer = fig.canvas.get_renderer()  # type: ignore[attr-defined]
+    width, _, _ = renderer.get_text_width_height_descent(status, head.get_fontproperties(), False)
+    ax.text(
+        end,
+        row,
         format_compact(bar.fact, currency, lang),
-        xy=(1, 0.5),
-        xycoords=head,
-        xytext=(7, 0),
-        textcoords="offset points",
+        transform=offset_copy(ax.transData, fig, x=width * 72 / fig.dpi + 7, units="points"),
         va="center",
         fontsize=12,
         color=MUTED,
-        annotation_clip=False,
-        **TEXT,
+        **_LABEL,
     )
 
 
