@@ -185,7 +185,7 @@ def _status_color(share: Fraction) -> str:
 
 def _money_axis(ax: Axes, axis: Literal["x", "y"], limit: float, currency: str, lang: str) -> None:
     """A 0..limit money scale with a few round, compact ticks; none when there is no money."""
-    from matplotlib.ticker import FuncFormatter, MaxNLocator
+    from matplotlib.ticker import MaxNLocator
 
     bare(ax, labelsize=13)
     ax.set_axisbelow(True)
@@ -197,11 +197,13 @@ def _money_axis(ax: Axes, axis: Literal["x", "y"], limit: float, currency: str, 
         ticks.set_ticks([0], labels=[format_compact(0, currency, lang)])
         return
     # Below 100 ₽ whole-rouble labels would repeat ("3 ₽, 3 ₽"); nobody sells that small.
-    setter(0, max(limit, _SMALLEST_SCALE))
-    ticks.set_major_locator(MaxNLocator(nbins=5, steps=[1, 2, 2.5, 5, 10], integer=True))
-    ticks.set_major_formatter(
-        FuncFormatter(lambda value, _: format_compact(round(value), currency, lang))
-    )
+    end = max(limit, _SMALLEST_SCALE)
+    setter(0, end)
+    # The ticks matplotlib's locator would pick, found and labelled once: left to the axis,
+    # they were looked for and formatted again at every measurement and at the draw.
+    locator = MaxNLocator(nbins=5, steps=[1, 2, 2.5, 5, 10], integer=True)
+    values = [value for value in locator.tick_values(0, end) if 0 <= value <= end]
+    ticks.set_ticks(values, labels=[format_compact(round(v), currency, lang) for v in values])
     ax.grid(axis=axis, color=GRID, linewidth=0.8)
 
 
