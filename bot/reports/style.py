@@ -59,41 +59,47 @@ def new_figure(height: float = HEIGHT) -> tuple[Figure, Axes]:
 
 
 def to_png(fig: Figure) -> bytes:
-    """The figure drawn once and saved as an opaque 8-bit RGB PNG at zlib level 1."""
-    import numpy as np
+    """The figure drawn once and saved as an 8-bit RGBA PNG at zlib level 1. The alpha is
+    opaque everywhere (the face is white, `new_figure`), but Agg's buffer goes into the PNG
+    as it is: dropping the alpha took Pillow two copies of the picture (the 30-seller chart
+    is 2.6 megapixels), more than it saved in compression."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from PIL import Image
 
     _fit(fig)
     canvas = fig.canvas
     assert isinstance(canvas, FigureCanvasAgg)
-    # The face is white (`new_figure`), so every pixel is opaque.
     canvas.draw()  # type: ignore[no-untyped-call]
     width, height = canvas.get_width_height(physical=True)
-    buffer = canvas.buffer_rgba()  # type: ignore[no-untyped-call]
-    rgba = Image.frombuffer("RGBA", (width, height), buffer, "raw", "RGBA", 0, 1)
-    rows = np.empty((height, 1 + 3 * width), np.uint8)
-    rows[:, 0] = 0  # each row's PNG filter: none
-    rows[:, 1:] = np.asarray(rgba.convert("RGB")).reshape(height, 3 * width)
-    return _png(width, height, rows.tobytes())
+    return _png(width, height, canvas.buffer_rgba())  # type: ignore[no-untyped-call]
 
 
-def _png(width: int, height: int, rows: bytes) -> bytes:
-    """A PNG of filtered `rows`, written here rather than by Pillow: Pillow tries every
-    filter on every row, 40 ms for the 30-seller chart's 2.6 megapixels even at zlib level 1,
-    where no filter and level 1 take 15 ms, the file 10 % smaller (charts are flat colour)."""
+def _png(width: int, height: int, rgba: memoryview) -> bytes:
+    """A PNG of `height` rows of `width` RGBA pixels, written here rather than by Pillow:
+    Pillow tries every filter on every row, 40 ms for the 30-seller chart even at zlib level
+    1, where no filter and level 1 take under 20 ms (charts are flat colour: the file is
+    ~290 KiB). Row by row, as PNG wants a filter byte before each, without copying them."""
     per_metre = round(DPI / 0.0254)
+    pixels = rgba.cast("B")
+    stride = 4 * width
+    deflate = zlib.compressobj(1)
+    no_filter = b"\0"
+    data = []
+    for start in range(0, height * stride, stride):
+        data.append(deflate.compress(no_filter))
+        data.append(deflate.compress(pixels[start : start + stride]))
+    data.append(deflate.flush())
 
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        body = kind + data
-        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        return (
+            struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+        )
 
     return b"".join(
         (
             b"\x89PNG\r\n\x1a\n",
-            chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)),  # RGB
+            chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 6, 0, 0, 0)),  # RGBA
             chunk(b"pHYs", struct.pack(">IIB", per_metre, per_metre, 1)),  # DPI, for viewers
-            chunk(b"IDAT", zlib.compress(rows, 1)),
+            chunk(b"IDAT", b"".join(data)),
             chunk(b"IEND", b""),
         )
     )

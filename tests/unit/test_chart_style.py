@@ -87,7 +87,8 @@ def test_a_chart_png_decodes_to_the_pixels_drawn():
     png = to_png(fig)
     picture = Image.open(io.BytesIO(png))
     picture.load()
-    assert picture.mode == "RGB" and picture.size == (1200, 690)
+    assert picture.mode == "RGBA" and picture.size == (1200, 690)
     assert round(picture.info["dpi"][0]) == 150
-    drawn = np.asarray(fig.canvas.buffer_rgba())[:, :, :3]  # type: ignore[attr-defined]
+    drawn = np.asarray(fig.canvas.buffer_rgba())  # type: ignore[attr-defined]
     assert np.array_equal(np.asarray(picture), drawn)
+    assert (drawn[:, :, 3] == 255).all()  # opaque: the white face under everything
