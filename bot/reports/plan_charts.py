@@ -115,29 +115,35 @@ def plan_vs_fact_png(
 
 def _seller_bars(ax: Axes, bars: Sequence[SellerBar]) -> None:
     """Every seller's plan track, plan mark and fact bar. The bars are the rectangles `barh`
-    would make, added without its bookkeeping (the limits are already set): 6 % of the
-    30-seller picture's CPU time; a `barh` call a row cost 4 ms a seller."""
+    would make, as one collection per colour (the limits are already set): a Rectangle a
+    bar was three objects to build and place a bar, a quarter of the chart's build time;
+    a `barh` call a row had cost 4 ms a seller."""
     planned = [row for row, bar in enumerate(bars) if bar.plan]
-    plans = [bars[row].plan for row in planned]
-    for row in planned:
-        _bar(ax, row, bars[row].plan, 0.7, TRACK, zorder=1)
+    _bars(ax, [(row, bars[row].plan) for row in planned], 0.7, TRACK, zorder=1)
     if planned:
         ax.vlines(
-            plans,
+            [bars[row].plan for row in planned],
             [row - 0.4 for row in planned],
             [row + 0.4 for row in planned],
             color=INK,
             linewidth=2.2,
             zorder=3,
         )
-    for row, bar in enumerate(bars):
-        _bar(ax, row, bar.fact, 0.36, BLUE, zorder=2)
+    _bars(ax, list(enumerate(bar.fact for bar in bars)), 0.36, BLUE, zorder=2)
 
 
-def _bar(ax: Axes, row: int, width: int, height: float, color: str, *, zorder: float) -> None:
-    from matplotlib.patches import Rectangle
+def _bars(
+    ax: Axes, rows: Sequence[tuple[int, int]], height: float, color: str, *, zorder: float
+) -> None:
+    """Horizontal bars from 0 to each width, `height` rows tall, centred on their rows."""
+    from matplotlib.collections import PolyCollection
 
-    ax.add_artist(Rectangle((0, row - height / 2), width, height, facecolor=color, zorder=zorder))
+    half = height / 2
+    outlines = [
+        [(0, row - half), (width, row - half), (width, row + half), (0, row + half)]
+        for row, width in rows
+    ]
+    ax.add_collection(PolyCollection(outlines, facecolors=color, zorder=zorder), autolim=False)
 
 
 def _seller_labels(
