@@ -42,7 +42,7 @@ straight from Agg's buffer; an annotation anchored to another text's box, a Rect
 per bar and a tick formatter through Babel, each redone at every measurement. What is
 left, per render of the 30-seller chart: the two layout measurements in `style._fit`
 (~16 + 8 ms), the draw (~40 ms, of which ~25 ms the texts' Python in matplotlib), the
-PNG (~20 ms, zlib), building ~90 Text artists (~20 ms) and the garbage collector
+PNG (~20 ms, zlib), building the figure and its ~95 texts (~25-30 ms) and the garbage collector
 (~13 ms over all of it).
 """
 
