@@ -21,27 +21,29 @@ and after.
 `--out DIR` writes each chart's PNG there (to look at before and after a change);
 `--profile NAME` prints the cProfile of `--repeat` renders of that chart.
 
-Measured on the shared 2-core machine (7 Dec 2026, 23:03-23:05 UTC, load 3.4-3.8: other
-agents' jobs running), `--repeat 9`, main (af393f9) and this branch alternately, three times
-each: the median of each run (the fastest render of each run), ms:
+Measured on the shared 2-core machine (8 Dec 2026, 01:51-01:53 UTC, load 1.0-2.1),
+`--repeat 5`, main (28bd90d) and branch `chart` alternately, three times each: the median
+of each run (the fastest render of each run), ms:
 
-                    main                          this branch
-    reference       24-35        (22-34)          23-32        (21-25)
-    plan_fact_30    694-907      (507-817)        425-558      (355-393)
-    plan_fact_20    592-618      (381-503)        281-356      (224-286)
-    month_progress  124-269      (118-176)         84-122      (79-97)
-    funnel          139-191      (123-179)         96-126      (86-94)
-    nps_12_months   172-361      (164-248)        117-160      (102-150)
+                    main                          chart
+    reference       17-19        (17-17)          17-19        (16-18)
+    plan_fact_30    291-364      (285-302)        114-139      (108-116)
+    plan_fact_20    212-284      (193-206)         85-89       (79-83)
+    month_progress   67-87       (65-83)           41-44       (39-40)
+    funnel           70-94       (69-82)           35-53       (34-42)
+    nps_12_months    88-98       (87-90)           58-59       (54-58)
 
-So the month, the funnel and NPS are within the 150 ms goal on this busy machine (NPS at the
-edge: 160 ms in one run of three); plan against fact is not: 1.9-2.4 × the goal for 20
-sellers, 2.8-3.7 × for 30. What bounds it is text: about 95 texts and 950 glyphs for 30
-sellers (names, percents, amounts, ticks, title, legend), each laid out and rasterised by
-FreeType at 150 dpi (`--profile plan_fact_30`: ft2font._render_glyph, _layout and set_text
-are a quarter of the render), matplotlib's own Python per text (a Text is dozens of calls
-to lay out and draw), and a 1200 × 2205 picture to encode (a tenth, at zlib level 1). Its
-CPU time alone, the fastest of 9, is 306-317 ms here (20 sellers: 214 ms). Fewer, smaller
-or lower-resolution texts would change the picture.
+Every chart is within the 150 ms goal, plan against fact for 30 sellers at 0.76-0.92 ×.
+What made the difference (`--profile plan_fact_30`): matplotlib 3.11 lays text out and
+draws it glyph by glyph (~30 µs a glyph to measure, as much again plus Python to draw;
+~950 glyphs), now set by Pillow's FreeType (`bot/reports/text_render.py`); Pillow's PNG
+encoder tried every filter on every row (40 ms), now rows unfiltered at zlib level 1
+straight from Agg's buffer; an annotation anchored to another text's box, a Rectangle
+per bar and a tick formatter through Babel, each redone at every measurement. What is
+left, per render of the 30-seller chart: the two layout measurements in `style._fit`
+(~16 + 8 ms), the draw (~40 ms, of which ~25 ms the texts' Python in matplotlib), the
+PNG (~20 ms, zlib), building the figure and its ~95 texts (~25-30 ms) and the garbage collector
+(~13 ms over all of it).
 """
 
 from __future__ import annotations

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from fractions import Fraction
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from bot.domain.money import format_compact
 from bot.reports.style import (
@@ -40,6 +40,10 @@ _MIN_HEIGHT = 2.6  # inches: one seller keeps a slim bar rather than a stretched
 _LABEL_ROOM = 0.7  # the longest bar takes this share of the width; its label the rest
 _MOST_SHOWN = Fraction(999, 100)  # a token plan beaten a million times reads ">999 %"
 _SMALLEST_SCALE = 100_00  # kopecks at the end of a money axis
+_LABEL: dict[str, Any] = {
+    **TEXT,
+    "clip_on": False,
+}  # beyond the bars, past the axes' edge if need be
 _DONE, _CLOSE = 100, 70  # percent of plan: green from _DONE, amber from _CLOSE, red below
 
 
@@ -111,35 +115,47 @@ def plan_vs_fact_png(
 
 def _seller_bars(ax: Axes, bars: Sequence[SellerBar]) -> None:
     """Every seller's plan track, plan mark and fact bar. The bars are the rectangles `barh`
-    would make, added without its bookkeeping (the limits are already set): 6 % of the
-    30-seller picture's CPU time; a `barh` call a row cost 4 ms a seller."""
+    would make, as one collection per colour (the limits are already set): a Rectangle a
+    bar was three objects to build and place a bar, a quarter of the chart's build time;
+    a `barh` call a row had cost 4 ms a seller."""
     planned = [row for row, bar in enumerate(bars) if bar.plan]
-    plans = [bars[row].plan for row in planned]
-    for row in planned:
-        _bar(ax, row, bars[row].plan, 0.7, TRACK, zorder=1)
+    _bars(ax, [(row, bars[row].plan) for row in planned], 0.7, TRACK, zorder=1)
     if planned:
         ax.vlines(
-            plans,
+            [bars[row].plan for row in planned],
             [row - 0.4 for row in planned],
             [row + 0.4 for row in planned],
             color=INK,
             linewidth=2.2,
             zorder=3,
         )
-    for row, bar in enumerate(bars):
-        _bar(ax, row, bar.fact, 0.36, BLUE, zorder=2)
+    _bars(ax, list(enumerate(bar.fact for bar in bars)), 0.36, BLUE, zorder=2)
 
 
-def _bar(ax: Axes, row: int, width: int, height: float, color: str, *, zorder: float) -> None:
-    from matplotlib.patches import Rectangle
+def _bars(
+    ax: Axes, rows: Sequence[tuple[int, int]], height: float, color: str, *, zorder: float
+) -> None:
+    """Horizontal bars from 0 to each width, `height` rows tall, centred on their rows."""
+    from matplotlib.collections import PolyCollection
 
-    ax.add_artist(Rectangle((0, row - height / 2), width, height, facecolor=color, zorder=zorder))
+    half = height / 2
+    outlines = [
+        [(0, row - half), (width, row - half), (width, row + half), (0, row + half)]
+        for row, width in rows
+    ]
+    ax.add_collection(PolyCollection(outlines, facecolors=color, zorder=zorder), autolim=False)
 
 
 def _seller_labels(
     ax: Axes, row: int, bar: SellerBar, top: int, *, no_plan: str, currency: str, lang: str
 ) -> None:
-    """The percent of plan (or `no_plan`) beyond the longer bar, then the fact in money."""
+    """The percent of plan (or `no_plan`) beyond the longer bar, then the fact in money.
+
+    The money is placed 7 points after the percent's measured width: an annotation anchored
+    to the percent's box drew the same, but had matplotlib find that box again at every
+    measurement and draw (a fifth of the 30-seller chart's time)."""
+    from matplotlib.transforms import offset_copy
+
     if bar.plan:
         share = Fraction(bar.fact, bar.plan)
         shown = percent(min(share, _MOST_SHOWN), lang)
@@ -148,27 +164,22 @@ def _seller_labels(
     else:
         status, color, weight = no_plan, MUTED, "normal"
     end = max(bar.fact, bar.plan) + top * 0.012
-    head = ax.annotate(
-        status,
-        xy=(end, row),
-        va="center",
-        fontsize=13,
-        fontweight=weight,
-        color=color,
-        annotation_clip=False,
-        **TEXT,
+    head = ax.text(
+        end, row, status, va="center", fontsize=13, fontweight=weight, color=color, **_LABEL
     )
-    ax.annotate(
+    fig = ax.get_figure(root=True)
+    assert fig is not None
+    renderer = fig.canvas.get_renderer()  # type: ignore[attr-defined]
+    width, _, _ = renderer.get_text_width_height_descent(status, head.get_fontproperties(), False)
+    ax.text(
+        end,
+        row,
         format_compact(bar.fact, currency, lang),
-        xy=(1, 0.5),
-        xycoords=head,
-        xytext=(7, 0),
-        textcoords="offset points",
+        transform=offset_copy(ax.transData, fig, x=width * 72 / fig.dpi + 7, units="points"),
         va="center",
         fontsize=12,
         color=MUTED,
-        annotation_clip=False,
-        **TEXT,
+        **_LABEL,
     )
 
 
@@ -180,7 +191,7 @@ def _status_color(share: Fraction) -> str:
 
 def _money_axis(ax: Axes, axis: Literal["x", "y"], limit: float, currency: str, lang: str) -> None:
     """A 0..limit money scale with a few round, compact ticks; none when there is no money."""
-    from matplotlib.ticker import FuncFormatter, MaxNLocator
+    from matplotlib.ticker import MaxNLocator
 
     bare(ax, labelsize=13)
     ax.set_axisbelow(True)
@@ -192,11 +203,13 @@ def _money_axis(ax: Axes, axis: Literal["x", "y"], limit: float, currency: str, 
         ticks.set_ticks([0], labels=[format_compact(0, currency, lang)])
         return
     # Below 100 ₽ whole-rouble labels would repeat ("3 ₽, 3 ₽"); nobody sells that small.
-    setter(0, max(limit, _SMALLEST_SCALE))
-    ticks.set_major_locator(MaxNLocator(nbins=5, steps=[1, 2, 2.5, 5, 10], integer=True))
-    ticks.set_major_formatter(
-        FuncFormatter(lambda value, _: format_compact(round(value), currency, lang))
-    )
+    end = max(limit, _SMALLEST_SCALE)
+    setter(0, end)
+    # The ticks matplotlib's locator would pick, found and labelled once: left to the axis,
+    # they were looked for and formatted again at every measurement and at the draw.
+    locator = MaxNLocator(nbins=5, steps=[1, 2, 2.5, 5, 10], integer=True)
+    values = [value for value in locator.tick_values(0, end) if 0 <= value <= end]
+    ticks.set_ticks(values, labels=[format_compact(round(v), currency, lang) for v in values])
     ax.grid(axis=axis, color=GRID, linewidth=0.8)
 
 

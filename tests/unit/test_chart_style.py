@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from bot.reports import examples
-from bot.reports.style import group, percent, shorten
+from bot.reports.style import group, new_figure, percent, shorten, to_png
 from tests.unit.pngs import png_size
 
 NBSP = "\u00a0"
@@ -72,3 +72,23 @@ def test_the_demo_month_matches_its_sellers_and_its_forecast():
     # The team's total is the sum of the sellers' facts, and the forecast extrapolates it.
     assert progress.cumulative[-1][1] == sum(seller.fact for seller in examples.SELLERS)
     assert progress.forecast is not None and progress.forecast > progress.cumulative[-1][1]
+
+
+def test_a_chart_png_decodes_to_the_pixels_drawn():
+    # The PNG is written by style._png, not by Pillow: any reader must get the very pixels.
+    import io
+
+    import numpy as np
+    from PIL import Image
+
+    fig, ax = new_figure()
+    ax.bar([0, 1], [3, 5], color=["#2f6fde", "#d64541"])
+    ax.text(0, 4, "Анна Кузнецова 250 %")
+    png = to_png(fig)
+    picture = Image.open(io.BytesIO(png))
+    picture.load()
+    assert picture.mode == "RGBA" and picture.size == (1200, 690)
+    assert round(picture.info["dpi"][0]) == 150
+    drawn = np.asarray(fig.canvas.buffer_rgba())  # type: ignore[attr-defined]
+    assert np.array_equal(np.asarray(picture), drawn)
+    assert (drawn[:, :, 3] == 255).all()  # opaque: the white face under everything
