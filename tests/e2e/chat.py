@@ -9,6 +9,8 @@ from __future__ import annotations
 import asyncio
 import os
 import re
+import signal
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -36,14 +38,23 @@ async def start_process(args: list[str], cwd: Path, env: dict[str, str]) -> Fork
 
 
 async def stop_process(process: Forked) -> str:
-    """SIGINT like Ctrl-C, then whatever it printed."""
+    """SIGINT like Ctrl-C, then whatever it printed. Once in a CI run (of some twenty with
+    the fork server) a sandbox printed nothing and did not stop within 15 s of it; not seen
+    again in 70 tries here. So after 10 s its threads' stacks are written to its output
+    (SIGUSR1, tests/e2e/forks.py) and it gets a second Ctrl-C, as a person would press again;
+    10 s more and it is killed."""
     if process.returncode is None:
-        process.send_signal(2)
-        try:
-            await asyncio.wait_for(process.wait(), 15)
-        except TimeoutError:
-            process.kill()
-            await process.wait()
+        process.send_signal(signal.SIGINT)
+        for last in (signal.SIGINT, signal.SIGKILL):
+            try:
+                await asyncio.wait_for(process.wait(), 10)
+                break
+            except TimeoutError:
+                print(f"stop_process: {process.pid} still running after SIGINT", file=sys.stderr)
+                process.send_signal(signal.SIGUSR1)
+                await asyncio.sleep(0.5)
+                process.send_signal(last)
+        await process.wait()
     assert process.stdout is not None
     return (await process.stdout.read()).decode(errors="replace")
 

@@ -21,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import atexit
 import contextlib
+import faulthandler
 import io
 import json
 import os
@@ -58,6 +59,8 @@ def _run_child(request: dict[str, Any], fds: list[int]) -> None:
     sys.stderr = io.TextIOWrapper(
         io.FileIO(2, "w", closefd=False), "utf-8", "backslashreplace", write_through=True
     )
+    # A test whose child does not stop can ask where it is (tests/e2e/chat.py stop_process).
+    faulthandler.register(signal.SIGUSR1, file=sys.stderr, all_threads=True)
     args: list[str] = request["args"]
     code = 0
     try:
