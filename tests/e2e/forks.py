@@ -276,9 +276,6 @@ class Forked:
     def kill(self) -> None:
         self.send_signal(signal.SIGKILL)
 
-    def terminate(self) -> None:
-        self.send_signal(signal.SIGTERM)
-
     async def communicate(self) -> tuple[bytes, bytes | None]:
         out = await self.stdout.read()
         err = await self.stderr.read() if self.stderr is not None else None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
@@ -100,7 +101,7 @@ async def dp(
 ) -> AsyncIterator[Dispatcher]:
     async with uow_factory() as uow:
         await prepare_installation(uow, [ADMIN_ID], team_language)
-    routers = _ROUTERS[0] if _ROUTERS else _ROUTERS.setdefault(0, bot_routers())
+    routers = _routers()
     dispatcher = build_dispatcher(
         uow_factory, admins=[ADMIN_ID], language=team_language, clock=clock, routers=routers
     )
@@ -111,10 +112,12 @@ async def dp(
     routers._parent_router = None
 
 
-# The bot's routers, built once per test process and lent to each flow's dispatcher in turn:
-# building them costs ~50 ms (aiogram reads the signature of each of ~1,400 handlers and
-# filters), a tenth of a flow test's CPU. They hold no state of their own (bot/app.py).
-_ROUTERS: dict[int, Router] = {}
+@functools.cache
+def _routers() -> Router:
+    """The bot's routers, built once per test process and lent to each flow's dispatcher in
+    turn: building them costs ~50 ms (aiogram reads the signature of each of ~1,400 handlers
+    and filters), a tenth of a flow test's CPU. They hold no state of their own (bot/app.py)."""
+    return bot_routers()
 
 
 @pytest.fixture
