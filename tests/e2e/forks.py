@@ -249,9 +249,8 @@ class Forked:
     """A forked `python -m ...`, as much of asyncio's Process as the tests use."""
 
     def __init__(self, pid: int, conn: socket.socket, stdout: asyncio.StreamReader,
-                 stderr: asyncio.StreamReader | None,
                  stdin: asyncio.StreamWriter | None) -> None:  # fmt: skip
-        self.pid, self.stdout, self.stderr, self.stdin = pid, stdout, stderr, stdin
+        self.pid, self.stdout, self.stdin = pid, stdout, stdin  # stderr goes into stdout
         self.returncode: int | None = None
         self._conn = conn
         self._ended = asyncio.ensure_future(self._watch())
@@ -276,11 +275,10 @@ class Forked:
     def kill(self) -> None:
         self.send_signal(signal.SIGKILL)
 
-    async def communicate(self) -> tuple[bytes, bytes | None]:
+    async def communicate(self) -> tuple[bytes, None]:
         out = await self.stdout.read()
-        err = await self.stderr.read() if self.stderr is not None else None
         await self.wait()
-        return out, err
+        return out, None
 
 
 async def _reader(fd: int) -> asyncio.StreamReader:
@@ -300,25 +298,22 @@ async def _writer(fd: int) -> asyncio.StreamWriter:
     return asyncio.StreamWriter(transport, protocol, None, loop)
 
 
-async def start(args: list[str], cwd: Path, env: dict[str, str], *,
-                separate_stderr: bool = False, stdin: bool = False) -> Forked:  # fmt: skip
-    """`python *args` in cwd with env, forked: stdout (and stderr with it, unless separate)
-    as asyncio streams; stdin a pipe to write to, or nothing."""
+async def start(args: list[str], cwd: Path, env: dict[str, str], *, stdin: bool = False) -> Forked:
+    """`python *args` in cwd with env, forked: stdout and stderr as one asyncio stream; stdin
+    a pipe to write to, or nothing."""
     out_r, out_w = os.pipe()
-    err_r, err_w = os.pipe() if separate_stderr else (-1, out_w)
     in_r, in_w = os.pipe() if stdin else (os.open(os.devnull, os.O_RDONLY), -1)
     try:
         loop = asyncio.get_running_loop()
-        conn = await loop.run_in_executor(None, _ask, args, cwd, env, [in_r, out_w, err_w])
+        conn = await loop.run_in_executor(None, _ask, args, cwd, env, [in_r, out_w, out_w])
         conn.setblocking(False)
         pid = json.loads(await loop.sock_recv(conn, 4096))["pid"]
     finally:
-        for fd in {in_r, out_w, err_w}:
-            os.close(fd)
+        os.close(in_r)
+        os.close(out_w)
     stdout = await _reader(out_r)
-    stderr = await _reader(err_r) if separate_stderr else None
     writer = await _writer(in_w) if stdin else None
-    return Forked(int(pid), conn, stdout, stderr, writer)
+    return Forked(int(pid), conn, stdout, writer)
 
 
 def run(args: list[str], cwd: Path, env: dict[str, str], timeout: float) -> tuple[int, str, str]:
