@@ -42,6 +42,7 @@ REQUIRE_SERVICES = os.environ.get("SALESBOT_REQUIRE_SERVICES", "").lower() in ("
 
 
 _measuring: list[Coverage] = []  # `make test`'s coverage, kept while it is paused
+_UNMEASURED = ("flows", "e2e")  # test folders whose PostgreSQL runs coverage does not trace
 
 
 @pytest.hookimpl(hookwrapper=True)
@@ -56,10 +57,8 @@ def pytest_runtest_protocol(item: pytest.Item) -> Iterator[None]:
         _measuring.append(current)
     if _measuring:
         measuring = _measuring[0]
-        if item.get_closest_marker("postgres") is not None and item.path.parent.name not in (
-            "flows",
-            "e2e",
-        ):
+        measured = item.path.parent.name not in _UNMEASURED
+        if measured and item.get_closest_marker("postgres") is not None:
             if Coverage.current() is not measuring:
                 measuring.start()
             measuring.switch_context("postgres")
